@@ -1,0 +1,236 @@
+//! Frames that tell the segment where a VIP lives now: gratuitous ARP (IPv4) and unsolicited
+//! neighbour advertisement (IPv6), laid out exactly as keepalived sends them, and the
+//! who-has questions `probe` asks. Built with pnet's packet types.
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+pub use pnet_base::MacAddr;
+use pnet_packet::arp::{
+    ArpHardwareTypes, ArpOperation, ArpOperations, ArpPacket, MutableArpPacket,
+};
+use pnet_packet::ethernet::{EtherTypes, EthernetPacket, MutableEthernetPacket};
+use pnet_packet::icmpv6::ndp::{
+    MutableNeighborAdvertPacket, MutableNeighborSolicitPacket, NdpOption, NdpOptionTypes,
+    NeighborAdvertFlags, NeighborAdvertPacket,
+};
+use pnet_packet::icmpv6::{self, Icmpv6Code, Icmpv6Packet, Icmpv6Types};
+use pnet_packet::ip::IpNextHeaderProtocols;
+use pnet_packet::ipv6::{Ipv6Packet, MutableIpv6Packet};
+use pnet_packet::Packet;
+
+const ETH_LEN: usize = 14;
+const ARP_LEN: usize = 28;
+const IPV6_LEN: usize = 40;
+/// ICMPv6 NA/NS (24 bytes) plus one 8-byte link-layer address option.
+const ND_LEN: usize = 32;
+const ALL_NODES: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 1);
+
+fn ethernet(
+    buf: &mut [u8],
+    dst: MacAddr,
+    src: MacAddr,
+    ethertype: pnet_packet::ethernet::EtherType,
+) {
+    if let Some(mut eth) = MutableEthernetPacket::new(buf) {
+        eth.set_destination(dst);
+        eth.set_source(src);
+        eth.set_ethertype(ethertype);
+    }
+}
+
+fn arp_frame(
+    op: ArpOperation,
+    mac: MacAddr,
+    sender: Ipv4Addr,
+    target: Ipv4Addr,
+    target_mac: MacAddr,
+) -> Vec<u8> {
+    let mut buf = vec![0u8; ETH_LEN + ARP_LEN];
+    ethernet(&mut buf, MacAddr::broadcast(), mac, EtherTypes::Arp);
+    if let Some(mut arp) = MutableArpPacket::new(&mut buf[ETH_LEN..]) {
+        arp.set_hardware_type(ArpHardwareTypes::Ethernet);
+        arp.set_protocol_type(EtherTypes::Ipv4);
+        arp.set_hw_addr_len(6);
+        arp.set_proto_addr_len(4);
+        arp.set_operation(op);
+        arp.set_sender_hw_addr(mac);
+        arp.set_sender_proto_addr(sender);
+        arp.set_target_hw_addr(target_mac);
+        arp.set_target_proto_addr(target);
+    }
+    buf
+}
+
+/// Gratuitous ARP for `vip` from `mac`: a broadcast request with sender = target = VIP.
+pub fn gratuitous_arp(mac: MacAddr, vip: Ipv4Addr) -> Vec<u8> {
+    arp_frame(ArpOperations::Request, mac, vip, vip, MacAddr::broadcast())
+}
+
+/// ARP who-has `target`, asked from `sender` (probe's duplicate-holder check).
+pub fn arp_request(mac: MacAddr, sender: Ipv4Addr, target: Ipv4Addr) -> Vec<u8> {
+    arp_frame(ArpOperations::Request, mac, sender, target, MacAddr::zero())
+}
+
+/// The sender of an ARP reply for `target`, if `frame` is one.
+pub fn arp_reply_for(frame: &[u8], target: Ipv4Addr) -> Option<MacAddr> {
+    let eth = EthernetPacket::new(frame)?;
+    if eth.get_ethertype() != EtherTypes::Arp {
+        return None;
+    }
+    let arp = ArpPacket::new(eth.payload())?;
+    (arp.get_operation() == ArpOperations::Reply && arp.get_sender_proto_addr() == target)
+        .then(|| arp.get_sender_hw_addr())
+}
+
+fn ipv6_frame(eth_dst: MacAddr, mac: MacAddr, src: Ipv6Addr, dst: Ipv6Addr) -> Vec<u8> {
+    let mut buf = vec![0u8; ETH_LEN + IPV6_LEN + ND_LEN];
+    ethernet(&mut buf, eth_dst, mac, EtherTypes::Ipv6);
+    if let Some(mut ip) = MutableIpv6Packet::new(&mut buf[ETH_LEN..ETH_LEN + IPV6_LEN]) {
+        ip.set_version(6);
+        ip.set_payload_length(ND_LEN as u16);
+        ip.set_next_header(IpNextHeaderProtocols::Icmpv6);
+        ip.set_hop_limit(255);
+        ip.set_source(src);
+        ip.set_destination(dst);
+    }
+    buf
+}
+
+fn set_icmpv6_checksum(buf: &mut [u8], src: Ipv6Addr, dst: Ipv6Addr) {
+    let body = ETH_LEN + IPV6_LEN;
+    let sum = Icmpv6Packet::new(&buf[body..]).map(|p| icmpv6::checksum(&p, &src, &dst));
+    if let Some(sum) = sum {
+        buf[body + 2..body + 4].copy_from_slice(&sum.to_be_bytes());
+    }
+}
+
+fn lladdr_option(kind: pnet_packet::icmpv6::ndp::NdpOptionType, mac: MacAddr) -> NdpOption {
+    NdpOption {
+        option_type: kind,
+        length: 1,
+        data: mac.octets().to_vec(),
+    }
+}
+
+/// Unsolicited neighbour advertisement for `vip` (Override set, to all nodes), as keepalived
+/// sends it: source is the VIP itself.
+pub fn unsolicited_na(mac: MacAddr, vip: Ipv6Addr) -> Vec<u8> {
+    let multicast = MacAddr(0x33, 0x33, 0, 0, 0, 1);
+    let mut buf = ipv6_frame(multicast, mac, vip, ALL_NODES);
+    if let Some(mut na) = MutableNeighborAdvertPacket::new(&mut buf[ETH_LEN + IPV6_LEN..]) {
+        na.set_icmpv6_type(Icmpv6Types::NeighborAdvert);
+        na.set_icmpv6_code(Icmpv6Code(0));
+        na.set_flags(NeighborAdvertFlags::Override);
+        na.set_target_addr(vip);
+        na.set_options(&[lladdr_option(NdpOptionTypes::TargetLLAddr, mac)]);
+    }
+    set_icmpv6_checksum(&mut buf, vip, ALL_NODES);
+    buf
+}
+
+/// The solicited-node multicast address of `target` (RFC 4291 §2.7.1).
+fn solicited_node(target: Ipv6Addr) -> Ipv6Addr {
+    let o = target.octets();
+    Ipv6Addr::new(
+        0xff02,
+        0,
+        0,
+        0,
+        0,
+        1,
+        0xff00 | u16::from(o[13]),
+        u16::from_be_bytes([o[14], o[15]]),
+    )
+}
+
+/// Neighbour solicitation for `target` from `src` (probe's duplicate-holder check).
+pub fn neighbour_solicitation(mac: MacAddr, src: Ipv6Addr, target: Ipv6Addr) -> Vec<u8> {
+    let dst = solicited_node(target);
+    let d = dst.octets();
+    let eth_dst = MacAddr(0x33, 0x33, d[12], d[13], d[14], d[15]);
+    let mut buf = ipv6_frame(eth_dst, mac, src, dst);
+    if let Some(mut ns) = MutableNeighborSolicitPacket::new(&mut buf[ETH_LEN + IPV6_LEN..]) {
+        ns.set_icmpv6_type(Icmpv6Types::NeighborSolicit);
+        ns.set_icmpv6_code(Icmpv6Code(0));
+        ns.set_target_addr(target);
+        ns.set_options(&[lladdr_option(NdpOptionTypes::SourceLLAddr, mac)]);
+    }
+    set_icmpv6_checksum(&mut buf, src, dst);
+    buf
+}
+
+/// The sender of a neighbour advertisement for `target`, if `frame` is one.
+pub fn na_for(frame: &[u8], target: Ipv6Addr) -> Option<MacAddr> {
+    let eth = EthernetPacket::new(frame)?;
+    if eth.get_ethertype() != EtherTypes::Ipv6 {
+        return None;
+    }
+    let ip = Ipv6Packet::new(eth.payload())?;
+    if ip.get_next_header() != IpNextHeaderProtocols::Icmpv6 {
+        return None;
+    }
+    let na = NeighborAdvertPacket::new(ip.payload())?;
+    (na.get_icmpv6_type() == Icmpv6Types::NeighborAdvert && na.get_target_addr() == target)
+        .then(|| eth.get_source())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::pcap_fixture::frames;
+
+    fn n2() -> MacAddr {
+        MacAddr(0x02, 0x00, 0xc0, 0x00, 0x02, 0xca)
+    }
+
+    #[test]
+    fn gratuitous_arp_is_byte_identical_to_keepalived() {
+        // keepalived-v2.pcap frame 6: n2's first gratuitous ARP after taking over.
+        let captured = &frames("keepalived-v2.pcap")[5];
+        assert_eq!(
+            gratuitous_arp(n2(), Ipv4Addr::new(192, 0, 2, 250)),
+            *captured
+        );
+    }
+
+    #[test]
+    fn unsolicited_na_is_byte_identical_to_keepalived() {
+        // keepalived-v3-ipv6.pcap frame 6: n2's first unsolicited NA after taking over.
+        let captured = &frames("keepalived-v3-ipv6.pcap")[5];
+        let vip: Ipv6Addr = "2001:db8::250".parse().unwrap();
+        assert_eq!(unsolicited_na(n2(), vip), *captured);
+    }
+
+    #[test]
+    fn reply_matchers_reject_other_frames() {
+        let garp = gratuitous_arp(n2(), Ipv4Addr::new(192, 0, 2, 250));
+        assert_eq!(
+            arp_reply_for(&garp, Ipv4Addr::new(192, 0, 2, 250)),
+            None,
+            "a request is no reply"
+        );
+        let mut reply = garp.clone();
+        reply[ETH_LEN + 7] = 2; // opcode 2 = reply
+        assert_eq!(
+            arp_reply_for(&reply, Ipv4Addr::new(192, 0, 2, 250)),
+            Some(n2())
+        );
+        assert_eq!(arp_reply_for(&reply, Ipv4Addr::new(192, 0, 2, 251)), None);
+        let vip: Ipv6Addr = "2001:db8::250".parse().unwrap();
+        let na = unsolicited_na(n2(), vip);
+        assert_eq!(na_for(&na, vip), Some(n2()));
+        assert_eq!(na_for(&garp, vip), None);
+        assert_eq!(na_for(&na[..20], vip), None);
+    }
+
+    #[test]
+    fn solicitation_goes_to_solicited_node_group() {
+        let target: Ipv6Addr = "2001:db8::1:250".parse().unwrap();
+        let ns = neighbour_solicitation(n2(), "fe80::1".parse().unwrap(), target);
+        assert_eq!(&ns[..6], &[0x33, 0x33, 0xff, 0x01, 0x02, 0x50]);
+        assert_eq!(
+            solicited_node(target),
+            "ff02::1:ff01:250".parse::<Ipv6Addr>().unwrap()
+        );
+    }
+}

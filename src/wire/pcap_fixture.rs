@@ -1,0 +1,111 @@
+//! Test-only reader for the keepalived captures in tests/fixtures/pcap (copied from
+//! ../shared/pcap; see its README for how each was made).
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use pnet_packet::ethernet::{EtherTypes, EthernetPacket};
+use pnet_packet::ipv4::Ipv4Packet;
+use pnet_packet::ipv6::Ipv6Packet;
+use pnet_packet::Packet;
+
+pub const ALL: [&str; 7] = [
+    "keepalived-v2.pcap",
+    "keepalived-v2-authpass.pcap",
+    "keepalived-v2-multi.pcap",
+    "keepalived-v3.pcap",
+    "keepalived-v3-ipv6.pcap",
+    "keepalived-v3-multi-ipv6.pcap",
+    "keepalived-v3-race-garp.pcap",
+];
+
+/// Every Ethernet frame of a capture: classic little-endian pcap, or pcapng (the race capture).
+pub fn frames(file: &str) -> Vec<Vec<u8>> {
+    let path: PathBuf = [
+        env!("CARGO_MANIFEST_DIR"),
+        "tests",
+        "fixtures",
+        "pcap",
+        file,
+    ]
+    .iter()
+    .collect();
+    let data = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    match &data[..4] {
+        [0xd4, 0xc3, 0xb2, 0xa1] => pcap_frames(&data),
+        [0x0a, 0x0d, 0x0d, 0x0a] => pcapng_frames(&data),
+        other => panic!("{file}: unknown capture format {other:02x?}"),
+    }
+}
+
+fn le32(data: &[u8], at: usize) -> usize {
+    u32::from_le_bytes([data[at], data[at + 1], data[at + 2], data[at + 3]]) as usize
+}
+
+fn pcap_frames(data: &[u8]) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut at = 24;
+    while at + 16 <= data.len() {
+        let caplen = le32(data, at + 8);
+        at += 16;
+        out.push(data[at..at + caplen].to_vec());
+        at += caplen;
+    }
+    out
+}
+
+/// Enhanced packet blocks (type 6) of a little-endian pcapng file.
+fn pcapng_frames(data: &[u8]) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at + 12 <= data.len() {
+        let (kind, len) = (le32(data, at), le32(data, at + 4));
+        if kind == 6 {
+            let caplen = le32(data, at + 20);
+            out.push(data[at + 28..at + 28 + caplen].to_vec());
+        }
+        at += len;
+    }
+    out
+}
+
+/// A VRRP packet out of a capture, as a raw socket would hand it over.
+pub struct RxPacket {
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    pub ttl: u8,
+    pub payload: Vec<u8>,
+}
+
+pub fn vrrp_packets(file: &str) -> Vec<RxPacket> {
+    frames(file).iter().filter_map(|f| vrrp_of(f)).collect()
+}
+
+fn vrrp_of(frame: &[u8]) -> Option<RxPacket> {
+    let eth = EthernetPacket::new(frame)?;
+    match eth.get_ethertype() {
+        EtherTypes::Ipv4 => {
+            let ip = Ipv4Packet::new(eth.payload())?;
+            (ip.get_next_level_protocol().0 == 112).then(|| {
+                let len =
+                    usize::from(ip.get_total_length()) - usize::from(ip.get_header_length()) * 4;
+                RxPacket {
+                    src: ip.get_source().into(),
+                    dst: ip.get_destination().into(),
+                    ttl: ip.get_ttl(),
+                    payload: ip.payload()[..len].to_vec(),
+                }
+            })
+        }
+        EtherTypes::Ipv6 => {
+            let ip = Ipv6Packet::new(eth.payload())?;
+            (ip.get_next_header().0 == 112).then(|| RxPacket {
+                src: ip.get_source().into(),
+                dst: ip.get_destination().into(),
+                ttl: ip.get_hop_limit(),
+                payload: ip.payload()[..usize::from(ip.get_payload_length())].to_vec(),
+            })
+        }
+        _ => None,
+    }
+}

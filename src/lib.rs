@@ -3,4 +3,5 @@
 //! `vrrp` (the protocol) and `wire` (the bytes) are pure; `net` holds every syscall; `cmd`
 //! wires them together per subcommand.
 
+pub mod vrrp;
 pub mod wire;

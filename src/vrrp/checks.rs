@@ -1,0 +1,397 @@
+//! Receive validation: the MUST-discard lists of RFC 3768 §7.1 and RFC 5798/9568 §7.1 (with
+//! RFC 9568 errata), judged against our configuration. A discarded packet never reaches the
+//! state machine; it is counted, and logged at most once per kind per `LOG_EVERY`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::net::IpAddr;
+use std::time::{Duration, Instant};
+
+use super::Params;
+use crate::wire::vrrp::{parse, Parsed};
+use crate::wire::{Advert, Auth, Version, WireError};
+
+/// How often one kind of discard may be logged.
+pub const LOG_EVERY: Duration = Duration::from_secs(10);
+
+/// A packet as the socket handed it over.
+#[derive(Debug, Clone, Copy)]
+pub struct Received<'a> {
+    /// TTL (IPv4) or hop limit (IPv6).
+    pub ttl: u8,
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    /// The VRRP message, IP header removed.
+    pub payload: &'a [u8],
+}
+
+/// What to do with a received packet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    Accept(Parsed),
+    /// A well-formed advert for a VRID that is not ours: normal on a shared segment.
+    OtherVrid(u8),
+    Discard(Discard),
+}
+
+/// Why a packet was discarded; the text says what was received and what was expected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Discard {
+    Malformed(WireError),
+    Ttl(u8),
+    Version {
+        got: Version,
+        want: Version,
+    },
+    Auth {
+        got: Auth,
+        want: Auth,
+    },
+    Interval {
+        got_cs: u16,
+        want_cs: u16,
+    },
+    IntervalZero,
+    /// RFC 3768 §7.1: the address owner discards (v2; RFC 9568 erratum 8298 relaxes it for v3).
+    WeAreOwner,
+}
+
+impl Discard {
+    /// A stable short name: the counter's key.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Discard::Malformed(e) => e.kind(),
+            Discard::Ttl(_) => "ttl",
+            Discard::Version { .. } => "version",
+            Discard::Auth { .. } => "auth",
+            Discard::Interval { .. } => "interval",
+            Discard::IntervalZero => "interval-zero",
+            Discard::WeAreOwner => "owner",
+        }
+    }
+}
+
+fn secs(cs: u16) -> String {
+    humantime::format_duration(super::timers::interval(cs)).to_string()
+}
+
+impl fmt::Display for Discard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Discard::Malformed(e) => write!(f, "malformed: {e}"),
+            Discard::Ttl(t) => write!(f, "TTL/hop limit {t}, expected 255 (sent from off-link?)"),
+            Discard::Version { got, want } => {
+                write!(
+                    f,
+                    "VRRPv{}, expected VRRPv{} (--vrrp-version)",
+                    got.number(),
+                    want.number()
+                )
+            }
+            Discard::Auth { got, want } => {
+                write!(
+                    f,
+                    "auth {}, expected auth {} (--auth-pass)",
+                    auth_text(*got),
+                    auth_text(*want)
+                )
+            }
+            Discard::Interval { got_cs, want_cs } => {
+                write!(
+                    f,
+                    "advert interval {}, expected {} (--advert-int)",
+                    secs(*got_cs),
+                    secs(*want_cs)
+                )
+            }
+            Discard::IntervalZero => write!(f, "advert interval 0, expected at least 10ms"),
+            Discard::WeAreOwner => write!(
+                f,
+                "an advert for our VRID while we are the address owner (priority 255)"
+            ),
+        }
+    }
+}
+
+fn auth_text(auth: Auth) -> String {
+    match auth {
+        Auth::Pass(_) => "pass (password differs)".into(),
+        other => other.name(),
+    }
+}
+
+/// Judge `rx` against our configuration, in the RFCs' order.
+pub fn check(params: &Params, rx: &Received<'_>) -> Verdict {
+    if rx.ttl != 255 {
+        return Verdict::Discard(Discard::Ttl(rx.ttl));
+    }
+    let parsed = match parse(rx.payload, rx.src, rx.dst) {
+        Ok(p) => p,
+        Err(e) => return Verdict::Discard(Discard::Malformed(e)),
+    };
+    match judge(params, &parsed.advert) {
+        Ok(()) => Verdict::Accept(parsed),
+        Err(Some(discard)) => Verdict::Discard(discard),
+        Err(None) => Verdict::OtherVrid(parsed.advert.vrid),
+    }
+}
+
+/// `Err(None)`: not our VRID.
+fn judge(params: &Params, advert: &Advert) -> Result<(), Option<Discard>> {
+    if advert.version != params.version {
+        return Err(Some(Discard::Version {
+            got: advert.version,
+            want: params.version,
+        }));
+    }
+    if advert.vrid != params.vrid {
+        return Err(None);
+    }
+    if params.version == Version::V2 {
+        if params.priority == 255 {
+            return Err(Some(Discard::WeAreOwner));
+        }
+        if advert.auth != params.auth {
+            return Err(Some(Discard::Auth {
+                got: advert.auth,
+                want: params.auth,
+            }));
+        }
+        if advert.interval_cs != params.interval_cs {
+            return Err(Some(Discard::Interval {
+                got_cs: advert.interval_cs,
+                want_cs: params.interval_cs,
+            }));
+        }
+    }
+    if advert.interval_cs == 0 {
+        return Err(Some(Discard::IntervalZero));
+    }
+    Ok(())
+}
+
+/// True when the advert lists exactly our VIPs (any order). A mismatch is logged, not
+/// dropped: keepalived does the same, and dropping would turn a typo into split brain.
+pub fn vips_match(params: &Params, advert: &Advert) -> bool {
+    let mut ours = params.vips.clone();
+    let mut theirs = advert.addrs.clone();
+    ours.sort();
+    theirs.sort();
+    ours == theirs
+}
+
+/// Discards counted per kind, for the exit summary and --json.
+#[derive(Debug, Default, Clone)]
+pub struct Counters {
+    pub by_kind: BTreeMap<&'static str, u64>,
+}
+
+impl Counters {
+    pub fn count(&mut self, kind: &'static str) {
+        *self.by_kind.entry(kind).or_insert(0) += 1;
+    }
+
+    pub fn total(&self) -> u64 {
+        self.by_kind.values().sum()
+    }
+}
+
+/// Allows one log line per kind per `LOG_EVERY`.
+#[derive(Debug, Default)]
+pub struct RateLimit {
+    last: HashMap<&'static str, Instant>,
+}
+
+impl RateLimit {
+    pub fn allow(&mut self, kind: &'static str, now: Instant) -> bool {
+        match self.last.get(kind) {
+            Some(&at) if now.saturating_duration_since(at) < LOG_EVERY => false,
+            _ => {
+                self.last.insert(kind, now);
+                true
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vrrp::machine::tests::params;
+    use crate::wire::vrrp::emit;
+    use crate::wire::V3Checksum;
+
+    fn src() -> IpAddr {
+        "192.0.2.201".parse().unwrap()
+    }
+    fn dst() -> IpAddr {
+        "224.0.0.18".parse().unwrap()
+    }
+
+    fn advert(p: &Params) -> Advert {
+        Advert {
+            version: p.version,
+            vrid: p.vrid,
+            priority: 200,
+            interval_cs: p.interval_cs,
+            auth: p.auth,
+            addrs: p.vips.clone(),
+        }
+    }
+
+    fn verdict(p: &Params, a: &Advert, ttl: u8) -> Verdict {
+        let bytes = emit(a, src(), dst(), V3Checksum::Keepalived);
+        check(
+            p,
+            &Received {
+                ttl,
+                src: src(),
+                dst: dst(),
+                payload: &bytes,
+            },
+        )
+    }
+
+    fn discard(p: &Params, a: &Advert, ttl: u8) -> Discard {
+        match verdict(p, a, ttl) {
+            Verdict::Discard(d) => d,
+            other => panic!("expected a discard, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_good_advert_is_accepted() {
+        for version in [Version::V2, Version::V3] {
+            let p = Params {
+                version,
+                ..params()
+            };
+            assert!(matches!(verdict(&p, &advert(&p), 255), Verdict::Accept(_)));
+        }
+    }
+
+    #[test]
+    fn must_discard_list() {
+        let p = params();
+        let good = advert(&p);
+        assert_eq!(discard(&p, &good, 254), Discard::Ttl(254));
+        assert_eq!(
+            discard(&p, &good, 1).to_string(),
+            "TTL/hop limit 1, expected 255 (sent from off-link?)"
+        );
+        let v3 = Advert {
+            version: Version::V3,
+            interval_cs: 100,
+            ..good.clone()
+        };
+        assert_eq!(
+            discard(&p, &v3, 255),
+            Discard::Version {
+                got: Version::V3,
+                want: Version::V2
+            }
+        );
+        let auth = Advert {
+            auth: Auth::Pass(*b"secret\0\0"),
+            ..good.clone()
+        };
+        assert_eq!(
+            discard(&p, &auth, 255),
+            Discard::Auth {
+                got: auth.auth,
+                want: Auth::None
+            }
+        );
+        let slow = Advert {
+            interval_cs: 200,
+            ..good.clone()
+        };
+        assert_eq!(
+            discard(&p, &slow, 255).to_string(),
+            "advert interval 2s, expected 1s (--advert-int)"
+        );
+        let owner = Params {
+            priority: 255,
+            ..params()
+        };
+        assert_eq!(discard(&owner, &good, 255), Discard::WeAreOwner);
+        let v3p = Params {
+            version: Version::V3,
+            ..params()
+        };
+        let zero = Advert {
+            version: Version::V3,
+            interval_cs: 0,
+            ..good.clone()
+        };
+        assert_eq!(discard(&v3p, &zero, 255), Discard::IntervalZero);
+        let mut bytes = emit(&good, src(), dst(), V3Checksum::Keepalived);
+        bytes[7] ^= 1;
+        let rx = Received {
+            ttl: 255,
+            src: src(),
+            dst: dst(),
+            payload: &bytes,
+        };
+        assert!(matches!(
+            check(&p, &rx),
+            Verdict::Discard(Discard::Malformed(WireError::Checksum { .. }))
+        ));
+    }
+
+    #[test]
+    fn v3_accepts_other_interval_and_owner_still_listens() {
+        let p = Params {
+            version: Version::V3,
+            priority: 255,
+            ..params()
+        };
+        let a = Advert {
+            version: Version::V3,
+            interval_cs: 300,
+            ..advert(&p)
+        };
+        assert!(matches!(verdict(&p, &a, 255), Verdict::Accept(_)));
+    }
+
+    #[test]
+    fn other_vrid_is_not_a_discard() {
+        let p = params();
+        let a = Advert {
+            vrid: 42,
+            ..advert(&p)
+        };
+        assert_eq!(verdict(&p, &a, 255), Verdict::OtherVrid(42));
+    }
+
+    #[test]
+    fn vip_list_comparison_ignores_order() {
+        let p = Params {
+            vips: vec![
+                "192.0.2.250".parse().unwrap(),
+                "192.0.2.251".parse().unwrap(),
+            ],
+            ..params()
+        };
+        let mut a = advert(&p);
+        a.addrs.reverse();
+        assert!(vips_match(&p, &a));
+        a.addrs.pop();
+        assert!(!vips_match(&p, &a));
+    }
+
+    #[test]
+    fn rate_limit_and_counters() {
+        let t0 = Instant::now();
+        let mut limit = RateLimit::default();
+        assert!(limit.allow("ttl", t0));
+        assert!(!limit.allow("ttl", t0 + Duration::from_secs(9)));
+        assert!(limit.allow("checksum", t0 + Duration::from_secs(9)));
+        assert!(limit.allow("ttl", t0 + LOG_EVERY));
+        let mut c = Counters::default();
+        c.count("ttl");
+        c.count("ttl");
+        c.count("auth");
+        assert_eq!((c.by_kind["ttl"], c.total()), (2, 3));
+    }
+}

@@ -1,0 +1,588 @@
+//! The VRRP state machine (RFC 3768 §6.4, RFC 5798/9568 §6.4), with keepalived's words:
+//! backup, master, fault. `handle(now, input)` returns what the I/O layer must do;
+//! `deadline()` says when to call again with `Input::Tick`.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::time::{Duration, Instant};
+
+use super::timers::{interval, master_down_interval, skew_time};
+use crate::wire::{Advert, Auth, Version};
+
+/// What the machine needs to know about this node's group membership.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Params {
+    pub version: Version,
+    pub vrid: u8,
+    /// 1..=255; 255 is the address owner.
+    pub priority: u8,
+    /// Our own advert interval, centiseconds.
+    pub interval_cs: u16,
+    pub preempt: bool,
+    pub preempt_delay: Duration,
+    /// The interface's primary address: advert source and tie-breaker.
+    pub primary: IpAddr,
+    pub vips: Vec<IpAddr>,
+    pub auth: Auth,
+    /// When to repeat the announcement burst after taking over (`None`: once only).
+    pub second_announce: Option<Duration>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    Init,
+    Backup,
+    Master,
+    Fault,
+    Stopped,
+}
+
+impl State {
+    pub fn name(self) -> &'static str {
+        match self {
+            State::Init => "init",
+            State::Backup => "backup",
+            State::Master => "master",
+            State::Fault => "fault",
+            State::Stopped => "stopped",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    Start {
+        link_up: bool,
+    },
+    /// Time has passed; fire what is due.
+    Tick,
+    /// An advert that passed `checks::check`.
+    Advert {
+        src: IpAddr,
+        advert: Advert,
+    },
+    LinkDown,
+    LinkUp,
+    /// Our VIP vanished from the interface while we are master (deleted by hand).
+    VipsMissing,
+    Shutdown,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    SendAdvert {
+        priority: u8,
+    },
+    AddVips,
+    RemoveVips,
+    /// Gratuitous ARP / unsolicited NA burst for every VIP.
+    Announce,
+    Transition {
+        from: State,
+        to: State,
+        reason: Reason,
+    },
+    Note(Note),
+    Exit,
+}
+
+/// Why a transition happened, in words an operator can act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reason {
+    Startup {
+        wait: Duration,
+    },
+    AddressOwner,
+    MasterDown {
+        last: Option<IpAddr>,
+        silent: Duration,
+    },
+    MasterReleased {
+        from: IpAddr,
+    },
+    Preempt {
+        from: IpAddr,
+        priority: u8,
+    },
+    HigherPriority {
+        from: IpAddr,
+        priority: u8,
+    },
+    EqualPriorityHigherAddress {
+        from: IpAddr,
+        priority: u8,
+    },
+    LinkDown,
+    LinkUp {
+        wait: Duration,
+    },
+    Shutdown,
+}
+
+fn secs(d: Duration) -> String {
+    format!("{:.2}s", d.as_secs_f64())
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reason::Startup { wait } => {
+                write!(f, "started, listening {} for a master", secs(*wait))
+            }
+            Reason::AddressOwner => write!(f, "priority 255: address owner takes over at once"),
+            Reason::MasterDown {
+                last: Some(ip),
+                silent,
+            } => {
+                write!(f, "no advert from {ip} for {}", secs(*silent))
+            }
+            Reason::MasterDown { last: None, silent } => {
+                write!(f, "no advert heard for {}", secs(*silent))
+            }
+            Reason::MasterReleased { from } => write!(f, "master {from} stepped down (priority 0)"),
+            Reason::Preempt { from, priority } => {
+                write!(f, "preempting lower priority {priority} from {from}")
+            }
+            Reason::HigherPriority { from, priority } => {
+                write!(f, "higher priority {priority} from {from}")
+            }
+            Reason::EqualPriorityHigherAddress { from, priority } => {
+                write!(f, "equal priority {priority} from higher address {from}")
+            }
+            Reason::LinkDown => write!(f, "interface down"),
+            Reason::LinkUp { wait } => {
+                write!(f, "interface up, listening {} for a master", secs(*wait))
+            }
+            Reason::Shutdown => write!(f, "shutting down"),
+        }
+    }
+}
+
+/// Events worth a log line that are not transitions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Note {
+    /// RFC 9568: a master answers a lower-priority advert with its own at once.
+    AnsweredLowerPriority {
+        from: IpAddr,
+        priority: u8,
+    },
+    IntervalAdopted {
+        from: IpAddr,
+        interval_cs: u16,
+    },
+    PreemptDelayStarted {
+        from: IpAddr,
+        priority: u8,
+        delay: Duration,
+    },
+    SameAddress {
+        from: IpAddr,
+    },
+    VipsRestored,
+    /// We sent priority 0 on the way out, so backups take over after Skew_Time.
+    Released,
+}
+
+impl fmt::Display for Note {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Note::AnsweredLowerPriority { from, priority } => {
+                write!(
+                    f,
+                    "lower priority {priority} from {from}: sent an advert at once"
+                )
+            }
+            Note::IntervalAdopted { from, interval_cs } => {
+                write!(
+                    f,
+                    "adopted advert interval {} of master {from}",
+                    secs(interval(*interval_cs))
+                )
+            }
+            Note::PreemptDelayStarted {
+                from,
+                priority,
+                delay,
+            } => write!(
+                f,
+                "lower priority {priority} from {from}: preempting in {} (--preempt-delay)",
+                secs(*delay)
+            ),
+            Note::SameAddress { from } => {
+                write!(
+                    f,
+                    "advert with our priority and our own address from {from}: duplicate address?"
+                )
+            }
+            Note::VipsRestored => write!(
+                f,
+                "VIP was removed from the interface: re-added and announced"
+            ),
+            Note::Released => write!(
+                f,
+                "sent priority 0: backups take over after their Skew_Time"
+            ),
+        }
+    }
+}
+
+/// What the backup's master-down timer means when it fires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DownCause {
+    Silence,
+    Released(IpAddr),
+    Preempt(IpAddr, u8),
+}
+
+#[derive(Debug, Clone)]
+pub struct Machine {
+    p: Params,
+    state: State,
+    /// v3: the interval the current master advertises (RFC 5798 Master_Adver_Interval).
+    master_interval_cs: u16,
+    adver_at: Option<Instant>,
+    down_at: Option<Instant>,
+    announce_at: Vec<Instant>,
+    preempt_until: Option<Instant>,
+    down_cause: DownCause,
+    /// The master we last accepted an advert from, and when.
+    last_master: Option<(IpAddr, Instant)>,
+    /// When the backup started listening (for "no advert heard for ...").
+    listening_since: Option<Instant>,
+}
+
+impl Machine {
+    pub fn new(p: Params) -> Self {
+        let master_interval_cs = p.interval_cs;
+        Machine {
+            p,
+            state: State::Init,
+            master_interval_cs,
+            adver_at: None,
+            down_at: None,
+            announce_at: Vec::new(),
+            preempt_until: None,
+            down_cause: DownCause::Silence,
+            last_master: None,
+            listening_since: None,
+        }
+    }
+
+    pub fn state(&self) -> State {
+        self.state
+    }
+
+    pub fn params(&self) -> &Params {
+        &self.p
+    }
+
+    pub fn skew_time(&self) -> Duration {
+        skew_time(self.p.version, self.p.priority, self.master_interval_cs)
+    }
+
+    pub fn master_down_interval(&self) -> Duration {
+        master_down_interval(self.p.version, self.p.priority, self.master_interval_cs)
+    }
+
+    /// The next instant at which `Input::Tick` has something to do.
+    pub fn deadline(&self) -> Option<Instant> {
+        let timers = [
+            self.adver_at,
+            self.down_at,
+            self.announce_at.iter().min().copied(),
+        ];
+        timers.into_iter().flatten().min()
+    }
+
+    pub fn handle(&mut self, now: Instant, input: Input) -> Vec<Action> {
+        let mut out = Vec::new();
+        self.expire(now, &mut out);
+        match input {
+            Input::Start { link_up } => self.start(now, link_up, &mut out),
+            Input::Tick => {}
+            Input::Advert { src, advert } => match self.state {
+                State::Backup => self.backup_rx(now, src, &advert, &mut out),
+                State::Master => self.master_rx(now, src, &advert, &mut out),
+                _ => {}
+            },
+            Input::LinkDown => self.link_down(&mut out),
+            Input::LinkUp if self.state == State::Fault => self.enter_running(now, &mut out, true),
+            Input::LinkUp => {}
+            Input::VipsMissing if self.state == State::Master => {
+                out.extend([
+                    Action::AddVips,
+                    Action::Announce,
+                    Action::Note(Note::VipsRestored),
+                ]);
+            }
+            Input::VipsMissing => {}
+            Input::Shutdown => self.shutdown(&mut out),
+        }
+        out
+    }
+
+    fn expire(&mut self, now: Instant, out: &mut Vec<Action>) {
+        if self.down_at.is_some_and(|at| at <= now) {
+            let reason = self.down_reason(now);
+            self.become_master(now, reason, out);
+            return;
+        }
+        let due = self.announce_at.len();
+        self.announce_at.retain(|&at| at > now);
+        if self.announce_at.len() < due {
+            out.push(Action::Announce);
+        }
+        if self.adver_at.is_some_and(|at| at <= now) {
+            self.send_advert(now, out);
+        }
+    }
+
+    fn down_reason(&self, now: Instant) -> Reason {
+        match self.down_cause {
+            DownCause::Released(from) => Reason::MasterReleased { from },
+            DownCause::Preempt(from, priority) => Reason::Preempt { from, priority },
+            DownCause::Silence => match (self.last_master, self.listening_since) {
+                (Some((ip, at)), _) => Reason::MasterDown {
+                    last: Some(ip),
+                    silent: now - at,
+                },
+                (None, since) => Reason::MasterDown {
+                    last: None,
+                    silent: now - since.unwrap_or(now),
+                },
+            },
+        }
+    }
+
+    fn start(&mut self, now: Instant, link_up: bool, out: &mut Vec<Action>) {
+        if self.state != State::Init {
+            return;
+        }
+        if link_up {
+            self.enter_running(now, out, false);
+        } else {
+            self.transition(State::Fault, Reason::LinkDown, out);
+        }
+    }
+
+    /// From init or fault: the owner becomes master at once, everyone else listens first.
+    fn enter_running(&mut self, now: Instant, out: &mut Vec<Action>, link_came_up: bool) {
+        if self.p.priority == 255 {
+            self.become_master(now, Reason::AddressOwner, out);
+            return;
+        }
+        let wait = master_down_interval(self.p.version, self.p.priority, self.p.interval_cs);
+        let reason = if link_came_up {
+            Reason::LinkUp { wait }
+        } else {
+            Reason::Startup { wait }
+        };
+        self.become_backup(now, reason, out);
+    }
+
+    fn send_advert(&mut self, now: Instant, out: &mut Vec<Action>) {
+        out.push(Action::SendAdvert {
+            priority: self.p.priority,
+        });
+        self.adver_at = Some(now + interval(self.p.interval_cs));
+    }
+
+    /// keepalived's order: advert first, then the addresses, then the announcement.
+    fn become_master(&mut self, now: Instant, reason: Reason, out: &mut Vec<Action>) {
+        self.down_at = None;
+        self.preempt_until = None;
+        self.master_interval_cs = self.p.interval_cs;
+        self.send_advert(now, out);
+        out.extend([Action::AddVips, Action::Announce]);
+        self.announce_at = self
+            .p
+            .second_announce
+            .map(|d| now + d)
+            .into_iter()
+            .collect();
+        self.transition(State::Master, reason, out);
+    }
+
+    /// Leaving master cancels every pending announcement: a node that is no longer master
+    /// must never send another gratuitous ARP (see the race capture).
+    fn become_backup(&mut self, now: Instant, reason: Reason, out: &mut Vec<Action>) {
+        if self.state == State::Master {
+            out.push(Action::RemoveVips);
+        }
+        self.adver_at = None;
+        self.announce_at.clear();
+        self.down_cause = DownCause::Silence;
+        self.down_at = Some(now + self.master_down_interval());
+        self.listening_since = Some(now);
+        self.transition(State::Backup, reason, out);
+    }
+
+    fn transition(&mut self, to: State, reason: Reason, out: &mut Vec<Action>) {
+        out.push(Action::Transition {
+            from: self.state,
+            to,
+            reason,
+        });
+        self.state = to;
+    }
+
+    fn backup_rx(&mut self, now: Instant, src: IpAddr, advert: &Advert, out: &mut Vec<Action>) {
+        if advert.priority == 0 {
+            self.down_at = Some(now + self.skew_time());
+            self.down_cause = DownCause::Released(src);
+            return;
+        }
+        let lower = advert.priority < self.p.priority;
+        if !self.p.preempt || !lower || self.preempt_delay_holds(now, src, advert.priority, out) {
+            if !lower {
+                self.preempt_until = None;
+            }
+            self.adopt_interval(src, advert, out);
+            self.down_at = Some(now + self.master_down_interval());
+            self.down_cause = DownCause::Silence;
+            self.last_master = Some((src, now));
+        } else {
+            // Preempt: ignore it; our master-down timer runs out and we take over.
+            self.down_cause = DownCause::Preempt(src, advert.priority);
+        }
+    }
+
+    fn preempt_delay_holds(
+        &mut self,
+        now: Instant,
+        src: IpAddr,
+        priority: u8,
+        out: &mut Vec<Action>,
+    ) -> bool {
+        let delay = self.p.preempt_delay;
+        if delay.is_zero() {
+            return false;
+        }
+        match self.preempt_until {
+            Some(until) => now < until,
+            None => {
+                self.preempt_until = Some(now + delay);
+                out.push(Action::Note(Note::PreemptDelayStarted {
+                    from: src,
+                    priority,
+                    delay,
+                }));
+                true
+            }
+        }
+    }
+
+    /// v3 backups follow the master's interval (RFC 5798 §6.4.2); v2 checks discard a mismatch.
+    fn adopt_interval(&mut self, src: IpAddr, advert: &Advert, out: &mut Vec<Action>) {
+        if self.p.version == Version::V3 && advert.interval_cs != self.master_interval_cs {
+            self.master_interval_cs = advert.interval_cs;
+            out.push(Action::Note(Note::IntervalAdopted {
+                from: src,
+                interval_cs: advert.interval_cs,
+            }));
+        }
+    }
+
+    fn master_rx(&mut self, now: Instant, src: IpAddr, advert: &Advert, out: &mut Vec<Action>) {
+        let ours = self.p.priority;
+        if advert.priority == 0 {
+            self.send_advert(now, out);
+        } else if advert.priority > ours {
+            self.yield_to(
+                now,
+                src,
+                advert,
+                Reason::HigherPriority {
+                    from: src,
+                    priority: advert.priority,
+                },
+                out,
+            );
+        } else if advert.priority == ours && address_greater(src, self.p.primary) {
+            let reason = Reason::EqualPriorityHigherAddress {
+                from: src,
+                priority: advert.priority,
+            };
+            self.yield_to(now, src, advert, reason, out);
+        } else if advert.priority == ours && src == self.p.primary {
+            out.push(Action::Note(Note::SameAddress { from: src }));
+        } else {
+            self.answer_lower(now, src, advert.priority, out);
+        }
+    }
+
+    fn yield_to(
+        &mut self,
+        now: Instant,
+        src: IpAddr,
+        advert: &Advert,
+        reason: Reason,
+        out: &mut Vec<Action>,
+    ) {
+        if self.p.version == Version::V3 {
+            self.master_interval_cs = advert.interval_cs;
+        }
+        self.become_backup(now, reason, out);
+        self.last_master = Some((src, now));
+    }
+
+    /// Another node thinks it is master: answer at once so it yields (RFC 9568), and
+    /// announce the VIP again one interval later in case its announcements reached the
+    /// clients after ours (a contested takeover).
+    fn answer_lower(&mut self, now: Instant, src: IpAddr, priority: u8, out: &mut Vec<Action>) {
+        self.send_advert(now, out);
+        let again = now + interval(self.p.interval_cs);
+        if !self.announce_at.iter().any(|&at| at <= again) {
+            self.announce_at.push(again);
+        }
+        out.push(Action::Note(Note::AnsweredLowerPriority {
+            from: src,
+            priority,
+        }));
+    }
+
+    fn link_down(&mut self, out: &mut Vec<Action>) {
+        if matches!(self.state, State::Fault | State::Stopped | State::Init) {
+            return;
+        }
+        if self.state == State::Master {
+            out.extend([Action::SendAdvert { priority: 0 }, Action::RemoveVips]);
+        }
+        self.clear_timers();
+        self.transition(State::Fault, Reason::LinkDown, out);
+    }
+
+    fn shutdown(&mut self, out: &mut Vec<Action>) {
+        if self.state == State::Master {
+            out.extend([
+                Action::SendAdvert { priority: 0 },
+                Action::RemoveVips,
+                Action::Note(Note::Released),
+            ]);
+        }
+        self.clear_timers();
+        if self.state != State::Stopped {
+            self.transition(State::Stopped, Reason::Shutdown, out);
+        }
+        out.push(Action::Exit);
+    }
+
+    fn clear_timers(&mut self) {
+        self.adver_at = None;
+        self.down_at = None;
+        self.announce_at.clear();
+        self.preempt_until = None;
+    }
+}
+
+/// The RFC tie-break: the higher primary address wins, compared unsigned in network order.
+pub fn address_greater(a: IpAddr, b: IpAddr) -> bool {
+    match (a, b) {
+        (IpAddr::V4(a), IpAddr::V4(b)) => u32::from(a) > u32::from(b),
+        (IpAddr::V6(a), IpAddr::V6(b)) => u128::from(a) > u128::from(b),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+pub mod tests;

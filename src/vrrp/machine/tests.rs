@@ -1,0 +1,461 @@
+//! Timelines with explicit instants, one per rule. Bounds come from `timers`, whose formula
+//! is checked once against the RFC's worked examples.
+
+use super::*;
+use crate::vrrp::timers::{master_down_interval, skew_time};
+
+pub fn params() -> Params {
+    Params {
+        version: Version::V2,
+        vrid: 41,
+        priority: 200,
+        interval_cs: 100,
+        preempt: true,
+        preempt_delay: Duration::ZERO,
+        primary: ip("192.0.2.201"),
+        vips: vec![ip("192.0.2.250")],
+        auth: Auth::None,
+        second_announce: Some(Duration::from_secs(5)),
+    }
+}
+
+fn ip(s: &str) -> IpAddr {
+    s.parse().unwrap()
+}
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+fn advert(p: &Params, priority: u8) -> Input {
+    Input::Advert {
+        src: ip("192.0.2.202"),
+        advert: Advert {
+            version: p.version,
+            vrid: p.vrid,
+            priority,
+            interval_cs: p.interval_cs,
+            auth: Auth::None,
+            addrs: p.vips.clone(),
+        },
+    }
+}
+
+fn advert_from(p: &Params, src: &str, priority: u8) -> Input {
+    match advert(p, priority) {
+        Input::Advert { advert, .. } => Input::Advert {
+            src: ip(src),
+            advert,
+        },
+        other => other,
+    }
+}
+
+fn transitions(actions: &[Action]) -> Vec<(State, State)> {
+    actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::Transition { from, to, .. } => Some((*from, *to)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn reason(actions: &[Action]) -> Reason {
+    actions
+        .iter()
+        .find_map(|a| match a {
+            Action::Transition { reason, .. } => Some(reason.clone()),
+            _ => None,
+        })
+        .expect("a transition")
+}
+
+fn mdi(p: &Params) -> Duration {
+    master_down_interval(p.version, p.priority, p.interval_cs)
+}
+
+/// A backup started at t0, and t0.
+fn backup(p: Params) -> (Machine, Instant) {
+    let t0 = Instant::now();
+    let mut m = Machine::new(p);
+    let out = m.handle(t0, Input::Start { link_up: true });
+    assert_eq!(transitions(&out), vec![(State::Init, State::Backup)]);
+    (m, t0)
+}
+
+/// A node that became master by timeout at the returned instant.
+fn master(p: Params) -> (Machine, Instant) {
+    let (mut m, t0) = backup(p);
+    let t = t0 + m.master_down_interval();
+    m.handle(t, Input::Tick);
+    assert_eq!(m.state(), State::Master);
+    (m, t)
+}
+
+#[test]
+fn starts_as_backup_and_takes_over_after_master_down_interval() {
+    let p = params();
+    let (mut m, t0) = backup(p.clone());
+    assert_eq!(m.deadline(), Some(t0 + mdi(&p)));
+    assert!(m
+        .handle(t0 + mdi(&p) - Duration::from_nanos(1), Input::Tick)
+        .is_empty());
+    let out = m.handle(t0 + mdi(&p), Input::Tick);
+    assert_eq!(
+        &out[..3],
+        &[
+            Action::SendAdvert { priority: 200 },
+            Action::AddVips,
+            Action::Announce
+        ],
+        "advert first, then the VIP, then the announcement"
+    );
+    assert_eq!(reason(&out).to_string(), "no advert heard for 3.22s");
+}
+
+#[test]
+fn adverts_keep_a_backup_waiting_and_name_the_silent_master() {
+    let p = params();
+    let (mut m, t0) = backup(p.clone());
+    let t1 = t0 + ms(1000);
+    assert!(m.handle(t1, advert(&p, 250)).is_empty());
+    assert_eq!(m.deadline(), Some(t1 + mdi(&p)));
+    assert!(
+        m.handle(t0 + mdi(&p), Input::Tick).is_empty(),
+        "the old deadline no longer fires"
+    );
+    let out = m.handle(t1 + mdi(&p), Input::Tick);
+    assert_eq!(transitions(&out), vec![(State::Backup, State::Master)]);
+    assert_eq!(
+        reason(&out).to_string(),
+        "no advert from 192.0.2.202 for 3.22s"
+    );
+}
+
+#[test]
+fn address_owner_starts_as_master_and_advertises_every_interval() {
+    let p = Params {
+        priority: 255,
+        ..params()
+    };
+    let t0 = Instant::now();
+    let mut m = Machine::new(p);
+    let out = m.handle(t0, Input::Start { link_up: true });
+    assert_eq!(transitions(&out), vec![(State::Init, State::Master)]);
+    assert_eq!(reason(&out), Reason::AddressOwner);
+    assert_eq!(m.deadline(), Some(t0 + ms(1000)));
+    assert_eq!(
+        m.handle(t0 + ms(1000), Input::Tick),
+        vec![Action::SendAdvert { priority: 255 }]
+    );
+    assert_eq!(
+        m.handle(t0 + ms(2000), Input::Tick),
+        vec![Action::SendAdvert { priority: 255 }]
+    );
+}
+
+#[test]
+fn priority_zero_hands_over_after_skew_time() {
+    let p = params();
+    let (mut m, t0) = backup(p.clone());
+    m.handle(t0 + ms(500), advert(&p, 250));
+    let t1 = t0 + ms(1500);
+    assert!(m.handle(t1, advert(&p, 0)).is_empty());
+    let skew = skew_time(Version::V2, 200, 100);
+    assert_eq!(m.deadline(), Some(t1 + skew));
+    let out = m.handle(t1 + skew, Input::Tick);
+    assert_eq!(
+        reason(&out),
+        Reason::MasterReleased {
+            from: ip("192.0.2.202")
+        }
+    );
+    assert_eq!(m.state(), State::Master);
+}
+
+#[test]
+fn preempts_a_lower_priority_master_after_master_down_interval() {
+    let p = params();
+    let (mut m, t0) = backup(p.clone());
+    for i in 0..3 {
+        assert!(m.handle(t0 + ms(1000 * i), advert(&p, 100)).is_empty());
+    }
+    let out = m.handle(t0 + mdi(&p), Input::Tick);
+    assert_eq!(
+        reason(&out),
+        Reason::Preempt {
+            from: ip("192.0.2.202"),
+            priority: 100
+        }
+    );
+}
+
+#[test]
+fn no_preempt_leaves_a_lower_priority_master_alone() {
+    let p = Params {
+        preempt: false,
+        ..params()
+    };
+    let (mut m, t0) = backup(p.clone());
+    for i in 1..10 {
+        m.handle(t0 + ms(1000 * i), advert(&p, 100));
+    }
+    assert_eq!(m.state(), State::Backup);
+    assert_eq!(m.deadline(), Some(t0 + ms(9000) + mdi(&p)));
+}
+
+#[test]
+fn preempt_delay_postpones_preemption() {
+    let delay = ms(2000);
+    let p = Params {
+        preempt_delay: delay,
+        ..params()
+    };
+    let (mut m, t0) = backup(p.clone());
+    let t1 = t0 + ms(500);
+    let out = m.handle(t1, advert(&p, 100));
+    assert!(matches!(
+        out[..],
+        [Action::Note(Note::PreemptDelayStarted { .. })]
+    ));
+    // Within the delay the lower master is followed like any master.
+    let t2 = t1 + ms(1900);
+    m.handle(t2, advert(&p, 100));
+    assert_eq!(m.deadline(), Some(t2 + mdi(&p)));
+    // After it, its adverts are ignored and the timer runs out.
+    m.handle(t1 + ms(2900), advert(&p, 100));
+    let out = m.handle(t2 + mdi(&p), Input::Tick);
+    assert_eq!(
+        reason(&out),
+        Reason::Preempt {
+            from: ip("192.0.2.202"),
+            priority: 100
+        }
+    );
+}
+
+#[test]
+fn master_yields_to_higher_priority_and_never_announces_again() {
+    let p = params();
+    let (mut m, t) = master(p.clone());
+    let out = m.handle(t + ms(300), advert(&p, 210));
+    assert_eq!(out[0], Action::RemoveVips);
+    assert_eq!(
+        reason(&out),
+        Reason::HigherPriority {
+            from: ip("192.0.2.202"),
+            priority: 210
+        }
+    );
+    // The second announcement burst was due at t + 5s: it must not happen while the
+    // new master keeps advertising.
+    let mut later = Vec::new();
+    for step in 1..=60 {
+        let input = if step % 10 == 0 {
+            advert(&p, 210)
+        } else {
+            Input::Tick
+        };
+        later.extend(m.handle(t + ms(300 + 100 * step), input));
+    }
+    assert_eq!(m.state(), State::Backup);
+    assert!(!later.contains(&Action::Announce), "{later:?}");
+    assert!(!later.iter().any(|a| matches!(a, Action::SendAdvert { .. })));
+}
+
+#[test]
+fn equal_priority_higher_address_wins() {
+    let p = params(); // primary 192.0.2.201
+    let (mut m, t) = master(p.clone());
+    let out = m.handle(t + ms(100), advert_from(&p, "192.0.2.200", 200));
+    assert_eq!(
+        m.state(),
+        State::Master,
+        "a lower address does not win: {out:?}"
+    );
+    let out = m.handle(t + ms(200), advert_from(&p, "192.0.2.202", 200));
+    assert_eq!(
+        reason(&out),
+        Reason::EqualPriorityHigherAddress {
+            from: ip("192.0.2.202"),
+            priority: 200
+        }
+    );
+    assert!(
+        address_greater(ip("10.0.0.1"), ip("9.255.255.255")),
+        "unsigned, network order"
+    );
+    assert!(address_greater(ip("200.0.0.1"), ip("100.0.0.1")));
+    assert!(address_greater(ip("fe80::2"), ip("fe80::1")));
+}
+
+#[test]
+fn master_answers_a_lower_priority_at_once_and_reannounces_one_interval_later() {
+    let p = params();
+    let (mut m, t) = master(p.clone());
+    let t1 = t + ms(10);
+    let out = m.handle(t1, advert(&p, 199));
+    assert_eq!(out[0], Action::SendAdvert { priority: 200 });
+    assert!(matches!(
+        out[1],
+        Action::Note(Note::AnsweredLowerPriority { priority: 199, .. })
+    ));
+    assert_eq!(m.deadline(), Some(t1 + ms(1000)));
+    let out = m.handle(t1 + ms(1000), Input::Tick);
+    assert!(out.contains(&Action::Announce), "{out:?}");
+    assert!(out.contains(&Action::SendAdvert { priority: 200 }));
+}
+
+#[test]
+fn master_answers_priority_zero_with_an_advert() {
+    let p = params();
+    let (mut m, t) = master(p.clone());
+    assert_eq!(
+        m.handle(t + ms(10), advert(&p, 0)),
+        vec![Action::SendAdvert { priority: 200 }]
+    );
+    assert_eq!(m.state(), State::Master);
+}
+
+#[test]
+fn second_announcement_burst_after_garp_delay() {
+    let p = params();
+    let (mut m, t) = master(p.clone());
+    let out = m.handle(t + ms(5000), Input::Tick);
+    assert!(out.contains(&Action::Announce), "{out:?}");
+    let none = Params {
+        second_announce: None,
+        ..params()
+    };
+    let (mut m, t) = master(none);
+    assert!(!m
+        .handle(t + ms(5000), Input::Tick)
+        .contains(&Action::Announce));
+}
+
+#[test]
+fn v3_backup_adopts_the_master_interval() {
+    let p = Params {
+        version: Version::V3,
+        interval_cs: 100,
+        ..params()
+    };
+    let (mut m, t0) = backup(p.clone());
+    let fast = Input::Advert {
+        src: ip("192.0.2.202"),
+        advert: Advert {
+            version: Version::V3,
+            vrid: 41,
+            priority: 250,
+            interval_cs: 10,
+            auth: Auth::None,
+            addrs: p.vips.clone(),
+        },
+    };
+    let out = m.handle(t0, fast);
+    assert!(matches!(
+        out[..],
+        [Action::Note(Note::IntervalAdopted {
+            interval_cs: 10,
+            ..
+        })]
+    ));
+    let down = master_down_interval(Version::V3, 200, 10);
+    assert_eq!(down.as_millis(), 321, "3 x 100ms + skew 21.9ms");
+    assert_eq!(m.deadline(), Some(t0 + down));
+    // Once master, it advertises at its own configured interval again.
+    m.handle(t0 + down, Input::Tick);
+    assert_eq!(m.deadline(), Some(t0 + down + ms(1000)));
+}
+
+#[test]
+fn link_down_is_fault_and_link_up_is_backup_again() {
+    let p = params();
+    let (mut m, t) = master(p.clone());
+    let out = m.handle(t + ms(100), Input::LinkDown);
+    assert_eq!(
+        &out[..2],
+        &[Action::SendAdvert { priority: 0 }, Action::RemoveVips]
+    );
+    assert_eq!(reason(&out), Reason::LinkDown);
+    assert_eq!(m.deadline(), None, "nothing runs while the link is down");
+    assert!(m.handle(t + ms(200), advert(&p, 100)).is_empty());
+    let t2 = t + ms(3000);
+    let out = m.handle(t2, Input::LinkUp);
+    assert_eq!(transitions(&out), vec![(State::Fault, State::Backup)]);
+    assert_eq!(m.deadline(), Some(t2 + mdi(&p)));
+}
+
+#[test]
+fn starting_with_the_link_down_is_fault() {
+    let mut m = Machine::new(params());
+    let out = m.handle(Instant::now(), Input::Start { link_up: false });
+    assert_eq!(transitions(&out), vec![(State::Init, State::Fault)]);
+}
+
+#[test]
+fn shutdown_sends_priority_zero_only_as_master() {
+    let (mut m, t) = master(params());
+    let out = m.handle(t + ms(1), Input::Shutdown);
+    assert_eq!(
+        &out[..2],
+        &[Action::SendAdvert { priority: 0 }, Action::RemoveVips]
+    );
+    assert_eq!(out.last(), Some(&Action::Exit));
+    let (mut m, t0) = backup(params());
+    let out = m.handle(t0 + ms(1), Input::Shutdown);
+    assert!(!out
+        .iter()
+        .any(|a| matches!(a, Action::SendAdvert { .. } | Action::RemoveVips)));
+    assert_eq!(out.last(), Some(&Action::Exit));
+}
+
+#[test]
+fn a_vip_deleted_by_hand_is_restored() {
+    let (mut m, t) = master(params());
+    let out = m.handle(t + ms(1), Input::VipsMissing);
+    assert_eq!(&out[..2], &[Action::AddVips, Action::Announce]);
+    let (mut m, t0) = backup(params());
+    assert!(m.handle(t0, Input::VipsMissing).is_empty());
+}
+
+/// The race of keepalived-v3-race-garp.pcap: priorities 199 and 198 time out together; the
+/// loser yields on the winner's advert and must send nothing that moves the client to it.
+#[test]
+fn race_loser_sends_nothing_after_yielding() {
+    let p = Params {
+        version: Version::V3,
+        interval_cs: 10,
+        priority: 198,
+        primary: ip("192.0.2.203"),
+        ..params()
+    };
+    let (mut n3, t0) = backup(p.clone());
+    let t = t0 + n3.master_down_interval();
+    n3.handle(t, Input::Tick);
+    let winner = Input::Advert {
+        src: ip("192.0.2.202"),
+        advert: Advert {
+            version: Version::V3,
+            vrid: 41,
+            priority: 199,
+            interval_cs: 10,
+            auth: Auth::None,
+            addrs: p.vips.clone(),
+        },
+    };
+    let out = n3.handle(t + Duration::from_micros(300), winner.clone());
+    assert_eq!(transitions(&out), vec![(State::Master, State::Backup)]);
+    let mut after = Vec::new();
+    for step in 1..=100 {
+        let input = if step % 2 == 0 {
+            winner.clone()
+        } else {
+            Input::Tick
+        };
+        after.extend(n3.handle(t + ms(50 * step), input));
+    }
+    assert_eq!(n3.state(), State::Backup);
+    assert!(!after.contains(&Action::Announce));
+}

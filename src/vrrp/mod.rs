@@ -1,0 +1,9 @@
+//! THE PROTOCOL, pure: the VRRP state machine of RFC 3768 (v2) and RFC 5798/9568 (v3), its
+//! timers, and the receive checks. Driven by inputs and a time value given by the caller;
+//! no sockets, no clock, no printing.
+
+pub mod checks;
+pub mod machine;
+pub mod timers;
+
+pub use machine::{Action, Input, Machine, Note, Params, Reason, State};

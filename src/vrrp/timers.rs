@@ -1,0 +1,93 @@
+//! Skew_Time and Master_Down_Interval, RFC 3768 §6.1 (v2) and RFC 5798/9568 §6.1 (v3).
+
+use std::time::Duration;
+
+use crate::wire::Version;
+
+const NANOS_PER_CS: u64 = 10_000_000;
+
+/// v2: `(256 - priority) / 256` s. v3: `((256 - priority) * Master_Adver_Interval) / 256`.
+pub fn skew_time(version: Version, priority: u8, master_interval_cs: u16) -> Duration {
+    let weight = 256 - u64::from(priority);
+    let nanos = match version {
+        Version::V2 => weight * 1_000_000_000 / 256,
+        Version::V3 => weight * u64::from(master_interval_cs) * NANOS_PER_CS / 256,
+    };
+    Duration::from_nanos(nanos)
+}
+
+/// `3 * interval + Skew_Time`, the silence after which a backup takes over.
+pub fn master_down_interval(version: Version, priority: u8, master_interval_cs: u16) -> Duration {
+    interval(master_interval_cs) * 3 + skew_time(version, priority, master_interval_cs)
+}
+
+/// An advert interval in centiseconds as a duration.
+pub fn interval(cs: u16) -> Duration {
+    Duration::from_nanos(u64::from(cs) * NANOS_PER_CS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(d: Duration) -> f64 {
+        d.as_secs_f64() * 1000.0
+    }
+
+    /// The worked examples of ../shared/VRRP-NOTES.md §1.4.
+    #[test]
+    fn worked_rfc_examples() {
+        assert_eq!(
+            ms(master_down_interval(Version::V2, 100, 100)).round(),
+            3609.0
+        );
+        assert_eq!(
+            ms(master_down_interval(Version::V2, 200, 100)).round(),
+            3219.0
+        );
+        assert_eq!(
+            ms(master_down_interval(Version::V3, 200, 100)).round(),
+            3219.0
+        );
+        assert_eq!(
+            ms(master_down_interval(Version::V3, 200, 10)).round(),
+            322.0
+        );
+        assert_eq!(ms(skew_time(Version::V2, 200, 100)).round(), 219.0);
+        assert_eq!(ms(skew_time(Version::V3, 200, 100)).round(), 219.0);
+    }
+
+    #[test]
+    fn exact_values() {
+        assert_eq!(
+            skew_time(Version::V2, 200, 100),
+            Duration::from_nanos(218_750_000)
+        );
+        assert_eq!(
+            skew_time(Version::V3, 200, 10),
+            Duration::from_nanos(21_875_000)
+        );
+        assert_eq!(
+            skew_time(Version::V3, 255, 100),
+            Duration::from_nanos(3_906_250)
+        );
+        // v2 skew does not scale with the interval.
+        assert_eq!(
+            skew_time(Version::V2, 200, 300),
+            skew_time(Version::V2, 200, 100)
+        );
+        assert_eq!(
+            master_down_interval(Version::V2, 200, 300),
+            Duration::from_secs(9) + skew_time(Version::V2, 200, 100)
+        );
+    }
+
+    #[test]
+    fn higher_priority_always_times_out_first() {
+        for v in [Version::V2, Version::V3] {
+            for p in 1..255u8 {
+                assert!(master_down_interval(v, p + 1, 10) < master_down_interval(v, p, 10));
+            }
+        }
+    }
+}

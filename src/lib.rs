@@ -1,7 +1,13 @@
 //! vipflip: move a virtual IP between Linux machines with VRRP.
 //!
-//! `vrrp` (the protocol) and `wire` (the bytes) are pure; `net` holds every syscall; `cmd`
-//! wires them together per subcommand.
+//! `vrrp` (the protocol), `wire` (the bytes) and `config` are pure; `net` holds every
+//! syscall; `cmd` wires them together per subcommand; `ui` writes every line users see.
 
+pub mod cli;
+pub mod cmd;
+pub mod config;
+pub mod error;
+pub mod net;
+pub mod ui;
 pub mod vrrp;
 pub mod wire;

@@ -1,0 +1,131 @@
+//! The command line, clap definitions only: the help text is these doc comments.
+
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::config::Vip;
+
+const RUN_EXAMPLES: &str = "\
+Examples:
+  # on each node, with a different priority; the highest holds the VIP
+  vipflip run --vip 192.168.31.250/24 --iface ens33 --vrid 41 --priority 200
+  # fast failover (VRRPv3, 100 ms adverts: takeover in about 0.32 s)
+  vipflip run --vip 192.0.2.250/24 --iface eth0 --vrid 41 --vrrp-version 3 --advert-int 100ms
+  # IPv6 (always VRRPv3)
+  vipflip run --vip 2001:db8::250/64 --iface eth0 --vrid 41
+  # join a keepalived group that uses auth_type PASS
+  vipflip run --vip 192.0.2.250/24 --iface eth0 --vrid 41 --auth-pass s3cret";
+
+/// Move a virtual IP between machines with VRRP, the way keepalived's vrrp_instance does.
+#[derive(Debug, Parser)]
+#[command(name = "vipflip", version, propagate_version = true)]
+#[command(
+    after_help = "Exit status: 0 success, 1 a negative answer, 2 error.\nRun 'vipflip run --help' to start."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Join a VRRP group on an interface and hold the VIP while master.
+    ///
+    /// Starts as backup (priority 255: master at once). When no advert is heard for
+    /// Master_Down_Interval (3 advert intervals plus Skew_Time) the highest priority backup
+    /// adds the VIP and announces it with gratuitous ARP (unsolicited NA for IPv6). On
+    /// SIGINT, SIGTERM or SIGHUP it sends priority 0 and removes the VIP, so a backup takes
+    /// over after Skew_Time. Speaks VRRP exactly, so keepalived nodes with the same VRID
+    /// are members of the same group.
+    #[command(after_help = RUN_EXAMPLES)]
+    Run(RunArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Virtual IP to hold while master, with prefix length (repeatable; IPv4 or IPv6, one family).
+    #[arg(long = "vip", value_name = "ADDR/LEN", required = true)]
+    pub vips: Vec<Vip>,
+
+    /// Interface to run VRRP on and to add the VIP to (keepalived: interface).
+    #[arg(long, value_name = "NAME")]
+    pub iface: String,
+
+    /// Virtual router ID shared by all nodes of the group, 1-255 (keepalived: virtual_router_id).
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=255))]
+    pub vrid: u8,
+
+    /// Priority 1-254; the highest live node is master. 255 = address owner, master at once.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u8).range(1..=255))]
+    pub priority: u8,
+
+    /// Advert interval, e.g. 1s, 100ms. Below 1s needs --vrrp-version 3 (10 ms steps, up to 40.95s).
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
+    pub advert_int: Duration,
+
+    /// VRRP version: 2 (RFC 3768) or 3 (RFC 5798/9568). Default 2 for IPv4 (as keepalived), 3 for IPv6.
+    #[arg(long, value_name = "2|3", value_parser = clap::value_parser!(u8).range(2..=3))]
+    pub vrrp_version: Option<u8>,
+
+    /// Do not take over from a live lower-priority master (keepalived: nopreempt).
+    #[arg(long)]
+    pub no_preempt: bool,
+
+    /// Wait this long before preempting a lower-priority master (keepalived: preempt_delay).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub preempt_delay: Option<Duration>,
+
+    /// Checksum form of VRRPv3 over IPv4 to send: keepalived (with pseudo-header) or rfc9568 (message only). Both are accepted on receive.
+    #[arg(long, value_enum, value_name = "FORM")]
+    pub v3_checksum: Option<ChecksumArg>,
+
+    /// VRRPv2 simple password, only to join keepalived groups with auth_type PASS. Not security: it is sent in clear text.
+    #[arg(long, value_name = "SECRET")]
+    pub auth_pass: Option<String>,
+
+    /// Gratuitous ARPs / unsolicited NAs per VIP on becoming master.
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub garp_repeat: u32,
+
+    /// Repeat the announcement burst this long after becoming master (0 = never).
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
+    pub garp_delay: Duration,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct OutputArgs {
+    /// When to color the output (never with NO_COLOR set, unless always).
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+
+    /// One JSON object per line instead of text, for scripts.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ChecksumArg {
+    Keepalived,
+    Rfc9568,
+}
+
+/// humantime durations ("1s", "100ms", "1.5s" is not humantime: "1s 500ms").
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    humantime::parse_duration(text.trim())
+        .map_err(|e| format!("'{text}' is not a duration ({e}); write e.g. 1s, 100ms, 2s 500ms"))
+}
+
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}

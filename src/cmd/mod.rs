@@ -1,0 +1,19 @@
+//! One file per subcommand: wires threads, channel and loop; executes actions.
+
+pub mod run;
+
+use std::io::IsTerminal;
+
+use crate::cli::OutputArgs;
+use crate::ui::{use_color, Ui};
+
+/// The output every subcommand writes to: stdout, color decided once.
+pub fn stdout_ui(output: &OutputArgs) -> Ui {
+    let stdout = std::io::stdout();
+    let color = use_color(
+        output.color,
+        stdout.is_terminal(),
+        std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+    );
+    Ui::new(Box::new(stdout), color, output.json)
+}

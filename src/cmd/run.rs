@@ -1,0 +1,443 @@
+//! `vipflip run`: one VRRP node. Edge threads (VRRP receive, netlink monitor, signals) feed
+//! one channel; this loop owns the state machine and executes its actions.
+
+use std::net::IpAddr;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::Arc;
+use std::thread;
+use std::time::Instant;
+
+use crate::cli::RunArgs;
+use crate::config::{run_config, RunConfig, Vip};
+use crate::error::{Error, Result};
+use crate::net::caps::require_net_admin_and_raw;
+use crate::net::frames::FrameSocket;
+use crate::net::iface::Interface;
+use crate::net::netlink::{spawn_monitor, NetEvent, Netlink};
+use crate::net::vrrp_socket::{RxPacket, VrrpSocket};
+use crate::ui::{Level, StartInfo, Ui};
+use crate::vrrp::checks::{check, vips_match, Counters, RateLimit, Received, Verdict};
+use crate::vrrp::{Action, Input, Machine, State};
+use crate::wire::announce::{gratuitous_arp, unsolicited_na};
+use crate::wire::vrrp::{emit, GROUP_V4, GROUP_V6};
+use crate::wire::Advert;
+
+/// What the edge threads report.
+enum Event {
+    Packet(RxPacket),
+    /// Something arrived on the VRRP socket that is not an IP packet carrying VRRP.
+    NotVrrp,
+    Net(NetEvent),
+    Shutdown,
+    ReceiveFailed(String),
+}
+
+pub fn run(args: &RunArgs) -> Result<i32> {
+    let cfg = run_config(args)?;
+    let mut ui = super::stdout_ui(&args.output);
+    for warning in &cfg.warnings {
+        ui.say(Level::Warn, "warning", 0, warning);
+    }
+    require_net_admin_and_raw()?;
+    let iface = Interface::lookup(&cfg.iface)?;
+    let primary = primary_address(&cfg, &iface)?;
+    let socket = Arc::new(VrrpSocket::open(&iface.name, iface.index, primary)?);
+    let frames = FrameSocket::open(iface.index, false)?;
+    let ledger = VipLedger {
+        netlink: Netlink::open()?,
+        index: iface.index,
+        added: Vec::new(),
+    };
+    let (tx, rx) = mpsc::channel();
+    start_edges(&socket, iface.index, &tx)?;
+    let mut node = Node {
+        machine: Machine::new(cfg.params(primary)),
+        cfg,
+        iface,
+        socket,
+        frames,
+        ledger,
+        ui,
+        counters: Counters::default(),
+        limit: RateLimit::default(),
+        sent: 0,
+        link_up: true,
+    };
+    node.prepare()?;
+    node.run_loop(&rx)
+}
+
+fn primary_address(cfg: &RunConfig, iface: &Interface) -> Result<IpAddr> {
+    let vips: Vec<IpAddr> = cfg.vips.iter().map(|v| v.addr).collect();
+    iface.primary(cfg.ipv4(), &vips).ok_or_else(|| {
+        let (family, example) = if cfg.ipv4() {
+            (
+                "IPv4 address",
+                format!("ip addr add 192.0.2.201/24 dev {}", iface.name),
+            )
+        } else {
+            (
+                "IPv6 link-local address",
+                format!(
+                    "ip link set {} up (the kernel adds fe80::/64 itself)",
+                    iface.name
+                ),
+            )
+        };
+        Error::new(
+            format!("interface {} has no {family}", iface.name),
+            "VRRP adverts are sent from it",
+        )
+        .hint(format!("give the interface one first, e.g. {example}"))
+    })
+}
+
+fn start_edges(socket: &Arc<VrrpSocket>, index: u32, tx: &Sender<Event>) -> Result<()> {
+    let (rx_socket, rx_tx) = (Arc::clone(socket), tx.clone());
+    thread::Builder::new()
+        .name("vrrp-receive".into())
+        .spawn(move || receive_loop(&rx_socket, &rx_tx))
+        .map_err(|e| Error::new("cannot start the receive thread", e))?;
+    let net_tx = tx.clone();
+    spawn_monitor(index, move |event| net_tx.send(Event::Net(event)).is_ok())?;
+    let signal_tx = tx.clone();
+    ctrlc::set_handler(move || {
+        let _ = signal_tx.send(Event::Shutdown);
+    })
+    .map_err(|e| Error::new("cannot install the signal handler", e))
+}
+
+fn receive_loop(socket: &VrrpSocket, tx: &Sender<Event>) {
+    loop {
+        let event = match socket.recv() {
+            Ok(Some(packet)) => Event::Packet(packet),
+            Ok(None) => Event::NotVrrp,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => Event::ReceiveFailed(e.to_string()),
+        };
+        let failed = matches!(event, Event::ReceiveFailed(_));
+        if tx.send(event).is_err() || failed {
+            return;
+        }
+    }
+}
+
+/// The VIPs this process added: only these are ever removed, also on error and panic.
+struct VipLedger {
+    netlink: Netlink,
+    index: u32,
+    added: Vec<Vip>,
+}
+
+impl VipLedger {
+    fn remove_all(&mut self) -> Vec<Error> {
+        let mut errors = Vec::new();
+        for vip in std::mem::take(&mut self.added) {
+            if let Err(e) = self.netlink.remove(self.index, &vip) {
+                errors.push(e);
+            }
+        }
+        errors
+    }
+}
+
+impl Drop for VipLedger {
+    fn drop(&mut self) {
+        for e in self.remove_all() {
+            eprintln!("{e}");
+        }
+    }
+}
+
+struct Node {
+    machine: Machine,
+    cfg: RunConfig,
+    iface: Interface,
+    socket: Arc<VrrpSocket>,
+    frames: FrameSocket,
+    ledger: VipLedger,
+    ui: Ui,
+    counters: Counters,
+    limit: RateLimit,
+    sent: u64,
+    link_up: bool,
+}
+
+impl Node {
+    fn vrid(&self) -> u8 {
+        self.cfg.vrid
+    }
+
+    /// Before the machine starts: clean up a stale VIP left by a killed run, say who we are.
+    fn prepare(&mut self) -> Result<()> {
+        if self.cfg.priority == 255 {
+            self.check_ownership();
+        } else {
+            for vip in self.cfg.vips.clone() {
+                if self.ledger.netlink.remove(self.iface.index, &vip)? {
+                    let msg = format!(
+                        "removed stale {vip} from {} (left by an earlier run?)",
+                        self.iface.name
+                    );
+                    self.ui
+                        .say(Level::Warn, "stale-vip-removed", self.vrid(), &msg);
+                }
+            }
+        }
+        let p = self.machine.params().clone();
+        self.ui.start(&StartInfo {
+            vrid: p.vrid,
+            iface: &self.iface.name,
+            primary: p.primary,
+            mac: self.iface.mac.to_string(),
+            version: p.version.number(),
+            priority: p.priority,
+            interval: crate::vrrp::timers::interval(p.interval_cs),
+            skew: self.machine.skew_time(),
+            master_down: self.machine.master_down_interval(),
+            vips: self.cfg.vips.iter().map(|v| v.to_string()).collect(),
+            preempt: p.preempt,
+            checksum: match self.cfg.v3_checksum {
+                crate::wire::V3Checksum::Keepalived => "keepalived",
+                crate::wire::V3Checksum::Rfc9568 => "rfc9568",
+            },
+        });
+        Ok(())
+    }
+
+    fn check_ownership(&mut self) {
+        for vip in self.cfg.vips.clone() {
+            if !self.iface.addrs.contains(&vip.addr) {
+                let msg = format!(
+                    "priority 255 claims ownership of {} but {} does not have it; use 254 or lower unless this node owns the address",
+                    vip.addr, self.iface.name
+                );
+                self.ui.say(Level::Warn, "warning", self.vrid(), &msg);
+            }
+        }
+    }
+
+    fn run_loop(&mut self, rx: &Receiver<Event>) -> Result<i32> {
+        let mut input = Input::Start {
+            link_up: self.iface.up,
+        };
+        self.link_up = self.iface.up;
+        loop {
+            let actions = self.machine.handle(Instant::now(), input);
+            if self.execute(actions) {
+                return Ok(0);
+            }
+            input = loop {
+                let event = match self.machine.deadline() {
+                    Some(at) => rx.recv_timeout(at.saturating_duration_since(Instant::now())),
+                    None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
+                };
+                match event {
+                    Ok(event) => match self.input_of(event)? {
+                        Some(input) => break input,
+                        None => continue,
+                    },
+                    Err(RecvTimeoutError::Timeout) => break Input::Tick,
+                    Err(RecvTimeoutError::Disconnected) => break Input::Shutdown,
+                }
+            };
+        }
+    }
+
+    /// Turns an edge event into a machine input; `None` when the machine need not hear it.
+    fn input_of(&mut self, event: Event) -> Result<Option<Input>> {
+        Ok(match event {
+            Event::Packet(packet) => self.judge(&packet),
+            Event::NotVrrp => {
+                self.counters.count("not-vrrp");
+                None
+            }
+            Event::Net(net) => self.net_input(net),
+            Event::Shutdown => Some(Input::Shutdown),
+            Event::ReceiveFailed(cause) => {
+                let actions = self.machine.handle(Instant::now(), Input::Shutdown);
+                self.execute(actions);
+                return Err(Error::new("receiving VRRP packets failed", cause));
+            }
+        })
+    }
+
+    fn judge(&mut self, packet: &RxPacket) -> Option<Input> {
+        let rx = Received {
+            ttl: packet.ttl,
+            src: packet.src,
+            dst: packet.dst,
+            payload: &packet.payload,
+        };
+        match check(self.machine.params(), &rx) {
+            Verdict::Accept(parsed) => {
+                if !vips_match(self.machine.params(), &parsed.advert)
+                    && self.limit.allow("vip-list", Instant::now())
+                {
+                    let theirs: Vec<String> =
+                        parsed.advert.addrs.iter().map(|a| a.to_string()).collect();
+                    let msg = format!(
+                        "{} advertises VIPs {}, we have {}: check --vip on every node",
+                        packet.src,
+                        theirs.join(" "),
+                        self.vip_list()
+                    );
+                    self.ui.say(Level::Warn, "warning", self.vrid(), &msg);
+                }
+                Some(Input::Advert {
+                    src: packet.src,
+                    advert: parsed.advert,
+                })
+            }
+            Verdict::OtherVrid(_) => {
+                self.counters.count("other-vrid");
+                None
+            }
+            Verdict::Discard(why) => {
+                self.counters.count(why.kind());
+                if self.limit.allow(why.kind(), Instant::now()) {
+                    let count = self.counters.by_kind.get(why.kind()).copied().unwrap_or(0);
+                    self.ui
+                        .discard(self.vrid(), packet.src, why.kind(), &why.to_string(), count);
+                }
+                None
+            }
+        }
+    }
+
+    fn vip_list(&self) -> String {
+        self.cfg
+            .vips
+            .iter()
+            .map(|v| v.addr.to_string())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    fn net_input(&mut self, event: NetEvent) -> Option<Input> {
+        match event {
+            NetEvent::Link(up) if up != self.link_up => {
+                self.link_up = up;
+                Some(if up { Input::LinkUp } else { Input::LinkDown })
+            }
+            NetEvent::Link(_) => None,
+            NetEvent::LinkGone => {
+                let msg = format!(
+                    "interface {} was deleted; restart vipflip once it is back",
+                    self.iface.name
+                );
+                self.ui.say(Level::Warn, "warning", self.vrid(), &msg);
+                self.link_up = false;
+                Some(Input::LinkDown)
+            }
+            NetEvent::AddressRemoved(addr) => {
+                let ours = self.ledger.added.iter().any(|v| v.addr == addr);
+                (ours && self.machine.state() == State::Master).then_some(Input::VipsMissing)
+            }
+        }
+    }
+
+    /// Carries out the machine's actions; `true` when it said to exit.
+    fn execute(&mut self, actions: Vec<Action>) -> bool {
+        for action in actions {
+            match action {
+                Action::SendAdvert { priority } => self.send_advert(priority),
+                Action::AddVips => self.add_vips(),
+                Action::RemoveVips => {
+                    for e in self.ledger.remove_all() {
+                        self.ui
+                            .say(Level::Warn, "error", self.vrid(), &e.to_string());
+                    }
+                }
+                Action::Announce => self.announce(),
+                Action::Transition { from, to, reason } => {
+                    self.ui
+                        .transition(self.cfg.vrid, from, to, &reason.to_string())
+                }
+                Action::Note(note) => {
+                    self.ui
+                        .say(Level::Info, "note", self.cfg.vrid, &note.to_string())
+                }
+                Action::Exit => {
+                    self.ui
+                        .summary(self.cfg.vrid, self.sent, &self.counters.by_kind);
+                    return true;
+                }
+            }
+        }
+        false
+    }
+
+    fn send_advert(&mut self, priority: u8) {
+        let p = self.machine.params();
+        let advert = Advert {
+            version: p.version,
+            vrid: p.vrid,
+            priority,
+            interval_cs: p.interval_cs,
+            auth: p.auth,
+            addrs: p.vips.clone(),
+        };
+        let group = if p.primary.is_ipv4() {
+            IpAddr::V4(GROUP_V4)
+        } else {
+            IpAddr::V6(GROUP_V6)
+        };
+        let bytes = emit(&advert, p.primary, group, self.cfg.v3_checksum);
+        match self.socket.send(&bytes) {
+            Ok(()) => self.sent += 1,
+            Err(e) if self.limit.allow("send", Instant::now()) => {
+                let msg = format!("cannot send advert on {}: {e}", self.iface.name);
+                self.ui.say(Level::Warn, "error", self.cfg.vrid, &msg);
+            }
+            Err(_) => {}
+        }
+    }
+
+    fn add_vips(&mut self) {
+        for vip in self.cfg.vips.clone() {
+            match self.ledger.netlink.add(self.iface.index, &vip) {
+                Ok(true) => {
+                    if !self.ledger.added.contains(&vip) {
+                        self.ledger.added.push(vip);
+                    }
+                }
+                Ok(false) if self.ledger.added.contains(&vip) || self.cfg.priority == 255 => {}
+                Ok(false) => {
+                    let msg = format!(
+                        "{vip} was already on {} but not added by vipflip: it will not be removed",
+                        self.iface.name
+                    );
+                    self.ui.say(Level::Warn, "warning", self.cfg.vrid, &msg);
+                }
+                Err(e) => self
+                    .ui
+                    .say(Level::Warn, "error", self.cfg.vrid, &e.to_string()),
+            }
+        }
+    }
+
+    /// `--garp-repeat` rounds, each announcing every VIP once (keepalived's order).
+    fn announce(&mut self) {
+        let frames: Vec<Vec<u8>> = self
+            .cfg
+            .vips
+            .iter()
+            .map(|vip| match vip.addr {
+                IpAddr::V4(v4) => gratuitous_arp(self.iface.mac, v4),
+                IpAddr::V6(v6) => unsolicited_na(self.iface.mac, v6),
+            })
+            .collect();
+        for _ in 0..self.cfg.garp_repeat {
+            for frame in &frames {
+                if let Err(e) = self.frames.send(frame) {
+                    if self.limit.allow("announce", Instant::now()) {
+                        let msg =
+                            format!("cannot send gratuitous ARP/NA on {}: {e}", self.iface.name);
+                        self.ui.say(Level::Warn, "error", self.cfg.vrid, &msg);
+                    }
+                }
+            }
+        }
+    }
+}

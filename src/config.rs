@@ -1,0 +1,403 @@
+//! Command-line arguments to a validated configuration: cross-flag rules, defaults, derived
+//! values. Pure: the interface is looked at later, in `cmd`.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::str::FromStr;
+use std::time::Duration;
+
+use crate::cli::{ChecksumArg, RunArgs};
+use crate::error::{Error, Result};
+use crate::vrrp::Params;
+use crate::wire::{Auth, V3Checksum, Version};
+
+/// A virtual IP with its prefix length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Vip {
+    pub addr: IpAddr,
+    pub prefix: u8,
+}
+
+impl FromStr for Vip {
+    type Err = String;
+
+    /// `ADDR/LEN`, or a bare address meaning /32 or /128 (as keepalived reads it).
+    fn from_str(text: &str) -> std::result::Result<Vip, String> {
+        let (addr_text, prefix_text) = match text.split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (text, None),
+        };
+        let addr: IpAddr = addr_text.parse().map_err(|_| {
+            format!("'{addr_text}' is not an IPv4 or IPv6 address; write e.g. 192.0.2.250/24")
+        })?;
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix_text {
+            None => max,
+            Some(p) => p
+                .parse::<u8>()
+                .ok()
+                .filter(|&p| p <= max)
+                .ok_or_else(|| format!("prefix length '{p}' is not 0-{max}"))?,
+        };
+        if addr.is_unspecified() || addr.is_multicast() || addr.is_loopback() {
+            return Err(format!(
+                "{addr} cannot be a virtual IP (unspecified, multicast or loopback)"
+            ));
+        }
+        Ok(Vip { addr, prefix })
+    }
+}
+
+impl fmt::Display for Vip {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.addr, self.prefix)
+    }
+}
+
+/// Everything `run` needs, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunConfig {
+    pub iface: String,
+    pub vips: Vec<Vip>,
+    pub version: Version,
+    pub vrid: u8,
+    pub priority: u8,
+    pub interval_cs: u16,
+    pub preempt: bool,
+    pub preempt_delay: Duration,
+    pub v3_checksum: V3Checksum,
+    pub auth: Auth,
+    pub garp_repeat: u32,
+    pub garp_delay: Option<Duration>,
+    /// Things worth saying that do not stop the run.
+    pub warnings: Vec<String>,
+}
+
+impl RunConfig {
+    pub fn ipv4(&self) -> bool {
+        self.vips[0].addr.is_ipv4()
+    }
+
+    /// The state machine's parameters, once the interface's primary address is known.
+    pub fn params(&self, primary: IpAddr) -> Params {
+        Params {
+            version: self.version,
+            vrid: self.vrid,
+            priority: self.priority,
+            interval_cs: self.interval_cs,
+            preempt: self.preempt,
+            preempt_delay: self.preempt_delay,
+            primary,
+            vips: self.vips.iter().map(|v| v.addr).collect(),
+            auth: self.auth,
+            second_announce: self.garp_delay,
+        }
+    }
+}
+
+fn bad_flag(flag: &str, cause: impl fmt::Display, hint: impl Into<String>) -> Error {
+    Error::new(format!("invalid {flag}"), cause).hint(hint)
+}
+
+pub fn run_config(args: &RunArgs) -> Result<RunConfig> {
+    let vips = check_vips(&args.vips)?;
+    let ipv4 = vips[0].addr.is_ipv4();
+    let version = check_version(args.vrrp_version, ipv4)?;
+    let interval_cs = check_interval(args.advert_int, version)?;
+    let mut warnings = Vec::new();
+    let auth = check_auth(args.auth_pass.as_deref(), version, &mut warnings)?;
+    let v3_checksum = check_checksum(args.v3_checksum, version, ipv4)?;
+    check_preempt(args)?;
+    Ok(RunConfig {
+        iface: args.iface.clone(),
+        vips,
+        version,
+        vrid: args.vrid,
+        priority: args.priority,
+        interval_cs,
+        preempt: !args.no_preempt,
+        preempt_delay: args.preempt_delay.unwrap_or(Duration::ZERO),
+        v3_checksum,
+        auth,
+        garp_repeat: args.garp_repeat,
+        garp_delay: Some(args.garp_delay).filter(|d| !d.is_zero()),
+        warnings,
+    })
+}
+
+fn check_vips(vips: &[Vip]) -> Result<Vec<Vip>> {
+    let first = vips.first().ok_or_else(|| {
+        bad_flag(
+            "--vip",
+            "no virtual IP given",
+            "add --vip ADDR/LEN, e.g. --vip 192.0.2.250/24",
+        )
+    })?;
+    if vips
+        .iter()
+        .any(|v| v.addr.is_ipv4() != first.addr.is_ipv4())
+    {
+        return Err(bad_flag(
+            "--vip",
+            "IPv4 and IPv6 VIPs mixed in one run (a VRRP group carries one address family)",
+            "run one vipflip per family, each with its own --vrid",
+        ));
+    }
+    if vips.len() > 255 {
+        return Err(bad_flag(
+            "--vip",
+            format!("{} VIPs, at most 255 fit in an advert", vips.len()),
+            "use fewer --vip",
+        ));
+    }
+    let mut unique = vips.to_vec();
+    unique.sort();
+    unique.dedup_by_key(|v| v.addr);
+    Ok(unique)
+}
+
+fn check_version(asked: Option<u8>, ipv4: bool) -> Result<Version> {
+    match (asked, ipv4) {
+        (Some(2), false) => Err(bad_flag(
+            "--vrrp-version",
+            "VRRPv2 has no IPv6 (RFC 3768 is IPv4 only)",
+            "drop --vrrp-version or use --vrrp-version 3 with IPv6 VIPs",
+        )),
+        (Some(2), true) | (None, true) => Ok(Version::V2),
+        _ => Ok(Version::V3),
+    }
+}
+
+fn check_interval(interval: Duration, version: Version) -> Result<u16> {
+    let nanos = interval.as_nanos();
+    let shown = humantime::format_duration(interval);
+    match version {
+        Version::V2 => {
+            if nanos % 1_000_000_000 != 0 || interval.is_zero() {
+                return Err(bad_flag(
+                    "--advert-int",
+                    format!("{shown} with VRRPv2, which counts whole seconds"),
+                    "use whole seconds (1s-255s), or --vrrp-version 3 for sub-second intervals",
+                ));
+            }
+            let secs = interval.as_secs();
+            if secs > 255 {
+                return Err(bad_flag(
+                    "--advert-int",
+                    format!("{shown} is above VRRPv2's 255s"),
+                    "use 1s-255s",
+                ));
+            }
+            Ok(secs as u16 * 100)
+        }
+        Version::V3 => {
+            if nanos % 10_000_000 != 0 || interval.is_zero() {
+                return Err(bad_flag(
+                    "--advert-int",
+                    format!("{shown} is not a multiple of 10ms (VRRPv3 counts centiseconds)"),
+                    "use 10ms steps from 10ms to 40.95s, e.g. 100ms",
+                ));
+            }
+            let cs = nanos / 10_000_000;
+            if cs > 4095 {
+                return Err(bad_flag(
+                    "--advert-int",
+                    format!("{shown} is above VRRPv3's 40.95s"),
+                    "use 10ms-40.95s",
+                ));
+            }
+            Ok(cs as u16)
+        }
+    }
+}
+
+fn check_auth(pass: Option<&str>, version: Version, warnings: &mut Vec<String>) -> Result<Auth> {
+    let Some(pass) = pass else {
+        return Ok(Auth::None);
+    };
+    if version != Version::V2 {
+        return Err(bad_flag(
+            "--auth-pass",
+            "VRRPv3 has no authentication",
+            "drop --auth-pass or use --vrrp-version 2",
+        ));
+    }
+    if pass.is_empty() || pass.len() > 8 {
+        return Err(bad_flag(
+            "--auth-pass",
+            format!("{} bytes; keepalived's auth_pass uses 1 to 8", pass.len()),
+            "use the same password of at most 8 characters as the keepalived nodes",
+        ));
+    }
+    warnings.push(
+        "--auth-pass is not security: the password travels in clear text in every advert".into(),
+    );
+    let mut bytes = [0u8; 8];
+    bytes[..pass.len()].copy_from_slice(pass.as_bytes());
+    Ok(Auth::Pass(bytes))
+}
+
+fn check_checksum(asked: Option<ChecksumArg>, version: Version, ipv4: bool) -> Result<V3Checksum> {
+    match asked {
+        None => Ok(V3Checksum::Keepalived),
+        Some(_) if version != Version::V3 || !ipv4 => Err(bad_flag(
+            "--v3-checksum",
+            "it applies only to VRRPv3 over IPv4",
+            "drop --v3-checksum, or add --vrrp-version 3 with IPv4 VIPs",
+        )),
+        Some(ChecksumArg::Keepalived) => Ok(V3Checksum::Keepalived),
+        Some(ChecksumArg::Rfc9568) => Ok(V3Checksum::Rfc9568),
+    }
+}
+
+fn check_preempt(args: &RunArgs) -> Result<()> {
+    if args.no_preempt && args.preempt_delay.is_some() {
+        return Err(bad_flag(
+            "--preempt-delay",
+            "it conflicts with --no-preempt (a node that never preempts has nothing to delay)",
+            "drop one of the two",
+        ));
+    }
+    if args.no_preempt && args.priority == 255 {
+        return Err(bad_flag(
+            "--no-preempt",
+            "the address owner (priority 255) always takes over",
+            "use a priority below 255 with --no-preempt",
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{Cli, Command};
+    use clap::Parser;
+
+    fn config(extra: &[&str]) -> Result<RunConfig> {
+        let mut argv = vec!["vipflip", "run", "--iface", "eth0", "--vrid", "41"];
+        if !extra.contains(&"--vip") {
+            argv.extend(["--vip", "192.0.2.250/24"]);
+        }
+        argv.extend(extra);
+        let Command::Run(args) = Cli::try_parse_from(argv)
+            .map_err(|e| Error::new("argv", e))?
+            .command;
+        run_config(&args)
+    }
+
+    fn error(extra: &[&str]) -> String {
+        config(extra).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn defaults_follow_keepalived() {
+        let c = config(&[]).unwrap();
+        assert_eq!(
+            (c.version, c.priority, c.interval_cs, c.preempt),
+            (Version::V2, 100, 100, true)
+        );
+        assert_eq!(
+            (c.garp_repeat, c.garp_delay),
+            (5, Some(Duration::from_secs(5)))
+        );
+        assert_eq!(c.v3_checksum, V3Checksum::Keepalived);
+        let v6 = config(&["--vip", "2001:db8::250/64"]).unwrap();
+        assert_eq!(v6.version, Version::V3);
+    }
+
+    #[test]
+    fn intervals() {
+        assert_eq!(
+            config(&["--vrrp-version", "3", "--advert-int", "100ms"])
+                .unwrap()
+                .interval_cs,
+            10
+        );
+        assert_eq!(
+            config(&["--vrrp-version", "3", "--advert-int", "40s 950ms"])
+                .unwrap()
+                .interval_cs,
+            4095
+        );
+        assert_eq!(config(&["--advert-int", "3s"]).unwrap().interval_cs, 300);
+        assert!(error(&["--advert-int", "100ms"]).contains("VRRPv2, which counts whole seconds"));
+        assert!(error(&["--vrrp-version", "3", "--advert-int", "15ms"])
+            .contains("not a multiple of 10ms"));
+        assert!(error(&["--vrrp-version", "3", "--advert-int", "41s"])
+            .contains("above VRRPv3's 40.95s"));
+        assert!(error(&["--advert-int", "256s"]).contains("255s"));
+    }
+
+    #[test]
+    fn cross_flag_rules() {
+        let mixed = error(&["--vip", "192.0.2.250/24", "--vip", "2001:db8::250/64"]);
+        assert!(
+            mixed.starts_with("vipflip: invalid --vip: IPv4 and IPv6 VIPs mixed"),
+            "{mixed}"
+        );
+        assert!(mixed.contains("\nhint: "));
+        assert!(error(&["--vip", "2001:db8::1/64", "--vrrp-version", "2"])
+            .contains("VRRPv2 has no IPv6"));
+        assert!(error(&["--no-preempt", "--preempt-delay", "2s"])
+            .contains("conflicts with --no-preempt"));
+        assert!(error(&["--no-preempt", "--priority", "255"]).contains("address owner"));
+        assert!(error(&["--auth-pass", "s3cret", "--vrrp-version", "3"])
+            .contains("VRRPv3 has no authentication"));
+        assert!(error(&["--auth-pass", "123456789"]).contains("9 bytes"));
+        assert!(error(&["--v3-checksum", "rfc9568"]).contains("only to VRRPv3 over IPv4"));
+    }
+
+    #[test]
+    fn auth_and_checksum_forms() {
+        let c = config(&["--auth-pass", "s3cret"]).unwrap();
+        assert_eq!(c.auth, Auth::Pass(*b"s3cret\0\0"));
+        assert!(c.warnings[0].contains("not security"));
+        let c = config(&["--vrrp-version", "3", "--v3-checksum", "rfc9568"]).unwrap();
+        assert_eq!(c.v3_checksum, V3Checksum::Rfc9568);
+    }
+
+    #[test]
+    fn vip_text() {
+        assert_eq!("192.0.2.250".parse::<Vip>().unwrap().prefix, 32);
+        assert_eq!("2001:db8::1".parse::<Vip>().unwrap().prefix, 128);
+        assert!("192.0.2.250/33"
+            .parse::<Vip>()
+            .unwrap_err()
+            .contains("not 0-32"));
+        assert!("nope/24"
+            .parse::<Vip>()
+            .unwrap_err()
+            .contains("not an IPv4 or IPv6 address"));
+        assert!("224.0.0.18/32".parse::<Vip>().is_err());
+        let c = config(&[
+            "--vip",
+            "192.0.2.251/24",
+            "--vip",
+            "192.0.2.250/24",
+            "--vip",
+            "192.0.2.251/24",
+        ])
+        .unwrap();
+        assert_eq!(c.vips.len(), 2, "duplicates collapse");
+    }
+
+    #[test]
+    fn clap_rejects_out_of_range() {
+        assert!(config(&["--priority", "0"]).is_err());
+        let argv = [
+            "vipflip",
+            "run",
+            "--iface",
+            "e",
+            "--vrid",
+            "256",
+            "--vip",
+            "192.0.2.1",
+        ];
+        assert!(Cli::try_parse_from(argv).is_err());
+        assert!(crate::cli::parse_duration("soon")
+            .unwrap_err()
+            .contains("'soon' is not a duration"));
+    }
+}

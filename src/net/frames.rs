@@ -1,0 +1,82 @@
+//! AF_PACKET socket for the frames vipflip sends besides VRRP: gratuitous ARP, unsolicited
+//! NA, and probe's who-has questions. Protocol 0 on send-only sockets: the kernel delivers
+//! nothing to them, so an idle node pays nothing for it.
+
+use std::io;
+use std::mem::MaybeUninit;
+
+use socket2::{Domain, SockAddr, Socket, Type};
+
+use crate::error::{Error, Result, ROOT_HINT};
+
+pub struct FrameSocket {
+    socket: Socket,
+}
+
+/// ETH_P_ALL in network byte order, for sockets that also receive.
+const ETH_P_ALL_BE: u16 = (nix::libc::ETH_P_ALL as u16).to_be();
+
+fn link_addr(index: u32, protocol_be: u16) -> SockAddr {
+    // SAFETY: sockaddr_ll fits in sockaddr_storage; all fields are plain integers.
+    let (_, addr) = unsafe {
+        SockAddr::try_init(|storage, len| {
+            let sll = storage.cast::<nix::libc::sockaddr_ll>();
+            (*sll).sll_family = nix::libc::AF_PACKET as u16;
+            (*sll).sll_protocol = protocol_be;
+            (*sll).sll_ifindex = index as i32;
+            *len = std::mem::size_of::<nix::libc::sockaddr_ll>() as u32;
+            Ok(())
+        })
+    }
+    .unwrap_or_else(|_: io::Error| unreachable!("the closure never fails"));
+    addr
+}
+
+impl FrameSocket {
+    /// `receive`: also receive every frame of the interface (probe listens for replies).
+    pub fn open(index: u32, receive: bool) -> Result<FrameSocket> {
+        let protocol = if receive { ETH_P_ALL_BE } else { 0 };
+        let socket = Socket::new(Domain::PACKET, Type::RAW, Some(i32::from(protocol).into()))
+            .map_err(|e| {
+                let err = Error::new("cannot open a packet socket", &e);
+                if e.kind() == io::ErrorKind::PermissionDenied {
+                    err.hint(ROOT_HINT)
+                } else {
+                    err
+                }
+            })?;
+        socket
+            .bind(&link_addr(index, protocol))
+            .map_err(|e| Error::new("cannot bind the packet socket", e))?;
+        Ok(FrameSocket { socket })
+    }
+
+    pub fn send(&self, frame: &[u8]) -> io::Result<()> {
+        self.socket.send(frame).map(|_| ())
+    }
+
+    /// The next frame, or `None` after `timeout`.
+    pub fn recv_timeout(&self, timeout: std::time::Duration) -> io::Result<Option<Vec<u8>>> {
+        self.socket
+            .set_read_timeout(Some(timeout.max(std::time::Duration::from_millis(1))))?;
+        let mut buf = [MaybeUninit::<u8>::uninit(); 2048];
+        match self.socket.recv(&mut buf) {
+            // SAFETY: recv initialised the first `len` bytes.
+            Ok(len) => Ok(Some(
+                buf[..len]
+                    .iter()
+                    .map(|b| unsafe { b.assume_init() })
+                    .collect(),
+            )),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+}

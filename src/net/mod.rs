@@ -1,0 +1,8 @@
+//! THE ONLY SYSCALLS: capabilities, interface lookup, raw VRRP sockets, AF_PACKET frames,
+//! and netlink (VIP add/remove, link and address monitor).
+
+pub mod caps;
+pub mod frames;
+pub mod iface;
+pub mod netlink;
+pub mod vrrp_socket;

@@ -1,0 +1,199 @@
+//! Netlink through rtnetlink: add/remove/list addresses, and the link + address monitor.
+//! rtnetlink is async; each user owns a small current-thread runtime so the async never
+//! leaves this file.
+
+use std::net::IpAddr;
+use std::thread;
+
+use futures::StreamExt;
+use futures::TryStreamExt;
+use netlink_packet_core::NetlinkPayload;
+use netlink_packet_route::address::{
+    AddressAttribute, AddressFlags, AddressHeaderFlags, AddressMessage,
+};
+use netlink_packet_route::link::{LinkFlags, LinkMessage};
+use netlink_packet_route::RouteNetlinkMessage;
+use rtnetlink::{Handle, MulticastGroup};
+use tokio::runtime::Runtime;
+
+use crate::config::Vip;
+use crate::error::{Error, Result};
+
+/// An address on an interface as the kernel lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IfAddr {
+    pub addr: IpAddr,
+    pub prefix: u8,
+    pub secondary: bool,
+    message: AddressMessage,
+}
+
+pub struct Netlink {
+    rt: Runtime,
+    handle: Handle,
+}
+
+fn runtime() -> Result<Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()
+        .map_err(|e| Error::new("cannot start the netlink runtime", e))
+}
+
+fn nl_error(what: String, e: rtnetlink::Error) -> Error {
+    match e {
+        rtnetlink::Error::NetlinkError(msg) => Error::new(what, msg.to_io()),
+        other => Error::new(what, other),
+    }
+}
+
+/// The errno of a netlink error reply, if it is one.
+fn errno(e: &rtnetlink::Error) -> Option<i32> {
+    match e {
+        rtnetlink::Error::NetlinkError(msg) => Some(-msg.raw_code()),
+        _ => None,
+    }
+}
+
+impl Netlink {
+    pub fn open() -> Result<Netlink> {
+        let rt = runtime()?;
+        let (conn, handle, _) = rt
+            .block_on(async { rtnetlink::new_connection() })
+            .map_err(|e| Error::new("cannot open a netlink socket", e))?;
+        rt.spawn(conn);
+        Ok(Netlink { rt, handle })
+    }
+
+    /// Every address on interface `index`.
+    pub fn addrs(&self, index: u32) -> Result<Vec<IfAddr>> {
+        let request = self
+            .handle
+            .address()
+            .get()
+            .set_link_index_filter(index)
+            .execute();
+        let messages: Vec<AddressMessage> = self
+            .rt
+            .block_on(request.try_collect())
+            .map_err(|e| nl_error("cannot list addresses".into(), e))?;
+        Ok(messages.into_iter().filter_map(if_addr).collect())
+    }
+
+    /// Adds `vip` to interface `index` (IPv6 without duplicate address detection, so it is
+    /// usable at once). `Ok(false)`: it was already there.
+    pub fn add(&self, index: u32, vip: &Vip) -> Result<bool> {
+        let mut request = self.handle.address().add(index, vip.addr, vip.prefix);
+        if vip.addr.is_ipv6() {
+            request
+                .message_mut()
+                .attributes
+                .push(AddressAttribute::Flags(AddressFlags::Nodad));
+        }
+        match self.rt.block_on(request.execute()) {
+            Ok(()) => Ok(true),
+            Err(e) if errno(&e) == Some(nix::libc::EEXIST) => Ok(false),
+            Err(e) => Err(nl_error(format!("cannot add {vip}"), e)),
+        }
+    }
+
+    /// Removes `vip` from interface `index`. `Ok(false)`: it was not there.
+    pub fn remove(&self, index: u32, vip: &Vip) -> Result<bool> {
+        let Some(found) = self.addrs(index)?.into_iter().find(|a| a.addr == vip.addr) else {
+            return Ok(false);
+        };
+        match self
+            .rt
+            .block_on(self.handle.address().del(found.message).execute())
+        {
+            Ok(()) => Ok(true),
+            Err(e) if errno(&e) == Some(nix::libc::EADDRNOTAVAIL) => Ok(false),
+            Err(e) => Err(nl_error(format!("cannot remove {vip}"), e)),
+        }
+    }
+}
+
+fn if_addr(message: AddressMessage) -> Option<IfAddr> {
+    let local = message.attributes.iter().find_map(|a| match a {
+        AddressAttribute::Local(ip) => Some(*ip),
+        _ => None,
+    });
+    let address = message.attributes.iter().find_map(|a| match a {
+        AddressAttribute::Address(ip) => Some(*ip),
+        _ => None,
+    });
+    let secondary = message.header.flags.contains(AddressHeaderFlags::Secondary)
+        || message.attributes.iter().any(
+            |a| matches!(a, AddressAttribute::Flags(f) if f.contains(AddressFlags::Secondary)),
+        );
+    Some(IfAddr {
+        addr: local.or(address)?,
+        prefix: message.header.prefix_len,
+        secondary,
+        message,
+    })
+}
+
+/// What the monitor reports about the watched interface.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NetEvent {
+    /// Up and carrier present (`true`), or not.
+    Link(bool),
+    /// The interface was deleted.
+    LinkGone,
+    AddressRemoved(IpAddr),
+}
+
+/// Watches interface `index` on its own thread and calls `report` for each change.
+pub fn spawn_monitor<F>(index: u32, report: F) -> Result<()>
+where
+    F: Fn(NetEvent) -> bool + Send + 'static,
+{
+    let groups = [
+        MulticastGroup::Link,
+        MulticastGroup::Ipv4Ifaddr,
+        MulticastGroup::Ipv6Ifaddr,
+    ];
+    let rt = runtime()?;
+    let (conn, _handle, mut messages) = rt
+        .block_on(async { rtnetlink::new_multicast_connection(&groups) })
+        .map_err(|e| Error::new("cannot subscribe to netlink link and address events", e))?;
+    thread::Builder::new()
+        .name("netlink-monitor".into())
+        .spawn(move || {
+            rt.spawn(conn);
+            rt.block_on(async move {
+                while let Some((message, _)) = messages.next().await {
+                    let NetlinkPayload::InnerMessage(inner) = message.payload else {
+                        continue;
+                    };
+                    if let Some(event) = event_of(index, inner) {
+                        if !report(event) {
+                            break;
+                        }
+                    }
+                }
+            });
+        })
+        .map_err(|e| Error::new("cannot start the netlink monitor thread", e))?;
+    Ok(())
+}
+
+fn event_of(index: u32, message: RouteNetlinkMessage) -> Option<NetEvent> {
+    match message {
+        RouteNetlinkMessage::NewLink(link) if link.header.index == index => {
+            Some(NetEvent::Link(link_up(&link)))
+        }
+        RouteNetlinkMessage::DelLink(link) if link.header.index == index => {
+            Some(NetEvent::LinkGone)
+        }
+        RouteNetlinkMessage::DelAddress(addr) if addr.header.index == index => {
+            if_addr(addr).map(|a| NetEvent::AddressRemoved(a.addr))
+        }
+        _ => None,
+    }
+}
+
+fn link_up(link: &LinkMessage) -> bool {
+    link.header.flags.contains(LinkFlags::Up) && link.header.flags.contains(LinkFlags::Running)
+}

@@ -1,0 +1,169 @@
+//! Raw IP protocol-112 sockets, bound to one interface, joined to the VRRP group.
+//! IPv4 receives include the IP header; IPv6 hop limit and destination come as control
+//! messages (IPV6_RECVHOPLIMIT, IPV6_RECVPKTINFO).
+
+use std::io::{self, IoSliceMut};
+use std::mem::MaybeUninit;
+use std::net::{IpAddr, Ipv6Addr, SocketAddr, SocketAddrV6};
+use std::os::fd::AsRawFd;
+
+use nix::cmsg_space;
+use nix::sys::socket::{recvmsg, setsockopt, sockopt, ControlMessageOwned, MsgFlags, SockaddrIn6};
+use socket2::{Domain, Protocol, SockAddr, Socket, Type};
+
+use crate::error::{Error, Result, ROOT_HINT};
+use crate::wire::ipv4::parse_ipv4;
+use crate::wire::vrrp::{GROUP_V4, GROUP_V6, PROTO_VRRP};
+
+/// Traffic class / TOS of VRRP packets: network control, as keepalived sends them.
+const TOS_NETWORK_CONTROL: u32 = 0xc0;
+
+/// One received VRRP packet with what the receive checks need.
+#[derive(Debug, Clone)]
+pub struct RxPacket {
+    pub ttl: u8,
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    pub payload: Vec<u8>,
+}
+
+pub struct VrrpSocket {
+    socket: Socket,
+    group: SocketAddr,
+    ipv4: bool,
+}
+
+fn open_error(e: io::Error) -> Error {
+    let err = Error::new("cannot open a raw VRRP socket", &e);
+    if e.kind() == io::ErrorKind::PermissionDenied {
+        err.hint(ROOT_HINT)
+    } else {
+        err
+    }
+}
+
+impl VrrpSocket {
+    /// Opens the socket on interface `name`/`index`, sending from `source` (the primary
+    /// IPv4 address or the IPv6 link-local address).
+    pub fn open(name: &str, index: u32, source: IpAddr) -> Result<VrrpSocket> {
+        let domain = if source.is_ipv4() {
+            Domain::IPV4
+        } else {
+            Domain::IPV6
+        };
+        let socket = Socket::new(
+            domain,
+            Type::RAW,
+            Some(Protocol::from(i32::from(PROTO_VRRP))),
+        )
+        .map_err(open_error)?;
+        socket
+            .bind_device(Some(name.as_bytes()))
+            .map_err(|e| Error::new(format!("cannot bind the VRRP socket to {name}"), e))?;
+        let setup = match source {
+            IpAddr::V4(_) => setup_v4(&socket, index, source),
+            IpAddr::V6(v6) => setup_v6(&socket, index, v6),
+        };
+        setup.map_err(|e| Error::new(format!("cannot set up the VRRP socket on {name}"), e))?;
+        let group = match source {
+            IpAddr::V4(_) => SocketAddr::from((GROUP_V4, 0)),
+            IpAddr::V6(_) => SocketAddr::V6(SocketAddrV6::new(GROUP_V6, 0, 0, index)),
+        };
+        Ok(VrrpSocket {
+            socket,
+            group,
+            ipv4: source.is_ipv4(),
+        })
+    }
+
+    /// Sends one VRRP message to the group.
+    pub fn send(&self, message: &[u8]) -> io::Result<()> {
+        self.socket
+            .send_to(message, &SockAddr::from(self.group))
+            .map(|_| ())
+    }
+
+    /// Blocks for the next packet. `Ok(None)`: something arrived that is not even an IP
+    /// packet carrying VRRP (counted by the caller as malformed).
+    pub fn recv(&self) -> io::Result<Option<RxPacket>> {
+        if self.ipv4 {
+            self.recv_v4()
+        } else {
+            self.recv_v6()
+        }
+    }
+
+    fn recv_v4(&self) -> io::Result<Option<RxPacket>> {
+        let mut buf = [MaybeUninit::<u8>::uninit(); 2048];
+        let (len, _) = self.socket.recv_from(&mut buf)?;
+        // SAFETY: recv_from initialised the first `len` bytes.
+        let bytes: Vec<u8> = buf[..len]
+            .iter()
+            .map(|b| unsafe { b.assume_init() })
+            .collect();
+        Ok(parse_ipv4(&bytes)
+            .filter(|m| m.protocol == PROTO_VRRP)
+            .map(|m| RxPacket {
+                ttl: m.ttl,
+                src: m.src,
+                dst: m.dst,
+                payload: bytes[m.payload].to_vec(),
+            }))
+    }
+
+    fn recv_v6(&self) -> io::Result<Option<RxPacket>> {
+        let mut buf = vec![0u8; 2048];
+        let mut cmsg = cmsg_space!(nix::libc::in6_pktinfo, nix::libc::c_int);
+        let mut iov = [IoSliceMut::new(&mut buf)];
+        let msg = recvmsg::<SockaddrIn6>(
+            self.socket.as_raw_fd(),
+            &mut iov,
+            Some(&mut cmsg),
+            MsgFlags::empty(),
+        )
+        .map_err(io::Error::from)?;
+        let (mut ttl, mut dst) = (None, None);
+        for c in msg.cmsgs().map_err(io::Error::from)? {
+            match c {
+                ControlMessageOwned::Ipv6HopLimit(h) => ttl = u8::try_from(h).ok(),
+                ControlMessageOwned::Ipv6PacketInfo(info) => {
+                    dst = Some(Ipv6Addr::from(info.ipi6_addr.s6_addr))
+                }
+                _ => {}
+            }
+        }
+        let src = msg.address.map(|a| a.ip());
+        let len = msg.bytes;
+        Ok(match (ttl, src, dst) {
+            (Some(ttl), Some(src), Some(dst)) => Some(RxPacket {
+                ttl,
+                src: IpAddr::V6(src),
+                dst: IpAddr::V6(dst),
+                payload: buf[..len].to_vec(),
+            }),
+            _ => None,
+        })
+    }
+}
+
+fn setup_v4(socket: &Socket, index: u32, source: IpAddr) -> io::Result<()> {
+    socket.set_multicast_all_v4(false)?;
+    socket.join_multicast_v4_n(&GROUP_V4, &socket2::InterfaceIndexOrAddress::Index(index))?;
+    socket.set_multicast_ttl_v4(255)?;
+    socket.set_ttl_v4(255)?;
+    socket.set_multicast_loop_v4(false)?;
+    socket.set_tos_v4(TOS_NETWORK_CONTROL)?;
+    socket.bind(&SockAddr::from(SocketAddr::new(source, 0)))
+}
+
+fn setup_v6(socket: &Socket, index: u32, source: Ipv6Addr) -> io::Result<()> {
+    socket.join_multicast_v6(&GROUP_V6, index)?;
+    socket.set_multicast_if_v6(index)?;
+    socket.set_multicast_hops_v6(255)?;
+    socket.set_unicast_hops_v6(255)?;
+    socket.set_multicast_loop_v6(false)?;
+    socket.set_tclass_v6(TOS_NETWORK_CONTROL)?;
+    setsockopt(socket, sockopt::Ipv6RecvHopLimit, &true).map_err(io::Error::from)?;
+    setsockopt(socket, sockopt::Ipv6RecvPacketInfo, &true).map_err(io::Error::from)?;
+    socket.bind(&SockAddr::from(SocketAddrV6::new(source, 0, 0, index)))
+}

@@ -1,0 +1,396 @@
+//! Every human-facing line and JSON event. Writes to any `io::Write`, one flushed line per
+//! event so tmux panes and `tee` logs show events as they happen; color decided once.
+
+use std::io::{self, Write};
+use std::time::SystemTime;
+
+use owo_colors::OwoColorize;
+
+use crate::cli::ColorWhen;
+use crate::vrrp::State;
+
+/// Color only on a terminal, never with NO_COLOR (unless --color always) or --color never.
+pub fn use_color(when: ColorWhen, is_terminal: bool, no_color_set: bool) -> bool {
+    match when {
+        ColorWhen::Always => true,
+        ColorWhen::Never => false,
+        ColorWhen::Auto => is_terminal && !no_color_set,
+    }
+}
+
+/// A JSON object built field by field; values are escaped here, nowhere else.
+#[derive(Debug, Default, Clone)]
+pub struct Json {
+    fields: Vec<String>,
+}
+
+pub fn json_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+impl Json {
+    pub fn str(mut self, key: &str, value: impl std::fmt::Display) -> Self {
+        self.fields.push(format!(
+            "{}:{}",
+            json_string(key),
+            json_string(&value.to_string())
+        ));
+        self
+    }
+
+    /// A number, boolean or nested JSON value, written as is.
+    pub fn raw(mut self, key: &str, value: impl std::fmt::Display) -> Self {
+        self.fields.push(format!("{}:{}", json_string(key), value));
+        self
+    }
+
+    pub fn list(self, key: &str, items: impl IntoIterator<Item = String>) -> Self {
+        let items: Vec<String> = items.into_iter().map(|i| json_string(&i)).collect();
+        self.raw(key, format!("[{}]", items.join(",")))
+    }
+
+    pub fn finish(&self) -> String {
+        format!("{{{}}}", self.fields.join(","))
+    }
+}
+
+/// Local wall-clock time: `(HH:MM:SS.mmm, RFC 3339 with offset)`.
+fn local_time(now: SystemTime) -> (String, String) {
+    let since = now
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or_default();
+    let secs = since.as_secs() as nix::libc::time_t;
+    let millis = since.subsec_millis();
+    // SAFETY: localtime_r writes only into `tm`, which we own; an all-zero tm is valid.
+    let mut tm: nix::libc::tm = unsafe { std::mem::zeroed() };
+    let ok = unsafe { !nix::libc::localtime_r(&secs, &mut tm).is_null() };
+    if !ok {
+        return (format!("{secs}.{millis:03}"), format!("{secs}.{millis:03}"));
+    }
+    let clock = format!(
+        "{:02}:{:02}:{:02}.{millis:03}",
+        tm.tm_hour, tm.tm_min, tm.tm_sec
+    );
+    let offset_min = tm.tm_gmtoff / 60;
+    let sign = if offset_min < 0 { '-' } else { '+' };
+    let iso = format!(
+        "{:04}-{:02}-{:02}T{clock}{sign}{:02}:{:02}",
+        tm.tm_year + 1900,
+        tm.tm_mon + 1,
+        tm.tm_mday,
+        offset_min.abs() / 60,
+        offset_min.abs() % 60
+    );
+    (clock, iso)
+}
+
+/// Where and how events are written.
+pub struct Ui {
+    out: Box<dyn Write + Send>,
+    color: bool,
+    json: bool,
+    clock: Box<dyn Fn() -> SystemTime + Send>,
+}
+
+/// How a line is marked in text output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Warn,
+}
+
+impl Ui {
+    pub fn new(out: Box<dyn Write + Send>, color: bool, json: bool) -> Ui {
+        Ui {
+            out,
+            color,
+            json,
+            clock: Box::new(SystemTime::now),
+        }
+    }
+
+    /// For tests: a fixed clock.
+    pub fn with_clock(mut self, clock: impl Fn() -> SystemTime + Send + 'static) -> Ui {
+        self.clock = Box::new(clock);
+        self
+    }
+
+    pub fn json(&self) -> bool {
+        self.json
+    }
+
+    fn write_line(&mut self, line: &str) {
+        // A closed stdout (e.g. `| head`) must not stop failover: drop the line.
+        let _ = writeln!(self.out, "{line}").and_then(|_| self.out.flush());
+    }
+
+    /// Writes `text` as a line (text mode) or `json` plus time and event name (JSON mode).
+    pub fn event(&mut self, event: &str, text: &str, json: Json) {
+        let (clock, iso) = local_time((self.clock)());
+        if self.json {
+            let mut full = Json::default().str("time", iso).str("event", event);
+            full.fields.extend(json.fields);
+            let line = full.finish();
+            self.write_line(&line);
+        } else {
+            self.write_line(&format!("{clock} {text}"));
+        }
+    }
+
+    /// The state word, padded and colored: master green, backup yellow, fault red.
+    pub fn state_word(&self, state: State) -> String {
+        let word = format!("{:<6}", state.name().to_uppercase());
+        if !self.color {
+            return word;
+        }
+        match state {
+            State::Master => word.green().bold().to_string(),
+            State::Backup => word.yellow().bold().to_string(),
+            State::Fault => word.red().bold().to_string(),
+            _ => word.dimmed().to_string(),
+        }
+    }
+
+    /// A note or warning line in text mode, marked so it stands apart from transitions.
+    pub fn mark(&self, level: Level) -> String {
+        match (level, self.color) {
+            (Level::Info, false) => "note  ".into(),
+            (Level::Warn, false) => "WARN  ".into(),
+            (Level::Info, true) => "note  ".dimmed().to_string(),
+            (Level::Warn, true) => "WARN  ".magenta().bold().to_string(),
+        }
+    }
+}
+
+/// The facts of `run`'s start line.
+pub struct StartInfo<'a> {
+    pub vrid: u8,
+    pub iface: &'a str,
+    pub primary: std::net::IpAddr,
+    pub mac: String,
+    pub version: u8,
+    pub priority: u8,
+    pub interval: std::time::Duration,
+    pub skew: std::time::Duration,
+    pub master_down: std::time::Duration,
+    pub vips: Vec<String>,
+    pub preempt: bool,
+    pub checksum: &'a str,
+}
+
+fn ms(d: std::time::Duration) -> String {
+    format!("{:.3}", d.as_secs_f64() * 1000.0)
+}
+
+fn secs3(d: std::time::Duration) -> String {
+    format!("{:.3}s", d.as_secs_f64())
+}
+
+impl Ui {
+    pub fn start(&mut self, s: &StartInfo<'_>) {
+        let text = format!(
+            "vipflip {} vrid {} on {} from {}: VRRPv{}, priority {}, advert every {}, skew {}, master down after {}, VIP {}, preempt {}",
+            env!("CARGO_PKG_VERSION"),
+            s.vrid,
+            s.iface,
+            s.primary,
+            s.version,
+            s.priority,
+            humantime::format_duration(s.interval),
+            secs3(s.skew),
+            secs3(s.master_down),
+            s.vips.join(" "),
+            if s.preempt { "on" } else { "off" },
+        );
+        let json = Json::default()
+            .raw("vrid", s.vrid)
+            .str("iface", s.iface)
+            .str("primary", s.primary)
+            .str("mac", &s.mac)
+            .raw("version", s.version)
+            .raw("priority", s.priority)
+            .raw("advert_int_ms", ms(s.interval))
+            .raw("skew_ms", ms(s.skew))
+            .raw("master_down_ms", ms(s.master_down))
+            .list("vips", s.vips.clone())
+            .raw("preempt", s.preempt)
+            .str("v3_checksum", s.checksum);
+        self.event("start", &text, json);
+    }
+
+    pub fn transition(&mut self, vrid: u8, from: State, to: State, reason: &str) {
+        let text = format!(
+            "vrid {vrid} {} {reason} (was {})",
+            self.state_word(to),
+            from.name()
+        );
+        let json = Json::default()
+            .raw("vrid", vrid)
+            .str("from", from.name())
+            .str("to", to.name())
+            .str("reason", reason);
+        self.event("transition", &text, json);
+    }
+
+    /// A note (`Level::Info`) or warning about `vrid` (0: not about a group).
+    pub fn say(&mut self, level: Level, event: &str, vrid: u8, message: &str) {
+        let group = if vrid == 0 {
+            String::new()
+        } else {
+            format!("vrid {vrid} ")
+        };
+        let text = format!("{group}{}{message}", self.mark(level));
+        let mut json = Json::default();
+        if vrid != 0 {
+            json = json.raw("vrid", vrid);
+        }
+        self.event(event, &text, json.str("message", message));
+    }
+
+    pub fn discard(&mut self, vrid: u8, from: std::net::IpAddr, kind: &str, why: &str, count: u64) {
+        let text = format!(
+            "vrid {vrid} {}discarded packet from {from}: {why} ({count} {kind} so far)",
+            self.mark(Level::Warn)
+        );
+        let json = Json::default()
+            .raw("vrid", vrid)
+            .str("from", from)
+            .str("kind", kind)
+            .str("message", why)
+            .raw("count", count);
+        self.event("discard", &text, json);
+    }
+
+    /// The exit summary: adverts sent and discards per kind.
+    pub fn summary(
+        &mut self,
+        vrid: u8,
+        sent: u64,
+        discards: &std::collections::BTreeMap<&'static str, u64>,
+    ) {
+        let total: u64 = discards.values().sum();
+        let detail: Vec<String> = discards.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        let text = if total == 0 {
+            format!("vrid {vrid} exit: sent {sent} adverts, discarded no packets")
+        } else {
+            format!(
+                "vrid {vrid} exit: sent {sent} adverts, discarded {total} packets ({})",
+                detail.join(", ")
+            )
+        };
+        let counts: Vec<String> = discards
+            .iter()
+            .map(|(k, v)| format!("{}:{v}", json_string(k)))
+            .collect();
+        let json = Json::default()
+            .raw("vrid", vrid)
+            .raw("sent_adverts", sent)
+            .raw("discarded", format!("{{{}}}", counts.join(",")));
+        self.event("exit", &text, json);
+    }
+}
+
+/// Shared writer for tests: everything written, as a string.
+#[derive(Clone, Default)]
+pub struct Captured(pub std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Captured {
+    pub fn text(&self) -> String {
+        self.0
+            .lock()
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default()
+    }
+}
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if let Ok(mut b) = self.0.lock() {
+            b.extend_from_slice(buf);
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn ui(json: bool, color: bool) -> (Ui, Captured) {
+        let cap = Captured::default();
+        let at = SystemTime::UNIX_EPOCH + Duration::from_millis(1_700_000_000_123);
+        (
+            Ui::new(Box::new(cap.clone()), color, json).with_clock(move || at),
+            cap,
+        )
+    }
+
+    #[test]
+    fn color_rules() {
+        assert!(use_color(ColorWhen::Auto, true, false));
+        assert!(!use_color(ColorWhen::Auto, false, false), "not on a pipe");
+        assert!(!use_color(ColorWhen::Auto, true, true), "NO_COLOR");
+        assert!(!use_color(ColorWhen::Never, true, false));
+        assert!(use_color(ColorWhen::Always, false, true));
+    }
+
+    #[test]
+    fn text_line_has_time_and_plain_state_without_color() {
+        let (mut u, cap) = ui(false, false);
+        let word = u.state_word(State::Master);
+        u.event(
+            "transition",
+            &format!("vrid 41 {word} reason"),
+            Json::default(),
+        );
+        let text = cap.text();
+        assert!(text.ends_with(".123 vrid 41 MASTER reason\n"), "{text:?}");
+        assert!(!text.contains('\u{1b}'));
+    }
+
+    #[test]
+    fn colored_state_words() {
+        let (u, _) = ui(false, true);
+        assert!(u.state_word(State::Master).contains("\u{1b}[32"), "green");
+        assert!(u.state_word(State::Backup).contains("\u{1b}[33"), "yellow");
+        assert!(u.state_word(State::Fault).contains("\u{1b}[31"), "red");
+    }
+
+    #[test]
+    fn json_line_is_one_object_with_escaped_strings() {
+        let (mut u, cap) = ui(true, false);
+        u.event(
+            "note",
+            "ignored",
+            Json::default()
+                .str("message", "a \"quoted\"\nline")
+                .raw("vrid", 41),
+        );
+        let text = cap.text();
+        assert_eq!(text.lines().count(), 1);
+        assert!(text.starts_with("{\"time\":\"20"), "{text}");
+        assert!(
+            text.contains(
+                "\"event\":\"note\",\"message\":\"a \\\"quoted\\\"\\nline\",\"vrid\":41}"
+            ),
+            "{text}"
+        );
+    }
+}

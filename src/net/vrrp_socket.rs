@@ -153,7 +153,12 @@ fn setup_v4(socket: &Socket, index: u32, source: IpAddr) -> io::Result<()> {
     socket.set_ttl_v4(255)?;
     socket.set_multicast_loop_v4(false)?;
     socket.set_tos_v4(TOS_NETWORK_CONTROL)?;
-    socket.bind(&SockAddr::from(SocketAddr::new(source, 0)))
+    // The source of multicast sends. Not bind(): a raw socket bound to an address only
+    // receives packets addressed to it, and adverts go to the group.
+    match source {
+        IpAddr::V4(v4) => socket.set_multicast_if_v4(&v4),
+        IpAddr::V6(_) => Ok(()),
+    }
 }
 
 fn setup_v6(socket: &Socket, index: u32, source: Ipv6Addr) -> io::Result<()> {
@@ -165,5 +170,8 @@ fn setup_v6(socket: &Socket, index: u32, source: Ipv6Addr) -> io::Result<()> {
     socket.set_tclass_v6(TOS_NETWORK_CONTROL)?;
     setsockopt(socket, sockopt::Ipv6RecvHopLimit, &true).map_err(io::Error::from)?;
     setsockopt(socket, sockopt::Ipv6RecvPacketInfo, &true).map_err(io::Error::from)?;
-    socket.bind(&SockAddr::from(SocketAddrV6::new(source, 0, 0, index)))
+    // Not bind() (see setup_v4): the kernel picks the link-local source for ff02::12 on
+    // this interface; `source` was checked to exist.
+    let _ = source;
+    Ok(())
 }

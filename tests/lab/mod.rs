@@ -1,0 +1,450 @@
+//! The lab: network namespaces joined by a bridge (one veth pair per host), real vipflip and
+//! keepalived processes, a client namespace. Everything a `Lab` creates is removed in `Drop`,
+//! also when a test panics. Only documentation addresses are used (192.0.2.0/24, 2001:db8::/32).
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+static NEXT_LAB: AtomicUsize = AtomicUsize::new(0);
+
+pub const VIP4: &str = "192.0.2.250";
+pub const VIP6: &str = "2001:db8::250";
+
+/// `None` (with a visible SKIP line) when the lab cannot run here; a panic instead when
+/// VIPFLIP_REQUIRE_NETNS=1, so that CI can never skip.
+pub fn available(test: &str, needs_keepalived: bool) -> bool {
+    let required = std::env::var("VIPFLIP_REQUIRE_NETNS").is_ok_and(|v| v == "1");
+    let root = nix::unistd::geteuid().is_root();
+    let have = |prog: &str| {
+        Command::new("sh")
+            .args(["-c", &format!("command -v {prog}")])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    let missing = if !root {
+        Some("needs root (network namespaces)".to_string())
+    } else if !have("ip") {
+        Some("needs iproute2".to_string())
+    } else if needs_keepalived && !have("keepalived") {
+        Some("needs keepalived".to_string())
+    } else {
+        None
+    };
+    match missing {
+        None => true,
+        Some(why) if required => panic!("{test}: VIPFLIP_REQUIRE_NETNS=1 but the lab {why}"),
+        Some(why) => {
+            eprintln!("SKIP {test}: lab test {why}; run as root (CI sets VIPFLIP_REQUIRE_NETNS=1)");
+            false
+        }
+    }
+}
+
+fn sh(args: &[&str]) -> String {
+    let out = Command::new(args[0])
+        .args(&args[1..])
+        .output()
+        .unwrap_or_else(|e| panic!("{args:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn sh_quiet(args: &[&str]) -> bool {
+    Command::new(args[0])
+        .args(&args[1..])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Polls `cond` every 5 ms until it holds or `timeout` passes.
+pub fn wait_until(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
+    let end = Instant::now() + timeout;
+    loop {
+        if cond() {
+            return true;
+        }
+        if Instant::now() >= end {
+            return false;
+        }
+        thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// A line a process printed, and when the test saw it.
+#[derive(Clone, Debug)]
+pub struct Line {
+    pub at: Instant,
+    pub text: String,
+}
+
+/// A process started in a namespace; its stdout+stderr lines are collected as they come.
+pub struct Proc {
+    pub name: String,
+    child: Child,
+    lines: Arc<Mutex<Vec<Line>>>,
+    /// keepalived forks its VRRP child; its pid file, to end that one too.
+    extra_pid_file: Option<PathBuf>,
+}
+
+impl Proc {
+    pub fn pid(&self) -> i32 {
+        self.child.id() as i32
+    }
+
+    pub fn lines(&self) -> Vec<Line> {
+        self.lines.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+
+    pub fn output(&self) -> String {
+        self.lines()
+            .iter()
+            .map(|l| l.text.clone())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// The first line after `since` containing `needle`, waiting up to `timeout`.
+    pub fn wait_line(&self, needle: &str, since: Instant, timeout: Duration) -> Option<Line> {
+        let mut found = None;
+        wait_until(timeout, || {
+            found = self
+                .lines()
+                .into_iter()
+                .find(|l| l.at >= since && l.text.contains(needle));
+            found.is_some()
+        });
+        found
+    }
+
+    pub fn signal(&self, signal: nix::sys::signal::Signal) {
+        let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(self.pid()), signal);
+    }
+
+    /// Waits for the process to exit; its exit code.
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<i32> {
+        let mut code = None;
+        wait_until(timeout, || {
+            code = self
+                .child
+                .try_wait()
+                .ok()
+                .flatten()
+                .map(|s| s.code().unwrap_or(-1));
+            code.is_some()
+        });
+        code
+    }
+
+    fn end(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() {
+            self.signal(nix::sys::signal::Signal::SIGTERM);
+            if self.wait_exit(Duration::from_secs(3)).is_none() {
+                self.signal(nix::sys::signal::Signal::SIGKILL);
+                let _ = self.child.wait();
+            }
+        }
+        if let Some(pid) = self
+            .extra_pid_file
+            .as_ref()
+            .and_then(|f| std::fs::read_to_string(f).ok())
+        {
+            if let Ok(pid) = pid.trim().parse::<i32>() {
+                let _ = nix::sys::signal::kill(
+                    nix::unistd::Pid::from_raw(pid),
+                    nix::sys::signal::Signal::SIGKILL,
+                );
+            }
+        }
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        self.end();
+    }
+}
+
+/// One host of the lab: its namespace, its bridge port, its addresses.
+#[derive(Clone, Debug)]
+pub struct Host {
+    pub ns: String,
+    pub port: String,
+    pub mac: String,
+    pub ip4: String,
+    pub ll6: String,
+}
+
+pub struct Lab {
+    prefix: String,
+    pub hosts: Vec<Host>,
+    pub client: Host,
+    dir: PathBuf,
+}
+
+impl Lab {
+    /// `nodes` hosts and a client on one bridge. Host i (from 1) is 192.0.2.20i, MAC
+    /// 02:00:c0:00:02:0i (the client is .100).
+    pub fn new(nodes: usize) -> Lab {
+        let n = NEXT_LAB.fetch_add(1, Ordering::SeqCst);
+        let prefix = format!(
+            "vf{}{}",
+            std::process::id() % 100_000,
+            (b'a' + n as u8) as char
+        );
+        let dir = std::env::temp_dir().join(format!("{prefix}-lab"));
+        let _ = std::fs::create_dir_all(&dir);
+        let mut lab = Lab {
+            prefix: prefix.clone(),
+            hosts: Vec::new(),
+            client: host(&prefix, 0, "c"),
+            dir,
+        };
+        sh(&["ip", "netns", "add", &lab.bridge_ns()]);
+        let br = lab.bridge_ns();
+        sh(&["ip", "-n", &br, "link", "add", "br0", "type", "bridge"]);
+        sh(&["ip", "-n", &br, "link", "set", "br0", "up"]);
+        for i in 1..=nodes {
+            let h = host(&prefix, i, &i.to_string());
+            lab.add_host(&h);
+            lab.hosts.push(h);
+        }
+        let client = lab.client.clone();
+        lab.add_host(&client);
+        lab
+    }
+
+    fn bridge_ns(&self) -> String {
+        format!("{}br", self.prefix)
+    }
+
+    fn add_host(&self, h: &Host) {
+        let br = self.bridge_ns();
+        sh(&["ip", "netns", "add", &h.ns]);
+        sh(&[
+            "ip", "link", "add", &h.port, "type", "veth", "peer", "name", "eth0", "netns", &h.ns,
+        ]);
+        sh(&["ip", "link", "set", &h.port, "netns", &br]);
+        sh(&[
+            "ip", "-n", &br, "link", "set", &h.port, "master", "br0", "up",
+        ]);
+        sh(&[
+            "ip",
+            "netns",
+            "exec",
+            &h.ns,
+            "sysctl",
+            "-qw",
+            "net.ipv6.conf.eth0.accept_dad=0",
+        ]);
+        sh(&["ip", "-n", &h.ns, "link", "set", "lo", "up"]);
+        sh(&["ip", "-n", &h.ns, "link", "set", "eth0", "address", &h.mac]);
+        sh(&[
+            "ip",
+            "-n",
+            &h.ns,
+            "addr",
+            "add",
+            &format!("{}/24", h.ip4),
+            "dev",
+            "eth0",
+        ]);
+        sh(&[
+            "ip",
+            "-n",
+            &h.ns,
+            "addr",
+            "add",
+            &format!("{}/64", h.ip6()),
+            "dev",
+            "eth0",
+            "nodad",
+        ]);
+        sh(&["ip", "-n", &h.ns, "link", "set", "eth0", "up"]);
+    }
+
+    pub fn host(&self, i: usize) -> &Host {
+        &self.hosts[i - 1]
+    }
+
+    /// Starts `program args` inside host `i`'s namespace (0 = client).
+    pub fn spawn(&self, i: usize, program: &str, args: &[&str]) -> Proc {
+        let h = if i == 0 { &self.client } else { self.host(i) };
+        spawn_in(&h.ns, program, args, None)
+    }
+
+    /// `vipflip args` on host `i`.
+    pub fn vipflip(&self, i: usize, args: &[&str]) -> Proc {
+        self.spawn(i, env!("CARGO_BIN_EXE_vipflip"), args)
+    }
+
+    /// keepalived on host `i` with `instance` as the body of `vrrp_instance VI_1 { ... }`.
+    pub fn keepalived(&self, i: usize, instance: &str) -> Proc {
+        let h = self.host(i);
+        let conf = self.dir.join(format!("keepalived-{i}.conf"));
+        let text = format!("global_defs {{\n  router_id {}\n}}\nvrrp_instance VI_1 {{\n  interface eth0\n{instance}\n}}\n", h.ns);
+        std::fs::write(&conf, text).expect("write keepalived.conf");
+        let pid = self.dir.join(format!("keepalived-{i}.pid"));
+        let vrrp_pid = self.dir.join(format!("keepalived-{i}-vrrp.pid"));
+        let (conf, pid, vrrp) = (
+            conf.display().to_string(),
+            pid.display().to_string(),
+            vrrp_pid.display().to_string(),
+        );
+        let args = ["-n", "-l", "-D", "-P", "-f", &conf, "-p", &pid, "-r", &vrrp];
+        spawn_in(&h.ns, "keepalived", &args, Some(vrrp_pid))
+    }
+
+    /// `ip -br addr show eth0` in host `i`.
+    pub fn addrs(&self, i: usize) -> String {
+        sh(&["ip", "-n", &self.host(i).ns, "-br", "addr", "show", "eth0"])
+    }
+
+    pub fn holds(&self, i: usize, vip: &str) -> bool {
+        self.addrs(i)
+            .split_whitespace()
+            .any(|a| a.split('/').next() == Some(vip))
+    }
+
+    /// The hosts (numbered from 1) that hold `vip` now.
+    pub fn holders(&self, vip: &str) -> Vec<usize> {
+        (1..=self.hosts.len())
+            .filter(|&i| self.holds(i, vip))
+            .collect()
+    }
+
+    /// Waits until exactly host `i` holds `vip`.
+    pub fn wait_sole_holder(&self, i: usize, vip: &str, timeout: Duration) -> bool {
+        wait_until(timeout, || self.holders(vip) == vec![i])
+    }
+
+    /// One ping from the client; true if answered.
+    pub fn client_ping(&self, vip: &str) -> bool {
+        sh_quiet(&[
+            "ip",
+            "netns",
+            "exec",
+            &self.client.ns,
+            "ping",
+            "-c",
+            "1",
+            "-W",
+            "1",
+            vip,
+        ])
+    }
+
+    /// The MAC the client's neighbour entry for `vip` points at.
+    pub fn client_neigh(&self, vip: &str) -> Option<String> {
+        let out = sh(&["ip", "-n", &self.client.ns, "neigh", "show", vip]);
+        let words: Vec<&str> = out.split_whitespace().collect();
+        words
+            .iter()
+            .position(|w| *w == "lladdr")
+            .and_then(|p| words.get(p + 1))
+            .map(|s| s.to_string())
+    }
+
+    /// Takes host `i`'s bridge port down (the host sees its carrier go) or up.
+    pub fn set_port(&self, i: usize, up: bool) {
+        let state = if up { "up" } else { "down" };
+        sh(&[
+            "ip",
+            "-n",
+            &self.bridge_ns(),
+            "link",
+            "set",
+            &self.host(i).port,
+            state,
+        ]);
+    }
+
+    /// Runs a command in host `i` and returns its stdout.
+    pub fn exec(&self, i: usize, args: &[&str]) -> String {
+        let h = if i == 0 { &self.client } else { self.host(i) };
+        let mut full = vec!["ip", "netns", "exec", &h.ns];
+        full.extend_from_slice(args);
+        sh(&full)
+    }
+
+    pub fn dir(&self) -> &PathBuf {
+        &self.dir
+    }
+}
+
+fn host(prefix: &str, i: usize, tag: &str) -> Host {
+    let octet = if i == 0 { 100 } else { 200 + i };
+    Host {
+        ns: format!("{prefix}{tag}"),
+        port: format!("{prefix}p{tag}"),
+        mac: format!("02:00:c0:00:02:{octet:02x}"),
+        ip4: format!("192.0.2.{octet}"),
+        ll6: String::new(),
+    }
+}
+
+impl Host {
+    /// A global IPv6 address (the link-local one comes from the MAC).
+    pub fn ip6(&self) -> String {
+        let last = self.ip4.rsplit('.').next().unwrap_or("0");
+        format!("2001:db8::{last}")
+    }
+}
+
+fn spawn_in(ns: &str, program: &str, args: &[&str], extra_pid_file: Option<PathBuf>) -> Proc {
+    let mut child = Command::new("ip")
+        .args(["netns", "exec", ns, program])
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("start {program}: {e}"));
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    let readers: Vec<Box<dyn std::io::Read + Send>> = vec![
+        Box::new(child.stdout.take().expect("piped stdout")),
+        Box::new(child.stderr.take().expect("piped stderr")),
+    ];
+    for reader in readers {
+        let lines = Arc::clone(&lines);
+        thread::spawn(move || {
+            for text in BufReader::new(reader).lines().map_while(Result::ok) {
+                if let Ok(mut l) = lines.lock() {
+                    l.push(Line {
+                        at: Instant::now(),
+                        text,
+                    });
+                }
+            }
+        });
+    }
+    Proc {
+        name: format!("{program} in {ns}"),
+        child,
+        lines,
+        extra_pid_file,
+    }
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        let mut names = vec![self.client.ns.clone(), self.bridge_ns()];
+        names.extend(self.hosts.iter().map(|h| h.ns.clone()));
+        for ns in names {
+            sh_quiet(&["ip", "netns", "del", &ns]);
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}

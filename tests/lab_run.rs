@@ -1,0 +1,240 @@
+//! Lab tests of `vipflip run`: real processes in network namespaces (see tests/lab).
+//! Bounds derive from the configured timers with a margin for a loaded CI machine.
+
+mod lab;
+
+use std::time::{Duration, Instant};
+
+use lab::{available, wait_until, Lab, VIP4};
+use nix::sys::signal::Signal;
+use vipflip::vrrp::timers::{master_down_interval, skew_time};
+use vipflip::wire::Version;
+
+/// Scheduling slack allowed on top of a VRRP timer.
+const MARGIN: Duration = Duration::from_millis(150);
+
+fn fast(priority: &str) -> Vec<&str> {
+    vec![
+        "run",
+        "--vip",
+        "192.0.2.250/24",
+        "--iface",
+        "eth0",
+        "--vrid",
+        "41",
+        "--priority",
+        priority,
+        "--vrrp-version",
+        "3",
+        "--advert-int",
+        "100ms",
+    ]
+}
+
+fn mdi(priority: u8) -> Duration {
+    master_down_interval(Version::V3, priority, 10)
+}
+
+/// n1 (priority 200) and n2 (150) started together: n1 holds the VIP, the client reaches it.
+fn elected(lab: &Lab) -> (lab::Proc, lab::Proc) {
+    let n1 = lab.vipflip(1, &fast("200"));
+    let n2 = lab.vipflip(2, &fast("150"));
+    assert!(
+        lab.wait_sole_holder(1, VIP4, mdi(200) + Duration::from_secs(2)),
+        "n1 should hold the VIP alone; holders {:?}\nn1:\n{}\nn2:\n{}",
+        lab.holders(VIP4),
+        n1.output(),
+        n2.output()
+    );
+    assert!(n2
+        .wait_line(
+            "BACKUP",
+            Instant::now() - Duration::from_secs(60),
+            Duration::from_secs(1)
+        )
+        .is_some());
+    // It stays that way for longer than a master-down interval: no flapping.
+    std::thread::sleep(mdi(150) + MARGIN);
+    assert_eq!(lab.holders(VIP4), vec![1], "n2:\n{}", n2.output());
+    assert!(
+        !n2.output().contains("MASTER"),
+        "n2 must never have been master:\n{}",
+        n2.output()
+    );
+    assert!(lab.client_ping(VIP4));
+    assert_eq!(
+        lab.client_neigh(VIP4).as_deref(),
+        Some(lab.host(1).mac.as_str())
+    );
+    (n1, n2)
+}
+
+#[test]
+fn higher_priority_wins_and_sigterm_hands_over_within_skew_time() {
+    if !available(
+        "higher_priority_wins_and_sigterm_hands_over_within_skew_time",
+        false,
+    ) {
+        return;
+    }
+    let lab = Lab::new(2);
+    let (mut n1, n2) = elected(&lab);
+
+    let t = Instant::now();
+    n1.signal(Signal::SIGTERM);
+    let line = n2
+        .wait_line("MASTER", t, Duration::from_secs(3))
+        .expect("n2 takes over");
+    let took = line.at - t;
+    let bound = skew_time(Version::V3, 150, 10) + MARGIN;
+    assert!(
+        took <= bound,
+        "took {took:?}, bound {bound:?}\n{}",
+        n2.output()
+    );
+    assert!(
+        line.text
+            .contains("master 192.0.2.201 stepped down (priority 0)"),
+        "{}",
+        line.text
+    );
+
+    assert_eq!(
+        n1.wait_exit(Duration::from_secs(3)),
+        Some(0),
+        "SIGTERM exits 0"
+    );
+    assert!(n1.output().contains("STOPPED"), "{}", n1.output());
+    assert!(
+        lab.wait_sole_holder(2, VIP4, Duration::from_secs(1)),
+        "holders {:?}",
+        lab.holders(VIP4)
+    );
+    assert!(wait_until(Duration::from_secs(2), || lab
+        .client_neigh(VIP4)
+        .as_deref()
+        == Some(lab.host(2).mac.as_str())));
+    assert!(lab.client_ping(VIP4));
+    eprintln!(
+        "SIGTERM failover: {took:?} (Skew_Time {:?})",
+        skew_time(Version::V3, 150, 10)
+    );
+}
+
+#[test]
+fn crash_fails_over_within_master_down_interval_and_old_master_preempts_on_return() {
+    if !available(
+        "crash_fails_over_within_master_down_interval_and_old_master_preempts_on_return",
+        false,
+    ) {
+        return;
+    }
+    let lab = Lab::new(2);
+    let (mut n1, n2) = elected(&lab);
+
+    n1.signal(Signal::SIGKILL);
+    lab.set_port(1, false);
+    let t = Instant::now();
+    let line = n2
+        .wait_line("MASTER", t, Duration::from_secs(3))
+        .expect("n2 takes over");
+    let took = line.at - t;
+    assert!(
+        took <= mdi(150) + MARGIN,
+        "took {took:?}, Master_Down_Interval {:?}",
+        mdi(150)
+    );
+    assert!(
+        line.text.contains("no advert from 192.0.2.201"),
+        "{}",
+        line.text
+    );
+    assert!(wait_until(Duration::from_secs(2), || lab
+        .client_neigh(VIP4)
+        .as_deref()
+        == Some(lab.host(2).mac.as_str())));
+    assert!(lab.client_ping(VIP4));
+    assert!(
+        lab.holds(1, VIP4),
+        "SIGKILL leaves the VIP behind: nothing could run"
+    );
+    let _ = n1.wait_exit(Duration::from_secs(1));
+
+    // The old master comes back: the new run removes the stale VIP, then preempts.
+    lab.set_port(1, true);
+    let t = Instant::now();
+    let n1 = lab.vipflip(1, &fast("200"));
+    assert!(
+        n1.wait_line("removed stale 192.0.2.250/24", t, Duration::from_secs(2))
+            .is_some(),
+        "{}",
+        n1.output()
+    );
+    let line = n1
+        .wait_line("MASTER", t, mdi(200) + Duration::from_secs(2))
+        .expect("n1 preempts");
+    assert!(
+        line.text
+            .contains("preempting lower priority 150 from 192.0.2.202"),
+        "{}",
+        line.text
+    );
+    assert!(
+        n2.wait_line(
+            "higher priority 200 from 192.0.2.201",
+            t,
+            Duration::from_secs(2)
+        )
+        .is_some(),
+        "{}",
+        n2.output()
+    );
+    assert!(
+        lab.wait_sole_holder(1, VIP4, Duration::from_secs(1)),
+        "holders {:?}",
+        lab.holders(VIP4)
+    );
+    assert!(wait_until(Duration::from_secs(2), || lab
+        .client_neigh(VIP4)
+        .as_deref()
+        == Some(lab.host(1).mac.as_str())));
+    assert!(lab.client_ping(VIP4));
+    eprintln!(
+        "crash failover: {took:?} (Master_Down_Interval {:?})",
+        mdi(150)
+    );
+}
+
+#[test]
+fn stopping_a_backup_leaves_the_master_alone_and_json_reports_it() {
+    if !available(
+        "stopping_a_backup_leaves_the_master_alone_and_json_reports_it",
+        false,
+    ) {
+        return;
+    }
+    let lab = Lab::new(2);
+    let _n1 = lab.vipflip(1, &fast("200"));
+    let mut args = fast("150");
+    args.push("--json");
+    let mut n2 = lab.vipflip(2, &args);
+    assert!(lab.wait_sole_holder(1, VIP4, mdi(200) + Duration::from_secs(2)));
+    n2.signal(Signal::SIGINT);
+    assert_eq!(n2.wait_exit(Duration::from_secs(3)), Some(0));
+    let out = n2.output();
+    assert!(
+        out.lines().all(|l| l.starts_with('{') && l.ends_with('}')),
+        "one JSON object per line:\n{out}"
+    );
+    assert!(
+        out.contains("\"event\":\"start\"") && out.contains("\"master_down_ms\":341.406"),
+        "{out}"
+    );
+    assert!(
+        out.contains("\"to\":\"backup\"") && out.contains("\"to\":\"stopped\""),
+        "{out}"
+    );
+    assert!(out.contains("\"event\":\"exit\""), "{out}");
+    std::thread::sleep(mdi(200));
+    assert_eq!(lab.holders(VIP4), vec![1], "the master is unaffected");
+}

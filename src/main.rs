@@ -42,13 +42,25 @@ fn clap_exit(e: clap::Error) -> ExitCode {
         );
     }
     let rendered = e.render().to_string();
-    let first = rendered.lines().next().unwrap_or("invalid arguments");
-    let cause = first.strip_prefix("error: ").unwrap_or(first);
-    let hint = std::env::args()
-        .nth(1)
-        .filter(|s| !s.starts_with('-'))
-        .map(|sub| format!("see 'vipflip {sub} --help'"))
-        .unwrap_or_else(|| "see 'vipflip --help'".into());
+    let cause = rendered
+        .lines()
+        .take_while(|l| !l.trim().is_empty())
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let cause = cause.strip_prefix("error: ").unwrap_or(&cause).to_string();
+    let tip = rendered
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("tip: "))
+        .map(|t| format!("{t}; "));
+    let known = vipflip::cli::command()
+        .get_subcommands()
+        .any(|s| std::env::args().nth(1).as_deref() == Some(s.get_name()));
+    let help = match std::env::args().nth(1) {
+        Some(sub) if known => format!("see 'vipflip {sub} --help'"),
+        _ => "see 'vipflip --help'".into(),
+    };
+    let hint = format!("{}{help}", tip.unwrap_or_default());
     eprintln!("{}", Error::new("invalid arguments", cause).hint(hint));
     ExitCode::from(2)
 }

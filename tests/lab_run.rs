@@ -238,3 +238,49 @@ fn stopping_a_backup_leaves_the_master_alone_and_json_reports_it() {
     std::thread::sleep(mdi(200));
     assert_eq!(lab.holders(VIP4), vec![1], "the master is unaffected");
 }
+
+#[test]
+fn interface_without_an_ipv4_address_is_an_error_that_changes_nothing() {
+    if !available(
+        "interface_without_an_ipv4_address_is_an_error_that_changes_nothing",
+        false,
+    ) {
+        return;
+    }
+    let lab = Lab::new(1);
+    lab.exec(1, &["ip", "addr", "del", "192.0.2.201/24", "dev", "eth0"]);
+    let before = lab.addrs(1);
+    let out = lab.vipflip_output(1, &fast("200"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.starts_with("vipflip: interface eth0 has no IPv4 address"),
+        "{err}"
+    );
+    assert!(err.contains("hint: give the interface one first"), "{err}");
+    assert_eq!(lab.addrs(1), before, "nothing changed");
+}
+
+#[test]
+fn priority_255_is_master_at_once_and_warns_when_it_does_not_own_the_address() {
+    if !available(
+        "priority_255_is_master_at_once_and_warns_when_it_does_not_own_the_address",
+        false,
+    ) {
+        return;
+    }
+    let lab = Lab::new(1);
+    let t = Instant::now();
+    let n1 = lab.vipflip(1, &fast("255"));
+    let line = n1
+        .wait_line("MASTER", t, Duration::from_secs(2))
+        .expect("master at once");
+    assert!(line.text.contains("address owner"), "{}", line.text);
+    assert!(
+        n1.output()
+            .contains("priority 255 claims ownership of 192.0.2.250"),
+        "{}",
+        n1.output()
+    );
+    assert!(lab.wait_sole_holder(1, VIP4, Duration::from_secs(1)));
+}

@@ -1,1 +1,92 @@
-fn main() {}
+//! Generates man/ and completions/ from the clap definition:
+//!     cargo run --example gen-docs
+//! tests/docs_in_sync.rs fails when the committed files differ from what this produces.
+
+use std::path::PathBuf;
+
+use clap_complete::Shell;
+
+/// Sections clap does not know about, appended to every page.
+fn extra_sections(page: &str) -> String {
+    let mut roff = String::new();
+    if page == "vipflip" {
+        roff.push_str(concat!(
+            ".SH GLOSSARY\n",
+            "vipflip uses keepalived's and operators' words: \\fBmaster\\fR holds the VIP and sends adverts ",
+            "(RFC 9568: Active Router), \\fBbackup\\fR listens and takes over when the master falls silent ",
+            "(RFC 9568: Backup Router), \\fBfault\\fR means the interface is down and the node takes no part.\n",
+        ));
+    }
+    roff.push_str(concat!(
+        ".SH \"EXIT STATUS\"\n",
+        ".TP\n0\nsuccess (run: stopped by SIGINT, SIGTERM or SIGHUP after releasing the VIP)\n",
+        ".TP\n1\na negative answer\n",
+        ".TP\n2\nan error: bad flags, missing privileges (CAP_NET_ADMIN and CAP_NET_RAW), unknown interface; ",
+        "the message names the problem and a hint line the fix\n",
+        ".SH ENVIRONMENT\n.TP\nNO_COLOR\nno color in the output unless \\fB\\-\\-color always\\fR\n",
+        ".SH \"SEE ALSO\"\n\\fBkeepalived\\fR(8), \\fBkeepalived.conf\\fR(5), \\fBip\\-address\\fR(8), RFC 3768, RFC 9568\n",
+    ));
+    roff
+}
+
+fn man_page(cmd: clap::Command, page: &str) -> Vec<u8> {
+    let mut out = Vec::new();
+    let man = clap_mangen::Man::new(cmd.name(page.to_string()))
+        .section("1")
+        .manual("vipflip manual");
+    man.render(&mut out)
+        .unwrap_or_else(|e| panic!("render {page}: {e}"));
+    out.extend_from_slice(extra_sections(page).as_bytes());
+    out
+}
+
+/// Every generated file, relative to the repository root, with its contents.
+pub fn generate() -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files = Vec::new();
+    let mut cmd = vipflip::cli::command();
+    cmd.build();
+    files.push((
+        PathBuf::from("man/vipflip.1"),
+        man_page(cmd.clone(), "vipflip"),
+    ));
+    for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+        let page = format!("vipflip-{}", sub.get_name());
+        files.push((
+            PathBuf::from(format!("man/{page}.1")),
+            man_page(sub.clone(), &page),
+        ));
+    }
+    for shell in [
+        Shell::Bash,
+        Shell::Zsh,
+        Shell::Fish,
+        Shell::Elvish,
+        Shell::PowerShell,
+    ] {
+        let mut out = Vec::new();
+        clap_complete::generate(shell, &mut vipflip::cli::command(), "vipflip", &mut out);
+        let name = match shell {
+            Shell::Bash => "vipflip.bash",
+            Shell::Zsh => "_vipflip",
+            Shell::Fish => "vipflip.fish",
+            Shell::Elvish => "vipflip.elv",
+            _ => "_vipflip.ps1",
+        };
+        files.push((PathBuf::from("completions").join(name), out));
+    }
+    files
+}
+
+#[allow(dead_code)]
+fn main() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    for dir in ["man", "completions"] {
+        let _ = std::fs::remove_dir_all(root.join(dir));
+        std::fs::create_dir_all(root.join(dir)).unwrap_or_else(|e| panic!("create {dir}: {e}"));
+    }
+    for (path, contents) in generate() {
+        std::fs::write(root.join(&path), contents)
+            .unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+        println!("wrote {}", path.display());
+    }
+}

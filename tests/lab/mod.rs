@@ -378,6 +378,21 @@ impl Lab {
         sh(&full)
     }
 
+    /// Runs vipflip in host `i` to completion.
+    pub fn vipflip_output(&self, i: usize, args: &[&str]) -> std::process::Output {
+        Command::new("ip")
+            .args([
+                "netns",
+                "exec",
+                &self.host(i).ns,
+                env!("CARGO_BIN_EXE_vipflip"),
+            ])
+            .args(args)
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("run vipflip")
+    }
+
     pub fn dir(&self) -> &PathBuf {
         &self.dir
     }

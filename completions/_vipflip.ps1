@@ -1,0 +1,68 @@
+
+using namespace System.Management.Automation
+using namespace System.Management.Automation.Language
+
+Register-ArgumentCompleter -Native -CommandName 'vipflip' -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+
+    $commandElements = $commandAst.CommandElements
+    $command = @(
+        'vipflip'
+        for ($i = 1; $i -lt $commandElements.Count; $i++) {
+            $element = $commandElements[$i]
+            if ($element -isnot [StringConstantExpressionAst] -or
+                $element.StringConstantType -ne [StringConstantType]::BareWord -or
+                $element.Value.StartsWith('-') -or
+                $element.Value -eq $wordToComplete) {
+                break
+        }
+        $element.Value
+    }) -join ';'
+
+    $completions = @(switch ($command) {
+        'vipflip' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Join a VRRP group on an interface and hold the VIP while master')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'vipflip;run' {
+            [CompletionResult]::new('--vip', '--vip', [CompletionResultType]::ParameterName, 'Virtual IP to hold while master, with prefix length (repeatable; IPv4 or IPv6, one family)')
+            [CompletionResult]::new('--iface', '--iface', [CompletionResultType]::ParameterName, 'Interface to run VRRP on and to add the VIP to (keepalived: interface)')
+            [CompletionResult]::new('--vrid', '--vrid', [CompletionResultType]::ParameterName, 'Virtual router ID shared by all nodes of the group, 1-255 (keepalived: virtual_router_id)')
+            [CompletionResult]::new('--priority', '--priority', [CompletionResultType]::ParameterName, 'Priority 1-254; the highest live node is master. 255 = address owner, master at once')
+            [CompletionResult]::new('--advert-int', '--advert-int', [CompletionResultType]::ParameterName, 'Advert interval, e.g. 1s, 100ms. Below 1s needs --vrrp-version 3 (10 ms steps, up to 40.95s)')
+            [CompletionResult]::new('--vrrp-version', '--vrrp-version', [CompletionResultType]::ParameterName, 'VRRP version: 2 (RFC 3768) or 3 (RFC 5798/9568). Default 2 for IPv4 (as keepalived), 3 for IPv6')
+            [CompletionResult]::new('--preempt-delay', '--preempt-delay', [CompletionResultType]::ParameterName, 'Wait this long before preempting a lower-priority master (keepalived: preempt_delay)')
+            [CompletionResult]::new('--v3-checksum', '--v3-checksum', [CompletionResultType]::ParameterName, 'Checksum form of VRRPv3 over IPv4 to send: keepalived (with pseudo-header) or rfc9568 (message only). Both are accepted on receive')
+            [CompletionResult]::new('--auth-pass', '--auth-pass', [CompletionResultType]::ParameterName, 'VRRPv2 simple password, only to join keepalived groups with auth_type PASS. Not security: it is sent in clear text')
+            [CompletionResult]::new('--garp-repeat', '--garp-repeat', [CompletionResultType]::ParameterName, 'Gratuitous ARPs / unsolicited NAs per VIP on becoming master')
+            [CompletionResult]::new('--garp-delay', '--garp-delay', [CompletionResultType]::ParameterName, 'Repeat the announcement burst this long after becoming master (0 = never)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to color the output (never with NO_COLOR set, unless always)')
+            [CompletionResult]::new('--no-preempt', '--no-preempt', [CompletionResultType]::ParameterName, 'Do not take over from a live lower-priority master (keepalived: nopreempt)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON object per line instead of text, for scripts')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'vipflip;help' {
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Join a VRRP group on an interface and hold the VIP while master')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'vipflip;help;run' {
+            break
+        }
+        'vipflip;help;help' {
+            break
+        }
+    })
+
+    $completions.Where{ $_.CompletionText -like "$wordToComplete*" } |
+        Sort-Object -Property ListItemText
+}

@@ -1,0 +1,58 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[vipflip] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'vipflip'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'vipflip'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand run 'Join a VRRP group on an interface and hold the VIP while master'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'vipflip;run'= {
+            cand --vip 'Virtual IP to hold while master, with prefix length (repeatable; IPv4 or IPv6, one family)'
+            cand --iface 'Interface to run VRRP on and to add the VIP to (keepalived: interface)'
+            cand --vrid 'Virtual router ID shared by all nodes of the group, 1-255 (keepalived: virtual_router_id)'
+            cand --priority 'Priority 1-254; the highest live node is master. 255 = address owner, master at once'
+            cand --advert-int 'Advert interval, e.g. 1s, 100ms. Below 1s needs --vrrp-version 3 (10 ms steps, up to 40.95s)'
+            cand --vrrp-version 'VRRP version: 2 (RFC 3768) or 3 (RFC 5798/9568). Default 2 for IPv4 (as keepalived), 3 for IPv6'
+            cand --preempt-delay 'Wait this long before preempting a lower-priority master (keepalived: preempt_delay)'
+            cand --v3-checksum 'Checksum form of VRRPv3 over IPv4 to send: keepalived (with pseudo-header) or rfc9568 (message only). Both are accepted on receive'
+            cand --auth-pass 'VRRPv2 simple password, only to join keepalived groups with auth_type PASS. Not security: it is sent in clear text'
+            cand --garp-repeat 'Gratuitous ARPs / unsolicited NAs per VIP on becoming master'
+            cand --garp-delay 'Repeat the announcement burst this long after becoming master (0 = never)'
+            cand --color 'When to color the output (never with NO_COLOR set, unless always)'
+            cand --no-preempt 'Do not take over from a live lower-priority master (keepalived: nopreempt)'
+            cand --json 'One JSON object per line instead of text, for scripts'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vipflip;help'= {
+            cand run 'Join a VRRP group on an interface and hold the VIP while master'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'vipflip;help;run'= {
+        }
+        &'vipflip;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

@@ -1,0 +1,51 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_vipflip_global_optspecs
+    string join \n h/help V/version
+end
+
+function __fish_vipflip_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_vipflip_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_vipflip_using_subcommand
+    set -l cmd (__fish_vipflip_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c vipflip -n "__fish_vipflip_needs_command" -s h -l help -d 'Print help'
+complete -c vipflip -n "__fish_vipflip_needs_command" -s V -l version -d 'Print version'
+complete -c vipflip -n "__fish_vipflip_needs_command" -f -a "run" -d 'Join a VRRP group on an interface and hold the VIP while master'
+complete -c vipflip -n "__fish_vipflip_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l vip -d 'Virtual IP to hold while master, with prefix length (repeatable; IPv4 or IPv6, one family)' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l iface -d 'Interface to run VRRP on and to add the VIP to (keepalived: interface)' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l vrid -d 'Virtual router ID shared by all nodes of the group, 1-255 (keepalived: virtual_router_id)' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l priority -d 'Priority 1-254; the highest live node is master. 255 = address owner, master at once' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l advert-int -d 'Advert interval, e.g. 1s, 100ms. Below 1s needs --vrrp-version 3 (10 ms steps, up to 40.95s)' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l vrrp-version -d 'VRRP version: 2 (RFC 3768) or 3 (RFC 5798/9568). Default 2 for IPv4 (as keepalived), 3 for IPv6' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l preempt-delay -d 'Wait this long before preempting a lower-priority master (keepalived: preempt_delay)' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l v3-checksum -d 'Checksum form of VRRPv3 over IPv4 to send: keepalived (with pseudo-header) or rfc9568 (message only). Both are accepted on receive' -r -f -a "keepalived\t''
+rfc9568\t''"
+complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l auth-pass -d 'VRRPv2 simple password, only to join keepalived groups with auth_type PASS. Not security: it is sent in clear text' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l garp-repeat -d 'Gratuitous ARPs / unsolicited NAs per VIP on becoming master' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l garp-delay -d 'Repeat the announcement burst this long after becoming master (0 = never)' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l color -d 'When to color the output (never with NO_COLOR set, unless always)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l no-preempt -d 'Do not take over from a live lower-priority master (keepalived: nopreempt)'
+complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l json -d 'One JSON object per line instead of text, for scripts'
+complete -c vipflip -n "__fish_vipflip_using_subcommand run" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c vipflip -n "__fish_vipflip_using_subcommand run" -s V -l version -d 'Print version'
+complete -c vipflip -n "__fish_vipflip_using_subcommand help; and not __fish_seen_subcommand_from run help" -f -a "run" -d 'Join a VRRP group on an interface and hold the VIP while master'
+complete -c vipflip -n "__fish_vipflip_using_subcommand help; and not __fish_seen_subcommand_from run help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -1,0 +1,204 @@
+//! The built binary: help, errors and exit codes, as a user meets them.
+
+use std::process::{Command, Output};
+
+fn vipflip<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_vipflip"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run vipflip")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// An error: exit 2, exactly two lines `vipflip: ...` and `hint: ...`, no Rust internals.
+fn assert_error<S: AsRef<std::ffi::OsStr> + std::fmt::Debug>(args: &[S], needle: &str) -> String {
+    let out = vipflip(args);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(
+        lines.len(),
+        2,
+        "{args:?}: one error line and one hint line:\n{err}"
+    );
+    assert!(lines[0].starts_with("vipflip: "), "{err}");
+    assert!(lines[1].starts_with("hint: "), "{err}");
+    assert!(
+        err.contains(needle),
+        "{args:?}: expected {needle:?} in\n{err}"
+    );
+    for internal in ["panicked", "RUST_BACKTRACE", "Error {", "Os {", "unwrap"] {
+        assert!(!err.contains(internal), "{err}");
+    }
+    err
+}
+
+/// `run --iface lo --vip 192.0.2.250/24 --vrid 41` with `extra` flags added or replacing those.
+fn run_with(extra: &[&str]) -> Vec<String> {
+    let mut args: Vec<String> = ["run", "--iface", "lo"].map(String::from).to_vec();
+    for (flag, default) in [("--vrid", "41"), ("--vip", "192.0.2.250/24")] {
+        if !extra.contains(&flag) {
+            args.extend([flag.to_string(), default.to_string()]);
+        }
+    }
+    args.extend(extra.iter().map(|e| e.to_string()));
+    args
+}
+
+#[test]
+fn help_shows_examples_and_exit_codes() {
+    let out = vipflip(&["run", "--help"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("Examples:")
+            && text.contains("vipflip run --vip 192.168.31.250/24 --iface ens33 --vrid 41")
+    );
+    for flag in [
+        "--vip",
+        "--iface",
+        "--vrid",
+        "--priority",
+        "--advert-int",
+        "--vrrp-version",
+        "--no-preempt",
+        "--preempt-delay",
+        "--v3-checksum",
+        "--auth-pass",
+        "--garp-repeat",
+        "--garp-delay",
+        "--color",
+        "--json",
+    ] {
+        assert!(text.contains(flag), "--help lacks {flag}");
+    }
+    let top = vipflip(&["--help"]);
+    assert!(String::from_utf8_lossy(&top.stdout)
+        .contains("Exit status: 0 success, 1 a negative answer, 2 error"));
+    assert_eq!(vipflip(&["--version"]).status.code(), Some(0));
+}
+
+#[test]
+fn bad_flags_get_one_line_and_a_hint() {
+    assert_error(&run_with(&["--vrid", "0"]), "0 is not in 1..=255");
+    assert_error(
+        &[
+            "run",
+            "--iface",
+            "lo",
+            "--vrid",
+            "256",
+            "--vip",
+            "192.0.2.250/24",
+        ],
+        "256 is not in 1..=255",
+    );
+    assert_error(&run_with(&["--priority", "0"]), "0 is not in 1..=255");
+    assert_error(&run_with(&["--priority", "300"]), "300 is not in 1..=255");
+    assert_error(
+        &run_with(&["--advert-int", "soon"]),
+        "'soon' is not a duration",
+    );
+    assert_error(
+        &run_with(&["--advert-int", "100ms"]),
+        "VRRPv2, which counts whole seconds",
+    );
+    assert_error(
+        &run_with(&["--vrrp-version", "3", "--advert-int", "5ms"]),
+        "not a multiple of 10ms",
+    );
+    assert_error(&run_with(&["--vrrp-version", "4"]), "4 is not in 2..=3");
+    assert_error(
+        &run_with(&["--vip", "192.0.2.250/24", "--vip", "2001:db8::250/64"]),
+        "IPv4 and IPv6 VIPs mixed",
+    );
+    assert_error(
+        &run_with(&["--vip", "192.0.2.250/40"]),
+        "prefix length '40' is not 0-32",
+    );
+    assert_error(
+        &run_with(&["--vip", "vip"]),
+        "'vip' is not an IPv4 or IPv6 address",
+    );
+    assert_error(
+        &run_with(&["--garp-delay", "later"]),
+        "'later' is not a duration",
+    );
+    assert_error(&run_with(&["--garp-repeat", "0"]), "0 is not in 1..=100");
+    assert_error(
+        &run_with(&["--no-preempt", "--preempt-delay", "1s"]),
+        "conflicts with --no-preempt",
+    );
+    assert_error(
+        &run_with(&["--v3-checksum", "cisco"]),
+        "invalid value 'cisco'",
+    );
+    assert_error(
+        &run_with(&["--color", "sometimes"]),
+        "invalid value 'sometimes'",
+    );
+    assert_error(
+        &["run", "--iface", "lo", "--vrid", "41"],
+        "required arguments were not provided: --vip",
+    );
+    let tip = assert_error(
+        &run_with(&["--prority", "5"]),
+        "unexpected argument '--prority'",
+    );
+    assert!(
+        tip.contains("a similar argument exists: '--priority'"),
+        "{tip}"
+    );
+    assert_error(&["frobnicate"], "unrecognized subcommand 'frobnicate'");
+}
+
+fn root() -> bool {
+    nix::unistd::geteuid().is_root()
+}
+
+#[test]
+fn missing_capabilities_are_named_with_the_setcap_fix() {
+    if !root() || Command::new("setpriv").arg("--version").output().is_err() {
+        eprintln!("SKIP missing_capabilities_are_named_with_the_setcap_fix: needs root and setpriv to drop capabilities");
+        return;
+    }
+    let out = Command::new("setpriv")
+        .args([
+            "--bounding-set=-net_admin,-net_raw",
+            env!("CARGO_BIN_EXE_vipflip"),
+        ])
+        .args(run_with(&[]))
+        .output()
+        .expect("setpriv");
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("CAP_NET_ADMIN and CAP_NET_RAW not granted"),
+        "{err}"
+    );
+    assert!(err.contains("setcap cap_net_admin,cap_net_raw+ep"), "{err}");
+}
+
+#[test]
+fn unknown_interface() {
+    if !root() {
+        eprintln!("SKIP unknown_interface: needs root (capabilities are checked first)");
+        return;
+    }
+    assert_error(
+        &[
+            "run",
+            "--iface",
+            "vfnosuch0",
+            "--vrid",
+            "41",
+            "--vip",
+            "192.0.2.250/24",
+        ],
+        "unknown interface 'vfnosuch0'",
+    );
+}

@@ -284,3 +284,65 @@ fn priority_255_is_master_at_once_and_warns_when_it_does_not_own_the_address() {
     );
     assert!(lab.wait_sole_holder(1, VIP4, Duration::from_secs(1)));
 }
+
+#[test]
+fn link_down_is_fault_a_backup_takes_over_and_the_old_master_preempts_when_it_returns() {
+    if !available(
+        "link_down_is_fault_a_backup_takes_over_and_the_old_master_preempts_when_it_returns",
+        false,
+    ) {
+        return;
+    }
+    let lab = Lab::new(2);
+    let (n1, n2) = elected(&lab);
+    let t = Instant::now();
+    lab.set_port(1, false);
+    let fault = n1
+        .wait_line("FAULT", t, Duration::from_secs(2))
+        .expect("n1 sees its link go");
+    assert!(fault.text.contains("interface down"), "{}", fault.text);
+    assert!(!lab.holds(1, VIP4), "a node in fault holds no VIP");
+    let line = n2
+        .wait_line("MASTER", t, mdi(150) + Duration::from_secs(1))
+        .expect("n2 takes over");
+    assert!(line.at - t <= mdi(150) + MARGIN, "took {:?}", line.at - t);
+    assert!(lab.client_ping(VIP4));
+
+    let t = Instant::now();
+    lab.set_port(1, true);
+    let back = n1
+        .wait_line("BACKUP", t, Duration::from_secs(2))
+        .expect("n1 back as backup");
+    assert!(back.text.contains("interface up"), "{}", back.text);
+    assert!(
+        n1.wait_line("MASTER", t, mdi(200) + Duration::from_secs(1))
+            .is_some(),
+        "{}",
+        n1.output()
+    );
+    assert!(
+        lab.wait_sole_holder(1, VIP4, Duration::from_secs(1)),
+        "holders {:?}",
+        lab.holders(VIP4)
+    );
+    assert!(lab.client_ping(VIP4));
+}
+
+#[test]
+fn a_vip_deleted_by_hand_on_the_master_comes_back() {
+    if !available("a_vip_deleted_by_hand_on_the_master_comes_back", false) {
+        return;
+    }
+    let lab = Lab::new(1);
+    let n1 = lab.vipflip(1, &fast("200"));
+    assert!(lab.wait_sole_holder(1, VIP4, mdi(200) + Duration::from_secs(1)));
+    let t = Instant::now();
+    lab.exec(1, &["ip", "addr", "del", "192.0.2.250/24", "dev", "eth0"]);
+    assert!(
+        n1.wait_line("re-added and announced", t, Duration::from_millis(500))
+            .is_some(),
+        "{}",
+        n1.output()
+    );
+    assert!(lab.wait_sole_holder(1, VIP4, Duration::from_millis(500)));
+}

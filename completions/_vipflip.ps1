@@ -26,6 +26,7 @@ Register-ArgumentCompleter -Native -CommandName 'vipflip' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Join a VRRP group on an interface and hold the VIP while master')
+            [CompletionResult]::new('release', 'release', [CompletionResultType]::ParameterValue, 'Remove a VIP left behind (after a killed vipflip or keepalived), and optionally hand over at once')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -50,12 +51,32 @@ Register-ArgumentCompleter -Native -CommandName 'vipflip' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'vipflip;release' {
+            [CompletionResult]::new('--vip', '--vip', [CompletionResultType]::ParameterName, 'VIP to remove, with prefix length (repeatable)')
+            [CompletionResult]::new('--iface', '--iface', [CompletionResultType]::ParameterName, 'Interface the VIP is on')
+            [CompletionResult]::new('--vrid', '--vrid', [CompletionResultType]::ParameterName, 'Also send one priority-0 advert for this VRID so a backup takes over after Skew_Time')
+            [CompletionResult]::new('--vrrp-version', '--vrrp-version', [CompletionResultType]::ParameterName, 'VRRP version of that advert. Default 2 for IPv4, 3 for IPv6')
+            [CompletionResult]::new('--advert-int', '--advert-int', [CompletionResultType]::ParameterName, 'The group''s advert interval, carried in that advert')
+            [CompletionResult]::new('--auth-pass', '--auth-pass', [CompletionResultType]::ParameterName, 'The group''s VRRPv2 password, if it uses keepalived''s auth_type PASS')
+            [CompletionResult]::new('--v3-checksum', '--v3-checksum', [CompletionResultType]::ParameterName, 'Checksum form of that advert for VRRPv3 over IPv4')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to color the output (never with NO_COLOR set, unless always)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON object per line instead of text, for scripts')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'vipflip;help' {
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Join a VRRP group on an interface and hold the VIP while master')
+            [CompletionResult]::new('release', 'release', [CompletionResultType]::ParameterValue, 'Remove a VIP left behind (after a killed vipflip or keepalived), and optionally hand over at once')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'vipflip;help;run' {
+            break
+        }
+        'vipflip;help;release' {
             break
         }
         'vipflip;help;help' {

@@ -19,11 +19,17 @@ _vipflip() {
             vipflip,help)
                 cmd="vipflip__subcmd__help"
                 ;;
+            vipflip,release)
+                cmd="vipflip__subcmd__release"
+                ;;
             vipflip,run)
                 cmd="vipflip__subcmd__run"
                 ;;
             vipflip__subcmd__help,help)
                 cmd="vipflip__subcmd__help__subcmd__help"
+                ;;
+            vipflip__subcmd__help,release)
+                cmd="vipflip__subcmd__help__subcmd__release"
                 ;;
             vipflip__subcmd__help,run)
                 cmd="vipflip__subcmd__help__subcmd__run"
@@ -35,7 +41,7 @@ _vipflip() {
 
     case "${cmd}" in
         vipflip)
-            opts="-h -V --help --version run help"
+            opts="-h -V --help --version run release help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -49,7 +55,7 @@ _vipflip() {
             return 0
             ;;
         vipflip__subcmd__help)
-            opts="run help"
+            opts="run release help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -76,6 +82,20 @@ _vipflip() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        vipflip__subcmd__help__subcmd__release)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         vipflip__subcmd__help__subcmd__run)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -83,6 +103,52 @@ _vipflip() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vipflip__subcmd__release)
+            opts="-h -V --vip --iface --vrid --vrrp-version --advert-int --auth-pass --v3-checksum --color --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --vip)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --iface)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vrid)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vrrp-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --advert-int)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --auth-pass)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --v3-checksum)
+                    COMPREPLY=($(compgen -W "keepalived rfc9568" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

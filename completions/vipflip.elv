@@ -23,6 +23,7 @@ set edit:completion:arg-completer[vipflip] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand run 'Join a VRRP group on an interface and hold the VIP while master'
+            cand release 'Remove a VIP left behind (after a killed vipflip or keepalived), and optionally hand over at once'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'vipflip;run'= {
@@ -45,11 +46,29 @@ set edit:completion:arg-completer[vipflip] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'vipflip;release'= {
+            cand --vip 'VIP to remove, with prefix length (repeatable)'
+            cand --iface 'Interface the VIP is on'
+            cand --vrid 'Also send one priority-0 advert for this VRID so a backup takes over after Skew_Time'
+            cand --vrrp-version 'VRRP version of that advert. Default 2 for IPv4, 3 for IPv6'
+            cand --advert-int 'The group''s advert interval, carried in that advert'
+            cand --auth-pass 'The group''s VRRPv2 password, if it uses keepalived''s auth_type PASS'
+            cand --v3-checksum 'Checksum form of that advert for VRRPv3 over IPv4'
+            cand --color 'When to color the output (never with NO_COLOR set, unless always)'
+            cand --json 'One JSON object per line instead of text, for scripts'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'vipflip;help'= {
             cand run 'Join a VRRP group on an interface and hold the VIP while master'
+            cand release 'Remove a VIP left behind (after a killed vipflip or keepalived), and optionally hand over at once'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'vipflip;help;run'= {
+        }
+        &'vipflip;help;release'= {
         }
         &'vipflip;help;help'= {
         }

@@ -27,6 +27,7 @@ end
 complete -c vipflip -n "__fish_vipflip_needs_command" -s h -l help -d 'Print help'
 complete -c vipflip -n "__fish_vipflip_needs_command" -s V -l version -d 'Print version'
 complete -c vipflip -n "__fish_vipflip_needs_command" -f -a "run" -d 'Join a VRRP group on an interface and hold the VIP while master'
+complete -c vipflip -n "__fish_vipflip_needs_command" -f -a "release" -d 'Remove a VIP left behind (after a killed vipflip or keepalived), and optionally hand over at once'
 complete -c vipflip -n "__fish_vipflip_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l vip -d 'Virtual IP to hold while master, with prefix length (repeatable; IPv4 or IPv6, one family)' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l iface -d 'Interface to run VRRP on and to add the VIP to (keepalived: interface)' -r
@@ -47,5 +48,20 @@ complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l no-preempt -d 'D
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l json -d 'One JSON object per line instead of text, for scripts'
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -s V -l version -d 'Print version'
-complete -c vipflip -n "__fish_vipflip_using_subcommand help; and not __fish_seen_subcommand_from run help" -f -a "run" -d 'Join a VRRP group on an interface and hold the VIP while master'
-complete -c vipflip -n "__fish_vipflip_using_subcommand help; and not __fish_seen_subcommand_from run help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c vipflip -n "__fish_vipflip_using_subcommand release" -l vip -d 'VIP to remove, with prefix length (repeatable)' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand release" -l iface -d 'Interface the VIP is on' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand release" -l vrid -d 'Also send one priority-0 advert for this VRID so a backup takes over after Skew_Time' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand release" -l vrrp-version -d 'VRRP version of that advert. Default 2 for IPv4, 3 for IPv6' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand release" -l advert-int -d 'The group\'s advert interval, carried in that advert' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand release" -l auth-pass -d 'The group\'s VRRPv2 password, if it uses keepalived\'s auth_type PASS' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand release" -l v3-checksum -d 'Checksum form of that advert for VRRPv3 over IPv4' -r -f -a "keepalived\t''
+rfc9568\t''"
+complete -c vipflip -n "__fish_vipflip_using_subcommand release" -l color -d 'When to color the output (never with NO_COLOR set, unless always)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c vipflip -n "__fish_vipflip_using_subcommand release" -l json -d 'One JSON object per line instead of text, for scripts'
+complete -c vipflip -n "__fish_vipflip_using_subcommand release" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c vipflip -n "__fish_vipflip_using_subcommand release" -s V -l version -d 'Print version'
+complete -c vipflip -n "__fish_vipflip_using_subcommand help; and not __fish_seen_subcommand_from run release help" -f -a "run" -d 'Join a VRRP group on an interface and hold the VIP while master'
+complete -c vipflip -n "__fish_vipflip_using_subcommand help; and not __fish_seen_subcommand_from run release help" -f -a "release" -d 'Remove a VIP left behind (after a killed vipflip or keepalived), and optionally hand over at once'
+complete -c vipflip -n "__fish_vipflip_using_subcommand help; and not __fish_seen_subcommand_from run release help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

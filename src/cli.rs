@@ -40,6 +40,58 @@ pub enum Command {
     /// are members of the same group.
     #[command(after_help = RUN_EXAMPLES)]
     Run(RunArgs),
+
+    /// Remove a VIP left behind (after a killed vipflip or keepalived), and optionally hand over at once.
+    ///
+    /// Removes each --vip from the interface if it is there and says what it removed, or that
+    /// nothing was there (exit 0 either way). With --vrid it also sends one priority-0 advert
+    /// for that group, so a backup takes over after Skew_Time instead of the full
+    /// Master_Down_Interval. The --advert-int, --vrrp-version and --auth-pass of that advert
+    /// must match the group's (VRRPv2 backups discard a different interval). Refuses to remove
+    /// the interface's primary address, which is never a VIP.
+    #[command(after_help = RELEASE_EXAMPLES)]
+    Release(ReleaseArgs),
+}
+
+const RELEASE_EXAMPLES: &str = "\
+Examples:
+  # vipflip was killed with SIGKILL and left its VIP behind
+  vipflip release --vip 192.168.31.250/24 --iface ens33
+  # the same, and tell the backups to take over now (after Skew_Time)
+  vipflip release --vip 192.168.31.250/24 --iface ens33 --vrid 41";
+
+#[derive(Debug, Args)]
+pub struct ReleaseArgs {
+    /// VIP to remove, with prefix length (repeatable).
+    #[arg(long = "vip", value_name = "ADDR/LEN", required = true)]
+    pub vips: Vec<Vip>,
+
+    /// Interface the VIP is on.
+    #[arg(long, value_name = "NAME")]
+    pub iface: String,
+
+    /// Also send one priority-0 advert for this VRID so a backup takes over after Skew_Time.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=255))]
+    pub vrid: Option<u8>,
+
+    /// VRRP version of that advert. Default 2 for IPv4, 3 for IPv6.
+    #[arg(long, value_name = "2|3", value_parser = clap::value_parser!(u8).range(2..=3), requires = "vrid")]
+    pub vrrp_version: Option<u8>,
+
+    /// The group's advert interval, carried in that advert.
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
+    pub advert_int: Duration,
+
+    /// The group's VRRPv2 password, if it uses keepalived's auth_type PASS.
+    #[arg(long, value_name = "SECRET", requires = "vrid")]
+    pub auth_pass: Option<String>,
+
+    /// Checksum form of that advert for VRRPv3 over IPv4.
+    #[arg(long, value_enum, value_name = "FORM", requires = "vrid")]
+    pub v3_checksum: Option<ChecksumArg>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]

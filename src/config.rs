@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use std::str::FromStr;
 use std::time::Duration;
 
-use crate::cli::{ChecksumArg, RunArgs};
+use crate::cli::{ChecksumArg, ReleaseArgs, RunArgs};
 use crate::error::{Error, Result};
 use crate::vrrp::Params;
 use crate::wire::{Auth, V3Checksum, Version};
@@ -121,6 +121,67 @@ pub fn run_config(args: &RunArgs) -> Result<RunConfig> {
         auth,
         garp_repeat: args.garp_repeat,
         garp_delay: Some(args.garp_delay).filter(|d| !d.is_zero()),
+        warnings,
+    })
+}
+
+/// What `release` does: which VIPs to remove, and the priority-0 advert to send, if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReleaseConfig {
+    pub iface: String,
+    pub vips: Vec<Vip>,
+    pub advert: Option<StepDown>,
+    pub warnings: Vec<String>,
+}
+
+/// The group a priority-0 advert is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepDown {
+    pub version: Version,
+    pub vrid: u8,
+    pub interval_cs: u16,
+    pub auth: Auth,
+    pub v3_checksum: V3Checksum,
+}
+
+impl StepDown {
+    pub fn params(&self, primary: IpAddr, vips: &[Vip]) -> Params {
+        Params {
+            version: self.version,
+            vrid: self.vrid,
+            priority: 0,
+            interval_cs: self.interval_cs,
+            preempt: true,
+            preempt_delay: Duration::ZERO,
+            primary,
+            vips: vips.iter().map(|v| v.addr).collect(),
+            auth: self.auth,
+            second_announce: None,
+        }
+    }
+}
+
+pub fn release_config(args: &ReleaseArgs) -> Result<ReleaseConfig> {
+    let vips = check_vips(&args.vips)?;
+    let ipv4 = vips[0].addr.is_ipv4();
+    let mut warnings = Vec::new();
+    let advert = match args.vrid {
+        None => None,
+        Some(vrid) => {
+            let version = check_version(args.vrrp_version, ipv4)?;
+            Some(StepDown {
+                version,
+                vrid,
+                interval_cs: check_interval(args.advert_int, version)?,
+                auth: check_auth(args.auth_pass.as_deref(), version, &mut warnings)?,
+                v3_checksum: check_checksum(args.v3_checksum, version, ipv4)?,
+            })
+        }
+    };
+    Ok(ReleaseConfig {
+        iface: args.iface.clone(),
+        vips,
+        advert,
         warnings,
     })
 }
@@ -380,6 +441,44 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(c.vips.len(), 2, "duplicates collapse");
+    }
+
+    #[test]
+    fn release_builds_a_step_down_advert_only_with_vrid() {
+        let parse = |extra: &[&str]| {
+            let mut argv = vec![
+                "vipflip",
+                "release",
+                "--iface",
+                "eth0",
+                "--vip",
+                "192.0.2.250/24",
+            ];
+            argv.extend(extra);
+            match Cli::try_parse_from(argv)
+                .map_err(|e| Error::new("argv", e))?
+                .command
+            {
+                Command::Release(args) => release_config(&args),
+                other => panic!("not release: {other:?}"),
+            }
+        };
+        assert_eq!(parse(&[]).unwrap().advert, None);
+        let step = parse(&["--vrid", "41"]).unwrap().advert.unwrap();
+        assert_eq!(
+            (step.version, step.vrid, step.interval_cs),
+            (Version::V2, 41, 100)
+        );
+        let primary: IpAddr = "192.0.2.201".parse().unwrap();
+        assert_eq!(step.params(primary, &[]).advert(0).priority, 0);
+        assert!(
+            parse(&["--vrrp-version", "3"]).is_err(),
+            "--vrrp-version needs --vrid"
+        );
+        let err = parse(&["--vrid", "41", "--advert-int", "100ms"])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("whole seconds"), "{err}");
     }
 
     #[test]

@@ -14,6 +14,7 @@ fn main() -> ExitCode {
     };
     let result = match &cli.command {
         Command::Run(args) => vipflip::cmd::run::run(args),
+        Command::Release(args) => vipflip::cmd::release::release(args),
     };
     match result {
         Ok(code) => ExitCode::from(code as u8),

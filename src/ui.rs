@@ -107,6 +107,8 @@ pub struct Ui {
 /// How a line is marked in text output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Level {
+    /// A plain statement: no mark.
+    Plain,
     Info,
     Warn,
 }
@@ -166,6 +168,7 @@ impl Ui {
     /// A note or warning line in text mode, marked so it stands apart from transitions.
     pub fn mark(&self, level: Level) -> String {
         match (level, self.color) {
+            (Level::Plain, _) => String::new(),
             (Level::Info, false) => "note  ".into(),
             (Level::Warn, false) => "WARN  ".into(),
             (Level::Info, true) => "note  ".dimmed().to_string(),

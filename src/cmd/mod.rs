@@ -1,5 +1,6 @@
 //! One file per subcommand: wires threads, channel and loop; executes actions.
 
+pub mod release;
 pub mod run;
 
 use std::io::IsTerminal;

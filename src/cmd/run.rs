@@ -19,8 +19,6 @@ use crate::ui::{Level, StartInfo, Ui};
 use crate::vrrp::checks::{check, vips_match, Counters, RateLimit, Received, Verdict};
 use crate::vrrp::{Action, Input, Machine, State};
 use crate::wire::announce::{gratuitous_arp, unsolicited_na};
-use crate::wire::vrrp::{emit, GROUP_V4, GROUP_V6};
-use crate::wire::Advert;
 
 /// What the edge threads report.
 enum Event {
@@ -370,21 +368,10 @@ impl Node {
 
     fn send_advert(&mut self, priority: u8) {
         let p = self.machine.params();
-        let advert = Advert {
-            version: p.version,
-            vrid: p.vrid,
-            priority,
-            interval_cs: p.interval_cs,
-            auth: p.auth,
-            addrs: p.vips.clone(),
-        };
-        let group = if p.primary.is_ipv4() {
-            IpAddr::V4(GROUP_V4)
-        } else {
-            IpAddr::V6(GROUP_V6)
-        };
-        let bytes = emit(&advert, p.primary, group, self.cfg.v3_checksum);
-        match self.socket.send(&bytes) {
+        match self
+            .socket
+            .send_advert(&p.advert(priority), p.primary, self.cfg.v3_checksum)
+        {
             Ok(()) => self.sent += 1,
             Err(e) if self.limit.allow("send", Instant::now()) => {
                 let msg = format!("cannot send advert on {}: {e}", self.iface.name);

@@ -13,7 +13,8 @@ use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
 use crate::error::{Error, Result, ROOT_HINT};
 use crate::wire::ipv4::parse_ipv4;
-use crate::wire::vrrp::{GROUP_V4, GROUP_V6, PROTO_VRRP};
+use crate::wire::vrrp::{emit, GROUP_V4, GROUP_V6, PROTO_VRRP};
+use crate::wire::{Advert, V3Checksum};
 
 /// Traffic class / TOS of VRRP packets: network control, as keepalived sends them.
 const TOS_NETWORK_CONTROL: u32 = 0xc0;
@@ -76,10 +77,11 @@ impl VrrpSocket {
         })
     }
 
-    /// Sends one VRRP message to the group.
-    pub fn send(&self, message: &[u8]) -> io::Result<()> {
+    /// Sends `advert` from `source` to the group, checksummed in `form` (v3 over IPv4).
+    pub fn send_advert(&self, advert: &Advert, source: IpAddr, form: V3Checksum) -> io::Result<()> {
+        let bytes = emit(advert, source, self.group.ip(), form);
         self.socket
-            .send_to(message, &SockAddr::from(self.group))
+            .send_to(&bytes, &SockAddr::from(self.group))
             .map(|_| ())
     }
 

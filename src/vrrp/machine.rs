@@ -28,6 +28,20 @@ pub struct Params {
     pub second_announce: Option<Duration>,
 }
 
+impl Params {
+    /// The advert this node sends with `priority` (0 when stepping down).
+    pub fn advert(&self, priority: u8) -> Advert {
+        Advert {
+            version: self.version,
+            vrid: self.vrid,
+            priority,
+            interval_cs: self.interval_cs,
+            auth: self.auth,
+            addrs: self.vips.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum State {
     Init,

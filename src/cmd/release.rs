@@ -1,0 +1,109 @@
+//! `vipflip release`: remove VIPs left behind, and optionally tell the backups to take over now.
+
+use std::net::IpAddr;
+
+use crate::cli::ReleaseArgs;
+use crate::config::{release_config, Vip};
+use crate::error::{Error, Result};
+use crate::net::caps::require_net_admin_and_raw;
+use crate::net::iface::{is_link_local, Interface};
+use crate::net::netlink::{IfAddr, Netlink};
+use crate::net::vrrp_socket::VrrpSocket;
+use crate::ui::{Level, Ui};
+
+pub fn release(args: &ReleaseArgs) -> Result<i32> {
+    let cfg = release_config(args)?;
+    let mut ui = super::stdout_ui(&args.output);
+    for warning in &cfg.warnings {
+        ui.say(Level::Warn, "warning", 0, warning);
+    }
+    require_net_admin_and_raw()?;
+    let iface = Interface::lookup(&cfg.iface)?;
+    let netlink = Netlink::open()?;
+    let present = netlink.addrs(iface.index)?;
+    for vip in &cfg.vips {
+        refuse_primary(vip, &iface, &present)?;
+    }
+    let vip_addrs: Vec<IpAddr> = cfg.vips.iter().map(|v| v.addr).collect();
+    let primary = iface.primary(vip_addrs[0].is_ipv4(), &vip_addrs);
+    let socket = match (&cfg.advert, primary) {
+        (Some(_), Some(primary)) => Some((
+            VrrpSocket::open(&iface.name, iface.index, primary)?,
+            primary,
+        )),
+        (Some(_), None) => {
+            return Err(Error::new(
+                format!(
+                    "interface {} has no address to send the advert from",
+                    iface.name
+                ),
+                "no primary address",
+            )
+            .hint("run release without --vrid to only remove the VIP"))
+        }
+        (None, _) => None,
+    };
+    for vip in &cfg.vips {
+        remove_one(&netlink, &iface, vip, &mut ui)?;
+    }
+    if let (Some(step), Some((socket, primary))) = (&cfg.advert, socket) {
+        let params = step.params(primary, &cfg.vips);
+        socket
+            .send_advert(&params.advert(0), primary, step.v3_checksum)
+            .map_err(|e| {
+                Error::new(
+                    format!("cannot send the priority-0 advert on {}", iface.name),
+                    e,
+                )
+            })?;
+        let msg = format!(
+            "sent priority 0 for vrid {} from {primary}: a backup takes over after its Skew_Time",
+            step.vrid
+        );
+        ui.say(Level::Plain, "released", step.vrid, &msg);
+    }
+    Ok(0)
+}
+
+/// The interface's primary address (the first IPv4 that is not secondary, or a link-local
+/// IPv6) is never a VIP: removing it would cut the node off.
+fn refuse_primary(vip: &Vip, iface: &Interface, present: &[IfAddr]) -> Result<()> {
+    let first_v4 = present
+        .iter()
+        .find(|a| a.addr.is_ipv4() && !a.secondary)
+        .map(|a| a.addr);
+    let primary = match vip.addr {
+        IpAddr::V4(_) => first_v4 == Some(vip.addr),
+        IpAddr::V6(v6) => is_link_local(v6),
+    };
+    if primary {
+        return Err(Error::new(
+            format!("refusing to remove {vip}"),
+            format!("it is the primary address of {}, not a VIP", iface.name),
+        )
+        .hint(format!(
+            "a VIP is a secondary address; check with: ip addr show {}",
+            iface.name
+        )));
+    }
+    Ok(())
+}
+
+fn remove_one(netlink: &Netlink, iface: &Interface, vip: &Vip, ui: &mut Ui) -> Result<()> {
+    if netlink.remove(iface.index, vip)? {
+        ui.say(
+            Level::Plain,
+            "removed",
+            0,
+            &format!("removed {vip} from {}", iface.name),
+        );
+    } else {
+        ui.say(
+            Level::Plain,
+            "absent",
+            0,
+            &format!("{vip} was not on {}: nothing to remove", iface.name),
+        );
+    }
+    Ok(())
+}

@@ -341,10 +341,13 @@ mod tests {
             argv.extend(["--vip", "192.0.2.250/24"]);
         }
         argv.extend(extra);
-        let Command::Run(args) = Cli::try_parse_from(argv)
+        match Cli::try_parse_from(argv)
             .map_err(|e| Error::new("argv", e))?
-            .command;
-        run_config(&args)
+            .command
+        {
+            Command::Run(args) => run_config(&args),
+            other => panic!("not run: {other:?}"),
+        }
     }
 
     fn error(extra: &[&str]) -> String {

@@ -27,6 +27,7 @@ Register-ArgumentCompleter -Native -CommandName 'vipflip' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Join a VRRP group on an interface and hold the VIP while master')
             [CompletionResult]::new('release', 'release', [CompletionResultType]::ParameterValue, 'Remove a VIP left behind (after a killed vipflip or keepalived), and optionally hand over at once')
+            [CompletionResult]::new('ping-watch', 'ping-watch', [CompletionResultType]::ParameterValue, 'Watch an address (a VIP) and report every outage: when, how long, probes lost, and the MAC that answered before and after')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -67,9 +68,24 @@ Register-ArgumentCompleter -Native -CommandName 'vipflip' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'vipflip;ping-watch' {
+            [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'Time between probes, 10ms or more')
+            [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'Stop after this many probes')
+            [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'Stop after this long')
+            [CompletionResult]::new('--tcp', '--tcp', [CompletionResultType]::ParameterName, 'Probe with TCP connects to this port instead of ICMP echo')
+            [CompletionResult]::new('--max-outage', '--max-outage', [CompletionResultType]::ParameterName, 'Exit 1 if any outage lasted longer than this')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to color the output (never with NO_COLOR set, unless always)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON object per line instead of text, for scripts')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'vipflip;help' {
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Join a VRRP group on an interface and hold the VIP while master')
             [CompletionResult]::new('release', 'release', [CompletionResultType]::ParameterValue, 'Remove a VIP left behind (after a killed vipflip or keepalived), and optionally hand over at once')
+            [CompletionResult]::new('ping-watch', 'ping-watch', [CompletionResultType]::ParameterValue, 'Watch an address (a VIP) and report every outage: when, how long, probes lost, and the MAC that answered before and after')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -77,6 +93,9 @@ Register-ArgumentCompleter -Native -CommandName 'vipflip' -ScriptBlock {
             break
         }
         'vipflip;help;release' {
+            break
+        }
+        'vipflip;help;ping-watch' {
             break
         }
         'vipflip;help;help' {

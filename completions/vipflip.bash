@@ -19,6 +19,9 @@ _vipflip() {
             vipflip,help)
                 cmd="vipflip__subcmd__help"
                 ;;
+            vipflip,ping-watch)
+                cmd="vipflip__subcmd__ping__subcmd__watch"
+                ;;
             vipflip,release)
                 cmd="vipflip__subcmd__release"
                 ;;
@@ -27,6 +30,9 @@ _vipflip() {
                 ;;
             vipflip__subcmd__help,help)
                 cmd="vipflip__subcmd__help__subcmd__help"
+                ;;
+            vipflip__subcmd__help,ping-watch)
+                cmd="vipflip__subcmd__help__subcmd__ping__subcmd__watch"
                 ;;
             vipflip__subcmd__help,release)
                 cmd="vipflip__subcmd__help__subcmd__release"
@@ -41,7 +47,7 @@ _vipflip() {
 
     case "${cmd}" in
         vipflip)
-            opts="-h -V --help --version run release help"
+            opts="-h -V --help --version run release ping-watch help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -55,7 +61,7 @@ _vipflip() {
             return 0
             ;;
         vipflip__subcmd__help)
-            opts="run release help"
+            opts="run release ping-watch help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -69,6 +75,20 @@ _vipflip() {
             return 0
             ;;
         vipflip__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vipflip__subcmd__help__subcmd__ping__subcmd__watch)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -103,6 +123,44 @@ _vipflip() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vipflip__subcmd__ping__subcmd__watch)
+            opts="-h -V --interval --count --duration --tcp --max-outage --color --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --count)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --duration)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tcp)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-outage)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -24,6 +24,7 @@ set edit:completion:arg-completer[vipflip] = {|@words|
             cand --version 'Print version'
             cand run 'Join a VRRP group on an interface and hold the VIP while master'
             cand release 'Remove a VIP left behind (after a killed vipflip or keepalived), and optionally hand over at once'
+            cand ping-watch 'Watch an address (a VIP) and report every outage: when, how long, probes lost, and the MAC that answered before and after'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'vipflip;run'= {
@@ -61,14 +62,30 @@ set edit:completion:arg-completer[vipflip] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'vipflip;ping-watch'= {
+            cand --interval 'Time between probes, 10ms or more'
+            cand --count 'Stop after this many probes'
+            cand --duration 'Stop after this long'
+            cand --tcp 'Probe with TCP connects to this port instead of ICMP echo'
+            cand --max-outage 'Exit 1 if any outage lasted longer than this'
+            cand --color 'When to color the output (never with NO_COLOR set, unless always)'
+            cand --json 'One JSON object per line instead of text, for scripts'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'vipflip;help'= {
             cand run 'Join a VRRP group on an interface and hold the VIP while master'
             cand release 'Remove a VIP left behind (after a killed vipflip or keepalived), and optionally hand over at once'
+            cand ping-watch 'Watch an address (a VIP) and report every outage: when, how long, probes lost, and the MAC that answered before and after'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'vipflip;help;run'= {
         }
         &'vipflip;help;release'= {
+        }
+        &'vipflip;help;ping-watch'= {
         }
         &'vipflip;help;help'= {
         }

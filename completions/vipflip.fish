@@ -28,6 +28,7 @@ complete -c vipflip -n "__fish_vipflip_needs_command" -s h -l help -d 'Print hel
 complete -c vipflip -n "__fish_vipflip_needs_command" -s V -l version -d 'Print version'
 complete -c vipflip -n "__fish_vipflip_needs_command" -f -a "run" -d 'Join a VRRP group on an interface and hold the VIP while master'
 complete -c vipflip -n "__fish_vipflip_needs_command" -f -a "release" -d 'Remove a VIP left behind (after a killed vipflip or keepalived), and optionally hand over at once'
+complete -c vipflip -n "__fish_vipflip_needs_command" -f -a "ping-watch" -d 'Watch an address (a VIP) and report every outage: when, how long, probes lost, and the MAC that answered before and after'
 complete -c vipflip -n "__fish_vipflip_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l vip -d 'Virtual IP to hold while master, with prefix length (repeatable; IPv4 or IPv6, one family)' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l iface -d 'Interface to run VRRP on and to add the VIP to (keepalived: interface)' -r
@@ -62,6 +63,18 @@ never\t''"
 complete -c vipflip -n "__fish_vipflip_using_subcommand release" -l json -d 'One JSON object per line instead of text, for scripts'
 complete -c vipflip -n "__fish_vipflip_using_subcommand release" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c vipflip -n "__fish_vipflip_using_subcommand release" -s V -l version -d 'Print version'
-complete -c vipflip -n "__fish_vipflip_using_subcommand help; and not __fish_seen_subcommand_from run release help" -f -a "run" -d 'Join a VRRP group on an interface and hold the VIP while master'
-complete -c vipflip -n "__fish_vipflip_using_subcommand help; and not __fish_seen_subcommand_from run release help" -f -a "release" -d 'Remove a VIP left behind (after a killed vipflip or keepalived), and optionally hand over at once'
-complete -c vipflip -n "__fish_vipflip_using_subcommand help; and not __fish_seen_subcommand_from run release help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c vipflip -n "__fish_vipflip_using_subcommand ping-watch" -l interval -d 'Time between probes, 10ms or more' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand ping-watch" -l count -d 'Stop after this many probes' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand ping-watch" -l duration -d 'Stop after this long' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand ping-watch" -l tcp -d 'Probe with TCP connects to this port instead of ICMP echo' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand ping-watch" -l max-outage -d 'Exit 1 if any outage lasted longer than this' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand ping-watch" -l color -d 'When to color the output (never with NO_COLOR set, unless always)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c vipflip -n "__fish_vipflip_using_subcommand ping-watch" -l json -d 'One JSON object per line instead of text, for scripts'
+complete -c vipflip -n "__fish_vipflip_using_subcommand ping-watch" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c vipflip -n "__fish_vipflip_using_subcommand ping-watch" -s V -l version -d 'Print version'
+complete -c vipflip -n "__fish_vipflip_using_subcommand help; and not __fish_seen_subcommand_from run release ping-watch help" -f -a "run" -d 'Join a VRRP group on an interface and hold the VIP while master'
+complete -c vipflip -n "__fish_vipflip_using_subcommand help; and not __fish_seen_subcommand_from run release ping-watch help" -f -a "release" -d 'Remove a VIP left behind (after a killed vipflip or keepalived), and optionally hand over at once'
+complete -c vipflip -n "__fish_vipflip_using_subcommand help; and not __fish_seen_subcommand_from run release ping-watch help" -f -a "ping-watch" -d 'Watch an address (a VIP) and report every outage: when, how long, probes lost, and the MAC that answered before and after'
+complete -c vipflip -n "__fish_vipflip_using_subcommand help; and not __fish_seen_subcommand_from run release ping-watch help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

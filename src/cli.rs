@@ -51,6 +51,56 @@ pub enum Command {
     /// the interface's primary address, which is never a VIP.
     #[command(after_help = RELEASE_EXAMPLES)]
     Release(ReleaseArgs),
+
+    /// Watch an address (a VIP) and report every outage: when, how long, probes lost, and the MAC that answered before and after.
+    ///
+    /// Sends an ICMP echo (IPv4 or IPv6) every --interval, or with --tcp a TCP connect, and
+    /// prints each outage when it ends. The reported length runs from the first lost probe to
+    /// the first answered one, so it is within one interval of the real outage. On a terminal
+    /// a status line shows probes sent and lost, the answering MAC and the last round trip.
+    /// Stops after --count probes, after --duration, or on Ctrl-C, with a summary. The MAC is
+    /// the one on the last hop: behind a router it is the router's.
+    #[command(after_help = PING_WATCH_EXAMPLES)]
+    PingWatch(PingWatchArgs),
+}
+
+const PING_WATCH_EXAMPLES: &str = "\
+Examples:
+  # watch the VIP while you stop the master; Ctrl-C for the summary
+  vipflip ping-watch 192.168.31.250
+  # the NodePort service behind the VIP, as the article checks it with curl
+  vipflip ping-watch 192.168.31.250 --tcp 32463
+  # assert a failover budget in a script: exit 1 if any outage exceeded 500ms
+  vipflip ping-watch 192.0.2.250 --interval 10ms --duration 30s --max-outage 500ms";
+
+#[derive(Debug, Args)]
+pub struct PingWatchArgs {
+    /// Address to watch, IPv4 or IPv6.
+    #[arg(value_name = "ADDR")]
+    pub addr: std::net::IpAddr,
+
+    /// Time between probes, 10ms or more.
+    #[arg(long, value_name = "DURATION", default_value = "100ms", value_parser = parse_duration)]
+    pub interval: Duration,
+
+    /// Stop after this many probes.
+    #[arg(long, value_name = "N", conflicts_with = "duration", value_parser = clap::value_parser!(u64).range(1..))]
+    pub count: Option<u64>,
+
+    /// Stop after this long.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub duration: Option<Duration>,
+
+    /// Probe with TCP connects to this port instead of ICMP echo.
+    #[arg(long, value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..))]
+    pub tcp: Option<u16>,
+
+    /// Exit 1 if any outage lasted longer than this.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub max_outage: Option<Duration>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 const RELEASE_EXAMPLES: &str = "\

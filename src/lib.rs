@@ -8,6 +8,7 @@ pub mod cmd;
 pub mod config;
 pub mod error;
 pub mod net;
+pub mod outage;
 pub mod ui;
 pub mod vrrp;
 pub mod wire;

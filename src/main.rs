@@ -15,6 +15,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Run(args) => vipflip::cmd::run::run(args),
         Command::Release(args) => vipflip::cmd::release::release(args),
+        Command::PingWatch(args) => vipflip::cmd::ping_watch::ping_watch(args),
     };
     match result {
         Ok(code) => ExitCode::from(code as u8),

@@ -102,6 +102,9 @@ pub struct Ui {
     color: bool,
     json: bool,
     clock: Box<dyn Fn() -> SystemTime + Send>,
+    /// A live status line may be drawn (terminal, text mode).
+    live: bool,
+    status_shown: bool,
 }
 
 /// How a line is marked in text output.
@@ -120,6 +123,22 @@ impl Ui {
             color,
             json,
             clock: Box::new(SystemTime::now),
+            live: false,
+            status_shown: false,
+        }
+    }
+
+    /// Allows `status` lines; only for a terminal and text output.
+    pub fn with_live_status(mut self, live: bool) -> Ui {
+        self.live = live && !self.json;
+        self
+    }
+
+    /// Redraws the one live status line (no newline); event lines clear it first.
+    pub fn status(&mut self, text: &str) {
+        if self.live {
+            let _ = write!(self.out, "\r\x1b[K{text}").and_then(|_| self.out.flush());
+            self.status_shown = true;
         }
     }
 
@@ -134,6 +153,10 @@ impl Ui {
     }
 
     fn write_line(&mut self, line: &str) {
+        if self.status_shown {
+            let _ = write!(self.out, "\r\x1b[K");
+            self.status_shown = false;
+        }
         // A closed stdout (e.g. `| head`) must not stop failover: drop the line.
         let _ = writeln!(self.out, "{line}").and_then(|_| self.out.flush());
     }
@@ -305,6 +328,88 @@ impl Ui {
     }
 }
 
+/// What ping-watch reports about one outage.
+pub struct OutageLine {
+    pub start: SystemTime,
+    pub length: std::time::Duration,
+    pub lost: u64,
+    pub mac_before: Option<String>,
+    pub mac_after: Option<String>,
+    /// Still going when ping-watch stopped.
+    pub ongoing: bool,
+}
+
+/// ping-watch's closing numbers.
+pub struct WatchSummary {
+    pub addr: std::net::IpAddr,
+    pub sent: u64,
+    pub received: u64,
+    pub outages: usize,
+    pub longest: Option<std::time::Duration>,
+    pub mac_changes: u64,
+}
+
+impl Ui {
+    pub fn outage(&mut self, o: &OutageLine) {
+        let (clock, iso) = local_time(o.start);
+        let macs = match (&o.mac_before, &o.mac_after) {
+            (Some(a), Some(b)) if a != b => format!("MAC {a} -> {b}"),
+            (Some(a), Some(_)) => format!("MAC {a} (unchanged)"),
+            (Some(a), None) => format!("MAC before {a}"),
+            (None, Some(b)) => format!("MAC after {b}"),
+            (None, None) => "no MAC seen".into(),
+        };
+        let what = if o.ongoing {
+            "outage still going after"
+        } else {
+            "outage"
+        };
+        let text = format!(
+            "{}{what} {} from {clock}: {} probes lost, {macs}",
+            self.mark(Level::Warn),
+            secs3(o.length),
+            o.lost
+        );
+        let mut json = Json::default()
+            .str("start", iso)
+            .raw("length_ms", ms(o.length))
+            .raw("lost", o.lost)
+            .raw("ongoing", o.ongoing);
+        if let Some(m) = &o.mac_before {
+            json = json.str("mac_before", m);
+        }
+        if let Some(m) = &o.mac_after {
+            json = json.str("mac_after", m);
+        }
+        self.event("outage", &text, json);
+    }
+
+    pub fn watch_summary(&mut self, s: &WatchSummary) {
+        let loss = if s.sent == 0 {
+            0.0
+        } else {
+            100.0 * (s.sent - s.received.min(s.sent)) as f64 / s.sent as f64
+        };
+        let longest = s.longest.map(secs3).unwrap_or_else(|| "-".into());
+        let text = format!(
+            "{}: sent {}, received {}, loss {loss:.1}%, {} outage(s), longest {longest}, {} MAC change(s)",
+            s.addr, s.sent, s.received, s.outages, s.mac_changes
+        );
+        let json = Json::default()
+            .str("addr", s.addr)
+            .raw("sent", s.sent)
+            .raw("received", s.received)
+            .raw("loss_percent", format!("{loss:.1}"))
+            .raw("outages", s.outages)
+            .raw(
+                "longest_ms",
+                s.longest.map(ms).unwrap_or_else(|| "null".into()),
+            )
+            .raw("mac_changes", s.mac_changes);
+        self.event("summary", &text, json);
+    }
+}
+
 /// Shared writer for tests: everything written, as a string.
 #[derive(Clone, Default)]
 pub struct Captured(pub std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
@@ -343,6 +448,43 @@ mod tests {
             Ui::new(Box::new(cap.clone()), color, json).with_clock(move || at),
             cap,
         )
+    }
+
+    #[test]
+    fn status_line_is_cleared_before_an_event_line() {
+        let (u, cap) = ui(false, false);
+        let mut u = u.with_live_status(true);
+        u.status("sent 3");
+        u.event("x", "event", Json::default());
+        assert!(
+            cap.text().starts_with("\r\x1b[Ksent 3\r\x1b[K"),
+            "{:?}",
+            cap.text()
+        );
+        let (u, cap) = ui(true, false);
+        let mut u = u.with_live_status(true);
+        u.status("sent 3");
+        assert!(cap.text().is_empty(), "never in JSON mode");
+    }
+
+    #[test]
+    fn outage_line_names_both_macs() {
+        let (mut u, cap) = ui(false, false);
+        let start = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        u.outage(&OutageLine {
+            start,
+            length: Duration::from_millis(351),
+            lost: 35,
+            mac_before: Some("02:00:c0:00:02:c9".into()),
+            mac_after: Some("02:00:c0:00:02:ca".into()),
+            ongoing: false,
+        });
+        let text = cap.text();
+        assert!(text.contains("outage 0.351s from "), "{text}");
+        assert!(
+            text.contains(": 35 probes lost, MAC 02:00:c0:00:02:c9 -> 02:00:c0:00:02:ca"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -135,3 +135,147 @@ fn release_removes_a_leftover_says_when_nothing_is_there_and_refuses_the_primary
     );
     assert!(lab.holds(1, "192.0.2.201"), "the primary address stays");
 }
+
+/// A JSON field's raw value from one line of --json output.
+fn field<'a>(line: &'a str, key: &str) -> Option<&'a str> {
+    let start = line.find(&format!("\"{key}\":"))? + key.len() + 3;
+    let rest = &line[start..];
+    let end = rest.find([',', '}']).unwrap_or(rest.len());
+    Some(rest[..end].trim_matches('"'))
+}
+
+#[test]
+fn ping_watch_measures_a_crash_failover_within_one_interval() {
+    if !available(
+        "ping_watch_measures_a_crash_failover_within_one_interval",
+        false,
+    ) {
+        return;
+    }
+    let lab = Lab::new(2);
+    let mut n1 = lab.vipflip(1, &fast("200"));
+    let n2 = lab.vipflip(2, &fast("150"));
+    assert!(lab.wait_sole_holder(1, VIP4, mdi(200) + Duration::from_secs(2)));
+    let interval = Duration::from_millis(10);
+    let args = [
+        "ping-watch",
+        "192.0.2.250",
+        "--interval",
+        "10ms",
+        "--duration",
+        "3s",
+        "--max-outage",
+        "100ms",
+        "--json",
+    ];
+    let mut watch = lab.spawn(0, env!("CARGO_BIN_EXE_vipflip"), &args);
+    std::thread::sleep(Duration::from_millis(700));
+    let t_fault = Instant::now();
+    n1.signal(Signal::SIGKILL);
+    lab.set_port(1, false);
+    let moved = n2
+        .wait_line("MASTER", t_fault, Duration::from_secs(2))
+        .expect("n2 takes over")
+        .at;
+    let real = moved - t_fault;
+    let outage = watch
+        .wait_line("\"event\":\"outage\"", t_fault, Duration::from_secs(3))
+        .expect("an outage line")
+        .text;
+    let reported: f64 = field(&outage, "length_ms")
+        .and_then(|v| v.parse().ok())
+        .expect("length_ms");
+    let reported = Duration::from_secs_f64(reported / 1000.0);
+    let diff = if reported > real {
+        reported - real
+    } else {
+        real - reported
+    };
+    assert!(
+        diff <= interval + Duration::from_millis(20),
+        "reported {reported:?}, real {real:?}\n{outage}"
+    );
+    assert_eq!(
+        field(&outage, "mac_before"),
+        Some(lab.host(1).mac.as_str()),
+        "{outage}"
+    );
+    assert_eq!(
+        field(&outage, "mac_after"),
+        Some(lab.host(2).mac.as_str()),
+        "{outage}"
+    );
+    assert_eq!(
+        watch.wait_exit(Duration::from_secs(5)),
+        Some(1),
+        "the outage exceeded --max-outage 100ms"
+    );
+    let summary = watch
+        .output()
+        .lines()
+        .find(|l| l.contains("\"event\":\"summary\""))
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(field(&summary, "outages"), Some("1"), "{summary}");
+    assert_eq!(field(&summary, "mac_changes"), Some("1"), "{summary}");
+    eprintln!("ping-watch reported {reported:?} for a real outage of {real:?}");
+}
+
+#[test]
+fn ping_watch_over_tcp_sees_no_outage_beyond_budget_on_a_planned_handover() {
+    if !available(
+        "ping_watch_over_tcp_sees_no_outage_beyond_budget_on_a_planned_handover",
+        false,
+    ) {
+        return;
+    }
+    let lab = Lab::new(2);
+    let _web1 = lab.spawn(
+        1,
+        "python3",
+        &["-m", "http.server", "8080", "--bind", "0.0.0.0"],
+    );
+    let _web2 = lab.spawn(
+        2,
+        "python3",
+        &["-m", "http.server", "8080", "--bind", "0.0.0.0"],
+    );
+    let n1 = lab.vipflip(1, &fast("200"));
+    let _n2 = lab.vipflip(2, &fast("150"));
+    assert!(lab.wait_sole_holder(1, VIP4, mdi(200) + Duration::from_secs(2)));
+    let args = [
+        "ping-watch",
+        "192.0.2.250",
+        "--tcp",
+        "8080",
+        "--interval",
+        "20ms",
+        "--duration",
+        "2s",
+        "--max-outage",
+        "1s",
+    ];
+    let mut watch = lab.spawn(0, env!("CARGO_BIN_EXE_vipflip"), &args);
+    std::thread::sleep(Duration::from_millis(600));
+    n1.signal(Signal::SIGTERM);
+    assert_eq!(
+        watch.wait_exit(Duration::from_secs(6)),
+        Some(0),
+        "{}",
+        watch.output()
+    );
+    let out = watch.output();
+    assert!(
+        out.contains("watching 192.0.2.250 with TCP connects to port 8080"),
+        "{out}"
+    );
+    let summary = out
+        .lines()
+        .find(|l| l.contains("sent "))
+        .unwrap_or_default();
+    assert!(
+        summary.contains("received") && !summary.contains("received 0,"),
+        "{out}"
+    );
+    assert!(lab.wait_sole_holder(2, VIP4, Duration::from_secs(1)));
+}

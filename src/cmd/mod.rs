@@ -1,5 +1,6 @@
 //! One file per subcommand: wires threads, channel and loop; executes actions.
 
+pub mod ping_watch;
 pub mod release;
 pub mod run;
 
@@ -16,5 +17,6 @@ pub fn stdout_ui(output: &OutputArgs) -> Ui {
         stdout.is_terminal(),
         std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
     );
-    Ui::new(Box::new(stdout), color, output.json)
+    let live = stdout.is_terminal();
+    Ui::new(Box::new(stdout), color, output.json).with_live_status(live)
 }

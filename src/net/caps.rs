@@ -2,42 +2,46 @@
 
 use crate::error::{Error, Result, ROOT_HINT};
 
-const CAP_NET_ADMIN: u32 = 12;
-const CAP_NET_RAW: u32 = 13;
+/// A capability: its bit in the effective set and its name.
+pub type Cap = (u32, &'static str);
+pub const NET_ADMIN: Cap = (12, "CAP_NET_ADMIN");
+pub const NET_RAW: Cap = (13, "CAP_NET_RAW");
 
-/// The capabilities missing from a `/proc/self/status` text, by name.
-pub fn missing_from_status(status: &str) -> Vec<&'static str> {
+/// The capabilities of `needs` missing from a `/proc/self/status` text.
+pub fn missing_from_status(status: &str, needs: &[Cap]) -> Vec<&'static str> {
     let effective = status
         .lines()
         .find_map(|l| l.strip_prefix("CapEff:"))
         .and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok())
         .unwrap_or(0);
-    [
-        (CAP_NET_ADMIN, "CAP_NET_ADMIN"),
-        (CAP_NET_RAW, "CAP_NET_RAW"),
-    ]
-    .into_iter()
-    .filter(|(bit, _)| effective & (1 << bit) == 0)
-    .map(|(_, name)| name)
-    .collect()
+    needs
+        .iter()
+        .filter(|(bit, _)| effective & (1 << bit) == 0)
+        .map(|(_, name)| *name)
+        .collect()
 }
 
-/// Fails with the setcap hint unless both CAP_NET_ADMIN and CAP_NET_RAW are effective.
-pub fn require_net_admin_and_raw() -> Result<()> {
+/// Fails with the setcap hint unless every capability of `needs` is effective; `why` says
+/// what they are for.
+pub fn require(needs: &[Cap], why: &str) -> Result<()> {
     let status = std::fs::read_to_string("/proc/self/status")
         .map_err(|e| Error::new("cannot read /proc/self/status to check capabilities", e))?;
-    let missing = missing_from_status(&status);
+    let missing = missing_from_status(&status, needs);
     if missing.is_empty() {
         return Ok(());
     }
     Err(Error::new(
         "missing privileges",
-        format!(
-            "{} not granted (vipflip adds addresses and sends raw packets)",
-            missing.join(" and ")
-        ),
+        format!("{} not granted ({why})", missing.join(" and ")),
     )
     .hint(ROOT_HINT))
+}
+
+pub fn require_net_admin_and_raw() -> Result<()> {
+    require(
+        &[NET_ADMIN, NET_RAW],
+        "vipflip adds addresses and sends raw packets",
+    )
 }
 
 #[cfg(test)]
@@ -46,17 +50,19 @@ mod tests {
 
     #[test]
     fn reads_effective_set() {
-        assert!(missing_from_status("Name:\tx\nCapEff:\t000001ffffffffff\n").is_empty());
+        let both = [NET_ADMIN, NET_RAW];
+        assert!(missing_from_status("Name:\tx\nCapEff:\t000001ffffffffff\n", &both).is_empty());
         assert_eq!(
-            missing_from_status("CapEff:\t0000000000000000\n"),
+            missing_from_status("CapEff:\t0000000000000000\n", &both),
             vec!["CAP_NET_ADMIN", "CAP_NET_RAW"]
         );
         assert_eq!(
-            missing_from_status("CapEff:\t0000000000001000\n"),
+            missing_from_status("CapEff:\t0000000000001000\n", &both),
             vec!["CAP_NET_RAW"]
         );
+        assert!(missing_from_status("CapEff:\t0000000000002000\n", &[NET_RAW]).is_empty());
         assert_eq!(
-            missing_from_status("garbage"),
+            missing_from_status("garbage", &both),
             vec!["CAP_NET_ADMIN", "CAP_NET_RAW"]
         );
     }

@@ -3,6 +3,7 @@
 
 pub mod caps;
 pub mod frames;
+pub mod icmp;
 pub mod iface;
 pub mod netlink;
 pub mod vrrp_socket;

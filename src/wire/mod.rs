@@ -4,6 +4,7 @@
 
 pub mod announce;
 pub mod checksum;
+pub mod echo;
 pub mod ipv4;
 pub mod vrrp;
 

@@ -1,0 +1,341 @@
+//! `vipflip ping-watch`: probe an address at a steady rate, report outages as they end.
+//! A receive thread reads whole frames (AF_PACKET) so each reply comes with its MAC; TCP
+//! probes run on short-lived threads; the loop owns the tracker.
+
+use std::net::{IpAddr, SocketAddr, TcpStream};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::thread;
+use std::time::{Duration, Instant, SystemTime};
+
+use crate::cli::PingWatchArgs;
+use crate::error::{Error, Result};
+use crate::net::caps::{require, NET_RAW};
+use crate::net::frames::FrameSocket;
+use crate::net::icmp::IcmpSender;
+use crate::outage::{Event, Outage, Tracker};
+use crate::ui::{Level, OutageLine, Ui, WatchSummary};
+use crate::wire::announce::MacAddr;
+use crate::wire::echo::{echo_reply, echo_request, mac_of_sender};
+
+/// A probe unanswered this long is lost even if no later probe is answered.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
+const STATUS_EVERY: Duration = Duration::from_millis(200);
+
+enum Msg {
+    Echo {
+        seq16: u16,
+        at: Instant,
+        mac: MacAddr,
+    },
+    /// TCP mode: a frame from the target, to know which MAC answers.
+    Seen(MacAddr),
+    Tcp {
+        seq: u64,
+        ok: bool,
+        at: Instant,
+    },
+    Stop,
+    ReceiveFailed(String),
+}
+
+/// How probes are sent.
+enum Prober {
+    Icmp { sender: IcmpSender, ident: u16 },
+    Tcp { target: SocketAddr, tx: Sender<Msg> },
+}
+
+pub fn ping_watch(args: &PingWatchArgs) -> Result<i32> {
+    check_args(args)?;
+    let mut ui = super::stdout_ui(&args.output);
+    require(
+        &[NET_RAW],
+        "ping-watch sends ICMP echo and reads the replies with their MAC",
+    )?;
+    let frames = FrameSocket::open(0, true)?;
+    let ident = (std::process::id() & 0xffff) as u16;
+    let (tx, rx) = mpsc::channel();
+    let prober = match args.tcp {
+        None => Prober::Icmp {
+            sender: IcmpSender::open(args.addr)?,
+            ident,
+        },
+        Some(port) => Prober::Tcp {
+            target: SocketAddr::new(args.addr, port),
+            tx: tx.clone(),
+        },
+    };
+    spawn_receiver(
+        frames,
+        args.addr,
+        args.tcp.is_none().then_some(ident),
+        tx.clone(),
+    )?;
+    let stop_tx = tx.clone();
+    ctrlc::set_handler(move || {
+        let _ = stop_tx.send(Msg::Stop);
+    })
+    .map_err(|e| Error::new("cannot install the signal handler", e))?;
+    let how = match args.tcp {
+        None => "ICMP echo".to_string(),
+        Some(port) => format!("TCP connects to port {port}"),
+    };
+    let text = format!(
+        "watching {} with {how} every {} (Ctrl-C to stop)",
+        args.addr,
+        humantime::format_duration(args.interval)
+    );
+    ui.say(Level::Plain, "start", 0, &text);
+    let mut watch = Watch {
+        args,
+        ui,
+        prober,
+        tracker: Tracker::new(PROBE_TIMEOUT),
+        seen_mac: None,
+        seq: 0,
+    };
+    watch.run(&rx)
+}
+
+fn check_args(args: &PingWatchArgs) -> Result<()> {
+    if args.interval < Duration::from_millis(10) {
+        return Err(Error::new(
+            "invalid --interval",
+            format!(
+                "{} is below 10ms",
+                humantime::format_duration(args.interval)
+            ),
+        )
+        .hint("use 10ms or more, e.g. --interval 10ms"));
+    }
+    if args.duration.is_some_and(|d| d.is_zero()) {
+        return Err(
+            Error::new("invalid --duration", "0s watches nothing").hint("use e.g. --duration 30s")
+        );
+    }
+    if args.addr.is_unspecified() || args.addr.is_multicast() {
+        return Err(Error::new(
+            format!("invalid address {}", args.addr),
+            "not a unicast address",
+        )
+        .hint("give the VIP, e.g. 192.0.2.250"));
+    }
+    Ok(())
+}
+
+fn spawn_receiver(
+    frames: FrameSocket,
+    target: IpAddr,
+    ident: Option<u16>,
+    tx: Sender<Msg>,
+) -> Result<()> {
+    thread::Builder::new()
+        .name("ping-watch-receive".into())
+        .spawn(move || loop {
+            let msg = match frames.recv_timeout(Duration::from_millis(200)) {
+                Ok(None) => continue,
+                Ok(Some(frame)) => match ident {
+                    Some(ident) => {
+                        echo_reply(&frame, target, ident).map(|(seq16, mac)| Msg::Echo {
+                            seq16,
+                            at: Instant::now(),
+                            mac,
+                        })
+                    }
+                    None => mac_of_sender(&frame, target).map(Msg::Seen),
+                },
+                Err(e) => Some(Msg::ReceiveFailed(e.to_string())),
+            };
+            if let Some(msg) = msg {
+                let failed = matches!(msg, Msg::ReceiveFailed(_));
+                if tx.send(msg).is_err() || failed {
+                    return;
+                }
+            }
+        })
+        .map(|_| ())
+        .map_err(|e| Error::new("cannot start the receive thread", e))
+}
+
+struct Watch<'a> {
+    args: &'a PingWatchArgs,
+    ui: Ui,
+    prober: Prober,
+    tracker: Tracker,
+    seen_mac: Option<MacAddr>,
+    seq: u64,
+}
+
+impl Watch<'_> {
+    fn run(&mut self, rx: &Receiver<Msg>) -> Result<i32> {
+        let start = Instant::now();
+        let (mut next_probe, mut next_status) = (start, start);
+        let mut draining: Option<Instant> = None;
+        loop {
+            let now = Instant::now();
+            if draining.is_none() && now >= next_probe {
+                self.probe(now);
+                next_probe = (next_probe + self.args.interval).max(now);
+                if self.done_sending(start, now) {
+                    draining = Some(now + PROBE_TIMEOUT);
+                }
+            }
+            if now >= next_status {
+                self.draw_status();
+                next_status = now + STATUS_EVERY;
+            }
+            self.tracker.expire(now);
+            if draining.is_some_and(|end| now >= end || self.tracker.in_flight() == 0) {
+                break;
+            }
+            let wake = [Some(next_probe), Some(next_status), draining]
+                .into_iter()
+                .flatten()
+                .min();
+            let wait = wake
+                .map(|w| w.saturating_duration_since(Instant::now()))
+                .unwrap_or(STATUS_EVERY);
+            match rx.recv_timeout(wait) {
+                Ok(Msg::Stop) | Err(RecvTimeoutError::Disconnected) => break,
+                Ok(Msg::ReceiveFailed(cause)) => {
+                    return Err(Error::new("reading replies failed", cause))
+                }
+                Ok(msg) => self.handle(msg),
+                Err(RecvTimeoutError::Timeout) => {}
+            }
+        }
+        Ok(self.finish())
+    }
+
+    fn done_sending(&self, start: Instant, now: Instant) -> bool {
+        self.args.count.is_some_and(|n| self.seq >= n)
+            || self.args.duration.is_some_and(|d| now >= start + d)
+    }
+
+    fn probe(&mut self, now: Instant) {
+        let seq = self.seq;
+        self.seq += 1;
+        self.tracker.sent(seq, now);
+        match &self.prober {
+            Prober::Icmp { sender, ident } => {
+                // A failed send (no route) is a lost probe like any other.
+                let _ = sender.send(&echo_request(
+                    self.args.addr.is_ipv6(),
+                    *ident,
+                    (seq & 0xffff) as u16,
+                ));
+            }
+            Prober::Tcp { target, tx } => {
+                let (target, tx) = (*target, tx.clone());
+                let timeout = PROBE_TIMEOUT;
+                thread::spawn(move || {
+                    let ok = TcpStream::connect_timeout(&target, timeout).is_ok();
+                    let _ = tx.send(Msg::Tcp {
+                        seq,
+                        ok,
+                        at: Instant::now(),
+                    });
+                });
+            }
+        }
+    }
+
+    fn handle(&mut self, msg: Msg) {
+        let events = match msg {
+            Msg::Echo { seq16, at, mac } => match self.tracker.pending_seq(seq16) {
+                Some(seq) => self.tracker.answered(seq, at, Some(mac)),
+                None => Vec::new(),
+            },
+            Msg::Seen(mac) => {
+                self.seen_mac = Some(mac);
+                Vec::new()
+            }
+            Msg::Tcp { seq, ok: true, at } => self.tracker.answered(seq, at, self.seen_mac),
+            Msg::Tcp { seq, ok: false, .. } => {
+                self.tracker.failed(seq);
+                Vec::new()
+            }
+            Msg::Stop | Msg::ReceiveFailed(_) => Vec::new(),
+        };
+        for event in events {
+            match event {
+                Event::OutageEnded(outage) => self.report(&outage, false),
+                Event::MacChanged { from, to } => {
+                    let from = from.map(|m| m.to_string()).unwrap_or_else(|| "none".into());
+                    self.ui.say(
+                        Level::Info,
+                        "mac-change",
+                        0,
+                        &format!("{} now answered by {to} (was {from})", self.args.addr),
+                    );
+                }
+            }
+        }
+    }
+
+    fn report(&mut self, outage: &Outage, ongoing: bool) {
+        let ago = Instant::now().saturating_duration_since(outage.start);
+        self.ui.outage(&OutageLine {
+            start: SystemTime::now() - ago,
+            length: outage.length,
+            lost: outage.lost,
+            mac_before: outage.mac_before.map(|m| m.to_string()),
+            mac_after: outage.mac_after.map(|m| m.to_string()),
+            ongoing,
+        });
+    }
+
+    fn draw_status(&mut self) {
+        let t = &self.tracker;
+        let mac = t.mac.map(|m| m.to_string()).unwrap_or_else(|| "-".into());
+        let rtt = t
+            .last_rtt
+            .map(|r| format!("{:.2}ms", r.as_secs_f64() * 1000.0))
+            .unwrap_or_else(|| "-".into());
+        let state = if t.in_outage() { "  OUTAGE" } else { "" };
+        let text = format!(
+            "sent {}  lost {}  mac {mac}  rtt {rtt}{state}",
+            t.sent, t.lost
+        );
+        self.ui.status(&text);
+    }
+
+    /// Prints the summary; the exit code (1: nothing answered, or an outage over --max-outage).
+    fn finish(&mut self) -> i32 {
+        let now = Instant::now();
+        let ongoing = self.tracker.ongoing(now);
+        if let Some(outage) = &ongoing {
+            self.report(outage, true);
+        }
+        let t = &self.tracker;
+        let longest = t
+            .longest()
+            .into_iter()
+            .chain(ongoing.as_ref().map(|o| o.length))
+            .max();
+        let outages = t.outages.len() + usize::from(ongoing.is_some());
+        let summary = WatchSummary {
+            addr: self.args.addr,
+            sent: t.sent,
+            received: t.received,
+            outages,
+            longest,
+            mac_changes: t.mac_changes,
+        };
+        self.ui.watch_summary(&summary);
+        if t.received == 0 {
+            return 1;
+        }
+        match (self.args.max_outage, longest) {
+            (Some(max), Some(longest)) if longest > max => {
+                let msg = format!(
+                    "longest outage {:.3}s exceeds --max-outage {:.3}s",
+                    longest.as_secs_f64(),
+                    max.as_secs_f64()
+                );
+                self.ui.say(Level::Warn, "max-outage-exceeded", 0, &msg);
+                1
+            }
+            _ => 0,
+        }
+    }
+}

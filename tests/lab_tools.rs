@@ -153,7 +153,7 @@ fn ping_watch_measures_a_crash_failover_within_one_interval() {
         return;
     }
     let lab = Lab::new(2);
-    let mut n1 = lab.vipflip(1, &fast("200"));
+    let n1 = lab.vipflip(1, &fast("200"));
     let n2 = lab.vipflip(2, &fast("150"));
     assert!(lab.wait_sole_holder(1, VIP4, mdi(200) + Duration::from_secs(2)));
     let interval = Duration::from_millis(10);

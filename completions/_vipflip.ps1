@@ -28,6 +28,7 @@ Register-ArgumentCompleter -Native -CommandName 'vipflip' -ScriptBlock {
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Join a VRRP group on an interface and hold the VIP while master')
             [CompletionResult]::new('release', 'release', [CompletionResultType]::ParameterValue, 'Remove a VIP left behind (after a killed vipflip or keepalived), and optionally hand over at once')
             [CompletionResult]::new('ping-watch', 'ping-watch', [CompletionResultType]::ParameterValue, 'Watch an address (a VIP) and report every outage: when, how long, probes lost, and the MAC that answered before and after')
+            [CompletionResult]::new('probe', 'probe', [CompletionResultType]::ParameterValue, 'Listen on an interface: who is master of each VRRP group, who else speaks, and which MACs answer for each VIP')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -82,10 +83,25 @@ Register-ArgumentCompleter -Native -CommandName 'vipflip' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'vipflip;probe' {
+            [CompletionResult]::new('--iface', '--iface', [CompletionResultType]::ParameterName, 'Interface to listen on')
+            [CompletionResult]::new('--vrid', '--vrid', [CompletionResultType]::ParameterName, 'Report only this VRID')
+            [CompletionResult]::new('--vip', '--vip', [CompletionResultType]::ParameterName, 'Also ask who holds this address (repeatable), advertised or not')
+            [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'How long to listen before reporting (three advert intervals catch every master)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to color the output (never with NO_COLOR set, unless always)')
+            [CompletionResult]::new('--watch', '--watch', [CompletionResultType]::ParameterName, 'After the report, keep listening and print each change until interrupted')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON object per line instead of text, for scripts')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'vipflip;help' {
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Join a VRRP group on an interface and hold the VIP while master')
             [CompletionResult]::new('release', 'release', [CompletionResultType]::ParameterValue, 'Remove a VIP left behind (after a killed vipflip or keepalived), and optionally hand over at once')
             [CompletionResult]::new('ping-watch', 'ping-watch', [CompletionResultType]::ParameterValue, 'Watch an address (a VIP) and report every outage: when, how long, probes lost, and the MAC that answered before and after')
+            [CompletionResult]::new('probe', 'probe', [CompletionResultType]::ParameterValue, 'Listen on an interface: who is master of each VRRP group, who else speaks, and which MACs answer for each VIP')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -96,6 +112,9 @@ Register-ArgumentCompleter -Native -CommandName 'vipflip' -ScriptBlock {
             break
         }
         'vipflip;help;ping-watch' {
+            break
+        }
+        'vipflip;help;probe' {
             break
         }
         'vipflip;help;help' {

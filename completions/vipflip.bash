@@ -22,6 +22,9 @@ _vipflip() {
             vipflip,ping-watch)
                 cmd="vipflip__subcmd__ping__subcmd__watch"
                 ;;
+            vipflip,probe)
+                cmd="vipflip__subcmd__probe"
+                ;;
             vipflip,release)
                 cmd="vipflip__subcmd__release"
                 ;;
@@ -33,6 +36,9 @@ _vipflip() {
                 ;;
             vipflip__subcmd__help,ping-watch)
                 cmd="vipflip__subcmd__help__subcmd__ping__subcmd__watch"
+                ;;
+            vipflip__subcmd__help,probe)
+                cmd="vipflip__subcmd__help__subcmd__probe"
                 ;;
             vipflip__subcmd__help,release)
                 cmd="vipflip__subcmd__help__subcmd__release"
@@ -47,7 +53,7 @@ _vipflip() {
 
     case "${cmd}" in
         vipflip)
-            opts="-h -V --help --version run release ping-watch help"
+            opts="-h -V --help --version run release ping-watch probe help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -61,7 +67,7 @@ _vipflip() {
             return 0
             ;;
         vipflip__subcmd__help)
-            opts="run release ping-watch help"
+            opts="run release ping-watch probe help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -89,6 +95,20 @@ _vipflip() {
             return 0
             ;;
         vipflip__subcmd__help__subcmd__ping__subcmd__watch)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vipflip__subcmd__help__subcmd__probe)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -154,6 +174,40 @@ _vipflip() {
                     return 0
                     ;;
                 --max-outage)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vipflip__subcmd__probe)
+            opts="-h -V --iface --vrid --vip --duration --watch --color --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --iface)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vrid)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vip)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --duration)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -25,6 +25,7 @@ set edit:completion:arg-completer[vipflip] = {|@words|
             cand run 'Join a VRRP group on an interface and hold the VIP while master'
             cand release 'Remove a VIP left behind (after a killed vipflip or keepalived), and optionally hand over at once'
             cand ping-watch 'Watch an address (a VIP) and report every outage: when, how long, probes lost, and the MAC that answered before and after'
+            cand probe 'Listen on an interface: who is master of each VRRP group, who else speaks, and which MACs answer for each VIP'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'vipflip;run'= {
@@ -75,10 +76,24 @@ set edit:completion:arg-completer[vipflip] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'vipflip;probe'= {
+            cand --iface 'Interface to listen on'
+            cand --vrid 'Report only this VRID'
+            cand --vip 'Also ask who holds this address (repeatable), advertised or not'
+            cand --duration 'How long to listen before reporting (three advert intervals catch every master)'
+            cand --color 'When to color the output (never with NO_COLOR set, unless always)'
+            cand --watch 'After the report, keep listening and print each change until interrupted'
+            cand --json 'One JSON object per line instead of text, for scripts'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'vipflip;help'= {
             cand run 'Join a VRRP group on an interface and hold the VIP while master'
             cand release 'Remove a VIP left behind (after a killed vipflip or keepalived), and optionally hand over at once'
             cand ping-watch 'Watch an address (a VIP) and report every outage: when, how long, probes lost, and the MAC that answered before and after'
+            cand probe 'Listen on an interface: who is master of each VRRP group, who else speaks, and which MACs answer for each VIP'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'vipflip;help;run'= {
@@ -86,6 +101,8 @@ set edit:completion:arg-completer[vipflip] = {|@words|
         &'vipflip;help;release'= {
         }
         &'vipflip;help;ping-watch'= {
+        }
+        &'vipflip;help;probe'= {
         }
         &'vipflip;help;help'= {
         }

@@ -29,6 +29,7 @@ complete -c vipflip -n "__fish_vipflip_needs_command" -s V -l version -d 'Print 
 complete -c vipflip -n "__fish_vipflip_needs_command" -f -a "run" -d 'Join a VRRP group on an interface and hold the VIP while master'
 complete -c vipflip -n "__fish_vipflip_needs_command" -f -a "release" -d 'Remove a VIP left behind (after a killed vipflip or keepalived), and optionally hand over at once'
 complete -c vipflip -n "__fish_vipflip_needs_command" -f -a "ping-watch" -d 'Watch an address (a VIP) and report every outage: when, how long, probes lost, and the MAC that answered before and after'
+complete -c vipflip -n "__fish_vipflip_needs_command" -f -a "probe" -d 'Listen on an interface: who is master of each VRRP group, who else speaks, and which MACs answer for each VIP'
 complete -c vipflip -n "__fish_vipflip_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l vip -d 'Virtual IP to hold while master, with prefix length (repeatable; IPv4 or IPv6, one family)' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l iface -d 'Interface to run VRRP on and to add the VIP to (keepalived: interface)' -r
@@ -74,7 +75,19 @@ never\t''"
 complete -c vipflip -n "__fish_vipflip_using_subcommand ping-watch" -l json -d 'One JSON object per line instead of text, for scripts'
 complete -c vipflip -n "__fish_vipflip_using_subcommand ping-watch" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c vipflip -n "__fish_vipflip_using_subcommand ping-watch" -s V -l version -d 'Print version'
-complete -c vipflip -n "__fish_vipflip_using_subcommand help; and not __fish_seen_subcommand_from run release ping-watch help" -f -a "run" -d 'Join a VRRP group on an interface and hold the VIP while master'
-complete -c vipflip -n "__fish_vipflip_using_subcommand help; and not __fish_seen_subcommand_from run release ping-watch help" -f -a "release" -d 'Remove a VIP left behind (after a killed vipflip or keepalived), and optionally hand over at once'
-complete -c vipflip -n "__fish_vipflip_using_subcommand help; and not __fish_seen_subcommand_from run release ping-watch help" -f -a "ping-watch" -d 'Watch an address (a VIP) and report every outage: when, how long, probes lost, and the MAC that answered before and after'
-complete -c vipflip -n "__fish_vipflip_using_subcommand help; and not __fish_seen_subcommand_from run release ping-watch help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c vipflip -n "__fish_vipflip_using_subcommand probe" -l iface -d 'Interface to listen on' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand probe" -l vrid -d 'Report only this VRID' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand probe" -l vip -d 'Also ask who holds this address (repeatable), advertised or not' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand probe" -l duration -d 'How long to listen before reporting (three advert intervals catch every master)' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand probe" -l color -d 'When to color the output (never with NO_COLOR set, unless always)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c vipflip -n "__fish_vipflip_using_subcommand probe" -l watch -d 'After the report, keep listening and print each change until interrupted'
+complete -c vipflip -n "__fish_vipflip_using_subcommand probe" -l json -d 'One JSON object per line instead of text, for scripts'
+complete -c vipflip -n "__fish_vipflip_using_subcommand probe" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c vipflip -n "__fish_vipflip_using_subcommand probe" -s V -l version -d 'Print version'
+complete -c vipflip -n "__fish_vipflip_using_subcommand help; and not __fish_seen_subcommand_from run release ping-watch probe help" -f -a "run" -d 'Join a VRRP group on an interface and hold the VIP while master'
+complete -c vipflip -n "__fish_vipflip_using_subcommand help; and not __fish_seen_subcommand_from run release ping-watch probe help" -f -a "release" -d 'Remove a VIP left behind (after a killed vipflip or keepalived), and optionally hand over at once'
+complete -c vipflip -n "__fish_vipflip_using_subcommand help; and not __fish_seen_subcommand_from run release ping-watch probe help" -f -a "ping-watch" -d 'Watch an address (a VIP) and report every outage: when, how long, probes lost, and the MAC that answered before and after'
+complete -c vipflip -n "__fish_vipflip_using_subcommand help; and not __fish_seen_subcommand_from run release ping-watch probe help" -f -a "probe" -d 'Listen on an interface: who is master of each VRRP group, who else speaks, and which MACs answer for each VIP'
+complete -c vipflip -n "__fish_vipflip_using_subcommand help; and not __fish_seen_subcommand_from run release ping-watch probe help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

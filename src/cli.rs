@@ -62,6 +62,54 @@ pub enum Command {
     /// the one on the last hop: behind a router it is the router's.
     #[command(after_help = PING_WATCH_EXAMPLES)]
     PingWatch(PingWatchArgs),
+
+    /// Listen on an interface: who is master of each VRRP group, who else speaks, and which MACs answer for each VIP.
+    ///
+    /// Listens passively to VRRP v2 and v3, IPv4 and IPv6 (vipflip, keepalived, routers) for
+    /// --duration, then prints per VRID the master (address, MAC, priority, version, interval,
+    /// checksum form, VIPs, auth, adverts seen) and every other speaker. For each advertised
+    /// VIP (or --vip) it asks who has it (ARP, or neighbour solicitation) and lists every MAC
+    /// that answers: two MACs for one VIP is a duplicate holder, typically left by a killed
+    /// daemon. Warns about split brain, members that disagree on version, interval, VIPs or
+    /// auth, and CARP (ucarp) on the same numbers. Exit 0 when something was heard for what was
+    /// asked (anything, when nothing was), 1 when nothing was.
+    #[command(after_help = PROBE_EXAMPLES)]
+    Probe(ProbeArgs),
+}
+
+const PROBE_EXAMPLES: &str = "\
+Examples:
+  # who is master on this segment, and who holds the VIP
+  vipflip probe --iface ens33
+  # one group only, and keep printing changes until Ctrl-C
+  vipflip probe --iface ens33 --vrid 41 --watch
+  # is anybody answering for this address? (exit 1 if not)
+  vipflip probe --iface ens33 --vip 192.168.31.250 --duration 1s";
+
+#[derive(Debug, Args)]
+pub struct ProbeArgs {
+    /// Interface to listen on.
+    #[arg(long, value_name = "NAME")]
+    pub iface: String,
+
+    /// Report only this VRID.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=255))]
+    pub vrid: Option<u8>,
+
+    /// Also ask who holds this address (repeatable), advertised or not.
+    #[arg(long = "vip", value_name = "ADDR")]
+    pub vips: Vec<std::net::IpAddr>,
+
+    /// How long to listen before reporting (three advert intervals catch every master).
+    #[arg(long, value_name = "DURATION", default_value = "3s", value_parser = parse_duration)]
+    pub duration: Duration,
+
+    /// After the report, keep listening and print each change until interrupted.
+    #[arg(long)]
+    pub watch: bool,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 const PING_WATCH_EXAMPLES: &str = "\

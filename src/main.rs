@@ -16,6 +16,7 @@ fn main() -> ExitCode {
         Command::Run(args) => vipflip::cmd::run::run(args),
         Command::Release(args) => vipflip::cmd::release::release(args),
         Command::PingWatch(args) => vipflip::cmd::ping_watch::ping_watch(args),
+        Command::Probe(args) => vipflip::cmd::probe::probe(args),
     };
     match result {
         Ok(code) => ExitCode::from(code as u8),

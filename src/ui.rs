@@ -410,6 +410,97 @@ impl Ui {
     }
 }
 
+fn ago(now: std::time::Instant, then: std::time::Instant) -> String {
+    format!("{:.2}s", now.saturating_duration_since(then).as_secs_f64())
+}
+
+fn speaker_text(s: &crate::vrrp::survey::Speaker, now: std::time::Instant) -> String {
+    let vips: Vec<String> = s.vips.iter().map(|v| v.to_string()).collect();
+    format!(
+        "{} ({}) priority {}, VRRPv{} every {}, checksum {}, auth {}, VIPs {}, {} advert(s), last {} ago",
+        s.src,
+        s.mac,
+        s.priority,
+        s.version.number(),
+        humantime::format_duration(crate::vrrp::timers::interval(s.interval_cs)),
+        s.checksum.name(),
+        s.auth.name(),
+        vips.join(" "),
+        s.adverts,
+        ago(now, s.last_seen)
+    )
+}
+
+fn speaker_json(s: &crate::vrrp::survey::Speaker, now: std::time::Instant) -> String {
+    Json::default()
+        .str("src", s.src)
+        .str("mac", s.mac)
+        .raw("priority", s.priority)
+        .raw("version", s.version.number())
+        .raw("advert_int_ms", u64::from(s.interval_cs) * 10)
+        .str("checksum", s.checksum.name())
+        .str("auth", s.auth.name())
+        .list("vips", s.vips.iter().map(|v| v.to_string()))
+        .raw("adverts", s.adverts)
+        .raw(
+            "last_seen_ms_ago",
+            now.saturating_duration_since(s.last_seen).as_millis(),
+        )
+        .finish()
+}
+
+impl Ui {
+    /// One VRRP group as probe heard it: its master and every other speaker.
+    pub fn probe_group(
+        &mut self,
+        (vrid, v4): crate::vrrp::survey::GroupKey,
+        master: Option<&crate::vrrp::survey::Speaker>,
+        others: &[&crate::vrrp::survey::Speaker],
+        now: std::time::Instant,
+    ) {
+        let family = if v4 { "IPv4" } else { "IPv6" };
+        let mut text = match master {
+            Some(m) => format!(
+                "vrid {vrid} {family}: {} {}",
+                self.state_word(State::Master),
+                speaker_text(m, now)
+            ),
+            None => format!("vrid {vrid} {family}: no master advertising now"),
+        };
+        for s in others {
+            text.push_str(&format!("\n    also heard {}", speaker_text(s, now)));
+        }
+        let mut json = Json::default()
+            .raw("vrid", vrid)
+            .str("family", family.to_lowercase());
+        json = json.raw(
+            "master",
+            master
+                .map(|m| speaker_json(m, now))
+                .unwrap_or_else(|| "null".into()),
+        );
+        let others: Vec<String> = others.iter().map(|s| speaker_json(s, now)).collect();
+        json = json.raw("others", format!("[{}]", others.join(",")));
+        self.event("group", &text, json);
+    }
+
+    /// Who answered for a VIP: each MAC, with the address of the speaker or node it belongs to.
+    pub fn probe_vip(&mut self, vip: std::net::IpAddr, holders: &[(String, String)]) {
+        let list: Vec<String> = holders
+            .iter()
+            .map(|(mac, who)| format!("{mac} ({who})"))
+            .collect();
+        let text = match list.len() {
+            0 => format!("VIP {vip}: nobody answers"),
+            _ => format!("VIP {vip}: answered by {}", list.join(", ")),
+        };
+        let json = Json::default()
+            .str("vip", vip)
+            .list("macs", holders.iter().map(|(m, _)| m.clone()));
+        self.event("vip", &text, json);
+    }
+}
+
 /// Shared writer for tests: everything written, as a string.
 #[derive(Clone, Default)]
 pub struct Captured(pub std::sync::Arc<std::sync::Mutex<Vec<u8>>>);

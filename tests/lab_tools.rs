@@ -186,11 +186,7 @@ fn ping_watch_measures_a_crash_failover_within_one_interval() {
         .and_then(|v| v.parse().ok())
         .expect("length_ms");
     let reported = Duration::from_secs_f64(reported / 1000.0);
-    let diff = if reported > real {
-        reported - real
-    } else {
-        real - reported
-    };
+    let diff = reported.abs_diff(real);
     assert!(
         diff <= interval + Duration::from_millis(20),
         "reported {reported:?}, real {real:?}\n{outage}"
@@ -278,4 +274,201 @@ fn ping_watch_over_tcp_sees_no_outage_beyond_budget_on_a_planned_handover() {
         "{out}"
     );
     assert!(lab.wait_sole_holder(2, VIP4, Duration::from_secs(1)));
+}
+
+#[test]
+fn probe_reports_a_keepalived_master_and_a_vipflip_master() {
+    if !available(
+        "probe_reports_a_keepalived_master_and_a_vipflip_master",
+        true,
+    ) {
+        return;
+    }
+    let lab = Lab::new(2);
+    let _ka = lab.keepalived(1, "  state BACKUP\n  virtual_router_id 41\n  priority 200\n  advert_int 1\n  virtual_ipaddress {\n    192.0.2.250/24\n  }");
+    let _vf = lab.vipflip(
+        2,
+        &[
+            "run",
+            "--vip",
+            "192.0.2.251/24",
+            "--iface",
+            "eth0",
+            "--vrid",
+            "42",
+            "--priority",
+            "120",
+            "--vrrp-version",
+            "3",
+            "--advert-int",
+            "100ms",
+        ],
+    );
+    assert!(
+        lab.wait_sole_holder(1, VIP4, Duration::from_secs(6)),
+        "keepalived master"
+    );
+    assert!(
+        lab.wait_sole_holder(2, "192.0.2.251", Duration::from_secs(2)),
+        "vipflip master"
+    );
+    let out = lab.vipflip_output(
+        0,
+        &["probe", "--iface", "eth0", "--duration", "2500ms", "--json"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = stdout(&out);
+    let group = |vrid: &str| {
+        text.lines()
+            .find(|l| l.contains("\"event\":\"group\"") && l.contains(&format!("\"vrid\":{vrid},")))
+            .unwrap_or_default()
+            .to_string()
+    };
+    let ka = group("41");
+    for want in [
+        "\"src\":\"192.0.2.201\"",
+        "\"mac\":\"02:00:c0:00:02:c9\"",
+        "\"priority\":200",
+        "\"version\":2",
+        "\"advert_int_ms\":1000",
+        "\"auth\":\"none\"",
+        "\"vips\":[\"192.0.2.250\"]",
+    ] {
+        assert!(ka.contains(want), "keepalived group lacks {want}:\n{text}");
+    }
+    let vf = group("42");
+    for want in [
+        "\"src\":\"192.0.2.202\"",
+        "\"mac\":\"02:00:c0:00:02:ca\"",
+        "\"priority\":120",
+        "\"version\":3",
+        "\"advert_int_ms\":100",
+        "pseudo-header",
+        "\"vips\":[\"192.0.2.251\"]",
+    ] {
+        assert!(vf.contains(want), "vipflip group lacks {want}:\n{text}");
+    }
+    assert!(
+        text.contains("\"vip\":\"192.0.2.250\",\"macs\":[\"02:00:c0:00:02:c9\"]"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\"vip\":\"192.0.2.251\",\"macs\":[\"02:00:c0:00:02:ca\"]"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("duplicate-holder") && !text.contains("split brain"),
+        "{text}"
+    );
+
+    let none = lab.vipflip_output(
+        0,
+        &[
+            "probe",
+            "--iface",
+            "eth0",
+            "--duration",
+            "300ms",
+            "--vrid",
+            "99",
+        ],
+    );
+    assert_eq!(none.status.code(), Some(1), "nothing heard for vrid 99");
+    assert!(
+        stdout(&none).contains("no adverts for vrid 99 heard on eth0"),
+        "{}",
+        stdout(&none)
+    );
+}
+
+#[test]
+fn probe_shows_the_duplicate_holder_left_by_a_killed_master() {
+    if !available(
+        "probe_shows_the_duplicate_holder_left_by_a_killed_master",
+        false,
+    ) {
+        return;
+    }
+    let lab = Lab::new(2);
+    let mut n1 = lab.vipflip(1, &fast("200"));
+    let n2 = lab.vipflip(2, &fast("150"));
+    assert!(lab.wait_sole_holder(1, VIP4, mdi(200) + Duration::from_secs(2)));
+    let t = Instant::now();
+    n1.signal(Signal::SIGKILL);
+    let _ = n1.wait_exit(Duration::from_secs(1));
+    assert!(n2.wait_line("MASTER", t, Duration::from_secs(2)).is_some());
+    assert_eq!(lab.holders(VIP4), vec![1, 2], "SIGKILL left the VIP on n1");
+    let out = lab.vipflip_output(0, &["probe", "--iface", "eth0", "--duration", "500ms"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("MASTER 192.0.2.202 (02:00:c0:00:02:ca) priority 150"),
+        "{text}"
+    );
+    assert!(
+        text.contains("VIP 192.0.2.250 is answered by 2 MACs"),
+        "{text}"
+    );
+    assert!(
+        text.contains("02:00:c0:00:02:c9") && text.contains("duplicate holder"),
+        "{text}"
+    );
+}
+
+#[test]
+fn probe_watch_prints_a_new_master_as_it_happens() {
+    if !available("probe_watch_prints_a_new_master_as_it_happens", false) {
+        return;
+    }
+    let lab = Lab::new(2);
+    let n1 = lab.vipflip(1, &fast("200"));
+    let _n2 = lab.vipflip(2, &fast("150"));
+    assert!(lab.wait_sole_holder(1, VIP4, mdi(200) + Duration::from_secs(2)));
+    let mut watch = lab.spawn(
+        0,
+        env!("CARGO_BIN_EXE_vipflip"),
+        &["probe", "--iface", "eth0", "--duration", "500ms", "--watch"],
+    );
+    let t = Instant::now();
+    assert!(
+        watch
+            .wait_line("watching eth0 for changes", t, Duration::from_secs(3))
+            .is_some(),
+        "{}",
+        watch.output()
+    );
+    let t = Instant::now();
+    n1.signal(Signal::SIGTERM);
+    assert!(
+        watch
+            .wait_line("192.0.2.201 priority 200 -> 0", t, Duration::from_secs(2))
+            .is_some(),
+        "{}",
+        watch.output()
+    );
+    assert!(
+        watch
+            .wait_line(
+                "new master 192.0.2.202 priority 150 (was 192.0.2.201)",
+                t,
+                Duration::from_secs(2)
+            )
+            .is_some(),
+        "{}",
+        watch.output()
+    );
+    assert!(
+        watch
+            .wait_line("192.0.2.201 went silent", t, Duration::from_secs(3))
+            .is_some(),
+        "{}",
+        watch.output()
+    );
+    watch.signal(Signal::SIGINT);
+    assert_eq!(watch.wait_exit(Duration::from_secs(2)), Some(0));
 }

@@ -1,6 +1,7 @@
 //! One file per subcommand: wires threads, channel and loop; executes actions.
 
 pub mod ping_watch;
+pub mod probe;
 pub mod release;
 pub mod run;
 

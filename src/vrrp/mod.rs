@@ -4,6 +4,7 @@
 
 pub mod checks;
 pub mod machine;
+pub mod survey;
 pub mod timers;
 
 pub use machine::{Action, Input, Machine, Note, Params, Reason, State};

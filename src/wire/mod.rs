@@ -5,6 +5,7 @@
 pub mod announce;
 pub mod checksum;
 pub mod echo;
+pub mod frame;
 pub mod ipv4;
 pub mod vrrp;
 

@@ -4,11 +4,6 @@
 use std::net::IpAddr;
 use std::path::PathBuf;
 
-use pnet_packet::ethernet::{EtherTypes, EthernetPacket};
-use pnet_packet::ipv4::Ipv4Packet;
-use pnet_packet::ipv6::Ipv6Packet;
-use pnet_packet::Packet;
-
 pub const ALL: [&str; 7] = [
     "keepalived-v2.pcap",
     "keepalived-v2-authpass.pcap",
@@ -78,34 +73,14 @@ pub struct RxPacket {
 }
 
 pub fn vrrp_packets(file: &str) -> Vec<RxPacket> {
-    frames(file).iter().filter_map(|f| vrrp_of(f)).collect()
-}
-
-fn vrrp_of(frame: &[u8]) -> Option<RxPacket> {
-    let eth = EthernetPacket::new(frame)?;
-    match eth.get_ethertype() {
-        EtherTypes::Ipv4 => {
-            let ip = Ipv4Packet::new(eth.payload())?;
-            (ip.get_next_level_protocol().0 == 112).then(|| {
-                let len =
-                    usize::from(ip.get_total_length()) - usize::from(ip.get_header_length()) * 4;
-                RxPacket {
-                    src: ip.get_source().into(),
-                    dst: ip.get_destination().into(),
-                    ttl: ip.get_ttl(),
-                    payload: ip.payload()[..len].to_vec(),
-                }
-            })
-        }
-        EtherTypes::Ipv6 => {
-            let ip = Ipv6Packet::new(eth.payload())?;
-            (ip.get_next_header().0 == 112).then(|| RxPacket {
-                src: ip.get_source().into(),
-                dst: ip.get_destination().into(),
-                ttl: ip.get_hop_limit(),
-                payload: ip.payload()[..usize::from(ip.get_payload_length())].to_vec(),
-            })
-        }
-        _ => None,
-    }
+    frames(file)
+        .iter()
+        .filter_map(|f| crate::wire::frame::vrrp_frame(f))
+        .map(|v| RxPacket {
+            src: v.src,
+            dst: v.dst,
+            ttl: v.ttl,
+            payload: v.payload,
+        })
+        .collect()
 }

@@ -278,9 +278,18 @@ impl Lab {
         &self.hosts[i - 1]
     }
 
+    /// Host `i`, or the client for 0.
+    fn host_or_client(&self, i: usize) -> &Host {
+        if i == 0 {
+            &self.client
+        } else {
+            self.host(i)
+        }
+    }
+
     /// Starts `program args` inside host `i`'s namespace (0 = client).
     pub fn spawn(&self, i: usize, program: &str, args: &[&str]) -> Proc {
-        let h = if i == 0 { &self.client } else { self.host(i) };
+        let h = self.host_or_client(i);
         spawn_in(&h.ns, program, args, None)
     }
 
@@ -372,7 +381,7 @@ impl Lab {
 
     /// Runs a command in host `i` and returns its stdout.
     pub fn exec(&self, i: usize, args: &[&str]) -> String {
-        let h = if i == 0 { &self.client } else { self.host(i) };
+        let h = self.host_or_client(i);
         let mut full = vec!["ip", "netns", "exec", &h.ns];
         full.extend_from_slice(args);
         sh(&full)
@@ -384,7 +393,7 @@ impl Lab {
             .args([
                 "netns",
                 "exec",
-                &self.host(i).ns,
+                &self.host_or_client(i).ns,
                 env!("CARGO_BIN_EXE_vipflip"),
             ])
             .args(args)

@@ -1,0 +1,365 @@
+//! `vipflip probe`: listen to a segment's VRRP traffic, then ask who holds each VIP.
+//! One thread reads every frame of the interface (AF_PACKET); the loop owns the survey.
+
+use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::cli::ProbeArgs;
+use crate::error::{Error, Result};
+use crate::net::caps::{require, NET_RAW};
+use crate::net::frames::FrameSocket;
+use crate::net::iface::{is_link_local, Interface};
+use crate::ui::{Level, Ui};
+use crate::vrrp::survey::{Change, GroupKey, Heard, Survey};
+use crate::wire::announce::{arp_reply_for, arp_request, na_for, neighbour_solicitation, MacAddr};
+use crate::wire::frame::{carp_vhid, vrrp_frame};
+use crate::wire::vrrp::parse;
+
+/// How long to wait for who-has answers, and how often to ask.
+const ASK_FOR: Duration = Duration::from_millis(400);
+const ASK_TIMES: u32 = 3;
+const EXPIRE_EVERY: Duration = Duration::from_millis(200);
+
+enum Msg {
+    Frame(Vec<u8>, Instant),
+    Stop,
+    ReceiveFailed(String),
+}
+
+pub fn probe(args: &ProbeArgs) -> Result<i32> {
+    if args.duration.is_zero() {
+        return Err(
+            Error::new("invalid --duration", "0s hears nothing").hint("use e.g. --duration 3s")
+        );
+    }
+    let ui = super::stdout_ui(&args.output);
+    require(
+        &[NET_RAW],
+        "probe reads every frame on the interface and asks who has each VIP",
+    )?;
+    let iface = Interface::lookup(&args.iface)?;
+    let frames = Arc::new(FrameSocket::open(iface.index, true)?);
+    let (tx, rx) = mpsc::channel();
+    spawn_listener(Arc::clone(&frames), tx.clone())?;
+    ctrlc::set_handler(move || {
+        let _ = tx.send(Msg::Stop);
+    })
+    .map_err(|e| Error::new("cannot install the signal handler", e))?;
+    let mut p = Probe {
+        args,
+        iface,
+        frames,
+        ui,
+        survey: Survey::default(),
+        malformed: 0,
+        stopped: false,
+    };
+    p.listen(&rx, Instant::now() + args.duration, false)?;
+    let holders = p.ask_holders(&rx)?;
+    let heard = p.report(&holders);
+    if args.watch && !p.stopped {
+        p.watch(&rx)?;
+    }
+    Ok(if heard { 0 } else { 1 })
+}
+
+fn spawn_listener(frames: Arc<FrameSocket>, tx: Sender<Msg>) -> Result<()> {
+    thread::Builder::new()
+        .name("probe-listen".into())
+        .spawn(move || loop {
+            let msg = match frames.recv_timeout(Duration::from_millis(200)) {
+                Ok(None) => continue,
+                Ok(Some(frame)) => Msg::Frame(frame, Instant::now()),
+                Err(e) => Msg::ReceiveFailed(e.to_string()),
+            };
+            let failed = matches!(msg, Msg::ReceiveFailed(_));
+            if tx.send(msg).is_err() || failed {
+                return;
+            }
+        })
+        .map(|_| ())
+        .map_err(|e| Error::new("cannot start the listener thread", e))
+}
+
+struct Probe<'a> {
+    args: &'a ProbeArgs,
+    iface: Interface,
+    frames: Arc<FrameSocket>,
+    ui: Ui,
+    survey: Survey,
+    malformed: u64,
+    stopped: bool,
+}
+
+impl Probe<'_> {
+    /// Records VRRP frames until `until` (or Ctrl-C); with `print`, says each change.
+    /// Other frames go to `other`.
+    fn listen(&mut self, rx: &Receiver<Msg>, until: Instant, print: bool) -> Result<Vec<Vec<u8>>> {
+        let mut other = Vec::new();
+        while !self.stopped {
+            let now = Instant::now();
+            if now >= until {
+                break;
+            }
+            match rx.recv_timeout(until - now) {
+                Ok(Msg::Frame(frame, at)) => {
+                    if !self.record(&frame, at, print) {
+                        other.push(frame);
+                    }
+                }
+                Ok(Msg::Stop) | Err(RecvTimeoutError::Disconnected) => self.stopped = true,
+                Ok(Msg::ReceiveFailed(cause)) => {
+                    return Err(Error::new("reading frames failed", cause))
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+            }
+        }
+        Ok(other)
+    }
+
+    /// `false` when the frame is not protocol 112.
+    fn record(&mut self, frame: &[u8], at: Instant, print: bool) -> bool {
+        let Some(v) = vrrp_frame(frame) else {
+            return false;
+        };
+        match parse(&v.payload, v.src, v.dst) {
+            Ok(parsed) if v.ttl == 255 => {
+                let heard = Heard {
+                    at,
+                    src: v.src,
+                    mac: v.mac,
+                    advert: parsed.advert,
+                    checksum: parsed.checksum,
+                };
+                let changes = self.survey.record(heard);
+                if print {
+                    self.print_changes(changes);
+                }
+            }
+            _ => match carp_vhid(&v.payload) {
+                Some(vhid) => self.survey.record_carp(vhid, v.src),
+                None => self.malformed += 1,
+            },
+        }
+        true
+    }
+
+    fn wanted(&self, key: GroupKey) -> bool {
+        self.args.vrid.is_none_or(|vrid| vrid == key.0)
+    }
+
+    /// Every VIP to ask about: --vip, and those advertised in the groups reported.
+    fn vips(&self) -> Vec<IpAddr> {
+        let mut vips = self.args.vips.clone();
+        for (key, speakers) in &self.survey.groups {
+            if self.wanted(*key) {
+                vips.extend(speakers.iter().flat_map(|s| s.vips.iter().copied()));
+            }
+        }
+        vips.sort();
+        vips.dedup();
+        vips
+    }
+
+    /// Asks who has each VIP a few times and collects the MACs that answer.
+    fn ask_holders(&mut self, rx: &Receiver<Msg>) -> Result<BTreeMap<IpAddr, Vec<MacAddr>>> {
+        let vips = self.vips();
+        let mut holders: BTreeMap<IpAddr, Vec<MacAddr>> =
+            vips.iter().map(|v| (*v, Vec::new())).collect();
+        for vip in &vips {
+            if self.iface.addrs.contains(vip) {
+                holders.entry(*vip).or_default().push(self.iface.mac);
+            }
+        }
+        if vips.is_empty() {
+            return Ok(holders);
+        }
+        for _ in 0..ASK_TIMES {
+            for vip in &vips {
+                self.ask(*vip);
+            }
+            let frames = self.listen(rx, Instant::now() + ASK_FOR / ASK_TIMES, false)?;
+            for frame in frames {
+                for vip in &vips {
+                    let mac = match vip {
+                        IpAddr::V4(v4) => arp_reply_for(&frame, *v4),
+                        IpAddr::V6(v6) => na_for(&frame, *v6),
+                    };
+                    if let Some(mac) = mac {
+                        let list = holders.entry(*vip).or_default();
+                        if !list.contains(&mac) {
+                            list.push(mac);
+                        }
+                    }
+                }
+            }
+        }
+        Ok(holders)
+    }
+
+    fn ask(&mut self, vip: IpAddr) {
+        let frame = match vip {
+            IpAddr::V4(v4) => {
+                let from = self.iface.addrs.iter().find_map(|a| match a {
+                    IpAddr::V4(a) => Some(*a),
+                    _ => None,
+                });
+                arp_request(self.iface.mac, from.unwrap_or(Ipv4Addr::UNSPECIFIED), v4)
+            }
+            IpAddr::V6(v6) => {
+                let from = self.iface.addrs.iter().find_map(|a| match a {
+                    IpAddr::V6(a) if is_link_local(*a) => Some(*a),
+                    _ => None,
+                });
+                neighbour_solicitation(self.iface.mac, from.unwrap_or(Ipv6Addr::UNSPECIFIED), v6)
+            }
+        };
+        if let Err(e) = self.frames.send(&frame) {
+            self.ui.say(
+                Level::Warn,
+                "error",
+                0,
+                &format!("cannot ask who has {vip} on {}: {e}", self.iface.name),
+            );
+        }
+    }
+
+    /// Prints groups, VIP holders and warnings; whether something was heard for what was asked.
+    fn report(&mut self, holders: &BTreeMap<IpAddr, Vec<MacAddr>>) -> bool {
+        let now = Instant::now();
+        let keys: Vec<GroupKey> = self
+            .survey
+            .groups
+            .keys()
+            .copied()
+            .filter(|k| self.wanted(*k))
+            .collect();
+        for key in &keys {
+            let master = self.survey.master(*key, now).cloned();
+            let others: Vec<_> = self.survey.groups[key]
+                .iter()
+                .filter(|s| Some(s.src) != master.as_ref().map(|m| m.src))
+                .cloned()
+                .collect();
+            let others: Vec<&_> = others.iter().collect();
+            self.ui.probe_group(*key, master.as_ref(), &others, now);
+        }
+        for (vip, macs) in holders {
+            let named: Vec<(String, String)> = macs
+                .iter()
+                .map(|m| (m.to_string(), self.owner_of(*m)))
+                .collect();
+            self.ui.probe_vip(*vip, &named);
+            if macs.len() > 1 {
+                let list: Vec<String> = macs.iter().map(|m| m.to_string()).collect();
+                let msg = format!(
+                    "VIP {vip} is answered by {} MACs ({}): a duplicate holder, often left by a killed vipflip or keepalived; run 'vipflip release --vip {vip}/LEN --iface IFACE' on the node that is not master",
+                    macs.len(),
+                    list.join(", ")
+                );
+                self.ui.say(Level::Warn, "duplicate-holder", 0, &msg);
+            }
+        }
+        for warning in self.survey.warnings(now) {
+            self.ui.say(Level::Warn, "warning", 0, &warning);
+        }
+        if self.malformed > 0 {
+            let msg = format!(
+                "{} malformed protocol-112 packet(s) ignored",
+                self.malformed
+            );
+            self.ui.say(Level::Warn, "warning", 0, &msg);
+        }
+        self.say_heard(&keys, holders)
+    }
+
+    fn say_heard(&mut self, keys: &[GroupKey], holders: &BTreeMap<IpAddr, Vec<MacAddr>>) -> bool {
+        let groups = !keys.is_empty();
+        let vips = self
+            .args
+            .vips
+            .iter()
+            .any(|v| holders.get(v).is_some_and(|m| !m.is_empty()));
+        let heard = match (self.args.vrid, self.args.vips.is_empty()) {
+            (None, true) => groups || !self.survey.carp.is_empty(),
+            (None, false) => vips,
+            (Some(_), true) => groups,
+            (Some(_), false) => groups || vips,
+        };
+        if !heard {
+            let what = match self.args.vrid {
+                Some(vrid) => format!("no adverts for vrid {vrid}"),
+                None => "no VRRP adverts".into(),
+            };
+            let msg = format!(
+                "{what} heard on {} in {}",
+                self.iface.name,
+                humantime::format_duration(self.args.duration)
+            );
+            self.ui.say(Level::Plain, "nothing-heard", 0, &msg);
+        }
+        heard
+    }
+
+    /// The address a MAC speaks VRRP from, or "this node".
+    fn owner_of(&self, mac: MacAddr) -> String {
+        if mac == self.iface.mac {
+            return "this node".into();
+        }
+        let speaker = self.survey.groups.values().flatten().find(|s| s.mac == mac);
+        speaker
+            .map(|s| s.src.to_string())
+            .unwrap_or_else(|| "not advertising".into())
+    }
+
+    fn watch(&mut self, rx: &Receiver<Msg>) -> Result<()> {
+        self.ui.say(
+            Level::Plain,
+            "watching",
+            0,
+            &format!("watching {} for changes (Ctrl-C to stop)", self.iface.name),
+        );
+        while !self.stopped {
+            self.listen(rx, Instant::now() + EXPIRE_EVERY, true)?;
+            let changes = self.survey.expire(Instant::now());
+            self.print_changes(changes);
+        }
+        Ok(())
+    }
+
+    fn print_changes(&mut self, changes: Vec<Change>) {
+        for change in changes {
+            let (group, text) = match change {
+                Change::NewMaster {
+                    group,
+                    src,
+                    priority,
+                    previous: Some(prev),
+                } => (
+                    group,
+                    format!("new master {src} priority {priority} (was {prev})"),
+                ),
+                Change::NewMaster {
+                    group,
+                    src,
+                    priority,
+                    previous: None,
+                } => (group, format!("master {src} priority {priority}")),
+                Change::PriorityChanged {
+                    group,
+                    src,
+                    from,
+                    to,
+                } => (group, format!("{src} priority {from} -> {to}")),
+                Change::Gone { group, src } => (group, format!("{src} went silent")),
+            };
+            if self.wanted(group) {
+                self.ui.say(Level::Plain, "change", group.0, &text);
+            }
+        }
+    }
+}

@@ -188,7 +188,7 @@ fn ping_watch_measures_a_crash_failover_within_one_interval() {
     let reported = Duration::from_secs_f64(reported / 1000.0);
     let diff = reported.abs_diff(real);
     assert!(
-        diff <= interval + Duration::from_millis(20),
+        diff <= interval + Duration::from_millis(40),
         "reported {reported:?}, real {real:?}\n{outage}"
     );
     assert_eq!(

@@ -31,18 +31,20 @@ complete -c vipflip -n "__fish_vipflip_needs_command" -f -a "release" -d 'Remove
 complete -c vipflip -n "__fish_vipflip_needs_command" -f -a "ping-watch" -d 'Watch an address (a VIP) and report every outage: when, how long, probes lost, and the MAC that answered before and after'
 complete -c vipflip -n "__fish_vipflip_needs_command" -f -a "probe" -d 'Listen on an interface: who is master of each VRRP group, who else speaks, and which MACs answer for each VIP'
 complete -c vipflip -n "__fish_vipflip_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l vip -d 'Virtual IP to hold while master, with prefix length (repeatable; IPv4 or IPv6, one family)' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l vip -d 'Virtual IP to hold while master, with prefix length (repeatable; IPv4 or IPv6, one family). Required unless --keepalived-conf gives it' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l iface -d 'Interface to run VRRP on and to add the VIP to (keepalived: interface)' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l vrid -d 'Virtual router ID shared by all nodes of the group, 1-255 (keepalived: virtual_router_id)' -r
-complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l priority -d 'Priority 1-254; the highest live node is master. 255 = address owner, master at once' -r
-complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l advert-int -d 'Advert interval, e.g. 1s, 100ms. Below 1s needs --vrrp-version 3 (10 ms steps, up to 40.95s)' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l priority -d 'Priority 1-254 (default 100); the highest live node is master. 255 = address owner, master at once' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l advert-int -d 'Advert interval (default 1s), e.g. 1s, 100ms. Below 1s needs --vrrp-version 3 (10 ms steps, up to 40.95s)' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l vrrp-version -d 'VRRP version: 2 (RFC 3768) or 3 (RFC 5798/9568). Default 2 for IPv4 (as keepalived), 3 for IPv6' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l preempt-delay -d 'Wait this long before preempting a lower-priority master (keepalived: preempt_delay)' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l v3-checksum -d 'Checksum form of VRRPv3 over IPv4 to send: keepalived (with pseudo-header) or rfc9568 (message only). Both are accepted on receive' -r -f -a "keepalived\t''
 rfc9568\t''"
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l auth-pass -d 'VRRPv2 simple password, only to join keepalived groups with auth_type PASS. Not security: it is sent in clear text' -r
-complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l garp-repeat -d 'Gratuitous ARPs / unsolicited NAs per VIP on becoming master' -r
-complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l garp-delay -d 'Repeat the announcement burst this long after becoming master (0 = never)' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l garp-repeat -d 'Gratuitous ARPs / unsolicited NAs per VIP on becoming master (default 5)' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l garp-delay -d 'Repeat the announcement burst this long after becoming master (default 5s; 0 = never)' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l keepalived-conf -d 'Read the settings from a keepalived.conf vrrp_instance; flags given here override it' -r -F
+complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l instance -d 'Which vrrp_instance of --keepalived-conf to run (needed when it has several)' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l color -d 'When to color the output (never with NO_COLOR set, unless always)' -r -f -a "auto\t''
 always\t''
 never\t''"

@@ -15,7 +15,9 @@ Examples:
   # IPv6 (always VRRPv3)
   vipflip run --vip 2001:db8::250/64 --iface eth0 --vrid 41
   # join a keepalived group that uses auth_type PASS
-  vipflip run --vip 192.0.2.250/24 --iface eth0 --vrid 41 --auth-pass s3cret";
+  vipflip run --vip 192.0.2.250/24 --iface eth0 --vrid 41 --auth-pass s3cret
+  # the article's keepalived.conf, unchanged, with a lower priority on this node
+  vipflip run --keepalived-conf /etc/keepalived/keepalived.conf --priority 199";
 
 /// Move a virtual IP between machines with VRRP, the way keepalived's vrrp_instance does.
 #[derive(Debug, Parser)]
@@ -194,25 +196,25 @@ pub struct ReleaseArgs {
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Virtual IP to hold while master, with prefix length (repeatable; IPv4 or IPv6, one family).
-    #[arg(long = "vip", value_name = "ADDR/LEN", required = true)]
+    /// Virtual IP to hold while master, with prefix length (repeatable; IPv4 or IPv6, one family). Required unless --keepalived-conf gives it.
+    #[arg(long = "vip", value_name = "ADDR/LEN")]
     pub vips: Vec<Vip>,
 
     /// Interface to run VRRP on and to add the VIP to (keepalived: interface).
     #[arg(long, value_name = "NAME")]
-    pub iface: String,
+    pub iface: Option<String>,
 
     /// Virtual router ID shared by all nodes of the group, 1-255 (keepalived: virtual_router_id).
     #[arg(long, value_parser = clap::value_parser!(u8).range(1..=255))]
-    pub vrid: u8,
+    pub vrid: Option<u8>,
 
-    /// Priority 1-254; the highest live node is master. 255 = address owner, master at once.
-    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u8).range(1..=255))]
-    pub priority: u8,
+    /// Priority 1-254 (default 100); the highest live node is master. 255 = address owner, master at once.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=255))]
+    pub priority: Option<u8>,
 
-    /// Advert interval, e.g. 1s, 100ms. Below 1s needs --vrrp-version 3 (10 ms steps, up to 40.95s).
-    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
-    pub advert_int: Duration,
+    /// Advert interval (default 1s), e.g. 1s, 100ms. Below 1s needs --vrrp-version 3 (10 ms steps, up to 40.95s).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub advert_int: Option<Duration>,
 
     /// VRRP version: 2 (RFC 3768) or 3 (RFC 5798/9568). Default 2 for IPv4 (as keepalived), 3 for IPv6.
     #[arg(long, value_name = "2|3", value_parser = clap::value_parser!(u8).range(2..=3))]
@@ -234,13 +236,21 @@ pub struct RunArgs {
     #[arg(long, value_name = "SECRET")]
     pub auth_pass: Option<String>,
 
-    /// Gratuitous ARPs / unsolicited NAs per VIP on becoming master.
-    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100))]
-    pub garp_repeat: u32,
+    /// Gratuitous ARPs / unsolicited NAs per VIP on becoming master (default 5).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub garp_repeat: Option<u32>,
 
-    /// Repeat the announcement burst this long after becoming master (0 = never).
-    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
-    pub garp_delay: Duration,
+    /// Repeat the announcement burst this long after becoming master (default 5s; 0 = never).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub garp_delay: Option<Duration>,
+
+    /// Read the settings from a keepalived.conf vrrp_instance; flags given here override it.
+    #[arg(long, value_name = "FILE")]
+    pub keepalived_conf: Option<std::path::PathBuf>,
+
+    /// Which vrrp_instance of --keepalived-conf to run (needed when it has several).
+    #[arg(long, value_name = "NAME", requires = "keepalived_conf")]
+    pub instance: Option<String>,
 
     #[command(flatten)]
     pub output: OutputArgs,

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use crate::cli::{ChecksumArg, ReleaseArgs, RunArgs};
 use crate::error::{Error, Result};
+use crate::keepalived_conf::Instance;
 use crate::vrrp::Params;
 use crate::wire::{Auth, V3Checksum, Version};
 
@@ -99,28 +100,93 @@ fn bad_flag(flag: &str, cause: impl fmt::Display, hint: impl Into<String>) -> Er
     Error::new(format!("invalid {flag}"), cause).hint(hint)
 }
 
-pub fn run_config(args: &RunArgs) -> Result<RunConfig> {
-    let vips = check_vips(&args.vips)?;
+fn missing(flag: &str, example: &str) -> Error {
+    Error::new("invalid arguments", format!("{flag} is required")).hint(format!(
+        "give {flag} {example}, or a --keepalived-conf FILE that sets it"
+    ))
+}
+
+/// Validates `run`'s flags, taking what they leave out from `conf` (a keepalived.conf
+/// vrrp_instance), then defaults.
+pub fn run_config(args: &RunArgs, conf: Option<&Instance>) -> Result<RunConfig> {
+    let none = Instance::default();
+    let conf = conf.unwrap_or(&none);
+    let vips = if args.vips.is_empty() {
+        conf.vips.clone()
+    } else {
+        args.vips.clone()
+    };
+    if vips.is_empty() {
+        return Err(missing("--vip", "ADDR/LEN, e.g. --vip 192.0.2.250/24"));
+    }
+    let vips = check_vips(&vips)?;
+    let iface = args
+        .iface
+        .clone()
+        .or_else(|| conf.iface.clone())
+        .ok_or_else(|| missing("--iface", "NAME, e.g. --iface eth0"))?;
+    let vrid = args
+        .vrid
+        .or(conf.vrid)
+        .ok_or_else(|| missing("--vrid", "1-255, the same on every node"))?;
+    if vrid == 0 {
+        return Err(bad_flag(
+            "virtual_router_id",
+            "0 is not in 1..=255",
+            "use 1-255, the same on every node",
+        ));
+    }
+    let priority = args.priority.or(conf.priority).unwrap_or(100);
+    if priority == 0 {
+        return Err(bad_flag(
+            "priority",
+            "0 is not in 1..=255 (0 is reserved for a master stepping down)",
+            "use 1-255",
+        ));
+    }
     let ipv4 = vips[0].addr.is_ipv4();
-    let version = check_version(args.vrrp_version, ipv4)?;
-    let interval_cs = check_interval(args.advert_int, version)?;
+    let version = check_version(args.vrrp_version.or(conf.version), ipv4)?;
+    let interval_cs = check_interval(
+        args.advert_int
+            .or(conf.advert_int)
+            .unwrap_or(Duration::from_secs(1)),
+        version,
+    )?;
     let mut warnings = Vec::new();
-    let auth = check_auth(args.auth_pass.as_deref(), version, &mut warnings)?;
+    let auth = check_auth(
+        args.auth_pass.as_deref().or(conf.auth_pass.as_deref()),
+        version,
+        &mut warnings,
+    )?;
     let v3_checksum = check_checksum(args.v3_checksum, version, ipv4)?;
-    check_preempt(args)?;
+    let preempt = !(args.no_preempt || conf.no_preempt);
+    let preempt_delay = args.preempt_delay.or(conf.preempt_delay);
+    check_preempt(preempt, preempt_delay, priority)?;
+    let garp_repeat = args.garp_repeat.or(conf.garp_repeat).unwrap_or(5);
+    if !(1..=100).contains(&garp_repeat) {
+        return Err(bad_flag(
+            "garp_master_repeat",
+            format!("{garp_repeat} is not in 1..=100"),
+            "use 1-100",
+        ));
+    }
+    let garp_delay = args
+        .garp_delay
+        .or(conf.garp_delay)
+        .unwrap_or(Duration::from_secs(5));
     Ok(RunConfig {
-        iface: args.iface.clone(),
+        iface,
         vips,
         version,
-        vrid: args.vrid,
-        priority: args.priority,
+        vrid,
+        priority,
         interval_cs,
-        preempt: !args.no_preempt,
-        preempt_delay: args.preempt_delay.unwrap_or(Duration::ZERO),
+        preempt,
+        preempt_delay: preempt_delay.unwrap_or(Duration::ZERO),
         v3_checksum,
         auth,
-        garp_repeat: args.garp_repeat,
-        garp_delay: Some(args.garp_delay).filter(|d| !d.is_zero()),
+        garp_repeat,
+        garp_delay: Some(garp_delay).filter(|d| !d.is_zero()),
         warnings,
     })
 }
@@ -311,15 +377,15 @@ fn check_checksum(asked: Option<ChecksumArg>, version: Version, ipv4: bool) -> R
     }
 }
 
-fn check_preempt(args: &RunArgs) -> Result<()> {
-    if args.no_preempt && args.preempt_delay.is_some() {
+fn check_preempt(preempt: bool, delay: Option<Duration>, priority: u8) -> Result<()> {
+    if !preempt && delay.is_some() {
         return Err(bad_flag(
             "--preempt-delay",
             "it conflicts with --no-preempt (a node that never preempts has nothing to delay)",
             "drop one of the two",
         ));
     }
-    if args.no_preempt && args.priority == 255 {
+    if !preempt && priority == 255 {
         return Err(bad_flag(
             "--no-preempt",
             "the address owner (priority 255) always takes over",
@@ -345,7 +411,7 @@ mod tests {
             .map_err(|e| Error::new("argv", e))?
             .command
         {
-            Command::Run(args) => run_config(&args),
+            Command::Run(args) => run_config(&args, None),
             other => panic!("not run: {other:?}"),
         }
     }
@@ -479,6 +545,44 @@ mod tests {
             "--vrrp-version needs --vrid"
         );
         let err = parse(&["--vrid", "41", "--advert-int", "100ms"])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("whole seconds"), "{err}");
+    }
+
+    #[test]
+    fn keepalived_conf_fills_in_and_flags_override() {
+        let text = "vrrp_instance VRRP1 {\n  state MASTER\n  interface ens33\n  virtual_router_id 41\n  priority 200\n  advert_int 1\n  nopreempt\n  virtual_ipaddress {\n    192.0.2.250/24\n  }\n}\n";
+        let conf = crate::keepalived_conf::instance(text, None).unwrap();
+        let parse = |argv: &[&str]| match Cli::try_parse_from(argv).unwrap().command {
+            Command::Run(args) => run_config(&args, Some(&conf)),
+            other => panic!("not run: {other:?}"),
+        };
+        let c = parse(&["vipflip", "run"]).unwrap();
+        assert_eq!(
+            (
+                c.iface.as_str(),
+                c.vrid,
+                c.priority,
+                c.interval_cs,
+                c.preempt
+            ),
+            ("ens33", 41, 200, 100, false)
+        );
+        let c = parse(&[
+            "vipflip",
+            "run",
+            "--priority",
+            "199",
+            "--iface",
+            "eth1",
+            "--vip",
+            "192.0.2.9/24",
+        ])
+        .unwrap();
+        assert_eq!((c.iface.as_str(), c.priority), ("eth1", 199));
+        assert_eq!(c.vips, vec!["192.0.2.9/24".parse::<Vip>().unwrap()]);
+        let err = parse(&["vipflip", "run", "--advert-int", "100ms"])
             .unwrap_err()
             .to_string();
         assert!(err.contains("whole seconds"), "{err}");

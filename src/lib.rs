@@ -7,6 +7,7 @@ pub mod cli;
 pub mod cmd;
 pub mod config;
 pub mod error;
+pub mod keepalived_conf;
 pub mod net;
 pub mod outage;
 pub mod ui;

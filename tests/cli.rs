@@ -143,7 +143,19 @@ fn bad_flags_get_one_line_and_a_hint() {
     );
     assert_error(
         &["run", "--iface", "lo", "--vrid", "41"],
-        "required arguments were not provided: --vip",
+        "--vip is required",
+    );
+    assert_error(
+        &["run", "--vip", "192.0.2.250/24", "--vrid", "41"],
+        "--iface is required",
+    );
+    assert_error(
+        &["run", "--vip", "192.0.2.250/24", "--iface", "lo"],
+        "--vrid is required",
+    );
+    assert_error(
+        &run_with(&["--instance", "VI_1"]),
+        "--keepalived-conf <FILE>",
     );
     let tip = assert_error(
         &run_with(&["--prority", "5"]),
@@ -200,5 +212,100 @@ fn unknown_interface() {
             "192.0.2.250/24",
         ],
         "unknown interface 'vfnosuch0'",
+    );
+}
+
+#[test]
+fn keepalived_conf_problems_name_the_file_and_line() {
+    let dir = std::env::temp_dir().join(format!("vipflip-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let conf = dir.join("keepalived.conf");
+    let text = "vrrp_instance VI_1 {\n  interface lo\n  virtual_router_id 41\n  track_script {\n    chk\n  }\n  virtual_ipaddress {\n    192.0.2.250/24\n  }\n}\n";
+    std::fs::write(&conf, text).expect("write conf");
+    let path = conf.display().to_string();
+    let err = assert_error(
+        &["run", "--keepalived-conf", &path],
+        "line 4: 'track_script' is not supported by vipflip",
+    );
+    assert!(err.contains(&format!("cannot use {path}")), "{err}");
+    assert_error(
+        &["run", "--keepalived-conf", "/nonexistent/keepalived.conf"],
+        "cannot read /nonexistent/keepalived.conf",
+    );
+    std::fs::write(&conf, "vrrp_instance A {\n}\nvrrp_instance B {\n}\n").expect("write conf");
+    assert_error(
+        &["run", "--keepalived-conf", &path],
+        "choose one with --instance",
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn companion_commands_reject_bad_values() {
+    assert_error(&["probe"], "--iface <NAME>");
+    assert_error(
+        &["probe", "--iface", "lo", "--duration", "0s"],
+        "0s hears nothing",
+    );
+    assert_error(
+        &["probe", "--iface", "lo", "--vrid", "0"],
+        "0 is not in 1..=255",
+    );
+    assert_error(
+        &["probe", "--iface", "lo", "--vip", "nope"],
+        "invalid value 'nope' for '--vip <ADDR>'",
+    );
+    assert_error(&["ping-watch"], "<ADDR>");
+    assert_error(&["ping-watch", "not-an-ip"], "invalid value 'not-an-ip'");
+    assert_error(
+        &["ping-watch", "192.0.2.250", "--interval", "5ms"],
+        "5ms is below 10ms",
+    );
+    assert_error(
+        &[
+            "ping-watch",
+            "192.0.2.250",
+            "--count",
+            "3",
+            "--duration",
+            "1s",
+        ],
+        "cannot be used with",
+    );
+    assert_error(
+        &["ping-watch", "192.0.2.250", "--tcp", "0"],
+        "0 is not in 1..=65535",
+    );
+    assert_error(
+        &["ping-watch", "192.0.2.250", "--max-outage", "soonish"],
+        "'soonish' is not a duration",
+    );
+    assert_error(&["ping-watch", "224.0.0.18"], "not a unicast address");
+    assert_error(&["release", "--iface", "lo"], "--vip <ADDR/LEN>");
+    assert_error(
+        &[
+            "release",
+            "--iface",
+            "lo",
+            "--vip",
+            "192.0.2.250/24",
+            "--vrrp-version",
+            "3",
+        ],
+        "--vrid",
+    );
+    assert_error(
+        &[
+            "release",
+            "--iface",
+            "lo",
+            "--vip",
+            "192.0.2.250/24",
+            "--vrid",
+            "41",
+            "--advert-int",
+            "100ms",
+        ],
+        "whole seconds",
     );
 }

@@ -346,3 +346,66 @@ fn a_vip_deleted_by_hand_on_the_master_comes_back() {
     );
     assert!(lab.wait_sole_holder(1, VIP4, Duration::from_millis(500)));
 }
+
+/// The article's keepalived.conf for the master and for a backup (../shared/article/), with
+/// the lab's interface and a documentation address in place of ens33 and 192.168.31.250.
+fn article_conf(state: &str, priority: u8) -> String {
+    format!(
+        "vrrp_instance VRRP1 {{\n    state {state}\n    interface eth0   \n    virtual_router_id 41\n    priority {priority}\n    advert_int 1\n    virtual_ipaddress {{\n        192.0.2.250/24\n    }}\n}}\n"
+    )
+}
+
+#[test]
+fn the_articles_keepalived_conf_runs_as_is_beside_keepalived() {
+    if !available(
+        "the_articles_keepalived_conf_runs_as_is_beside_keepalived",
+        true,
+    ) {
+        return;
+    }
+    let lab = Lab::new(3);
+    let master = lab.write_file("master.conf", &article_conf("MASTER", 200));
+    let backup = lab.write_file("backup.conf", &article_conf("BACKUP", 199));
+    let (master, backup) = (master.display().to_string(), backup.display().to_string());
+    let mut n1 = lab.vipflip(1, &["run", "--keepalived-conf", &master]);
+    let ka2 = lab.keepalived_with(2, &article_conf("BACKUP", 199));
+    let n3 = lab.vipflip(
+        3,
+        &["run", "--keepalived-conf", &backup, "--priority", "198"],
+    );
+    let v2 = |p| master_down_interval(Version::V2, p, 100);
+    assert!(
+        lab.wait_sole_holder(1, VIP4, v2(200) + Duration::from_secs(2)),
+        "holders {:?}\n{}",
+        lab.holders(VIP4),
+        n1.output()
+    );
+    assert!(
+        n3.output().contains("priority 198"),
+        "the flag overrides the file:\n{}",
+        n3.output()
+    );
+    std::thread::sleep(v2(198));
+    assert_eq!(
+        lab.holders(VIP4),
+        vec![1],
+        "keepalived:\n{}\nn3:\n{}",
+        ka2.output(),
+        n3.output()
+    );
+    n1.signal(Signal::SIGTERM);
+    assert_eq!(n1.wait_exit(Duration::from_secs(3)), Some(0));
+    assert!(
+        lab.wait_sole_holder(2, VIP4, Duration::from_secs(3)),
+        "keepalived (199) takes over; holders {:?}",
+        lab.holders(VIP4)
+    );
+    std::thread::sleep(v2(198));
+    assert_eq!(
+        lab.holders(VIP4),
+        vec![2],
+        "n3 (198) stays backup:\n{}",
+        n3.output()
+    );
+    assert!(lab.client_ping(VIP4));
+}

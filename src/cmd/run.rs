@@ -10,6 +10,7 @@ use std::time::Instant;
 use crate::cli::RunArgs;
 use crate::config::{run_config, RunConfig, Vip};
 use crate::error::{Error, Result};
+use crate::keepalived_conf::Instance;
 use crate::net::caps::require_net_admin_and_raw;
 use crate::net::frames::FrameSocket;
 use crate::net::iface::Interface;
@@ -31,7 +32,11 @@ enum Event {
 }
 
 pub fn run(args: &RunArgs) -> Result<i32> {
-    let cfg = run_config(args)?;
+    let conf = match &args.keepalived_conf {
+        Some(path) => Some(read_keepalived_conf(path, args.instance.as_deref())?),
+        None => None,
+    };
+    let cfg = run_config(args, conf.as_ref())?;
     let mut ui = super::stdout_ui(&args.output);
     for warning in &cfg.warnings {
         ui.say(Level::Warn, "warning", 0, warning);
@@ -63,6 +68,18 @@ pub fn run(args: &RunArgs) -> Result<i32> {
     };
     node.prepare()?;
     node.run_loop(&rx)
+}
+
+fn read_keepalived_conf(path: &std::path::Path, instance: Option<&str>) -> Result<Instance> {
+    let shown = path.display();
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Error::new(format!("cannot read {shown}"), e)
+            .hint("give the path of a readable keepalived.conf")
+    })?;
+    crate::keepalived_conf::instance(&text, instance).map_err(|e| {
+        Error::new(format!("cannot use {shown}"), e)
+            .hint("remove what vipflip does not support (see 'vipflip run --help'), or give the settings as flags")
+    })
 }
 
 fn primary_address(cfg: &RunConfig, iface: &Interface) -> Result<IpAddr> {

@@ -300,10 +300,14 @@ impl Lab {
 
     /// keepalived on host `i` with `instance` as the body of `vrrp_instance VI_1 { ... }`.
     pub fn keepalived(&self, i: usize, instance: &str) -> Proc {
+        let text = format!("vrrp_instance VI_1 {{\n  interface eth0\n{instance}\n}}\n");
+        self.keepalived_with(i, &text)
+    }
+
+    /// keepalived on host `i` with `text` as its whole keepalived.conf.
+    pub fn keepalived_with(&self, i: usize, text: &str) -> Proc {
         let h = self.host(i);
-        let conf = self.dir.join(format!("keepalived-{i}.conf"));
-        let text = format!("global_defs {{\n  router_id {}\n}}\nvrrp_instance VI_1 {{\n  interface eth0\n{instance}\n}}\n", h.ns);
-        std::fs::write(&conf, text).expect("write keepalived.conf");
+        let conf = self.write_file(&format!("keepalived-{i}.conf"), text);
         let pid = self.dir.join(format!("keepalived-{i}.pid"));
         let vrrp_pid = self.dir.join(format!("keepalived-{i}-vrrp.pid"));
         let (conf, pid, vrrp) = (
@@ -313,6 +317,13 @@ impl Lab {
         );
         let args = ["-n", "-l", "-D", "-P", "-f", &conf, "-p", &pid, "-r", &vrrp];
         spawn_in(&h.ns, "keepalived", &args, Some(vrrp_pid))
+    }
+
+    /// Writes a file into the lab's directory; its path.
+    pub fn write_file(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.dir.join(name);
+        std::fs::write(&path, text).expect("write a lab file");
+        path
     }
 
     /// `ip -br addr show eth0` in host `i`.

@@ -46,9 +46,29 @@ fn man_pages_have_the_sections_users_look_for() {
         "SEE ALSO",
         "keepalived",
         "\\-\\-advert\\-int",
-        "Examples",
+        "\\-\\-keepalived\\-conf",
     ] {
         assert!(run.contains(needle), "vipflip-run.1 lacks {needle}");
+    }
+    for page in [
+        "vipflip.1",
+        "vipflip-run.1",
+        "vipflip-probe.1",
+        "vipflip-ping-watch.1",
+        "vipflip-release.1",
+    ] {
+        let (_, text) = pages
+            .iter()
+            .find(|(p, _)| p.ends_with(page))
+            .unwrap_or_else(|| panic!("no {page}"));
+        let text = String::from_utf8_lossy(text);
+        for section in [".SH EXAMPLES", ".SH \"EXIT STATUS\"", ".SH \"SEE ALSO\""] {
+            assert!(text.contains(section), "{page} lacks {section}");
+        }
+        assert!(
+            !text.contains(".SH EXTRA"),
+            "{page}: examples belong in EXAMPLES"
+        );
     }
     let (_, top) = pages
         .iter()

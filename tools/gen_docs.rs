@@ -29,12 +29,75 @@ fn extra_sections(page: &str) -> String {
     roff
 }
 
+/// Examples of the top page, which has no after_help examples of its own.
+const TOP_EXAMPLES: &str = "\
+Examples:
+  # on each node, with a different priority
+  vipflip run --vip 192.168.31.250/24 --iface ens33 --vrid 41 --priority 200
+  # who is master, who holds the VIP
+  vipflip probe --iface ens33
+  # measure the outage of a failover from a client
+  vipflip ping-watch 192.168.31.250
+  # drop a VIP left behind by a killed daemon
+  vipflip release --vip 192.168.31.250/24 --iface ens33";
+
+fn roff_escape(line: &str) -> String {
+    let escaped = line.replace('\\', "\\e").replace('-', "\\-");
+    if escaped.starts_with('.') || escaped.starts_with('\'') {
+        format!("\\&{escaped}")
+    } else {
+        escaped
+    }
+}
+
+/// An EXAMPLES section from an "Examples:" help text, kept as preformatted lines.
+fn examples_section(help: &str) -> String {
+    let body = help
+        .split_once("Examples:")
+        .map(|(_, rest)| rest)
+        .unwrap_or("");
+    let lines: Vec<String> = body
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| roff_escape(l.trim()))
+        .collect();
+    if lines.is_empty() {
+        return String::new();
+    }
+    format!(".SH EXAMPLES\n.nf\n{}\n.fi\n", lines.join("\n"))
+}
+
 fn man_page(cmd: clap::Command, page: &str) -> Vec<u8> {
-    let mut out = Vec::new();
-    let man = clap_mangen::Man::new(cmd.name(page.to_string()))
+    let help = match page {
+        "vipflip" => TOP_EXAMPLES.to_string(),
+        _ => cmd
+            .get_after_help()
+            .map(|h| h.to_string())
+            .unwrap_or_default(),
+    };
+    let man = clap_mangen::Man::new(cmd.clone().name(page.to_string()))
         .section("1")
         .manual("vipflip manual");
-    man.render(&mut out)
+    let mut out = Vec::new();
+    let sections: [&dyn Fn(&mut Vec<u8>) -> std::io::Result<()>; 4] = [
+        &|w| man.render_title(w),
+        &|w| man.render_name_section(w),
+        &|w| man.render_synopsis_section(w),
+        &|w| man.render_description_section(w),
+    ];
+    for render in sections {
+        render(&mut out).unwrap_or_else(|e| panic!("render {page}: {e}"));
+    }
+    if cmd.get_arguments().any(|a| !a.is_hide_set()) {
+        man.render_options_section(&mut out)
+            .unwrap_or_else(|e| panic!("render {page}: {e}"));
+    }
+    if cmd.get_subcommands().any(|s| !s.is_hide_set()) {
+        man.render_subcommands_section(&mut out)
+            .unwrap_or_else(|e| panic!("render {page}: {e}"));
+    }
+    out.extend_from_slice(examples_section(&help).as_bytes());
+    man.render_version_section(&mut out)
         .unwrap_or_else(|e| panic!("render {page}: {e}"));
     out.extend_from_slice(extra_sections(page).as_bytes());
     out

@@ -79,22 +79,16 @@ fn man_page(cmd: clap::Command, page: &str) -> Vec<u8> {
         .section("1")
         .manual("vipflip manual");
     let mut out = Vec::new();
-    let sections: [&dyn Fn(&mut Vec<u8>) -> std::io::Result<()>; 4] = [
-        &|w| man.render_title(w),
-        &|w| man.render_name_section(w),
-        &|w| man.render_synopsis_section(w),
-        &|w| man.render_description_section(w),
-    ];
-    for render in sections {
-        render(&mut out).unwrap_or_else(|e| panic!("render {page}: {e}"));
-    }
+    let ok = |r: std::io::Result<()>| r.unwrap_or_else(|e| panic!("render {page}: {e}"));
+    ok(man.render_title(&mut out));
+    ok(man.render_name_section(&mut out));
+    ok(man.render_synopsis_section(&mut out));
+    ok(man.render_description_section(&mut out));
     if cmd.get_arguments().any(|a| !a.is_hide_set()) {
-        man.render_options_section(&mut out)
-            .unwrap_or_else(|e| panic!("render {page}: {e}"));
+        ok(man.render_options_section(&mut out));
     }
     if cmd.get_subcommands().any(|s| !s.is_hide_set()) {
-        man.render_subcommands_section(&mut out)
-            .unwrap_or_else(|e| panic!("render {page}: {e}"));
+        ok(man.render_subcommands_section(&mut out));
     }
     out.extend_from_slice(examples_section(&help).as_bytes());
     man.render_version_section(&mut out)

@@ -12,18 +12,38 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return clap_exit(e),
     };
-    let result = match &cli.command {
+    // A bug must still read like every other error, and exit 2. The unwind that follows
+    // runs the drops that remove a VIP this process added.
+    std::panic::set_hook(Box::new(|info| {
+        let what = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown".into());
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!(
+            "{}",
+            Error::new("internal error", format!("{what}{at}"))
+                .hint("this is a bug in vipflip; please report it with the command you ran")
+        );
+    }));
+    let result = std::panic::catch_unwind(|| match &cli.command {
         Command::Run(args) => vipflip::cmd::run::run(args),
         Command::Release(args) => vipflip::cmd::release::release(args),
         Command::PingWatch(args) => vipflip::cmd::ping_watch::ping_watch(args),
         Command::Probe(args) => vipflip::cmd::probe::probe(args),
-    };
+    });
     match result {
-        Ok(code) => ExitCode::from(code as u8),
-        Err(e) => {
+        Ok(Ok(code)) => ExitCode::from(code as u8),
+        Ok(Err(e)) => {
             eprintln!("{e}");
             ExitCode::from(2)
         }
+        Err(_) => ExitCode::from(2),
     }
 }
 

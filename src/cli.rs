@@ -46,9 +46,10 @@ pub enum Command {
     /// Remove a VIP left behind (after a killed vipflip or keepalived), and optionally hand over at once.
     ///
     /// Removes each --vip from the interface if it is there and says what it removed, or that
-    /// nothing was there (exit 0 either way). With --vrid it also sends one priority-0 advert
+    /// nothing was there (exit 0 either way). With --vrid it first sends one priority-0 advert
     /// for that group, so a backup takes over after Skew_Time instead of the full
-    /// Master_Down_Interval. The --advert-int, --vrrp-version and --auth-pass of that advert
+    /// Master_Down_Interval, and removes the VIP only once that backup advertises (or after
+    /// the longest Skew_Time plus an interval), so clients lose nothing. The --advert-int, --vrrp-version and --auth-pass of that advert
     /// must match the group's (VRRPv2 backups discard a different interval). Refuses to remove
     /// the interface's primary address, which is never a VIP.
     #[command(after_help = RELEASE_EXAMPLES)]

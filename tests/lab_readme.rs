@@ -119,7 +119,7 @@ fn readme_scenario() {
     assert!(nodes[2]
         .1
         .output()
-        .contains("sent priority 0: backups take over after their Skew_Time"));
+        .contains("STOPPED handed over to 192.0.2.201, VIP removed"));
     std::thread::sleep(Duration::from_millis(800));
     watch.signal(Signal::SIGINT);
     assert_eq!(
@@ -138,6 +138,10 @@ fn readme_scenario() {
         "{watched}"
     );
     assert!(watched.contains("1 MAC change(s)"), "{watched}");
+    assert!(
+        watched.contains("loss 0.0%, 0 outage(s)"),
+        "a planned handover loses nothing:\n{watched}"
+    );
     assert!(lab.wait_sole_holder(1, VIP4, Duration::from_secs(1)));
 
     // 4. release on the old master: nothing left there; its priority-0 advert disturbs nobody.

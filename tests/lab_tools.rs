@@ -76,7 +76,7 @@ fn release_with_vrid_hands_a_killed_masters_vip_over_within_skew_time() {
     let text = stdout(&out);
     assert!(text.contains("removed 192.0.2.250/24 from eth0"), "{text}");
     assert!(
-        text.contains("sent priority 0 for vrid 41 from 192.0.2.201"),
+        text.contains("sent priority 0 for vrid 41 from 192.0.2.201: 192.0.2.202 took over after"),
         "{text}"
     );
     let line = n2

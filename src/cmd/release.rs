@@ -1,6 +1,7 @@
 //! `vipflip release`: remove VIPs left behind, and optionally tell the backups to take over now.
 
 use std::net::IpAddr;
+use std::time::{Duration, Instant};
 
 use crate::cli::ReleaseArgs;
 use crate::config::{release_config, Vip};
@@ -10,6 +11,8 @@ use crate::net::iface::{is_link_local, Interface};
 use crate::net::netlink::{IfAddr, Netlink};
 use crate::net::vrrp_socket::VrrpSocket;
 use crate::ui::{Level, Ui};
+use crate::vrrp::timers::handover_wait;
+use crate::wire::vrrp::parse;
 
 pub fn release(args: &ReleaseArgs) -> Result<i32> {
     let cfg = release_config(args)?;
@@ -43,9 +46,7 @@ pub fn release(args: &ReleaseArgs) -> Result<i32> {
         }
         (None, _) => None,
     };
-    for vip in &cfg.vips {
-        remove_one(&netlink, &iface, vip, &mut ui)?;
-    }
+    // Like a stopping master: priority 0 first, the VIP stays until the successor advertises.
     if let (Some(step), Some((socket, primary))) = (&cfg.advert, socket) {
         let params = step.params(primary, &cfg.vips);
         socket
@@ -56,11 +57,23 @@ pub fn release(args: &ReleaseArgs) -> Result<i32> {
                     e,
                 )
             })?;
-        let msg = format!(
-            "sent priority 0 for vrid {} from {primary}: a backup takes over after its Skew_Time",
-            step.vrid
-        );
+        let wait = handover_wait(step.version, step.interval_cs);
+        let msg = match await_successor(&socket, step.vrid, primary, wait) {
+            Some((to, after)) => format!(
+                "sent priority 0 for vrid {} from {primary}: {to} took over after {:.3}s",
+                step.vrid,
+                after.as_secs_f64()
+            ),
+            None => format!(
+                "sent priority 0 for vrid {} from {primary}: no backup took over within {:.2}s",
+                step.vrid,
+                wait.as_secs_f64()
+            ),
+        };
         ui.say(Level::Plain, "released", step.vrid, &msg);
+    }
+    for vip in &cfg.vips {
+        remove_one(&netlink, &iface, vip, &mut ui)?;
     }
     Ok(0)
 }
@@ -87,6 +100,31 @@ fn refuse_primary(vip: &Vip, iface: &Interface, present: &[IfAddr]) -> Result<()
         )));
     }
     Ok(())
+}
+
+/// The first advert with priority above 0 for `vrid` from another node, and when, within `wait`.
+fn await_successor(
+    socket: &VrrpSocket,
+    vrid: u8,
+    ours: IpAddr,
+    wait: Duration,
+) -> Option<(IpAddr, Duration)> {
+    let start = Instant::now();
+    while let Some(left) = wait.checked_sub(start.elapsed()) {
+        let Ok(Some(packet)) = socket.recv_timeout(left) else {
+            continue;
+        };
+        let successor = parse(&packet.payload, packet.src, packet.dst).is_ok_and(|p| {
+            p.advert.vrid == vrid
+                && p.advert.priority > 0
+                && packet.src != ours
+                && packet.ttl == 255
+        });
+        if successor {
+            return Some((packet.src, start.elapsed()));
+        }
+    }
+    None
 }
 
 fn remove_one(netlink: &Netlink, iface: &Interface, vip: &Vip, ui: &mut Ui) -> Result<()> {

@@ -85,6 +85,25 @@ impl VrrpSocket {
             .map(|_| ())
     }
 
+    /// The next packet, waiting at most `timeout`; `Ok(None)` also when nothing came.
+    pub fn recv_timeout(&self, timeout: std::time::Duration) -> io::Result<Option<RxPacket>> {
+        self.socket
+            .set_read_timeout(Some(timeout.max(std::time::Duration::from_millis(1))))?;
+        let got = self.recv();
+        self.socket.set_read_timeout(None)?;
+        match got {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                Ok(None)
+            }
+            other => other,
+        }
+    }
+
     /// Blocks for the next packet. `Ok(None)`: something arrived that is not even an IP
     /// packet carrying VRRP (counted by the caller as malformed).
     pub fn recv(&self) -> io::Result<Option<RxPacket>> {

@@ -6,7 +6,7 @@ use std::fmt;
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
-use super::timers::{interval, master_down_interval, skew_time};
+use super::timers::{handover_wait, interval, master_down_interval, skew_time};
 use crate::wire::{Advert, Auth, Version};
 
 /// What the machine needs to know about this node's group membership.
@@ -48,6 +48,8 @@ pub enum State {
     Backup,
     Master,
     Fault,
+    /// Stopping: priority 0 sent, VIP still held until a backup has taken over.
+    Releasing,
     Stopped,
 }
 
@@ -58,6 +60,7 @@ impl State {
             State::Backup => "backup",
             State::Master => "master",
             State::Fault => "fault",
+            State::Releasing => "releasing",
             State::Stopped => "stopped",
         }
     }
@@ -131,6 +134,15 @@ pub enum Reason {
         wait: Duration,
     },
     Shutdown,
+    HandingOver {
+        wait: Duration,
+    },
+    HandedOver {
+        to: IpAddr,
+    },
+    NoSuccessor {
+        waited: Duration,
+    },
 }
 
 fn secs(d: Duration) -> String {
@@ -168,6 +180,19 @@ impl fmt::Display for Reason {
                 write!(f, "interface up, listening {} for a master", secs(*wait))
             }
             Reason::Shutdown => write!(f, "shutting down"),
+            Reason::HandingOver { wait } => write!(
+                f,
+                "sent priority 0; holding the VIP until a backup takes over (at most {})",
+                secs(*wait)
+            ),
+            Reason::HandedOver { to } => write!(f, "handed over to {to}, VIP removed"),
+            Reason::NoSuccessor { waited } => {
+                write!(
+                    f,
+                    "no backup took over within {}, VIP removed",
+                    secs(*waited)
+                )
+            }
         }
     }
 }
@@ -193,8 +218,6 @@ pub enum Note {
         from: IpAddr,
     },
     VipsRestored,
-    /// We sent priority 0 on the way out, so backups take over after Skew_Time.
-    Released,
 }
 
 impl fmt::Display for Note {
@@ -232,10 +255,6 @@ impl fmt::Display for Note {
                 f,
                 "VIP was removed from the interface: re-added and announced"
             ),
-            Note::Released => write!(
-                f,
-                "sent priority 0: backups take over after their Skew_Time"
-            ),
         }
     }
 }
@@ -263,6 +282,8 @@ pub struct Machine {
     last_master: Option<(IpAddr, Instant)>,
     /// When the backup started listening (for "no advert heard for ...").
     listening_since: Option<Instant>,
+    /// Releasing: when to give up waiting for a successor.
+    release_at: Option<Instant>,
 }
 
 impl Machine {
@@ -279,6 +300,7 @@ impl Machine {
             down_cause: DownCause::Silence,
             last_master: None,
             listening_since: None,
+            release_at: None,
         }
     }
 
@@ -304,6 +326,7 @@ impl Machine {
             self.adver_at,
             self.down_at,
             self.announce_at.iter().min().copied(),
+            self.release_at,
         ];
         timers.into_iter().flatten().min()
     }
@@ -317,6 +340,9 @@ impl Machine {
             Input::Advert { src, advert } => match self.state {
                 State::Backup => self.backup_rx(now, src, &advert, &mut out),
                 State::Master => self.master_rx(now, src, &advert, &mut out),
+                State::Releasing if advert.priority > 0 && src != self.p.primary => {
+                    self.finish_release(Reason::HandedOver { to: src }, &mut out)
+                }
                 _ => {}
             },
             Input::LinkDown => self.link_down(&mut out),
@@ -330,12 +356,26 @@ impl Machine {
                 ]);
             }
             Input::VipsMissing => {}
-            Input::Shutdown => self.shutdown(&mut out),
+            Input::Shutdown => self.shutdown(now, &mut out),
         }
         out
     }
 
+    /// How long a stopping master keeps the VIP waiting for a successor.
+    pub fn handover_wait(&self) -> Duration {
+        handover_wait(self.p.version, self.p.interval_cs)
+    }
+
     fn expire(&mut self, now: Instant, out: &mut Vec<Action>) {
+        if self.release_at.is_some_and(|at| at <= now) {
+            self.finish_release(
+                Reason::NoSuccessor {
+                    waited: self.handover_wait(),
+                },
+                out,
+            );
+            return;
+        }
         if self.down_at.is_some_and(|at| at <= now) {
             let reason = self.down_reason(now);
             self.become_master(now, reason, out);
@@ -556,6 +596,10 @@ impl Machine {
     }
 
     fn link_down(&mut self, out: &mut Vec<Action>) {
+        if self.state == State::Releasing {
+            self.finish_release(Reason::LinkDown, out);
+            return;
+        }
         if matches!(self.state, State::Fault | State::Stopped | State::Init) {
             return;
         }
@@ -566,22 +610,39 @@ impl Machine {
         self.transition(State::Fault, Reason::LinkDown, out);
     }
 
-    fn shutdown(&mut self, out: &mut Vec<Action>) {
-        if self.state == State::Master {
-            out.extend([
-                Action::SendAdvert { priority: 0 },
-                Action::RemoveVips,
-                Action::Note(Note::Released),
-            ]);
+    /// A master hands over without a gap: priority 0 makes the best backup take over after
+    /// its Skew_Time, and the VIP stays here, answering clients, until that backup's first
+    /// advert arrives (bounded by `handover_wait`). Then it goes, and the successor's
+    /// gratuitous ARP moves the clients. A second signal stops at once.
+    fn shutdown(&mut self, now: Instant, out: &mut Vec<Action>) {
+        match self.state {
+            State::Master => {
+                out.push(Action::SendAdvert { priority: 0 });
+                self.clear_timers();
+                let wait = self.handover_wait();
+                self.release_at = Some(now + wait);
+                self.transition(State::Releasing, Reason::HandingOver { wait }, out);
+            }
+            State::Releasing => self.finish_release(Reason::Shutdown, out),
+            _ => {
+                self.clear_timers();
+                if self.state != State::Stopped {
+                    self.transition(State::Stopped, Reason::Shutdown, out);
+                }
+                out.push(Action::Exit);
+            }
         }
+    }
+
+    fn finish_release(&mut self, reason: Reason, out: &mut Vec<Action>) {
+        out.push(Action::RemoveVips);
         self.clear_timers();
-        if self.state != State::Stopped {
-            self.transition(State::Stopped, Reason::Shutdown, out);
-        }
+        self.transition(State::Stopped, reason, out);
         out.push(Action::Exit);
     }
 
     fn clear_timers(&mut self) {
+        self.release_at = None;
         self.adver_at = None;
         self.down_at = None;
         self.announce_at.clear();

@@ -21,6 +21,12 @@ pub fn master_down_interval(version: Version, priority: u8, master_interval_cs: 
     interval(master_interval_cs) * 3 + skew_time(version, priority, master_interval_cs)
 }
 
+/// How long a stepping-down master keeps its VIP waiting for a successor: the longest
+/// Skew_Time a backup can have (priority 1), plus one interval for scheduling.
+pub fn handover_wait(version: Version, interval_cs: u16) -> Duration {
+    skew_time(version, 1, interval_cs) + interval(interval_cs)
+}
+
 /// An advert interval in centiseconds as a duration.
 pub fn interval(cs: u16) -> Duration {
     Duration::from_nanos(u64::from(cs) * NANOS_PER_CS)

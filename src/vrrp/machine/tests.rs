@@ -395,14 +395,61 @@ fn starting_with_the_link_down_is_fault() {
 }
 
 #[test]
-fn shutdown_sends_priority_zero_only_as_master() {
+fn shutdown_as_master_keeps_the_vip_until_the_successor_advertises() {
     let (mut m, t) = master(params());
-    let out = m.handle(t + ms(1), Input::Shutdown);
+    let t1 = t + ms(10);
+    let out = m.handle(t1, Input::Shutdown);
+    assert_eq!(out[0], Action::SendAdvert { priority: 0 });
+    assert!(
+        !out.contains(&Action::RemoveVips),
+        "the VIP stays while the backup takes over"
+    );
+    assert_eq!(transitions(&out), vec![(State::Master, State::Releasing)]);
+    let wait = skew_time(Version::V2, 1, 100) + ms(1000);
+    assert_eq!(m.handover_wait(), wait);
+    assert_eq!(m.deadline(), Some(t1 + wait));
+    // No adverts and no announcements while releasing.
+    assert!(m.handle(t1 + ms(150), Input::Tick).is_empty());
+    // Our own priority-0 advert does not count, a backup's first advert does.
+    let p = params();
+    let ours = advert_from(&p, "192.0.2.201", 150);
+    assert!(m.handle(t1 + ms(200), ours).is_empty());
+    let out = m.handle(t1 + ms(230), advert(&p, 150));
+    assert_eq!(out[0], Action::RemoveVips);
     assert_eq!(
-        &out[..2],
-        &[Action::SendAdvert { priority: 0 }, Action::RemoveVips]
+        reason(&out),
+        Reason::HandedOver {
+            to: ip("192.0.2.202")
+        }
     );
     assert_eq!(out.last(), Some(&Action::Exit));
+}
+
+#[test]
+fn shutdown_without_a_successor_gives_up_after_the_handover_wait() {
+    let (mut m, t) = master(params());
+    m.handle(t, Input::Shutdown);
+    let wait = m.handover_wait();
+    assert!(m.handle(t + wait - ms(1), Input::Tick).is_empty());
+    let out = m.handle(t + wait, Input::Tick);
+    assert_eq!(&out[..1], &[Action::RemoveVips]);
+    assert_eq!(reason(&out), Reason::NoSuccessor { waited: wait });
+    assert_eq!(out.last(), Some(&Action::Exit));
+}
+
+#[test]
+fn a_second_signal_or_link_loss_stops_at_once() {
+    for second in [Input::Shutdown, Input::LinkDown] {
+        let (mut m, t) = master(params());
+        m.handle(t, Input::Shutdown);
+        let out = m.handle(t + ms(5), second);
+        assert_eq!(out.first(), Some(&Action::RemoveVips));
+        assert_eq!(out.last(), Some(&Action::Exit));
+    }
+}
+
+#[test]
+fn shutdown_as_backup_stops_at_once_and_sends_nothing() {
     let (mut m, t0) = backup(params());
     let out = m.handle(t0 + ms(1), Input::Shutdown);
     assert!(!out

@@ -103,6 +103,12 @@ impl Proc {
         self.child.id() as i32
     }
 
+    /// keepalived's VRRP child, from its pid file.
+    pub fn child_pid(&self) -> Option<i32> {
+        let text = std::fs::read_to_string(self.extra_pid_file.as_ref()?).ok()?;
+        text.trim().parse().ok()
+    }
+
     pub fn lines(&self) -> Vec<Line> {
         self.lines.lock().map(|l| l.clone()).unwrap_or_default()
     }

@@ -44,6 +44,8 @@ Register-ArgumentCompleter -Native -CommandName 'vipflip' -ScriptBlock {
             [CompletionResult]::new('--auth-pass', '--auth-pass', [CompletionResultType]::ParameterName, 'VRRPv2 simple password, only to join keepalived groups with auth_type PASS. Not security: it is sent in clear text')
             [CompletionResult]::new('--garp-repeat', '--garp-repeat', [CompletionResultType]::ParameterName, 'Gratuitous ARPs / unsolicited NAs per VIP on becoming master (default 5)')
             [CompletionResult]::new('--garp-delay', '--garp-delay', [CompletionResultType]::ParameterName, 'Repeat the announcement burst this long after becoming master (default 5s; 0 = never)')
+            [CompletionResult]::new('--unicast-peer', '--unicast-peer', [CompletionResultType]::ParameterName, 'Send adverts to this peer instead of the multicast group (repeatable; for networks that drop multicast). Adverts from other addresses are dropped (keepalived: unicast_peer)')
+            [CompletionResult]::new('--unicast-src', '--unicast-src', [CompletionResultType]::ParameterName, 'Address of --iface to send unicast adverts from (default: its primary address; keepalived: unicast_src_ip)')
             [CompletionResult]::new('--keepalived-conf', '--keepalived-conf', [CompletionResultType]::ParameterName, 'Read the settings from a keepalived.conf vrrp_instance; flags given here override it')
             [CompletionResult]::new('--instance', '--instance', [CompletionResultType]::ParameterName, 'Which vrrp_instance of --keepalived-conf to run (needed when it has several)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to color the output (never with NO_COLOR set, unless always)')

@@ -269,7 +269,7 @@ _vipflip() {
             return 0
             ;;
         vipflip__subcmd__run)
-            opts="-h -V --vip --iface --vrid --priority --advert-int --vrrp-version --no-preempt --preempt-delay --v3-checksum --auth-pass --garp-repeat --garp-delay --keepalived-conf --instance --color --json --help --version"
+            opts="-h -V --vip --iface --vrid --priority --advert-int --vrrp-version --no-preempt --preempt-delay --v3-checksum --auth-pass --garp-repeat --garp-delay --unicast-peer --unicast-src --keepalived-conf --instance --color --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -316,6 +316,14 @@ _vipflip() {
                     return 0
                     ;;
                 --garp-delay)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --unicast-peer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --unicast-src)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

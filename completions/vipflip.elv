@@ -40,6 +40,8 @@ set edit:completion:arg-completer[vipflip] = {|@words|
             cand --auth-pass 'VRRPv2 simple password, only to join keepalived groups with auth_type PASS. Not security: it is sent in clear text'
             cand --garp-repeat 'Gratuitous ARPs / unsolicited NAs per VIP on becoming master (default 5)'
             cand --garp-delay 'Repeat the announcement burst this long after becoming master (default 5s; 0 = never)'
+            cand --unicast-peer 'Send adverts to this peer instead of the multicast group (repeatable; for networks that drop multicast). Adverts from other addresses are dropped (keepalived: unicast_peer)'
+            cand --unicast-src 'Address of --iface to send unicast adverts from (default: its primary address; keepalived: unicast_src_ip)'
             cand --keepalived-conf 'Read the settings from a keepalived.conf vrrp_instance; flags given here override it'
             cand --instance 'Which vrrp_instance of --keepalived-conf to run (needed when it has several)'
             cand --color 'When to color the output (never with NO_COLOR set, unless always)'

@@ -43,6 +43,8 @@ rfc9568\t''"
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l auth-pass -d 'VRRPv2 simple password, only to join keepalived groups with auth_type PASS. Not security: it is sent in clear text' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l garp-repeat -d 'Gratuitous ARPs / unsolicited NAs per VIP on becoming master (default 5)' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l garp-delay -d 'Repeat the announcement burst this long after becoming master (default 5s; 0 = never)' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l unicast-peer -d 'Send adverts to this peer instead of the multicast group (repeatable; for networks that drop multicast). Adverts from other addresses are dropped (keepalived: unicast_peer)' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l unicast-src -d 'Address of --iface to send unicast adverts from (default: its primary address; keepalived: unicast_src_ip)' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l keepalived-conf -d 'Read the settings from a keepalived.conf vrrp_instance; flags given here override it' -r -F
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l instance -d 'Which vrrp_instance of --keepalived-conf to run (needed when it has several)' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l color -d 'When to color the output (never with NO_COLOR set, unless always)' -r -f -a "auto\t''

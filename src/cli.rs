@@ -245,6 +245,14 @@ pub struct RunArgs {
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub garp_delay: Option<Duration>,
 
+    /// Send adverts to this peer instead of the multicast group (repeatable; for networks that drop multicast). Adverts from other addresses are dropped (keepalived: unicast_peer).
+    #[arg(long = "unicast-peer", value_name = "ADDR")]
+    pub unicast_peers: Vec<std::net::IpAddr>,
+
+    /// Address of --iface to send unicast adverts from (default: its primary address; keepalived: unicast_src_ip).
+    #[arg(long, value_name = "ADDR", requires = "unicast_peers")]
+    pub unicast_src: Option<std::net::IpAddr>,
+
     /// Read the settings from a keepalived.conf vrrp_instance; flags given here override it.
     #[arg(long, value_name = "FILE")]
     pub keepalived_conf: Option<std::path::PathBuf>,

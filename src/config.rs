@@ -70,6 +70,9 @@ pub struct RunConfig {
     pub auth: Auth,
     pub garp_repeat: u32,
     pub garp_delay: Option<Duration>,
+    /// Unicast mode when not empty.
+    pub unicast_peers: Vec<IpAddr>,
+    pub unicast_src: Option<IpAddr>,
     /// Things worth saying that do not stop the run.
     pub warnings: Vec<String>,
 }
@@ -92,6 +95,7 @@ impl RunConfig {
             vips: self.vips.iter().map(|v| v.addr).collect(),
             auth: self.auth,
             second_announce: self.garp_delay,
+            unicast_peers: self.unicast_peers.clone(),
         }
     }
 }
@@ -174,6 +178,13 @@ pub fn run_config(args: &RunArgs, conf: Option<&Instance>) -> Result<RunConfig> 
         .garp_delay
         .or(conf.garp_delay)
         .unwrap_or(Duration::from_secs(5));
+    let unicast_peers = if args.unicast_peers.is_empty() {
+        conf.unicast_peers.clone()
+    } else {
+        args.unicast_peers.clone()
+    };
+    let unicast_src = args.unicast_src.or(conf.unicast_src);
+    check_unicast(&unicast_peers, unicast_src, ipv4)?;
     Ok(RunConfig {
         iface,
         vips,
@@ -187,6 +198,8 @@ pub fn run_config(args: &RunArgs, conf: Option<&Instance>) -> Result<RunConfig> 
         auth,
         garp_repeat,
         garp_delay: Some(garp_delay).filter(|d| !d.is_zero()),
+        unicast_peers,
+        unicast_src,
         warnings,
     })
 }
@@ -223,6 +236,7 @@ impl StepDown {
             vips: vips.iter().map(|v| v.addr).collect(),
             auth: self.auth,
             second_announce: None,
+            unicast_peers: Vec::new(),
         }
     }
 }
@@ -375,6 +389,35 @@ fn check_checksum(asked: Option<ChecksumArg>, version: Version, ipv4: bool) -> R
         Some(ChecksumArg::Keepalived) => Ok(V3Checksum::Keepalived),
         Some(ChecksumArg::Rfc9568) => Ok(V3Checksum::Rfc9568),
     }
+}
+
+fn check_unicast(peers: &[IpAddr], src: Option<IpAddr>, ipv4: bool) -> Result<()> {
+    let family = if ipv4 { "IPv4" } else { "IPv6" };
+    if let Some(bad) = peers.iter().chain(src.iter()).find(|a| a.is_ipv4() != ipv4) {
+        return Err(bad_flag(
+            "--unicast-peer",
+            format!("{bad} is not {family}, like the VIPs"),
+            "use peers and source of the VIPs' family",
+        ));
+    }
+    if let Some(bad) = peers
+        .iter()
+        .find(|a| a.is_multicast() || a.is_unspecified())
+    {
+        return Err(bad_flag(
+            "--unicast-peer",
+            format!("{bad} is not a unicast address"),
+            "give each other node's address",
+        ));
+    }
+    if let Some(src) = src.filter(|s| peers.contains(s)) {
+        return Err(bad_flag(
+            "--unicast-peer",
+            format!("{src} is our own --unicast-src"),
+            "list only the other nodes",
+        ));
+    }
+    Ok(())
 }
 
 fn check_preempt(preempt: bool, delay: Option<Duration>, priority: u8) -> Result<()> {

@@ -31,6 +31,8 @@ pub struct Instance {
     pub version: Option<u8>,
     pub garp_repeat: Option<u32>,
     pub garp_delay: Option<Duration>,
+    pub unicast_peers: Vec<std::net::IpAddr>,
+    pub unicast_src: Option<std::net::IpAddr>,
 }
 
 /// A problem in the file; `line` 0 means the file as a whole.
@@ -240,6 +242,15 @@ fn apply(out: &mut Instance, item: &Item) -> Result<(), String> {
         "garp_master_delay" => out.garp_delay = Some(seconds(item)?),
         "virtual_ipaddress" => virtual_ipaddress(out, item)?,
         "authentication" => authentication(out, item)?,
+        "unicast_src_ip" => {
+            let value = one_arg(item)?;
+            out.unicast_src = Some(
+                value
+                    .parse()
+                    .map_err(|_| format!("'unicast_src_ip' has a bad address '{value}'"))?,
+            );
+        }
+        "unicast_peer" => unicast_peers(out, item)?,
         other => return Err(format!("'{other}' is not supported by vipflip")),
     }
     Ok(())
@@ -258,6 +269,26 @@ fn virtual_ipaddress(out: &mut Instance, item: &Item) -> Result<(), String> {
             _ => return Err(format!("virtual_ipaddress on line {}: only 'ADDR/LEN' (and 'dev' of the instance's interface) is supported", line.line)),
         }
         out.vips.push(vip);
+    }
+    Ok(())
+}
+
+/// One address per line; per-peer options (min_ttl, max_ttl) are not supported.
+fn unicast_peers(out: &mut Instance, item: &Item) -> Result<(), String> {
+    for line in item.block.iter().flatten() {
+        let peer = line.key.parse().map_err(|_| {
+            format!(
+                "unicast_peer on line {}: '{}' is not an address",
+                line.line, line.key
+            )
+        })?;
+        if !line.args.is_empty() {
+            return Err(format!(
+                "unicast_peer on line {}: only an address per line is supported",
+                line.line
+            ));
+        }
+        out.unicast_peers.push(peer);
     }
     Ok(())
 }
@@ -315,7 +346,7 @@ mod tests {
 
     #[test]
     fn every_supported_keyword() {
-        let text = "! comment\nglobal_defs {\n  router_id n1\n}\nvrrp_instance VI_1 {\n  state BACKUP\n  interface eth0\n  virtual_router_id 7\n  priority 150\n  advert_int 0.1 # fast\n  version 3\n  nopreempt\n  garp_master_repeat 3\n  garp_master_delay 2\n  authentication {\n    auth_type PASS\n    auth_pass s3cret\n  }\n  virtual_ipaddress {\n    192.0.2.250/24 dev eth0\n    192.0.2.251\n  }\n}\n";
+        let text = "! comment\nglobal_defs {\n  router_id n1\n}\nvrrp_instance VI_1 {\n  state BACKUP\n  interface eth0\n  virtual_router_id 7\n  priority 150\n  advert_int 0.1 # fast\n  version 3\n  nopreempt\n  garp_master_repeat 3\n  garp_master_delay 2\n  authentication {\n    auth_type PASS\n    auth_pass s3cret\n  }\n  virtual_ipaddress {\n    192.0.2.250/24 dev eth0\n    192.0.2.251\n  }\n  unicast_src_ip 192.0.2.1\n  unicast_peer {\n    192.0.2.2\n    192.0.2.3\n  }\n}\n";
         let i = instance(text, None).unwrap();
         assert_eq!(i.advert_int, Some(Duration::from_millis(100)));
         assert_eq!(
@@ -326,15 +357,17 @@ mod tests {
         assert_eq!(i.auth_pass.as_deref(), Some("s3cret"));
         assert_eq!(i.vips.len(), 2);
         assert_eq!(i.vips[1].prefix, 32);
+        assert_eq!(i.unicast_src, Some("192.0.2.1".parse().unwrap()));
+        assert_eq!(i.unicast_peers.len(), 2);
     }
 
     #[test]
     fn unsupported_keywords_are_all_named_with_their_lines() {
-        let text = "vrrp_script chk {\n  script \"/bin/true\"\n}\nvrrp_instance VI_1 {\n  interface eth0\n  track_script {\n    chk\n  }\n  unicast_peer {\n    192.0.2.2\n  }\n  virtual_router_id 41\n}\n";
+        let text = "vrrp_script chk {\n  script \"/bin/true\"\n}\nvrrp_instance VI_1 {\n  interface eth0\n  track_script {\n    chk\n  }\n  track_interface {\n    eth1\n  }\n  virtual_router_id 41\n}\n";
         let err = instance(text, None).unwrap_err().to_string();
         assert_eq!(
             err,
-            "line 1: 'vrrp_script' is not supported by vipflip; line 6: 'track_script' is not supported by vipflip; line 9: 'unicast_peer' is not supported by vipflip"
+            "line 1: 'vrrp_script' is not supported by vipflip; line 6: 'track_script' is not supported by vipflip; line 9: 'track_interface' is not supported by vipflip"
         );
     }
 

@@ -333,3 +333,102 @@ fn rfc9568_checksum_form() {
         ka3.output()
     );
 }
+
+/// Drops VRRP multicast in and out of host `i` (an nftables table in its namespace).
+fn block_multicast(lab: &Lab, i: usize) {
+    let rules = "table inet vfblock {\n chain in { type filter hook input priority 0; ip daddr 224.0.0.18 drop; ip6 daddr ff02::12 drop; }\n chain out { type filter hook output priority 0; ip daddr 224.0.0.18 drop; ip6 daddr ff02::12 drop; }\n}\n";
+    let file = lab.write_file(&format!("block-{i}.nft"), rules);
+    lab.exec(i, &["nft", "-f", &file.display().to_string()]);
+}
+
+#[test]
+fn keepalived_unicast_group_fails_over_both_ways_with_multicast_blocked() {
+    if !available(
+        "keepalived_unicast_group_fails_over_both_ways_with_multicast_blocked",
+        true,
+    ) {
+        return;
+    }
+    let lab = Lab::new(2);
+    block_multicast(&lab, 1);
+    block_multicast(&lab, 2);
+    let instance = |prio: u8| {
+        format!("  state BACKUP\n  virtual_router_id 41\n  priority {prio}\n  version 3\n  advert_int 0.1\n  unicast_src_ip 192.0.2.201\n  unicast_peer {{\n    192.0.2.202\n  }}\n  virtual_ipaddress {{\n    192.0.2.250/24\n  }}")
+    };
+    let mut ka = lab.keepalived(1, &instance(200));
+    let args = [
+        "run",
+        "--vip",
+        "192.0.2.250/24",
+        "--iface",
+        "eth0",
+        "--vrid",
+        "41",
+        "--priority",
+        "150",
+        "--vrrp-version",
+        "3",
+        "--advert-int",
+        "100ms",
+        "--unicast-src",
+        "192.0.2.202",
+        "--unicast-peer",
+        "192.0.2.201",
+    ];
+    let mut vf = lab.vipflip(2, &args);
+    let mdi = |p| master_down_interval(Version::V3, p, 10);
+    assert!(
+        lab.wait_sole_holder(1, VIP4, mdi(200) * 2 + Duration::from_secs(3)),
+        "holders {:?}\n{}",
+        lab.holders(VIP4),
+        vf.output()
+    );
+    std::thread::sleep(mdi(150) + MARGIN);
+    assert_eq!(
+        lab.holders(VIP4),
+        vec![1],
+        "vipflip follows keepalived over unicast:\n{}",
+        vf.output()
+    );
+    assert!(!vf.output().contains("discarded"), "{}", vf.output());
+
+    let t = Instant::now();
+    ka.signal(Signal::SIGTERM);
+    let line = vf
+        .wait_line("MASTER", t, Duration::from_secs(3))
+        .expect("vipflip takes over");
+    assert!(
+        line.text.contains("stepped down (priority 0)"),
+        "{}",
+        line.text
+    );
+    let _ = ka.wait_exit(Duration::from_secs(5));
+    assert!(lab.wait_sole_holder(2, VIP4, Duration::from_secs(2)));
+
+    let ka = lab.keepalived(1, &instance(100));
+    std::thread::sleep(mdi(100) * 3 + Duration::from_millis(500));
+    assert_eq!(
+        lab.holders(VIP4),
+        vec![2],
+        "keepalived follows vipflip over unicast:\n{}",
+        ka.output()
+    );
+    vf.signal(Signal::SIGTERM);
+    assert!(
+        lab.wait_sole_holder(1, VIP4, Duration::from_secs(3)),
+        "keepalived takes over; holders {:?}\n{}",
+        lab.holders(VIP4),
+        ka.output()
+    );
+    assert_eq!(
+        vf.wait_exit(Duration::from_secs(3)),
+        Some(0),
+        "{}",
+        vf.output()
+    );
+    assert!(
+        vf.output().contains("handed over to 192.0.2.201"),
+        "{}",
+        vf.output()
+    );
+}

@@ -409,3 +409,71 @@ fn the_articles_keepalived_conf_runs_as_is_beside_keepalived() {
     );
     assert!(lab.client_ping(VIP4));
 }
+
+#[test]
+fn ipv6_unicast_group_ignores_a_sender_outside_its_peer_list() {
+    if !available(
+        "ipv6_unicast_group_ignores_a_sender_outside_its_peer_list",
+        false,
+    ) {
+        return;
+    }
+    let lab = Lab::new(3);
+    let args = |prio: &'static str, src: &'static str, peer: &'static str| {
+        vec![
+            "run",
+            "--vip",
+            "2001:db8::250/64",
+            "--iface",
+            "eth0",
+            "--vrid",
+            "41",
+            "--priority",
+            prio,
+            "--advert-int",
+            "100ms",
+            "--unicast-src",
+            src,
+            "--unicast-peer",
+            peer,
+        ]
+    };
+    let mut n1 = lab.vipflip(1, &args("200", "2001:db8::201", "2001:db8::202"));
+    let n2 = lab.vipflip(2, &args("150", "2001:db8::202", "2001:db8::201"));
+    assert!(
+        lab.wait_sole_holder(1, lab::VIP6, mdi(200) + Duration::from_secs(2)),
+        "{}",
+        n1.output()
+    );
+    // A stranger with a higher priority, sending unicast to n1: n1 must not yield to it.
+    let _n3 = lab.vipflip(3, &args("250", "2001:db8::203", "2001:db8::201"));
+    std::thread::sleep(mdi(150) * 3);
+    assert!(
+        lab.holds(1, lab::VIP6) && !lab.holds(2, lab::VIP6),
+        "{}",
+        n1.output()
+    );
+    assert!(
+        !n1.output().contains("BACKUP higher priority"),
+        "{}",
+        n1.output()
+    );
+    let t = Instant::now();
+    n1.signal(Signal::SIGTERM);
+    assert!(
+        n2.wait_line("MASTER", t, Duration::from_secs(2)).is_some(),
+        "{}",
+        n2.output()
+    );
+    assert_eq!(n1.wait_exit(Duration::from_secs(3)), Some(0));
+    let out = n1.output();
+    assert!(
+        out.contains("sender 2001:db8::203 is not a --unicast-peer"),
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.contains("exit:") && l.contains("not-a-peer")),
+        "{out}"
+    );
+}

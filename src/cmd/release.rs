@@ -31,7 +31,7 @@ pub fn release(args: &ReleaseArgs) -> Result<i32> {
     let primary = iface.primary(vip_addrs[0].is_ipv4(), &vip_addrs);
     let socket = match (&cfg.advert, primary) {
         (Some(_), Some(primary)) => Some((
-            VrrpSocket::open(&iface.name, iface.index, primary)?,
+            VrrpSocket::open(&iface.name, iface.index, primary, &[])?,
             primary,
         )),
         (Some(_), None) => {

@@ -44,7 +44,12 @@ pub fn run(args: &RunArgs) -> Result<i32> {
     require_net_admin_and_raw()?;
     let iface = Interface::lookup(&cfg.iface)?;
     let primary = primary_address(&cfg, &iface)?;
-    let socket = Arc::new(VrrpSocket::open(&iface.name, iface.index, primary)?);
+    let socket = Arc::new(VrrpSocket::open(
+        &iface.name,
+        iface.index,
+        primary,
+        &cfg.unicast_peers,
+    )?);
     let frames = FrameSocket::open(iface.index, false)?;
     let ledger = VipLedger {
         netlink: Netlink::open()?,
@@ -82,7 +87,26 @@ fn read_keepalived_conf(path: &std::path::Path, instance: Option<&str>) -> Resul
     })
 }
 
+/// The advert source: --unicast-src (which must be on the interface), else the primary address.
 fn primary_address(cfg: &RunConfig, iface: &Interface) -> Result<IpAddr> {
+    if let Some(src) = cfg.unicast_src {
+        if !iface.addrs.contains(&src) {
+            return Err(Error::new(
+                format!("--unicast-src {src} is not an address of {}", iface.name),
+                "adverts must come from it",
+            )
+            .hint(format!(
+                "use one of: {}",
+                iface
+                    .addrs
+                    .iter()
+                    .map(|a| a.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            )));
+        }
+        return Ok(src);
+    }
     let vips: Vec<IpAddr> = cfg.vips.iter().map(|v| v.addr).collect();
     iface.primary(cfg.ipv4(), &vips).ok_or_else(|| {
         let (family, example) = if cfg.ipv4() {

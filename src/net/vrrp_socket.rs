@@ -30,7 +30,8 @@ pub struct RxPacket {
 
 pub struct VrrpSocket {
     socket: Socket,
-    group: SocketAddr,
+    /// Where adverts go: the group, or each unicast peer.
+    dests: Vec<SocketAddr>,
     ipv4: bool,
 }
 
@@ -45,8 +46,8 @@ fn open_error(e: io::Error) -> Error {
 
 impl VrrpSocket {
     /// Opens the socket on interface `name`/`index`, sending from `source` (the primary
-    /// IPv4 address or the IPv6 link-local address).
-    pub fn open(name: &str, index: u32, source: IpAddr) -> Result<VrrpSocket> {
+    /// IPv4 address or the IPv6 link-local address) to the group, or to each of `peers`.
+    pub fn open(name: &str, index: u32, source: IpAddr, peers: &[IpAddr]) -> Result<VrrpSocket> {
         let domain = if source.is_ipv4() {
             Domain::IPV4
         } else {
@@ -66,23 +67,43 @@ impl VrrpSocket {
             IpAddr::V6(v6) => setup_v6(&socket, index, v6),
         };
         setup.map_err(|e| Error::new(format!("cannot set up the VRRP socket on {name}"), e))?;
+        if !peers.is_empty() {
+            // Unicast: peers send to this address, and our adverts must come from it.
+            socket
+                .bind(&SockAddr::from(socket_addr(source, index)))
+                .map_err(|e| {
+                    Error::new(format!("cannot send from {source} on {name}"), e)
+                        .hint(format!("--unicast-src must be an address of {name}"))
+                })?;
+        }
         let group = match source {
-            IpAddr::V4(_) => SocketAddr::from((GROUP_V4, 0)),
-            IpAddr::V6(_) => SocketAddr::V6(SocketAddrV6::new(GROUP_V6, 0, 0, index)),
+            IpAddr::V4(_) => IpAddr::V4(GROUP_V4),
+            IpAddr::V6(_) => IpAddr::V6(GROUP_V6),
         };
+        let targets = if peers.is_empty() {
+            vec![group]
+        } else {
+            peers.to_vec()
+        };
+        let dests = targets.into_iter().map(|t| socket_addr(t, index)).collect();
         Ok(VrrpSocket {
             socket,
-            group,
+            dests,
             ipv4: source.is_ipv4(),
         })
     }
 
-    /// Sends `advert` from `source` to the group, checksummed in `form` (v3 over IPv4).
+    /// Sends `advert` from `source` to the group or each peer, checksummed in `form` (v3 over
+    /// IPv4; the pseudo-header carries each real destination, as keepalived computes it).
     pub fn send_advert(&self, advert: &Advert, source: IpAddr, form: V3Checksum) -> io::Result<()> {
-        let bytes = emit(advert, source, self.group.ip(), form);
-        self.socket
-            .send_to(&bytes, &SockAddr::from(self.group))
-            .map(|_| ())
+        let mut result = Ok(());
+        for dest in &self.dests {
+            let bytes = emit(advert, source, dest.ip(), form);
+            if let Err(e) = self.socket.send_to(&bytes, &SockAddr::from(*dest)) {
+                result = Err(e);
+            }
+        }
+        result
     }
 
     /// The next packet, waiting at most `timeout`; `Ok(None)` also when nothing came.
@@ -164,6 +185,22 @@ impl VrrpSocket {
             }),
             _ => None,
         })
+    }
+}
+
+/// A socket address; link-scoped IPv6 ones (fe80::/10, ff02::/16) get the interface as scope.
+fn socket_addr(ip: IpAddr, index: u32) -> SocketAddr {
+    match ip {
+        IpAddr::V4(v4) => SocketAddr::from((v4, 0)),
+        IpAddr::V6(v6) => {
+            let link_scoped = crate::net::iface::is_link_local(v6) || v6.segments()[0] == 0xff02;
+            SocketAddr::V6(SocketAddrV6::new(
+                v6,
+                0,
+                0,
+                if link_scoped { index } else { 0 },
+            ))
+        }
     }
 }
 

@@ -54,6 +54,12 @@ pub enum Discard {
     IntervalZero,
     /// RFC 3768 §7.1: the address owner discards (v2; RFC 9568 erratum 8298 relaxes it for v3).
     WeAreOwner,
+    /// Unicast mode: the sender is not one of the configured peers.
+    NotAPeer(IpAddr),
+    /// A multicast advert in unicast mode, or a unicast one in multicast mode.
+    WrongMode {
+        multicast: bool,
+    },
 }
 
 impl Discard {
@@ -67,6 +73,8 @@ impl Discard {
             Discard::Interval { .. } => "interval",
             Discard::IntervalZero => "interval-zero",
             Discard::WeAreOwner => "owner",
+            Discard::NotAPeer(_) => "not-a-peer",
+            Discard::WrongMode { .. } => "wrong-mode",
         }
     }
 }
@@ -105,6 +113,19 @@ impl fmt::Display for Discard {
                 )
             }
             Discard::IntervalZero => write!(f, "advert interval 0, expected at least 10ms"),
+            Discard::NotAPeer(src) => write!(f, "sender {src} is not a --unicast-peer"),
+            Discard::WrongMode { multicast: true } => {
+                write!(
+                    f,
+                    "a multicast advert, expected unicast (--unicast-peer is set)"
+                )
+            }
+            Discard::WrongMode { multicast: false } => {
+                write!(
+                    f,
+                    "a unicast advert, expected multicast (add --unicast-peer to use unicast)"
+                )
+            }
             Discard::WeAreOwner => write!(
                 f,
                 "an advert for our VRID while we are the address owner (priority 255)"
@@ -125,6 +146,9 @@ pub fn check(params: &Params, rx: &Received<'_>) -> Verdict {
     if rx.ttl != 255 {
         return Verdict::Discard(Discard::Ttl(rx.ttl));
     }
+    if let Some(discard) = check_mode(params, rx) {
+        return Verdict::Discard(discard);
+    }
     let parsed = match parse(rx.payload, rx.src, rx.dst) {
         Ok(p) => p,
         Err(e) => return Verdict::Discard(Discard::Malformed(e)),
@@ -133,6 +157,19 @@ pub fn check(params: &Params, rx: &Received<'_>) -> Verdict {
         Ok(()) => Verdict::Accept(parsed),
         Err(Some(discard)) => Verdict::Discard(discard),
         Err(None) => Verdict::OtherVrid(parsed.advert.vrid),
+    }
+}
+
+/// Unicast mode takes only its peers' unicast adverts; multicast mode only multicast ones.
+fn check_mode(params: &Params, rx: &Received<'_>) -> Option<Discard> {
+    let multicast = rx.dst.is_multicast();
+    match (params.unicast_peers.is_empty(), multicast) {
+        (true, true) => None,
+        (true, false) | (false, true) => Some(Discard::WrongMode { multicast }),
+        (false, false) if !params.unicast_peers.contains(&rx.src) => {
+            Some(Discard::NotAPeer(rx.src))
+        }
+        (false, false) => None,
     }
 }
 
@@ -352,6 +389,54 @@ mod tests {
             ..advert(&p)
         };
         assert!(matches!(verdict(&p, &a, 255), Verdict::Accept(_)));
+    }
+
+    #[test]
+    fn unicast_mode_takes_only_its_peers() {
+        let p = Params {
+            unicast_peers: vec![src()],
+            ..params()
+        };
+        let us: IpAddr = "192.0.2.202".parse().unwrap();
+        let a = advert(&p);
+        let bytes = emit(&a, src(), us, V3Checksum::Keepalived);
+        let from_peer = Received {
+            ttl: 255,
+            src: src(),
+            dst: us,
+            payload: &bytes,
+        };
+        assert!(matches!(check(&p, &from_peer), Verdict::Accept(_)));
+        let stranger: IpAddr = "192.0.2.209".parse().unwrap();
+        let bytes = emit(&a, stranger, us, V3Checksum::Keepalived);
+        let from_stranger = Received {
+            ttl: 255,
+            src: stranger,
+            dst: us,
+            payload: &bytes,
+        };
+        assert_eq!(
+            check(&p, &from_stranger),
+            Verdict::Discard(Discard::NotAPeer(stranger))
+        );
+        assert_eq!(discard(&p, &a, 255), Discard::WrongMode { multicast: true });
+        assert_eq!(
+            discard(&p, &a, 64),
+            Discard::Ttl(64),
+            "TTL is still checked"
+        );
+        let multicast_mode = params();
+        let bytes = emit(&a, src(), us, V3Checksum::Keepalived);
+        let unicast = Received {
+            ttl: 255,
+            src: src(),
+            dst: us,
+            payload: &bytes,
+        };
+        assert_eq!(
+            check(&multicast_mode, &unicast),
+            Verdict::Discard(Discard::WrongMode { multicast: false })
+        );
     }
 
     #[test]

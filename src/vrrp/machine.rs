@@ -26,6 +26,9 @@ pub struct Params {
     pub auth: Auth,
     /// When to repeat the announcement burst after taking over (`None`: once only).
     pub second_announce: Option<Duration>,
+    /// Unicast mode (draft-abinabraham-vrrp-unicast) when not empty: adverts go to these
+    /// peers, and only theirs are accepted.
+    pub unicast_peers: Vec<IpAddr>,
 }
 
 impl Params {

@@ -16,6 +16,7 @@ pub fn params() -> Params {
         vips: vec![ip("192.0.2.250")],
         auth: Auth::None,
         second_announce: Some(Duration::from_secs(5)),
+        unicast_peers: Vec::new(),
     }
 }
 

@@ -85,7 +85,17 @@ pub enum Input {
     LinkUp,
     /// Our VIP vanished from the interface while we are master (deleted by hand).
     VipsMissing,
+    /// The tracked checks changed (see `Health`).
+    Health(Health),
     Shutdown,
+}
+
+/// What the health checks say: the priority to subtract (keepalived's weight), and the
+/// name of a failing check that has no weight, which sends the node to fault.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Health {
+    pub penalty: u8,
+    pub fault: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -146,6 +156,12 @@ pub enum Reason {
     NoSuccessor {
         waited: Duration,
     },
+    CheckFailed {
+        check: String,
+    },
+    ChecksPassing {
+        wait: Duration,
+    },
 }
 
 fn secs(d: Duration) -> String {
@@ -189,6 +205,14 @@ impl fmt::Display for Reason {
                 secs(*wait)
             ),
             Reason::HandedOver { to } => write!(f, "handed over to {to}, VIP removed"),
+            Reason::CheckFailed { check } => write!(f, "health check failed: {check}"),
+            Reason::ChecksPassing { wait } => {
+                write!(
+                    f,
+                    "health checks pass again, listening {} for a master",
+                    secs(*wait)
+                )
+            }
             Reason::NoSuccessor { waited } => {
                 write!(
                     f,
@@ -221,6 +245,10 @@ pub enum Note {
         from: IpAddr,
     },
     VipsRestored,
+    PriorityChanged {
+        from: u8,
+        to: u8,
+    },
 }
 
 impl fmt::Display for Note {
@@ -253,6 +281,9 @@ impl fmt::Display for Note {
                     f,
                     "advert with our priority and our own address from {from}: duplicate address?"
                 )
+            }
+            Note::PriorityChanged { from, to } => {
+                write!(f, "advertised priority {from} -> {to} (--track-weight)")
             }
             Note::VipsRestored => write!(
                 f,
@@ -287,6 +318,13 @@ pub struct Machine {
     listening_since: Option<Instant>,
     /// Releasing: when to give up waiting for a successor.
     release_at: Option<Instant>,
+    /// Releasing because a check failed: end in fault, not stopped.
+    release_to_fault: bool,
+    link_up: bool,
+    /// The failing check that holds this node in fault.
+    fault_check: Option<String>,
+    /// Subtracted from the configured priority by failing weighted checks.
+    penalty: u8,
 }
 
 impl Machine {
@@ -304,6 +342,10 @@ impl Machine {
             last_master: None,
             listening_since: None,
             release_at: None,
+            release_to_fault: false,
+            link_up: true,
+            fault_check: None,
+            penalty: 0,
         }
     }
 
@@ -315,12 +357,22 @@ impl Machine {
         &self.p
     }
 
+    /// The priority advertised and compared: the configured one less the health penalty,
+    /// never below 1; the owner's 255 is never lowered (as keepalived).
+    pub fn priority(&self) -> u8 {
+        if self.p.priority == 255 {
+            255
+        } else {
+            self.p.priority.saturating_sub(self.penalty).max(1)
+        }
+    }
+
     pub fn skew_time(&self) -> Duration {
-        skew_time(self.p.version, self.p.priority, self.master_interval_cs)
+        skew_time(self.p.version, self.priority(), self.master_interval_cs)
     }
 
     pub fn master_down_interval(&self) -> Duration {
-        master_down_interval(self.p.version, self.p.priority, self.master_interval_cs)
+        master_down_interval(self.p.version, self.priority(), self.master_interval_cs)
     }
 
     /// The next instant at which `Input::Tick` has something to do.
@@ -344,13 +396,18 @@ impl Machine {
                 State::Backup => self.backup_rx(now, src, &advert, &mut out),
                 State::Master => self.master_rx(now, src, &advert, &mut out),
                 State::Releasing if advert.priority > 0 && src != self.p.primary => {
-                    self.finish_release(Reason::HandedOver { to: src }, &mut out)
+                    self.finish_release(now, Reason::HandedOver { to: src }, &mut out)
                 }
                 _ => {}
             },
-            Input::LinkDown => self.link_down(&mut out),
-            Input::LinkUp if self.state == State::Fault => self.enter_running(now, &mut out, true),
-            Input::LinkUp => {}
+            Input::LinkDown => self.link_down(now, &mut out),
+            Input::LinkUp => {
+                self.link_up = true;
+                if self.state == State::Fault && self.fault_check.is_none() {
+                    self.enter_running(now, &mut out, |wait| Reason::LinkUp { wait });
+                }
+            }
+            Input::Health(health) => self.health(now, health, &mut out),
             Input::VipsMissing if self.state == State::Master => {
                 out.extend([
                     Action::AddVips,
@@ -372,6 +429,7 @@ impl Machine {
     fn expire(&mut self, now: Instant, out: &mut Vec<Action>) {
         if self.release_at.is_some_and(|at| at <= now) {
             self.finish_release(
+                now,
                 Reason::NoSuccessor {
                     waited: self.handover_wait(),
                 },
@@ -415,31 +473,52 @@ impl Machine {
         if self.state != State::Init {
             return;
         }
+        self.link_up = link_up;
         if link_up {
-            self.enter_running(now, out, false);
+            self.enter_running(now, out, |wait| Reason::Startup { wait });
         } else {
             self.transition(State::Fault, Reason::LinkDown, out);
         }
     }
 
     /// From init or fault: the owner becomes master at once, everyone else listens first.
-    fn enter_running(&mut self, now: Instant, out: &mut Vec<Action>, link_came_up: bool) {
+    fn enter_running(&mut self, now: Instant, out: &mut Vec<Action>, why: fn(Duration) -> Reason) {
         if self.p.priority == 255 {
             self.become_master(now, Reason::AddressOwner, out);
             return;
         }
-        let wait = master_down_interval(self.p.version, self.p.priority, self.p.interval_cs);
-        let reason = if link_came_up {
-            Reason::LinkUp { wait }
-        } else {
-            Reason::Startup { wait }
-        };
-        self.become_backup(now, reason, out);
+        let wait = master_down_interval(self.p.version, self.priority(), self.p.interval_cs);
+        self.become_backup(now, why(wait), out);
+    }
+
+    fn health(&mut self, now: Instant, health: Health, out: &mut Vec<Action>) {
+        let before = self.priority();
+        self.penalty = health.penalty;
+        self.fault_check = health.fault;
+        if self.priority() != before {
+            out.push(Action::Note(Note::PriorityChanged {
+                from: before,
+                to: self.priority(),
+            }));
+        }
+        match (self.fault_check.clone(), self.state) {
+            (Some(check), State::Master) => {
+                self.begin_release(now, Reason::CheckFailed { check }, true, out)
+            }
+            (Some(check), State::Backup) => {
+                self.clear_timers();
+                self.transition(State::Fault, Reason::CheckFailed { check }, out);
+            }
+            (None, State::Fault) if self.link_up => {
+                self.enter_running(now, out, |wait| Reason::ChecksPassing { wait });
+            }
+            _ => {}
+        }
     }
 
     fn send_advert(&mut self, now: Instant, out: &mut Vec<Action>) {
         out.push(Action::SendAdvert {
-            priority: self.p.priority,
+            priority: self.priority(),
         });
         self.adver_at = Some(now + interval(self.p.interval_cs));
     }
@@ -489,7 +568,7 @@ impl Machine {
             self.down_cause = DownCause::Released(src);
             return;
         }
-        let lower = advert.priority < self.p.priority;
+        let lower = advert.priority < self.priority();
         if !self.p.preempt || !lower || self.preempt_delay_holds(now, src, advert.priority, out) {
             if !lower {
                 self.preempt_until = None;
@@ -541,7 +620,7 @@ impl Machine {
     }
 
     fn master_rx(&mut self, now: Instant, src: IpAddr, advert: &Advert, out: &mut Vec<Action>) {
-        let ours = self.p.priority;
+        let ours = self.priority();
         if advert.priority == 0 {
             self.send_advert(now, out);
         } else if advert.priority > ours {
@@ -598,9 +677,10 @@ impl Machine {
         }));
     }
 
-    fn link_down(&mut self, out: &mut Vec<Action>) {
+    fn link_down(&mut self, now: Instant, out: &mut Vec<Action>) {
+        self.link_up = false;
         if self.state == State::Releasing {
-            self.finish_release(Reason::LinkDown, out);
+            self.finish_release(now, Reason::LinkDown, out);
             return;
         }
         if matches!(self.state, State::Fault | State::Stopped | State::Init) {
@@ -620,13 +700,15 @@ impl Machine {
     fn shutdown(&mut self, now: Instant, out: &mut Vec<Action>) {
         match self.state {
             State::Master => {
-                out.push(Action::SendAdvert { priority: 0 });
-                self.clear_timers();
-                let wait = self.handover_wait();
-                self.release_at = Some(now + wait);
-                self.transition(State::Releasing, Reason::HandingOver { wait }, out);
+                let reason = Reason::HandingOver {
+                    wait: self.handover_wait(),
+                };
+                self.begin_release(now, reason, false, out);
             }
-            State::Releasing => self.finish_release(Reason::Shutdown, out),
+            State::Releasing => {
+                self.release_to_fault = false;
+                self.finish_release(now, Reason::Shutdown, out);
+            }
             _ => {
                 self.clear_timers();
                 if self.state != State::Stopped {
@@ -637,9 +719,31 @@ impl Machine {
         }
     }
 
-    fn finish_release(&mut self, reason: Reason, out: &mut Vec<Action>) {
+    fn begin_release(
+        &mut self,
+        now: Instant,
+        reason: Reason,
+        to_fault: bool,
+        out: &mut Vec<Action>,
+    ) {
+        out.push(Action::SendAdvert { priority: 0 });
+        self.clear_timers();
+        self.release_at = Some(now + self.handover_wait());
+        self.release_to_fault = to_fault;
+        self.transition(State::Releasing, reason, out);
+    }
+
+    /// Ends a release: stopped and exit, or fault when a check failed.
+    fn finish_release(&mut self, now: Instant, reason: Reason, out: &mut Vec<Action>) {
         out.push(Action::RemoveVips);
         self.clear_timers();
+        if std::mem::take(&mut self.release_to_fault) {
+            self.transition(State::Fault, reason, out);
+            if self.fault_check.is_none() && self.link_up {
+                self.enter_running(now, out, |wait| Reason::ChecksPassing { wait });
+            }
+            return;
+        }
         self.transition(State::Stopped, reason, out);
         out.push(Action::Exit);
     }

@@ -7,4 +7,4 @@ pub mod machine;
 pub mod survey;
 pub mod timers;
 
-pub use machine::{Action, Input, Machine, Note, Params, Reason, State};
+pub use machine::{Action, Health, Input, Machine, Note, Params, Reason, State};

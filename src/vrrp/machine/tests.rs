@@ -507,3 +507,118 @@ fn race_loser_sends_nothing_after_yielding() {
     assert_eq!(n3.state(), State::Backup);
     assert!(!after.contains(&Action::Announce));
 }
+
+fn failing(check: &str) -> Input {
+    Input::Health(Health {
+        penalty: 0,
+        fault: Some(check.into()),
+    })
+}
+
+fn healthy() -> Input {
+    Input::Health(Health::default())
+}
+
+#[test]
+fn a_weighted_check_lowers_the_advertised_priority() {
+    let (mut m, t) = master(params());
+    let out = m.handle(
+        t + ms(10),
+        Input::Health(Health {
+            penalty: 60,
+            fault: None,
+        }),
+    );
+    assert_eq!(
+        out,
+        vec![Action::Note(Note::PriorityChanged { from: 200, to: 140 })]
+    );
+    assert_eq!(
+        m.handle(t + ms(1000), Input::Tick),
+        vec![Action::SendAdvert { priority: 140 }]
+    );
+    // Now a 150 master wins against us.
+    let out = m.handle(t + ms(1100), advert(&params(), 150));
+    assert_eq!(
+        reason(&out),
+        Reason::HigherPriority {
+            from: ip("192.0.2.202"),
+            priority: 150
+        }
+    );
+    let out = m.handle(t + ms(1200), healthy());
+    assert_eq!(
+        out,
+        vec![Action::Note(Note::PriorityChanged { from: 140, to: 200 })]
+    );
+    let owner = Params {
+        priority: 255,
+        ..params()
+    };
+    let mut m = Machine::new(owner);
+    m.handle(t, Input::Start { link_up: true });
+    assert!(
+        m.handle(
+            t,
+            Input::Health(Health {
+                penalty: 60,
+                fault: None
+            })
+        )
+        .is_empty(),
+        "255 is never lowered"
+    );
+    assert_eq!(m.priority(), 255);
+}
+
+#[test]
+fn a_failing_check_hands_a_masters_vip_over_then_holds_it_in_fault() {
+    let (mut m, t) = master(params());
+    let out = m.handle(t + ms(10), failing("http://127.0.0.1:8080/"));
+    assert_eq!(out[0], Action::SendAdvert { priority: 0 });
+    assert!(!out.contains(&Action::RemoveVips), "no-loss handover");
+    assert_eq!(
+        reason(&out).to_string(),
+        "health check failed: http://127.0.0.1:8080/"
+    );
+    let out = m.handle(t + ms(240), advert(&params(), 150));
+    assert_eq!(out[0], Action::RemoveVips);
+    assert_eq!(transitions(&out), vec![(State::Releasing, State::Fault)]);
+    assert!(!out.contains(&Action::Exit), "a failed check is not a stop");
+    assert_eq!(m.deadline(), None);
+    let t2 = t + ms(3000);
+    let out = m.handle(t2, healthy());
+    assert_eq!(transitions(&out), vec![(State::Fault, State::Backup)]);
+    assert_eq!(m.deadline(), Some(t2 + m.master_down_interval()));
+}
+
+#[test]
+fn a_failing_check_sends_a_backup_to_fault_and_recovery_brings_it_back() {
+    let (mut m, t0) = backup(params());
+    let out = m.handle(t0 + ms(100), failing("tcp 127.0.0.1:80"));
+    assert_eq!(transitions(&out), vec![(State::Backup, State::Fault)]);
+    assert!(
+        m.handle(t0 + ms(5000), Input::Tick).is_empty(),
+        "no takeover while in fault"
+    );
+    // The link coming back does not end a fault held by a check.
+    m.handle(t0 + ms(5100), Input::LinkDown);
+    assert!(m.handle(t0 + ms(5200), Input::LinkUp).is_empty());
+    let out = m.handle(t0 + ms(5300), healthy());
+    assert_eq!(transitions(&out), vec![(State::Fault, State::Backup)]);
+}
+
+#[test]
+fn recovery_during_a_release_goes_straight_back_to_backup() {
+    let (mut m, t) = master(params());
+    m.handle(t, failing("cmd"));
+    assert!(m.handle(t + ms(50), healthy()).is_empty());
+    let out = m.handle(t + ms(240), advert(&params(), 150));
+    assert_eq!(
+        transitions(&out),
+        vec![
+            (State::Releasing, State::Fault),
+            (State::Fault, State::Backup)
+        ]
+    );
+}

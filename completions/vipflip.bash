@@ -269,7 +269,7 @@ _vipflip() {
             return 0
             ;;
         vipflip__subcmd__run)
-            opts="-h -V --vip --iface --vrid --priority --advert-int --vrrp-version --no-preempt --preempt-delay --v3-checksum --auth-pass --garp-repeat --garp-delay --unicast-peer --unicast-src --keepalived-conf --instance --color --json --help --version"
+            opts="-h -V --vip --iface --vrid --priority --advert-int --vrrp-version --no-preempt --preempt-delay --v3-checksum --auth-pass --garp-repeat --garp-delay --unicast-peer --unicast-src --track-cmd --track-tcp --track-http --track-interval --track-timeout --track-rise --track-fall --track-weight --on-master --on-backup --on-fault --on-stop --on-change --hook-timeout --keepalived-conf --instance --color --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -324,6 +324,62 @@ _vipflip() {
                     return 0
                     ;;
                 --unicast-src)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --track-cmd)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --track-tcp)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --track-http)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --track-interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --track-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --track-rise)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --track-fall)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --track-weight)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --on-master)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --on-backup)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --on-fault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --on-stop)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --on-change)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hook-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

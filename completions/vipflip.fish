@@ -45,6 +45,20 @@ complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l garp-repeat -d '
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l garp-delay -d 'Repeat the announcement burst this long after becoming master (default 5s; 0 = never)' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l unicast-peer -d 'Send adverts to this peer instead of the multicast group (repeatable; for networks that drop multicast). Adverts from other addresses are dropped (keepalived: unicast_peer)' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l unicast-src -d 'Address of --iface to send unicast adverts from (default: its primary address; keepalived: unicast_src_ip)' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l track-cmd -d 'Health check: a command, healthy when it exits 0 (repeatable; split at spaces, run without a shell)' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l track-tcp -d 'Health check: a TCP connect to HOST:PORT (repeatable)' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l track-http -d 'Health check: an HTTP GET, healthy on a 2xx or 3xx status (repeatable; http:// only)' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l track-interval -d 'How often each check runs' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l track-timeout -d 'A check taking longer fails (a command is killed). Default: the --track-interval' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l track-rise -d 'Successes in a row before a failed check counts as healthy again' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l track-fall -d 'Failures in a row before a check counts as failed' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l track-weight -d 'A failing check lowers the advertised priority by N (keepalived\'s weight). Without it a failing check sends the node to fault, handing the VIP over' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l on-master -d 'Run CMD on becoming master, with the arguments INSTANCE NAME MASTER PRIORITY and VIPFLIP_* variables (no shell)' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l on-backup -d 'Run CMD on becoming backup' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l on-fault -d 'Run CMD on entering fault (interface down or a failed check)' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l on-stop -d 'Run CMD when vipflip stops' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l on-change -d 'Run CMD on every change above (keepalived\'s notify)' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l hook-timeout -d 'A hook running longer is killed' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l keepalived-conf -d 'Read the settings from a keepalived.conf vrrp_instance; flags given here override it' -r -F
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l instance -d 'Which vrrp_instance of --keepalived-conf to run (needed when it has several)' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l color -d 'When to color the output (never with NO_COLOR set, unless always)' -r -f -a "auto\t''

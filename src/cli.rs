@@ -253,6 +253,70 @@ pub struct RunArgs {
     #[arg(long, value_name = "ADDR", requires = "unicast_peers")]
     pub unicast_src: Option<std::net::IpAddr>,
 
+    /// Health check: a command, healthy when it exits 0 (repeatable; split at spaces, run without a shell).
+    #[arg(long = "track-cmd", value_name = "CMD", help_heading = "Health checks")]
+    pub track_cmds: Vec<String>,
+
+    /// Health check: a TCP connect to HOST:PORT (repeatable).
+    #[arg(
+        long = "track-tcp",
+        value_name = "HOST:PORT",
+        help_heading = "Health checks"
+    )]
+    pub track_tcp: Vec<String>,
+
+    /// Health check: an HTTP GET, healthy on a 2xx or 3xx status (repeatable; http:// only).
+    #[arg(
+        long = "track-http",
+        value_name = "URL",
+        help_heading = "Health checks"
+    )]
+    pub track_http: Vec<String>,
+
+    /// How often each check runs.
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration, help_heading = "Health checks")]
+    pub track_interval: Duration,
+
+    /// A check taking longer fails (a command is killed). Default: the --track-interval.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, help_heading = "Health checks")]
+    pub track_timeout: Option<Duration>,
+
+    /// Successes in a row before a failed check counts as healthy again.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100), help_heading = "Health checks")]
+    pub track_rise: u32,
+
+    /// Failures in a row before a check counts as failed.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100), help_heading = "Health checks")]
+    pub track_fall: u32,
+
+    /// A failing check lowers the advertised priority by N (keepalived's weight). Without it a failing check sends the node to fault, handing the VIP over.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=254), help_heading = "Health checks")]
+    pub track_weight: Option<u8>,
+
+    /// Run CMD on becoming master, with the arguments INSTANCE NAME MASTER PRIORITY and VIPFLIP_* variables (no shell).
+    #[arg(long, value_name = "CMD", help_heading = "Hooks")]
+    pub on_master: Option<String>,
+
+    /// Run CMD on becoming backup.
+    #[arg(long, value_name = "CMD", help_heading = "Hooks")]
+    pub on_backup: Option<String>,
+
+    /// Run CMD on entering fault (interface down or a failed check).
+    #[arg(long, value_name = "CMD", help_heading = "Hooks")]
+    pub on_fault: Option<String>,
+
+    /// Run CMD when vipflip stops.
+    #[arg(long, value_name = "CMD", help_heading = "Hooks")]
+    pub on_stop: Option<String>,
+
+    /// Run CMD on every change above (keepalived's notify).
+    #[arg(long, value_name = "CMD", help_heading = "Hooks")]
+    pub on_change: Option<String>,
+
+    /// A hook running longer is killed.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration, help_heading = "Hooks")]
+    pub hook_timeout: Duration,
+
     /// Read the settings from a keepalived.conf vrrp_instance; flags given here override it.
     #[arg(long, value_name = "FILE")]
     pub keepalived_conf: Option<std::path::PathBuf>,

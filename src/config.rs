@@ -9,6 +9,8 @@ use std::time::Duration;
 use crate::cli::{ChecksumArg, ReleaseArgs, RunArgs};
 use crate::error::{Error, Result};
 use crate::keepalived_conf::Instance;
+use crate::net::exec;
+use crate::net::health::{self, Check};
 use crate::vrrp::Params;
 use crate::wire::{Auth, V3Checksum, Version};
 
@@ -73,8 +75,34 @@ pub struct RunConfig {
     /// Unicast mode when not empty.
     pub unicast_peers: Vec<IpAddr>,
     pub unicast_src: Option<IpAddr>,
+    pub track: Track,
+    pub hooks: Hooks,
+    /// The name hooks get: the keepalived instance's, or vrid<N>.
+    pub name: String,
     /// Things worth saying that do not stop the run.
     pub warnings: Vec<String>,
+}
+
+/// Health checks and how they count.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Track {
+    pub checks: Vec<Check>,
+    pub interval: Duration,
+    pub timeout: Duration,
+    pub rise: u32,
+    pub fall: u32,
+    pub weight: Option<u8>,
+}
+
+/// State-change hooks, as argv, by the state they follow.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Hooks {
+    pub on_master: Option<Vec<String>>,
+    pub on_backup: Option<Vec<String>>,
+    pub on_fault: Option<Vec<String>>,
+    pub on_stop: Option<Vec<String>>,
+    pub on_change: Option<Vec<String>>,
+    pub timeout: Duration,
 }
 
 impl RunConfig {
@@ -185,6 +213,13 @@ pub fn run_config(args: &RunArgs, conf: Option<&Instance>) -> Result<RunConfig> 
     };
     let unicast_src = args.unicast_src.or(conf.unicast_src);
     check_unicast(&unicast_peers, unicast_src, ipv4)?;
+    let track = check_track(args)?;
+    let hooks = check_hooks(args)?;
+    let name = if conf.name.is_empty() {
+        format!("vrid{vrid}")
+    } else {
+        conf.name.clone()
+    };
     Ok(RunConfig {
         iface,
         vips,
@@ -200,6 +235,9 @@ pub fn run_config(args: &RunArgs, conf: Option<&Instance>) -> Result<RunConfig> 
         garp_delay: Some(garp_delay).filter(|d| !d.is_zero()),
         unicast_peers,
         unicast_src,
+        track,
+        hooks,
+        name,
         warnings,
     })
 }
@@ -389,6 +427,88 @@ fn check_checksum(asked: Option<ChecksumArg>, version: Version, ipv4: bool) -> R
         Some(ChecksumArg::Keepalived) => Ok(V3Checksum::Keepalived),
         Some(ChecksumArg::Rfc9568) => Ok(V3Checksum::Rfc9568),
     }
+}
+
+fn check_track(args: &RunArgs) -> Result<Track> {
+    let mut checks = Vec::new();
+    for cmd in &args.track_cmds {
+        let argv = exec::argv(cmd);
+        if argv.is_empty() {
+            return Err(bad_flag(
+                "--track-cmd",
+                "an empty command",
+                "give the command to run, e.g. --track-cmd 'systemctl is-active nginx'",
+            ));
+        }
+        checks.push(Check::Cmd(argv));
+    }
+    for target in &args.track_tcp {
+        checks
+            .push(health::parse_tcp(target).map_err(|e| {
+                bad_flag("--track-tcp", e, "write HOST:PORT, e.g. 127.0.0.1:32463")
+            })?);
+    }
+    for url in &args.track_http {
+        checks.push(health::parse_http(url).map_err(|e| {
+            bad_flag(
+                "--track-http",
+                e,
+                "write e.g. http://127.0.0.1:32463/healthz",
+            )
+        })?);
+    }
+    if checks.is_empty() && args.track_weight.is_some() {
+        return Err(bad_flag(
+            "--track-weight",
+            "there is no check to weigh",
+            "add --track-cmd, --track-tcp or --track-http",
+        ));
+    }
+    if args.track_interval < Duration::from_millis(10) {
+        return Err(bad_flag(
+            "--track-interval",
+            "below 10ms",
+            "use e.g. --track-interval 1s",
+        ));
+    }
+    let timeout = args.track_timeout.unwrap_or(args.track_interval);
+    if timeout.is_zero() {
+        return Err(bad_flag(
+            "--track-timeout",
+            "0s fails every check",
+            "use e.g. --track-timeout 1s",
+        ));
+    }
+    Ok(Track {
+        checks,
+        interval: args.track_interval,
+        timeout,
+        rise: args.track_rise,
+        fall: args.track_fall,
+        weight: args.track_weight,
+    })
+}
+
+fn check_hooks(args: &RunArgs) -> Result<Hooks> {
+    let hook = |flag: &str, cmd: &Option<String>| -> Result<Option<Vec<String>>> {
+        match cmd {
+            Some(text) if exec::argv(text).is_empty() => Err(bad_flag(
+                flag,
+                "an empty command",
+                "give the program to run, e.g. /usr/local/bin/vip-changed",
+            )),
+            Some(text) => Ok(Some(exec::argv(text))),
+            None => Ok(None),
+        }
+    };
+    Ok(Hooks {
+        on_master: hook("--on-master", &args.on_master)?,
+        on_backup: hook("--on-backup", &args.on_backup)?,
+        on_fault: hook("--on-fault", &args.on_fault)?,
+        on_stop: hook("--on-stop", &args.on_stop)?,
+        on_change: hook("--on-change", &args.on_change)?,
+        timeout: args.hook_timeout,
+    })
 }
 
 fn check_unicast(peers: &[IpAddr], src: Option<IpAddr>, ipv4: bool) -> Result<()> {
@@ -629,6 +749,37 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("whole seconds"), "{err}");
+    }
+
+    #[test]
+    fn checks_and_hooks() {
+        let c = config(&[
+            "--track-tcp",
+            "127.0.0.1:8080",
+            "--track-http",
+            "http://127.0.0.1:8080/ok",
+            "--track-cmd",
+            "true",
+            "--track-weight",
+            "60",
+            "--on-master",
+            "/bin/echo hi",
+        ])
+        .unwrap();
+        assert_eq!(c.track.checks.len(), 3);
+        assert_eq!(
+            (c.track.weight, c.track.timeout),
+            (Some(60), Duration::from_secs(1))
+        );
+        assert_eq!(
+            c.hooks.on_master,
+            Some(vec!["/bin/echo".to_string(), "hi".to_string()])
+        );
+        assert_eq!(c.name, "vrid41");
+        assert!(error(&["--track-weight", "10"]).contains("there is no check to weigh"));
+        assert!(error(&["--track-tcp", "nohost"]).contains("not HOST:PORT"));
+        assert!(error(&["--track-http", "https://x/"]).contains("https is not supported"));
+        assert!(error(&["--on-fault", " "]).contains("invalid --on-fault: an empty command"));
     }
 
     #[test]

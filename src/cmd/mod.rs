@@ -4,6 +4,7 @@ pub mod ping_watch;
 pub mod probe;
 pub mod release;
 pub mod run;
+pub mod run_hooks;
 
 use std::io::IsTerminal;
 

@@ -7,17 +7,22 @@ use std::sync::Arc;
 use std::thread;
 use std::time::Instant;
 
+use super::run_hooks;
 use crate::cli::RunArgs;
 use crate::config::{run_config, RunConfig, Vip};
 use crate::error::{Error, Result};
 use crate::keepalived_conf::Instance;
 use crate::net::caps::require_net_admin_and_raw;
+use crate::net::exec::Outcome;
 use crate::net::frames::FrameSocket;
+use crate::net::health;
+use crate::net::hooks::HookRunner;
 use crate::net::iface::Interface;
 use crate::net::netlink::{spawn_monitor, NetEvent, Netlink};
 use crate::net::vrrp_socket::{RxPacket, VrrpSocket};
 use crate::ui::{Level, StartInfo, Ui};
 use crate::vrrp::checks::{check, vips_match, Counters, RateLimit, Received, Verdict};
+use crate::vrrp::track::{self, RiseFall};
 use crate::vrrp::{Action, Input, Machine, State};
 use crate::wire::announce::{gratuitous_arp, unsolicited_na};
 
@@ -29,6 +34,18 @@ enum Event {
     Net(NetEvent),
     Shutdown,
     ReceiveFailed(String),
+    /// A health check flipped.
+    Check {
+        index: usize,
+        healthy: bool,
+        why: String,
+    },
+    /// A hook ended.
+    Hook {
+        name: String,
+        argv: Vec<String>,
+        outcome: Outcome,
+    },
 }
 
 pub fn run(args: &RunArgs) -> Result<i32> {
@@ -58,6 +75,9 @@ pub fn run(args: &RunArgs) -> Result<i32> {
     };
     let (tx, rx) = mpsc::channel();
     start_edges(&socket, iface.index, &tx)?;
+    start_checks(&cfg, &tx)?;
+    let hooks = start_hooks(&cfg, &tx)?;
+    let cfg_checks = cfg.track.checks.len();
     let mut node = Node {
         machine: Machine::new(cfg.params(primary)),
         cfg,
@@ -70,6 +90,8 @@ pub fn run(args: &RunArgs) -> Result<i32> {
         limit: RateLimit::default(),
         sent: 0,
         link_up: true,
+        failing: vec![None; cfg_checks],
+        hooks,
     };
     node.prepare()?;
     node.run_loop(&rx)
@@ -146,6 +168,58 @@ fn start_edges(socket: &Arc<VrrpSocket>, index: u32, tx: &Sender<Event>) -> Resu
     .map_err(|e| Error::new("cannot install the signal handler", e))
 }
 
+fn start_checks(cfg: &RunConfig, tx: &Sender<Event>) -> Result<()> {
+    let t = &cfg.track;
+    for (index, check) in t.checks.iter().enumerate() {
+        let tx = tx.clone();
+        let report = move |healthy, why| {
+            tx.send(Event::Check {
+                index,
+                healthy,
+                why,
+            })
+            .is_ok()
+        };
+        health::spawn(
+            check.clone(),
+            t.interval,
+            t.timeout,
+            RiseFall::new(t.rise, t.fall),
+            report,
+        )?;
+    }
+    Ok(())
+}
+
+fn start_hooks(cfg: &RunConfig, tx: &Sender<Event>) -> Result<Option<HookRunner>> {
+    let h = &cfg.hooks;
+    if [
+        &h.on_master,
+        &h.on_backup,
+        &h.on_fault,
+        &h.on_stop,
+        &h.on_change,
+    ]
+    .iter()
+    .all(|x| x.is_none())
+    {
+        return Ok(None);
+    }
+    let tx = std::sync::Mutex::new(tx.clone());
+    let report = move |job: &crate::net::hooks::Job, outcome| {
+        if let Ok(tx) = tx.lock() {
+            let _ = tx.send(Event::Hook {
+                name: job.name.clone(),
+                argv: job.argv.clone(),
+                outcome,
+            });
+        }
+    };
+    HookRunner::spawn(h.timeout, report)
+        .map(Some)
+        .map_err(|e| Error::new("cannot start the hook thread", e))
+}
+
 fn receive_loop(socket: &VrrpSocket, tx: &Sender<Event>) {
     loop {
         let event = match socket.recv() {
@@ -200,6 +274,9 @@ struct Node {
     limit: RateLimit,
     sent: u64,
     link_up: bool,
+    /// Per health check: the name while it fails.
+    failing: Vec<Option<String>>,
+    hooks: Option<HookRunner>,
 }
 
 impl Node {
@@ -264,6 +341,9 @@ impl Node {
         loop {
             let actions = self.machine.handle(Instant::now(), input);
             if self.execute(actions) {
+                self.finish_hooks(rx);
+                self.ui
+                    .summary(self.cfg.vrid, self.sent, &self.counters.by_kind);
                 return Ok(0);
             }
             input = loop {
@@ -293,12 +373,72 @@ impl Node {
             }
             Event::Net(net) => self.net_input(net),
             Event::Shutdown => Some(Input::Shutdown),
+            Event::Check {
+                index,
+                healthy,
+                why,
+            } => self.check_input(index, healthy, &why),
+            Event::Hook {
+                name,
+                argv,
+                outcome,
+            } => {
+                self.say_hook(&name, &argv, &outcome);
+                None
+            }
             Event::ReceiveFailed(cause) => {
                 let actions = self.machine.handle(Instant::now(), Input::Shutdown);
                 self.execute(actions);
                 return Err(Error::new("receiving VRRP packets failed", cause));
             }
         })
+    }
+
+    /// Waits for the hooks still queued (the stop hook among them) and logs how they ended.
+    fn finish_hooks(&mut self, rx: &Receiver<Event>) {
+        let Some(mut hooks) = self.hooks.take() else {
+            return;
+        };
+        hooks.finish();
+        while let Ok(event) = rx.try_recv() {
+            if let Event::Hook {
+                name,
+                argv,
+                outcome,
+            } = event
+            {
+                self.say_hook(&name, &argv, &outcome);
+            }
+        }
+    }
+
+    fn check_input(&mut self, index: usize, healthy: bool, why: &str) -> Option<Input> {
+        let name = self.cfg.track.checks.get(index)?.name();
+        let (level, msg) = if healthy {
+            (Level::Info, format!("health check {name} passes again"))
+        } else {
+            (Level::Warn, format!("health check {name} failed: {why}"))
+        };
+        self.ui.say(level, "check", self.vrid(), &msg);
+        if let Some(slot) = self.failing.get_mut(index) {
+            *slot = (!healthy).then_some(name);
+        }
+        let failing: Vec<String> = self.failing.iter().flatten().cloned().collect();
+        Some(Input::Health(track::health(
+            &failing,
+            self.cfg.track.weight,
+        )))
+    }
+
+    fn say_hook(&mut self, name: &str, argv: &[String], outcome: &Outcome) {
+        let level = if outcome.ok() {
+            Level::Info
+        } else {
+            Level::Warn
+        };
+        let program = argv.first().map(String::as_str).unwrap_or("");
+        let msg = format!("hook {name} ({program}) {}", outcome.describe());
+        self.ui.say(level, "hook", self.vrid(), &msg);
     }
 
     fn judge(&mut self, packet: &RxPacket) -> Option<Input> {
@@ -391,17 +531,18 @@ impl Node {
                 Action::Announce => self.announce(),
                 Action::Transition { from, to, reason } => {
                     self.ui
-                        .transition(self.cfg.vrid, from, to, &reason.to_string())
+                        .transition(self.cfg.vrid, from, to, &reason.to_string());
+                    if let Some(hooks) = &self.hooks {
+                        for job in run_hooks::jobs(&self.cfg, from, to, self.machine.priority()) {
+                            hooks.run(job);
+                        }
+                    }
                 }
                 Action::Note(note) => {
                     self.ui
                         .say(Level::Info, "note", self.cfg.vrid, &note.to_string())
                 }
-                Action::Exit => {
-                    self.ui
-                        .summary(self.cfg.vrid, self.sent, &self.counters.by_kind);
-                    return true;
-                }
+                Action::Exit => return true,
             }
         }
         false

@@ -2,7 +2,10 @@
 //! and netlink (VIP add/remove, link and address monitor).
 
 pub mod caps;
+pub mod exec;
 pub mod frames;
+pub mod health;
+pub mod hooks;
 pub mod icmp;
 pub mod iface;
 pub mod netlink;

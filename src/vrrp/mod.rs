@@ -6,5 +6,6 @@ pub mod checks;
 pub mod machine;
 pub mod survey;
 pub mod timers;
+pub mod track;
 
 pub use machine::{Action, Health, Input, Machine, Note, Params, Reason, State};

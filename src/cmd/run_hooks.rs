@@ -1,0 +1,125 @@
+//! Which hooks a transition runs, with keepalived's notify arguments and vipflip's variables.
+
+use crate::config::RunConfig;
+use crate::net::hooks::Job;
+use crate::vrrp::State;
+
+/// keepalived's word for a state in notify arguments; `None` for states that run no hook.
+fn notify_word(state: State) -> Option<&'static str> {
+    match state {
+        State::Master => Some("MASTER"),
+        State::Backup => Some("BACKUP"),
+        State::Fault => Some("FAULT"),
+        State::Stopped => Some("STOP"),
+        State::Init | State::Releasing => None,
+    }
+}
+
+/// The jobs for a transition `from` -> `to` at `priority`: the state's own hook, then
+/// --on-change. Each gets `INSTANCE <name> <STATE> <priority>` appended, like keepalived's
+/// notify scripts, and VIPFLIP_* variables.
+pub fn jobs(cfg: &RunConfig, from: State, to: State, priority: u8) -> Vec<Job> {
+    let Some(word) = notify_word(to) else {
+        return Vec::new();
+    };
+    let own = match to {
+        State::Master => ("on-master", &cfg.hooks.on_master),
+        State::Backup => ("on-backup", &cfg.hooks.on_backup),
+        State::Fault => ("on-fault", &cfg.hooks.on_fault),
+        _ => ("on-stop", &cfg.hooks.on_stop),
+    };
+    let vips: Vec<String> = cfg.vips.iter().map(|v| v.to_string()).collect();
+    let env = vec![
+        ("VIPFLIP_STATE".to_string(), word.to_lowercase()),
+        ("VIPFLIP_PREV_STATE".to_string(), from.name().to_string()),
+        ("VIPFLIP_VIP".to_string(), vips.join(" ")),
+        ("VIPFLIP_IFACE".to_string(), cfg.iface.clone()),
+        ("VIPFLIP_VRID".to_string(), cfg.vrid.to_string()),
+        ("VIPFLIP_PRIORITY".to_string(), priority.to_string()),
+    ];
+    [own, ("on-change", &cfg.hooks.on_change)]
+        .into_iter()
+        .filter_map(|(name, argv)| argv.as_ref().map(|argv| (name, argv)))
+        .map(|(name, argv)| {
+            let mut argv = argv.clone();
+            argv.extend([
+                "INSTANCE".to_string(),
+                cfg.name.clone(),
+                word.to_string(),
+                priority.to_string(),
+            ]);
+            Job {
+                name: name.to_string(),
+                argv,
+                env: env.clone(),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{Cli, Command};
+    use clap::Parser;
+
+    fn cfg(extra: &[&str]) -> RunConfig {
+        let mut argv = vec![
+            "vipflip",
+            "run",
+            "--iface",
+            "eth0",
+            "--vrid",
+            "41",
+            "--vip",
+            "192.0.2.250/24",
+        ];
+        argv.extend(extra);
+        match Cli::try_parse_from(argv).unwrap().command {
+            Command::Run(args) => crate::config::run_config(&args, None).unwrap(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn keepalived_arguments_and_vipflip_variables() {
+        let c = cfg(&[
+            "--on-master",
+            "/usr/local/bin/notify master",
+            "--on-change",
+            "/usr/local/bin/log",
+        ]);
+        let jobs = jobs(&c, State::Backup, State::Master, 200);
+        assert_eq!(jobs.len(), 2);
+        assert_eq!(jobs[0].name, "on-master");
+        assert_eq!(
+            jobs[0].argv,
+            [
+                "/usr/local/bin/notify",
+                "master",
+                "INSTANCE",
+                "vrid41",
+                "MASTER",
+                "200"
+            ]
+        );
+        assert_eq!(
+            jobs[1].argv,
+            ["/usr/local/bin/log", "INSTANCE", "vrid41", "MASTER", "200"]
+        );
+        let env: std::collections::HashMap<_, _> = jobs[0].env.iter().cloned().collect();
+        assert_eq!(env["VIPFLIP_STATE"], "master");
+        assert_eq!(env["VIPFLIP_PREV_STATE"], "backup");
+        assert_eq!(env["VIPFLIP_VIP"], "192.0.2.250/24");
+        assert_eq!(
+            (env["VIPFLIP_IFACE"].as_str(), env["VIPFLIP_VRID"].as_str()),
+            ("eth0", "41")
+        );
+        assert_eq!(
+            super::jobs(&c, State::Master, State::Stopped, 200)[0].argv[3],
+            "STOP"
+        );
+        assert!(super::jobs(&c, State::Master, State::Releasing, 200).is_empty());
+        assert!(super::jobs(&cfg(&[]), State::Backup, State::Master, 100).is_empty());
+    }
+}

@@ -1,0 +1,128 @@
+//! Running an external command without a shell, with a timeout: health checks and hooks.
+
+use std::io::Read;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// How a command ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Exited {
+        code: i32,
+        stderr: String,
+    },
+    /// Killed by a signal other than ours.
+    Signalled {
+        stderr: String,
+    },
+    TimedOut,
+    CannotStart(String),
+}
+
+impl Outcome {
+    pub fn ok(&self) -> bool {
+        matches!(self, Outcome::Exited { code: 0, .. })
+    }
+
+    /// One line for a log.
+    pub fn describe(&self) -> String {
+        let tail = |stderr: &str| {
+            let last = stderr
+                .lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("");
+            if last.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", last.trim())
+            }
+        };
+        match self {
+            Outcome::Exited { code, stderr } => format!("exited {code}{}", tail(stderr)),
+            Outcome::Signalled { stderr } => format!("killed by a signal{}", tail(stderr)),
+            Outcome::TimedOut => "killed after its timeout".into(),
+            Outcome::CannotStart(e) => format!("cannot start: {e}"),
+        }
+    }
+}
+
+/// `CMD` split at white space: no shell, so no quoting; use a script for anything more.
+pub fn argv(cmd: &str) -> Vec<String> {
+    cmd.split_whitespace().map(String::from).collect()
+}
+
+/// Runs `argv` with extra `env`, killing it after `timeout`.
+pub fn run(argv: &[String], env: &[(String, String)], timeout: Duration) -> Outcome {
+    let Some((program, args)) = argv.split_first() else {
+        return Outcome::CannotStart("empty command".into());
+    };
+    let spawned = Command::new(program)
+        .args(args)
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn();
+    let mut child = match spawned {
+        Ok(child) => child,
+        Err(e) => return Outcome::CannotStart(format!("{program}: {e}")),
+    };
+    let end = Instant::now() + timeout;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break Some(status),
+            Ok(None) if Instant::now() >= end => break None,
+            Ok(None) => std::thread::sleep(Duration::from_millis(5)),
+            Err(_) => break None,
+        }
+    };
+    let Some(status) = status else {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Outcome::TimedOut;
+    };
+    let mut stderr = String::new();
+    if let Some(mut pipe) = child.stderr.take() {
+        let _ = pipe.read_to_string(&mut stderr);
+    }
+    match status.code() {
+        Some(code) => Outcome::Exited { code, stderr },
+        None => Outcome::Signalled { stderr },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sh(script: &str) -> Vec<String> {
+        vec!["sh".into(), "-c".into(), script.into()]
+    }
+
+    #[test]
+    fn exit_codes_stderr_timeouts_and_missing_programs() {
+        assert!(run(&argv("true"), &[], Duration::from_secs(5)).ok());
+        let out = run(&sh("echo oops >&2; exit 3"), &[], Duration::from_secs(5));
+        assert_eq!(out.describe(), "exited 3: oops");
+        let started = Instant::now();
+        assert_eq!(
+            run(&argv("sleep 5"), &[], Duration::from_millis(100)),
+            Outcome::TimedOut
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "killed, not waited for"
+        );
+        assert!(run(&argv("/nonexistent/cmd"), &[], Duration::from_secs(1))
+            .describe()
+            .starts_with("cannot start"));
+        let env = [("VIPFLIP_STATE".to_string(), "master".to_string())];
+        assert!(run(
+            &sh("test \"$VIPFLIP_STATE\" = master"),
+            &env,
+            Duration::from_secs(5)
+        )
+        .ok());
+    }
+}

@@ -41,7 +41,7 @@ pub enum Command {
     /// over after Skew_Time. Speaks VRRP exactly, so keepalived nodes with the same VRID
     /// are members of the same group.
     #[command(after_help = RUN_EXAMPLES)]
-    Run(RunArgs),
+    Run(Box<RunArgs>),
 
     /// Remove a VIP left behind (after a killed vipflip or keepalived), and optionally hand over at once.
     ///

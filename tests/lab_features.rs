@@ -67,7 +67,7 @@ fn a_master_whose_http_service_fails_hands_over_without_loss_and_returns() {
         return;
     }
     let lab = Lab::new(2);
-    let mut web1 = web(&lab, 1);
+    let web1 = web(&lab, 1);
     let _web2 = web(&lab, 2);
     let track = [
         "--track-http",
@@ -169,7 +169,7 @@ fn a_weighted_tcp_check_lowers_priority_so_a_backup_preempts() {
         return;
     }
     let lab = Lab::new(2);
-    let mut web1 = web(&lab, 1);
+    let web1 = web(&lab, 1);
     let track = [
         "--track-tcp",
         "127.0.0.1:8080",

@@ -194,6 +194,8 @@ pub struct Host {
 
 pub struct Lab {
     prefix: String,
+    /// Namespaces added after the start (side links), removed with the rest.
+    extra: std::sync::Mutex<Vec<String>>,
     pub hosts: Vec<Host>,
     pub client: Host,
     dir: PathBuf,
@@ -213,6 +215,7 @@ impl Lab {
         let _ = std::fs::create_dir_all(&dir);
         let mut lab = Lab {
             prefix: prefix.clone(),
+            extra: std::sync::Mutex::new(Vec::new()),
             hosts: Vec::new(),
             client: host(&prefix, 0, "c"),
             dir,
@@ -323,6 +326,64 @@ impl Lab {
         );
         let args = ["-n", "-l", "-D", "-P", "-f", &conf, "-p", &pid, "-r", &vrrp];
         spawn_in(&h.ns, "keepalived", &args, Some(vrrp_pid))
+    }
+
+    /// A namespace joined to host `i` by its own veth pair, off the bridge: the host gets
+    /// `eth1` with 198.51.100.1/24, the new namespace `eth0` with 198.51.100.2/24. Its name.
+    pub fn side_link(&self, i: usize) -> String {
+        let ns = format!("{}x{i}", self.prefix);
+        sh(&["ip", "netns", "add", &ns]);
+        if let Ok(mut extra) = self.extra.lock() {
+            extra.push(ns.clone());
+        }
+        let host = &self.host(i).ns;
+        sh(&[
+            "ip", "-n", host, "link", "add", "eth1", "type", "veth", "peer", "name", "eth0",
+            "netns", &ns,
+        ]);
+        sh(&[
+            "ip",
+            "-n",
+            host,
+            "addr",
+            "add",
+            "198.51.100.1/24",
+            "dev",
+            "eth1",
+        ]);
+        sh(&[
+            "ip",
+            "-n",
+            &ns,
+            "addr",
+            "add",
+            "198.51.100.2/24",
+            "dev",
+            "eth0",
+        ]);
+        sh(&["ip", "-n", host, "link", "set", "eth1", "up"]);
+        sh(&["ip", "-n", &ns, "link", "set", "eth0", "up"]);
+        ns
+    }
+
+    /// Runs `f` on a thread inside namespace `ns` (sockets it opens live there).
+    pub fn in_ns<T: Send>(&self, ns: &str, f: impl FnOnce() -> T + Send) -> T {
+        std::thread::scope(|scope| {
+            scope
+                .spawn(|| {
+                    let file = std::fs::File::open(format!("/run/netns/{ns}"))
+                        .expect("open the namespace");
+                    nix::sched::setns(file, nix::sched::CloneFlags::CLONE_NEWNET).expect("setns");
+                    f()
+                })
+                .join()
+                .expect("the namespace thread")
+        })
+    }
+
+    /// The client's namespace name.
+    pub fn client_ns(&self) -> String {
+        self.client.ns.clone()
     }
 
     /// Writes a file into the lab's directory; its path.
@@ -482,6 +543,7 @@ fn spawn_in(ns: &str, program: &str, args: &[&str], extra_pid_file: Option<PathB
 impl Drop for Lab {
     fn drop(&mut self) {
         let mut names = vec![self.client.ns.clone(), self.bridge_ns()];
+        names.extend(self.extra.lock().map(|e| e.clone()).unwrap_or_default());
         names.extend(self.hosts.iter().map(|h| h.ns.clone()));
         for ns in names {
             sh_quiet(&["ip", "netns", "del", &ns]);

@@ -12,6 +12,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 static NEXT_LAB: AtomicUsize = AtomicUsize::new(0);
+/// Each keepalived start gets its own pid files, so a dying one never clobbers the next.
+static NEXT_RUN: AtomicUsize = AtomicUsize::new(0);
 
 pub const VIP4: &str = "192.0.2.250";
 pub const VIP6: &str = "2001:db8::250";
@@ -134,6 +136,16 @@ impl Proc {
         found
     }
 
+    /// Signals keepalived's VRRP child too (child first): a SIGKILL of the whole tree,
+    /// as a crash would do it. keepalived's child alone survives its parent's SIGKILL and
+    /// then steps down gracefully.
+    pub fn signal_tree(&self, signal: nix::sys::signal::Signal) {
+        if let Some(child) = self.child_pid() {
+            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(child), signal);
+        }
+        self.signal(signal);
+    }
+
     pub fn signal(&self, signal: nix::sys::signal::Signal) {
         let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(self.pid()), signal);
     }
@@ -161,17 +173,14 @@ impl Proc {
                 let _ = self.child.wait();
             }
         }
-        if let Some(pid) = self
-            .extra_pid_file
-            .as_ref()
-            .and_then(|f| std::fs::read_to_string(f).ok())
-        {
-            if let Ok(pid) = pid.trim().parse::<i32>() {
-                let _ = nix::sys::signal::kill(
-                    nix::unistd::Pid::from_raw(pid),
-                    nix::sys::signal::Signal::SIGKILL,
-                );
-            }
+        if let Some(pid) = self.child_pid() {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(pid),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+            wait_until(Duration::from_secs(2), || {
+                !std::path::Path::new(&format!("/proc/{pid}")).exists()
+            });
         }
     }
 }
@@ -317,8 +326,9 @@ impl Lab {
     pub fn keepalived_with(&self, i: usize, text: &str) -> Proc {
         let h = self.host(i);
         let conf = self.write_file(&format!("keepalived-{i}.conf"), text);
-        let pid = self.dir.join(format!("keepalived-{i}.pid"));
-        let vrrp_pid = self.dir.join(format!("keepalived-{i}-vrrp.pid"));
+        let run = NEXT_RUN.fetch_add(1, Ordering::SeqCst);
+        let pid = self.dir.join(format!("keepalived-{i}-{run}.pid"));
+        let vrrp_pid = self.dir.join(format!("keepalived-{i}-{run}-vrrp.pid"));
         let (conf, pid, vrrp) = (
             conf.display().to_string(),
             pid.display().to_string(),

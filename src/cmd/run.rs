@@ -33,7 +33,11 @@ enum Event {
     NotVrrp,
     Net(NetEvent),
     Shutdown,
-    ReceiveFailed(String),
+    /// The receive thread of socket `generation` stopped (a re-created interface has a new one).
+    ReceiveFailed {
+        generation: u32,
+        cause: String,
+    },
     /// A health check flipped.
     Check {
         index: usize,
@@ -74,7 +78,7 @@ pub fn run(args: &RunArgs) -> Result<i32> {
         added: Vec::new(),
     };
     let (tx, rx) = mpsc::channel();
-    start_edges(&socket, iface.index, &tx)?;
+    start_edges(&socket, &iface.name, iface.index, &tx)?;
     start_checks(&cfg, &tx)?;
     let hooks = start_hooks(&cfg, &tx)?;
     let cfg_checks = cfg.track.checks.len();
@@ -92,6 +96,9 @@ pub fn run(args: &RunArgs) -> Result<i32> {
         link_up: true,
         failing: vec![None; cfg_checks],
         hooks,
+        detached: false,
+        tx,
+        generation: 0,
     };
     node.prepare()?;
     node.run_loop(&rx)
@@ -153,14 +160,12 @@ fn primary_address(cfg: &RunConfig, iface: &Interface) -> Result<IpAddr> {
     })
 }
 
-fn start_edges(socket: &Arc<VrrpSocket>, index: u32, tx: &Sender<Event>) -> Result<()> {
-    let (rx_socket, rx_tx) = (Arc::clone(socket), tx.clone());
-    thread::Builder::new()
-        .name("vrrp-receive".into())
-        .spawn(move || receive_loop(&rx_socket, &rx_tx))
-        .map_err(|e| Error::new("cannot start the receive thread", e))?;
+fn start_edges(socket: &Arc<VrrpSocket>, name: &str, index: u32, tx: &Sender<Event>) -> Result<()> {
+    start_receiver(socket, tx, 0)?;
     let net_tx = tx.clone();
-    spawn_monitor(index, move |event| net_tx.send(Event::Net(event)).is_ok())?;
+    spawn_monitor(name, index, move |event| {
+        net_tx.send(Event::Net(event)).is_ok()
+    })?;
     let signal_tx = tx.clone();
     ctrlc::set_handler(move || {
         let _ = signal_tx.send(Event::Shutdown);
@@ -220,15 +225,27 @@ fn start_hooks(cfg: &RunConfig, tx: &Sender<Event>) -> Result<Option<HookRunner>
         .map_err(|e| Error::new("cannot start the hook thread", e))
 }
 
-fn receive_loop(socket: &VrrpSocket, tx: &Sender<Event>) {
+fn start_receiver(socket: &Arc<VrrpSocket>, tx: &Sender<Event>, generation: u32) -> Result<()> {
+    let (rx_socket, rx_tx) = (Arc::clone(socket), tx.clone());
+    thread::Builder::new()
+        .name("vrrp-receive".into())
+        .spawn(move || receive_loop(&rx_socket, &rx_tx, generation))
+        .map(|_| ())
+        .map_err(|e| Error::new("cannot start the receive thread", e))
+}
+
+fn receive_loop(socket: &VrrpSocket, tx: &Sender<Event>, generation: u32) {
     loop {
         let event = match socket.recv() {
             Ok(Some(packet)) => Event::Packet(packet),
             Ok(None) => Event::NotVrrp,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => Event::ReceiveFailed(e.to_string()),
+            Err(e) => Event::ReceiveFailed {
+                generation,
+                cause: e.to_string(),
+            },
         };
-        let failed = matches!(event, Event::ReceiveFailed(_));
+        let failed = matches!(event, Event::ReceiveFailed { .. });
         if tx.send(event).is_err() || failed {
             return;
         }
@@ -277,6 +294,12 @@ struct Node {
     /// Per health check: the name while it fails.
     failing: Vec<Option<String>>,
     hooks: Option<HookRunner>,
+    /// The interface was deleted; waiting for one of the same name.
+    detached: bool,
+    /// For the receive thread of a re-created interface.
+    tx: Sender<Event>,
+    /// Which receive thread is current.
+    generation: u32,
 }
 
 impl Node {
@@ -386,7 +409,12 @@ impl Node {
                 self.say_hook(&name, &argv, &outcome);
                 None
             }
-            Event::ReceiveFailed(cause) => {
+            Event::ReceiveFailed { generation, .. }
+                if generation != self.generation || self.detached =>
+            {
+                None
+            }
+            Event::ReceiveFailed { cause, .. } => {
                 let actions = self.machine.handle(Instant::now(), Input::Shutdown);
                 self.execute(actions);
                 return Err(Error::new("receiving VRRP packets failed", cause));
@@ -484,6 +512,58 @@ impl Node {
         }
     }
 
+    /// The interface is back under a new index: new sockets, and on with the machine. While it
+    /// has no usable address yet, stay in fault and try again on its next change.
+    fn reattach(&mut self) -> Option<Input> {
+        match self.open_again() {
+            Ok(()) => {
+                self.detached = false;
+                self.link_up = true;
+                let msg = format!(
+                    "interface {} is back (index {})",
+                    self.iface.name, self.iface.index
+                );
+                self.ui.say(Level::Info, "note", self.vrid(), &msg);
+                Some(Input::LinkUp)
+            }
+            Err(e) => {
+                let msg = format!(
+                    "interface {} is back but not usable yet: {}",
+                    self.iface.name, e.cause
+                );
+                self.ui.say(Level::Warn, "warning", self.vrid(), &msg);
+                None
+            }
+        }
+    }
+
+    fn open_again(&mut self) -> Result<()> {
+        let iface = Interface::lookup(&self.cfg.iface)?;
+        let primary = primary_address(&self.cfg, &iface)?;
+        if primary != self.machine.params().primary {
+            let msg = format!(
+                "{} now has {primary}; adverts keep the address vipflip started with",
+                iface.name
+            );
+            self.ui.say(Level::Warn, "warning", self.vrid(), &msg);
+        }
+        let socket = Arc::new(VrrpSocket::open(
+            &iface.name,
+            iface.index,
+            self.machine.params().primary,
+            &self.cfg.unicast_peers,
+        )?);
+        self.frames = FrameSocket::open(iface.index, false)?;
+        self.generation += 1;
+        start_receiver(&socket, &self.tx, self.generation)?;
+        self.socket = socket;
+        // The VIPs went with the old interface.
+        self.ledger.index = iface.index;
+        self.ledger.added.clear();
+        self.iface = iface;
+        Ok(())
+    }
+
     fn vip_list(&self) -> String {
         self.cfg
             .vips
@@ -495,6 +575,7 @@ impl Node {
 
     fn net_input(&mut self, event: NetEvent) -> Option<Input> {
         match event {
+            NetEvent::Link(true) if self.detached => self.reattach(),
             NetEvent::Link(up) if up != self.link_up => {
                 self.link_up = up;
                 Some(if up { Input::LinkUp } else { Input::LinkDown })
@@ -502,12 +583,17 @@ impl Node {
             NetEvent::Link(_) => None,
             NetEvent::LinkGone => {
                 let msg = format!(
-                    "interface {} was deleted; restart vipflip once it is back",
+                    "interface {} was deleted: fault until it is back",
                     self.iface.name
                 );
                 self.ui.say(Level::Warn, "warning", self.vrid(), &msg);
                 self.link_up = false;
+                self.detached = true;
                 Some(Input::LinkDown)
+            }
+            NetEvent::LinkAppeared { index, up } => {
+                self.iface.index = index;
+                (self.detached && up).then(|| self.reattach()).flatten()
             }
             NetEvent::AddressRemoved(addr) => {
                 let ours = self.ledger.added.iter().any(|v| v.addr == addr);

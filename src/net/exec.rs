@@ -117,6 +117,15 @@ mod tests {
         assert!(run(&argv("/nonexistent/cmd"), &[], Duration::from_secs(1))
             .describe()
             .starts_with("cannot start"));
+        // No shell: metacharacters are plain arguments.
+        let marker = std::env::temp_dir().join(format!("vipflip-no-shell-{}", std::process::id()));
+        let cmd = format!(
+            "echo $(touch {}) ; touch {}",
+            marker.display(),
+            marker.display()
+        );
+        assert!(run(&argv(&cmd), &[], Duration::from_secs(5)).ok());
+        assert!(!marker.exists(), "a shell ran the command");
         let env = [("VIPFLIP_STATE".to_string(), "master".to_string())];
         assert!(run(
             &sh("test \"$VIPFLIP_STATE\" = master"),

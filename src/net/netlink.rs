@@ -141,11 +141,18 @@ pub enum NetEvent {
     Link(bool),
     /// The interface was deleted.
     LinkGone,
+    /// An interface of our name appeared again, with a new index.
+    LinkAppeared {
+        index: u32,
+        up: bool,
+    },
     AddressRemoved(IpAddr),
 }
 
 /// Watches interface `index` on its own thread and calls `report` for each change.
-pub fn spawn_monitor<F>(index: u32, report: F) -> Result<()>
+/// Watches interface `name` (index `index`) on its own thread and calls `report` for each
+/// change; follows the interface when it is deleted and created again under the same name.
+pub fn spawn_monitor<F>(name: &str, index: u32, report: F) -> Result<()>
 where
     F: Fn(NetEvent) -> bool + Send + 'static,
 {
@@ -158,16 +165,22 @@ where
     let (conn, _handle, mut messages) = rt
         .block_on(async { rtnetlink::new_multicast_connection(&groups) })
         .map_err(|e| Error::new("cannot subscribe to netlink link and address events", e))?;
+    let name = name.to_string();
     thread::Builder::new()
         .name("netlink-monitor".into())
         .spawn(move || {
             rt.spawn(conn);
+            let mut index = index;
             rt.block_on(async move {
                 while let Some((message, _)) = messages.next().await {
                     let NetlinkPayload::InnerMessage(inner) = message.payload else {
                         continue;
                     };
-                    if let Some(event) = event_of(index, inner) {
+                    let event = event_of(&name, index, inner);
+                    if let Some(NetEvent::LinkAppeared { index: new, .. }) = event {
+                        index = new;
+                    }
+                    if let Some(event) = event {
                         if !report(event) {
                             break;
                         }
@@ -179,8 +192,16 @@ where
     Ok(())
 }
 
-fn event_of(index: u32, message: RouteNetlinkMessage) -> Option<NetEvent> {
+fn event_of(name: &str, index: u32, message: RouteNetlinkMessage) -> Option<NetEvent> {
     match message {
+        RouteNetlinkMessage::NewLink(link)
+            if link.header.index != index && link_name(&link) == Some(name) =>
+        {
+            Some(NetEvent::LinkAppeared {
+                index: link.header.index,
+                up: link_up(&link),
+            })
+        }
         RouteNetlinkMessage::NewLink(link) if link.header.index == index => {
             Some(NetEvent::Link(link_up(&link)))
         }
@@ -192,6 +213,13 @@ fn event_of(index: u32, message: RouteNetlinkMessage) -> Option<NetEvent> {
         }
         _ => None,
     }
+}
+
+fn link_name(link: &LinkMessage) -> Option<&str> {
+    link.attributes.iter().find_map(|a| match a {
+        netlink_packet_route::link::LinkAttribute::IfName(n) => Some(n.as_str()),
+        _ => None,
+    })
 }
 
 fn link_up(link: &LinkMessage) -> bool {

@@ -293,6 +293,9 @@ impl fmt::Display for Note {
     }
 }
 
+/// Longer than Linux's default neighbour locktime (1 s, net.ipv4.neigh.*.locktime).
+const ARP_LOCKTIME_MARGIN: Duration = Duration::from_millis(1200);
+
 /// What the backup's master-down timer means when it fires.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum DownCause {
@@ -658,6 +661,12 @@ impl Machine {
         if self.p.version == Version::V3 {
             self.master_interval_cs = advert.interval_cs;
         }
+        // One last advert before yielding (keepalived's higher_prio_send_advert): the winner
+        // hears a lower priority and announces the VIP again, which moves clients that our
+        // own announcements sent here (after a partition heals, or a start-up race).
+        out.push(Action::SendAdvert {
+            priority: self.priority(),
+        });
         self.become_backup(now, reason, out);
         self.last_master = Some((src, now));
     }
@@ -667,9 +676,18 @@ impl Machine {
     /// clients after ours (a contested takeover).
     fn answer_lower(&mut self, now: Instant, src: IpAddr, priority: u8, out: &mut Vec<Action>) {
         self.send_advert(now, out);
-        let again = now + interval(self.p.interval_cs);
-        if !self.announce_at.iter().any(|&at| at <= again) {
-            self.announce_at.push(again);
+        if self.announce_at.is_empty()
+            || self
+                .announce_at
+                .iter()
+                .all(|&at| at > now + ARP_LOCKTIME_MARGIN)
+        {
+            let soon = now + interval(self.p.interval_cs);
+            self.announce_at.push(soon);
+            // The other master's announcement may have just updated the clients, and Linux
+            // ignores a second update within its neighbour locktime (1 s by default): the
+            // first re-announcement can be swallowed, so one more after the locktime.
+            self.announce_at.push(soon.max(now + ARP_LOCKTIME_MARGIN));
         }
         out.push(Action::Note(Note::AnsweredLowerPriority {
             from: src,

@@ -248,8 +248,13 @@ impl Lab {
     }
 
     fn add_host(&self, h: &Host) {
-        let br = self.bridge_ns();
         sh(&["ip", "netns", "add", &h.ns]);
+        self.add_link(h);
+    }
+
+    /// The veth pair of host `h` into the bridge, with its MAC and addresses.
+    fn add_link(&self, h: &Host) {
+        let br = self.bridge_ns();
         sh(&[
             "ip", "link", "add", &h.port, "type", "veth", "peer", "name", "eth0", "netns", &h.ns,
         ]);
@@ -336,6 +341,20 @@ impl Lab {
         );
         let args = ["-n", "-l", "-D", "-P", "-f", &conf, "-p", &pid, "-r", &vrrp];
         spawn_in(&h.ns, "keepalived", &args, Some(vrrp_pid))
+    }
+
+    /// Creates host `i`'s link again after `ip link del eth0` removed it (the veth pair goes
+    /// with it), with the same MAC and addresses.
+    pub fn recreate_link(&self, i: usize) {
+        let h = self.host(i).clone();
+        let _ = self.exec_quiet(i, &["ip", "link", "del", "eth0"]);
+        self.add_link(&h);
+    }
+
+    fn exec_quiet(&self, i: usize, args: &[&str]) -> bool {
+        let mut full = vec!["ip", "netns", "exec", &self.host_or_client(i).ns];
+        full.extend_from_slice(args);
+        sh_quiet(&full)
     }
 
     /// A namespace joined to host `i` by its own veth pair, off the bridge: the host gets

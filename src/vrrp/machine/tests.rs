@@ -241,7 +241,11 @@ fn master_yields_to_higher_priority_and_never_announces_again() {
     let p = params();
     let (mut m, t) = master(p.clone());
     let out = m.handle(t + ms(300), advert(&p, 210));
-    assert_eq!(out[0], Action::RemoveVips);
+    assert_eq!(
+        &out[..2],
+        &[Action::SendAdvert { priority: 200 }, Action::RemoveVips],
+        "one last advert, so the winner re-announces"
+    );
     assert_eq!(
         reason(&out),
         Reason::HigherPriority {
@@ -306,6 +310,31 @@ fn master_answers_a_lower_priority_at_once_and_reannounces_one_interval_later() 
     let out = m.handle(t1 + ms(1000), Input::Tick);
     assert!(out.contains(&Action::Announce), "{out:?}");
     assert!(out.contains(&Action::SendAdvert { priority: 200 }));
+    // Once more after the neighbour locktime, in case the first was swallowed.
+    assert!(m.handle(t1 + ms(1199), Input::Tick).is_empty());
+    assert!(m
+        .handle(t1 + ms(1200), Input::Tick)
+        .contains(&Action::Announce));
+}
+
+#[test]
+fn at_short_intervals_the_reannouncement_also_comes_after_the_locktime() {
+    let p = Params {
+        version: Version::V3,
+        interval_cs: 10,
+        ..params()
+    };
+    let (mut m, t) = master(p.clone());
+    let t1 = t + ms(10);
+    m.handle(t1, advert(&p, 150));
+    let mut announced = Vec::new();
+    for step in 1..=150 {
+        let at = t1 + ms(10 * step);
+        if m.handle(at, Input::Tick).contains(&Action::Announce) {
+            announced.push(at - t1);
+        }
+    }
+    assert_eq!(announced, vec![ms(100), ms(1200)]);
 }
 
 #[test]

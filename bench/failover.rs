@@ -676,7 +676,11 @@ fn machine() -> String {
             .unwrap_or_default()
     };
     format!(
-        "{}; {} CPUs ({}); {}; keepalived {}",
+        "vipflip commit {}; {}; {} CPUs ({}); {}; keepalived {}",
+        sh(&format!(
+            "git -C {} rev-parse --short HEAD 2>/dev/null || echo unknown",
+            env!("CARGO_MANIFEST_DIR")
+        )),
         sh("uname -sr"),
         sh("nproc"),
         sh("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"),

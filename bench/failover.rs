@@ -667,6 +667,96 @@ fn sub_second(idle: Duration, crashes: usize, rng: &mut Rng) -> (usize, Vec<f64>
     (spurious, out)
 }
 
+/// `--soak N`: N failovers at 100 ms with three vipflip nodes, alternating SIGTERM, SIGKILL
+/// and crash, each followed by the old master's return. Anomalies: no holder for longer than
+/// Master_Down_Interval + 2 intervals, more than one reachable holder after convergence, a
+/// vipflip process that died on its own. Writes bench/SOAK.md.
+fn soak(cycles: usize, rng: &mut Rng) {
+    let started = Instant::now();
+    let mut g = Group::new(Setup {
+        tool: Tool::Vipflip,
+        v6: false,
+        interval_ms: 100,
+    });
+    g.start_all();
+    let bound = ms(g.setup.mdi(150) + Duration::from_millis(200));
+    let kinds = [Scenario::Sigterm, Scenario::Sigkill, Scenario::Crash];
+    let mut anomalies = Vec::new();
+    let mut takeovers: BTreeMap<Scenario, Vec<f64>> = BTreeMap::new();
+    for n in 0..cycles {
+        let kind = kinds[n % kinds.len()];
+        let (fault, back) = trial_fault(&mut g, kind, rng);
+        match fault.takeover_ms {
+            Some(t) if t <= bound => takeovers.entry(kind).or_default().push(t),
+            other => anomalies.push(format!(
+                "cycle {n} ({}): no holder within {bound:.0} ms (takeover {other:?})",
+                kind.name()
+            )),
+        }
+        let expected_after = if kind == Scenario::Sigkill { 2 } else { 1 };
+        if fault.holders_after > expected_after {
+            anomalies.push(format!(
+                "cycle {n} ({}): {} reachable holders after the failover",
+                kind.name(),
+                fault.holders_after
+            ));
+        }
+        if back.holders_after != 1 || back.takeover_ms.is_none() {
+            anomalies.push(format!(
+                "cycle {n}: after the old master returned, {} holders (takeover {:?})",
+                back.holders_after, back.takeover_ms
+            ));
+        }
+        for (i, node) in g.nodes.iter_mut().enumerate().skip(1) {
+            if let Some(p) = node {
+                if let Some(code) = p.wait_exit(Duration::ZERO) {
+                    anomalies.push(format!(
+                        "cycle {n}: vipflip on host {} died (exit {code}): {:?}",
+                        i + 1,
+                        p.lines().last().map(|l| l.text.clone())
+                    ));
+                    *node = Some(g.setup.start(&g.lab, i + 1));
+                }
+            }
+        }
+        if n % 50 == 49 {
+            eprintln!(
+                "soak: {} cycles, {} anomalies, {:.0} s",
+                n + 1,
+                anomalies.len(),
+                started.elapsed().as_secs_f64()
+            );
+        }
+    }
+    g.stop_all();
+    let mut md = String::from(
+        "# Soak: 1000 failovers
+
+",
+    );
+    let _ = writeln!(md, "`sudo env \"PATH=$PATH\" cargo bench --bench failover -- --soak {cycles}` on {}; {cycles} cycles in {:.0} min.
+", machine(), started.elapsed().as_secs_f64() / 60.0);
+    let _ = writeln!(md, "Three vipflip nodes (priorities 200, 150, 100), VRRPv3 at 100 ms, a client; each cycle faults the master (alternating SIGTERM, SIGKILL with the node up, SIGKILL with its link down) at a random phase, then brings it back and lets it preempt. Anomalies looked for: no holder beyond Master_Down_Interval + 2 intervals ({bound:.0} ms), more than one reachable holder after convergence (a SIGKILLed node that is still up keeps its copy until it returns: 2 allowed there), a vipflip process that died.
+");
+    md.push_str("| fault | cycles | takeover min / median / max (ms) |\n|---|---|---|\n");
+    for (kind, t) in &takeovers {
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} |",
+            kind.name(),
+            t.len(),
+            fmt3(stats(t)).replace("**", "")
+        );
+    }
+    let _ = writeln!(md, "\n**Anomalies: {}**\n", anomalies.len());
+    for a in &anomalies {
+        let _ = writeln!(md, "- {a}");
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let _ = std::fs::write(root.join("bench/SOAK.md"), md);
+    eprintln!("wrote bench/SOAK.md: {} anomalies", anomalies.len());
+}
+
 fn machine() -> String {
     let sh = |c: &str| {
         std::process::Command::new("sh")
@@ -693,6 +783,19 @@ fn main() {
     if !nix::unistd::geteuid().is_root() {
         eprintln!("vipflip: the benchmark needs root: it creates network namespaces\nhint: sudo env \"PATH=$PATH\" cargo bench --bench failover");
         std::process::exit(2);
+    }
+    if let Some(cycles) = std::env::args()
+        .skip_while(|a| a != "--soak")
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+    {
+        let seed = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(7)
+            | 1;
+        soak(cycles, &mut Rng(seed));
+        return;
     }
     let quick = std::env::args().any(|a| a == "--quick");
     // --only v4-100 (or v6-1000 ...): one setting, both tools, for a look at one problem.

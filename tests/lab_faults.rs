@@ -5,34 +5,8 @@ mod lab;
 
 use std::time::{Duration, Instant};
 
-use lab::{available, wait_until, Lab, Proc, VIP4};
+use lab::{available, fast, mdi, wait_until, Lab, Proc, MARGIN, VIP4};
 use nix::sys::signal::Signal;
-use vipflip::vrrp::timers::master_down_interval;
-use vipflip::wire::Version;
-
-const MARGIN: Duration = Duration::from_millis(150);
-
-fn mdi(priority: u8) -> Duration {
-    master_down_interval(Version::V3, priority, 10)
-}
-
-fn fast(priority: &str) -> Vec<&str> {
-    vec![
-        "run",
-        "--vip",
-        "192.0.2.250/24",
-        "--iface",
-        "eth0",
-        "--vrid",
-        "41",
-        "--priority",
-        priority,
-        "--vrrp-version",
-        "3",
-        "--advert-int",
-        "100ms",
-    ]
-}
 
 fn nft(lab: &Lab, i: usize, name: &str, rules: &str) {
     let file = lab.write_file(&format!("{name}-{i}.nft"), rules);

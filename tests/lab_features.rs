@@ -4,16 +4,8 @@ mod lab;
 
 use std::time::{Duration, Instant};
 
-use lab::{available, Lab, VIP4};
+use lab::{available, mdi, Lab, MARGIN, VIP4};
 use nix::sys::signal::Signal;
-use vipflip::vrrp::timers::master_down_interval;
-use vipflip::wire::Version;
-
-const MARGIN: Duration = Duration::from_millis(150);
-
-fn mdi(priority: u8) -> Duration {
-    master_down_interval(Version::V3, priority, 10)
-}
 
 fn node<'a>(priority: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
     let mut args = vec![

@@ -6,12 +6,11 @@ mod lab;
 
 use std::time::{Duration, Instant};
 
-use lab::{available, Lab, VIP4, VIP6};
+use lab::{available, Lab, MARGIN, VIP4, VIP6};
 use nix::sys::signal::Signal;
 use vipflip::vrrp::timers::{master_down_interval, skew_time};
 use vipflip::wire::Version;
 
-const MARGIN: Duration = Duration::from_millis(150);
 /// keepalived's own scheduling is coarser than ours.
 const KEEPALIVED_MARGIN: Duration = Duration::from_millis(600);
 

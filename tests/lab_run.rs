@@ -5,35 +5,10 @@ mod lab;
 
 use std::time::{Duration, Instant};
 
-use lab::{available, wait_until, Lab, VIP4};
+use lab::{available, fast, mdi, wait_until, Lab, MARGIN, VIP4};
 use nix::sys::signal::Signal;
 use vipflip::vrrp::timers::{master_down_interval, skew_time};
 use vipflip::wire::Version;
-
-/// Scheduling slack allowed on top of a VRRP timer.
-const MARGIN: Duration = Duration::from_millis(150);
-
-fn fast(priority: &str) -> Vec<&str> {
-    vec![
-        "run",
-        "--vip",
-        "192.0.2.250/24",
-        "--iface",
-        "eth0",
-        "--vrid",
-        "41",
-        "--priority",
-        priority,
-        "--vrrp-version",
-        "3",
-        "--advert-int",
-        "100ms",
-    ]
-}
-
-fn mdi(priority: u8) -> Duration {
-    master_down_interval(Version::V3, priority, 10)
-}
 
 /// n1 (priority 200) and n2 (150) started together: n1 holds the VIP, the client reaches it.
 fn elected(lab: &Lab) -> (lab::Proc, lab::Proc) {

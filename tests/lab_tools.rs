@@ -4,34 +4,10 @@ mod lab;
 
 use std::time::{Duration, Instant};
 
-use lab::{available, Lab, VIP4};
+use lab::{available, fast, mdi, Lab, MARGIN, VIP4};
 use nix::sys::signal::Signal;
-use vipflip::vrrp::timers::{master_down_interval, skew_time};
+use vipflip::vrrp::timers::skew_time;
 use vipflip::wire::Version;
-
-const MARGIN: Duration = Duration::from_millis(150);
-
-fn fast(priority: &str) -> Vec<&str> {
-    vec![
-        "run",
-        "--vip",
-        "192.0.2.250/24",
-        "--iface",
-        "eth0",
-        "--vrid",
-        "41",
-        "--priority",
-        priority,
-        "--vrrp-version",
-        "3",
-        "--advert-int",
-        "100ms",
-    ]
-}
-
-fn mdi(priority: u8) -> Duration {
-    master_down_interval(Version::V3, priority, 10)
-}
 
 fn stdout(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()

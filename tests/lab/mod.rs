@@ -18,6 +18,33 @@ static NEXT_RUN: AtomicUsize = AtomicUsize::new(0);
 pub const VIP4: &str = "192.0.2.250";
 pub const VIP6: &str = "2001:db8::250";
 
+/// Scheduling slack allowed on top of a VRRP timer on a loaded CI machine.
+pub const MARGIN: Duration = Duration::from_millis(150);
+
+/// `vipflip run` for VIP4, VRID 41, VRRPv3 at 100 ms: failovers in about a third of a second.
+pub fn fast(priority: &str) -> Vec<&str> {
+    vec![
+        "run",
+        "--vip",
+        "192.0.2.250/24",
+        "--iface",
+        "eth0",
+        "--vrid",
+        "41",
+        "--priority",
+        priority,
+        "--vrrp-version",
+        "3",
+        "--advert-int",
+        "100ms",
+    ]
+}
+
+/// Master_Down_Interval of `fast` at `priority`.
+pub fn mdi(priority: u8) -> Duration {
+    vipflip::vrrp::timers::master_down_interval(vipflip::wire::Version::V3, priority, 10)
+}
+
 /// `None` (with a visible SKIP line) when the lab cannot run here; a panic instead when
 /// VIPFLIP_REQUIRE_NETNS=1, so that CI can never skip.
 pub fn available(test: &str, needs_keepalived: bool) -> bool {

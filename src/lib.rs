@@ -7,6 +7,8 @@ pub mod cli;
 pub mod cmd;
 pub mod config;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzz_entry;
 pub mod keepalived_conf;
 pub mod net;
 pub mod outage;

@@ -1,11 +1,4 @@
-//! Any text as keepalived.conf: errors, never a panic.
+//! Any text as keepalived.conf: errors, never a panic (see vipflip::fuzz_entry).
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
-
-fuzz_target!(|data: &[u8]| {
-    if let Ok(text) = std::str::from_utf8(data) {
-        let _ = vipflip::keepalived_conf::instance(text, None);
-        let _ = vipflip::keepalived_conf::instance(text, Some("VI_1"));
-    }
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| vipflip::fuzz_entry::keepalived_conf(data));

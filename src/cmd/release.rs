@@ -11,8 +11,8 @@ use crate::net::iface::{is_link_local, Interface};
 use crate::net::netlink::{IfAddr, Netlink};
 use crate::net::vrrp_socket::VrrpSocket;
 use crate::ui::{Level, Ui};
+use crate::vrrp::checks::{successor, Received};
 use crate::vrrp::timers::handover_wait;
-use crate::wire::vrrp::parse;
 
 pub fn release(args: &ReleaseArgs) -> Result<i32> {
     let cfg = release_config(args)?;
@@ -102,7 +102,7 @@ fn refuse_primary(vip: &Vip, iface: &Interface, present: &[IfAddr]) -> Result<()
     Ok(())
 }
 
-/// The first advert with priority above 0 for `vrid` from another node, and when, within `wait`.
+/// The first node to advertise as master of `vrid` after our priority 0, and when, within `wait`.
 fn await_successor(
     socket: &VrrpSocket,
     vrid: u8,
@@ -114,14 +114,14 @@ fn await_successor(
         let Ok(Some(packet)) = socket.recv_timeout(left) else {
             continue;
         };
-        let successor = parse(&packet.payload, packet.src, packet.dst).is_ok_and(|p| {
-            p.advert.vrid == vrid
-                && p.advert.priority > 0
-                && packet.src != ours
-                && packet.ttl == 255
-        });
-        if successor {
-            return Some((packet.src, start.elapsed()));
+        let rx = Received {
+            ttl: packet.ttl,
+            src: packet.src,
+            dst: packet.dst,
+            payload: &packet.payload,
+        };
+        if let Some(src) = successor(&rx, vrid, ours) {
+            return Some((src, start.elapsed()));
         }
     }
     None

@@ -148,10 +148,6 @@ impl Ui {
         self
     }
 
-    pub fn json(&self) -> bool {
-        self.json
-    }
-
     fn write_line(&mut self, line: &str) {
         if self.status_shown {
             let _ = write!(self.out, "\r\x1b[K");

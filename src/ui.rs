@@ -498,9 +498,11 @@ impl Ui {
 }
 
 /// Shared writer for tests: everything written, as a string.
+#[cfg(test)]
 #[derive(Clone, Default)]
 pub struct Captured(pub std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
 
+#[cfg(test)]
 impl Captured {
     pub fn text(&self) -> String {
         self.0
@@ -510,6 +512,7 @@ impl Captured {
     }
 }
 
+#[cfg(test)]
 impl Write for Captured {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         if let Ok(mut b) = self.0.lock() {

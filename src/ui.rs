@@ -1,7 +1,7 @@
 //! Every human-facing line and JSON event. Writes to any `io::Write`, one flushed line per
 //! event so tmux panes and `tee` logs show events as they happen; color decided once.
 
-use std::io::{self, Write};
+use std::io::Write;
 use std::time::SystemTime;
 
 use owo_colors::OwoColorize;
@@ -514,14 +514,14 @@ impl Captured {
 
 #[cfg(test)]
 impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         if let Ok(mut b) = self.0.lock() {
             b.extend_from_slice(buf);
         }
         Ok(buf.len())
     }
 
-    fn flush(&mut self) -> io::Result<()> {
+    fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
 }

@@ -757,6 +757,25 @@ fn soak(cycles: usize, rng: &mut Rng) {
     eprintln!("wrote bench/SOAK.md: {} anomalies", anomalies.len());
 }
 
+/// The commit the benchmark was built from, read once at start (HEAD may move during a long run).
+static COMMIT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+fn commit() -> String {
+    COMMIT
+        .get_or_init(|| {
+            let cmd = format!(
+                "git -C {} rev-parse --short HEAD 2>/dev/null || echo unknown",
+                env!("CARGO_MANIFEST_DIR")
+            );
+            std::process::Command::new("sh")
+                .args(["-c", &cmd])
+                .output()
+                .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+                .unwrap_or_default()
+        })
+        .clone()
+}
+
 fn machine() -> String {
     let sh = |c: &str| {
         std::process::Command::new("sh")
@@ -767,10 +786,7 @@ fn machine() -> String {
     };
     format!(
         "vipflip commit {}; {}; {} CPUs ({}); {}; keepalived {}",
-        sh(&format!(
-            "git -C {} rev-parse --short HEAD 2>/dev/null || echo unknown",
-            env!("CARGO_MANIFEST_DIR")
-        )),
+        commit(),
         sh("uname -sr"),
         sh("nproc"),
         sh("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"),
@@ -780,6 +796,7 @@ fn machine() -> String {
 }
 
 fn main() {
+    let _ = commit();
     if !nix::unistd::geteuid().is_root() {
         eprintln!("vipflip: the benchmark needs root: it creates network namespaces\nhint: sudo env \"PATH=$PATH\" cargo bench --bench failover");
         std::process::exit(2);

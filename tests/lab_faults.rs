@@ -26,9 +26,7 @@ fn a_flapping_link_settles_with_exactly_one_holder() {
         return;
     }
     let lab = Lab::new(2);
-    let n1 = lab.vipflip(1, &fast("200"));
-    let n2 = lab.vipflip(2, &fast("150"));
-    assert!(lab.wait_sole_holder(1, VIP4, mdi(200) + Duration::from_secs(2)));
+    let (n1, n2) = lab.fast_pair();
     for _ in 0..10 {
         lab.set_port(1, false);
         std::thread::sleep(Duration::from_millis(100));
@@ -60,9 +58,7 @@ fn a_partition_makes_two_masters_and_healing_leaves_one() {
         return;
     }
     let lab = Lab::new(2);
-    let n1 = lab.vipflip(1, &fast("200"));
-    let n2 = lab.vipflip(2, &fast("150"));
-    assert!(lab.wait_sole_holder(1, VIP4, mdi(200) + Duration::from_secs(2)));
+    let (n1, n2) = lab.fast_pair();
     assert!(
         lab.client_ping(VIP4),
         "the client knows the VIP's MAC before the partition"
@@ -136,9 +132,7 @@ fn a_deleted_interface_is_fault_and_vipflip_comes_back_with_it() {
         return;
     }
     let lab = Lab::new(2);
-    let mut n1 = lab.vipflip(1, &fast("200"));
-    let n2 = lab.vipflip(2, &fast("150"));
-    assert!(lab.wait_sole_holder(1, VIP4, mdi(200) + Duration::from_secs(2)));
+    let (mut n1, n2) = lab.fast_pair();
     let t = Instant::now();
     lab.exec(1, &["ip", "link", "del", "eth0"]);
     assert!(

@@ -4,7 +4,7 @@ mod lab;
 
 use std::time::{Duration, Instant};
 
-use lab::{available, fast, mdi, Lab, MARGIN, VIP4};
+use lab::{available, Lab, MARGIN, VIP4};
 use nix::sys::signal::Signal;
 use vipflip::vrrp::timers::skew_time;
 use vipflip::wire::Version;
@@ -22,9 +22,7 @@ fn release_with_vrid_hands_a_killed_masters_vip_over_within_skew_time() {
         return;
     }
     let lab = Lab::new(2);
-    let mut n1 = lab.vipflip(1, &fast("200"));
-    let n2 = lab.vipflip(2, &fast("150"));
-    assert!(lab.wait_sole_holder(1, VIP4, mdi(200) + Duration::from_secs(2)));
+    let (mut n1, n2) = lab.fast_pair();
     std::thread::sleep(Duration::from_millis(200));
     n1.signal(Signal::SIGKILL);
     let _ = n1.wait_exit(Duration::from_secs(1));
@@ -129,9 +127,7 @@ fn ping_watch_measures_a_crash_failover_within_one_interval() {
         return;
     }
     let lab = Lab::new(2);
-    let n1 = lab.vipflip(1, &fast("200"));
-    let n2 = lab.vipflip(2, &fast("150"));
-    assert!(lab.wait_sole_holder(1, VIP4, mdi(200) + Duration::from_secs(2)));
+    let (n1, n2) = lab.fast_pair();
     let interval = Duration::from_millis(10);
     let args = [
         "ping-watch",
@@ -212,9 +208,7 @@ fn ping_watch_over_tcp_sees_no_outage_beyond_budget_on_a_planned_handover() {
         "python3",
         &["-m", "http.server", "8080", "--bind", "0.0.0.0"],
     );
-    let n1 = lab.vipflip(1, &fast("200"));
-    let _n2 = lab.vipflip(2, &fast("150"));
-    assert!(lab.wait_sole_holder(1, VIP4, mdi(200) + Duration::from_secs(2)));
+    let (n1, _n2) = lab.fast_pair();
     let args = [
         "ping-watch",
         "192.0.2.250",
@@ -371,9 +365,7 @@ fn probe_shows_the_duplicate_holder_left_by_a_killed_master() {
         return;
     }
     let lab = Lab::new(2);
-    let mut n1 = lab.vipflip(1, &fast("200"));
-    let n2 = lab.vipflip(2, &fast("150"));
-    assert!(lab.wait_sole_holder(1, VIP4, mdi(200) + Duration::from_secs(2)));
+    let (mut n1, n2) = lab.fast_pair();
     let t = Instant::now();
     n1.signal(Signal::SIGKILL);
     let _ = n1.wait_exit(Duration::from_secs(1));
@@ -402,9 +394,7 @@ fn probe_watch_prints_a_new_master_as_it_happens() {
         return;
     }
     let lab = Lab::new(2);
-    let n1 = lab.vipflip(1, &fast("200"));
-    let _n2 = lab.vipflip(2, &fast("150"));
-    assert!(lab.wait_sole_holder(1, VIP4, mdi(200) + Duration::from_secs(2)));
+    let (n1, _n2) = lab.fast_pair();
     let mut watch = lab.spawn(
         0,
         env!("CARGO_BIN_EXE_vipflip"),

@@ -521,7 +521,22 @@ impl Lab {
         sh(&full)
     }
 
-    /// Runs vipflip in host `i` to completion.
+    /// `fast` vipflip on host 1 (priority 200) and host 2 (150), once host 1 holds the VIP.
+    pub fn fast_pair(&self) -> (Proc, Proc) {
+        let n1 = self.vipflip(1, &fast("200"));
+        let n2 = self.vipflip(2, &fast("150"));
+        let elected = self.wait_sole_holder(1, VIP4, mdi(200) + Duration::from_secs(2));
+        assert!(
+            elected,
+            "host 1 should hold the VIP: {:?}\n{}\n{}",
+            self.holders(VIP4),
+            n1.output(),
+            n2.output()
+        );
+        (n1, n2)
+    }
+
+    /// Runs vipflip in host `i` (0 = the client) to completion.
     pub fn vipflip_output(&self, i: usize, args: &[&str]) -> std::process::Output {
         Command::new("ip")
             .args([

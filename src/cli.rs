@@ -37,9 +37,12 @@ pub enum Command {
     /// Starts as backup (priority 255: master at once). When no advert is heard for
     /// Master_Down_Interval (3 advert intervals plus Skew_Time) the highest priority backup
     /// adds the VIP and announces it with gratuitous ARP (unsolicited NA for IPv6). On
-    /// SIGINT, SIGTERM or SIGHUP it sends priority 0 and removes the VIP, so a backup takes
-    /// over after Skew_Time. Speaks VRRP exactly, so keepalived nodes with the same VRID
-    /// are members of the same group.
+    /// SIGINT, SIGTERM or SIGHUP a master sends priority 0, so a backup takes over after its
+    /// Skew_Time, and keeps the VIP until that backup advertises: clients lose nothing. A
+    /// second signal stops at once. Health checks (--track-*) can lower the priority or hand
+    /// the VIP over; hooks (--on-*) run on each change; --unicast-peer replaces multicast.
+    /// Speaks VRRP exactly, so keepalived nodes with the same VRID are members of the same
+    /// group.
     #[command(after_help = RUN_EXAMPLES)]
     Run(Box<RunArgs>),
 

@@ -7,7 +7,8 @@ use std::mem::MaybeUninit;
 
 use socket2::{Domain, SockAddr, Socket, Type};
 
-use crate::error::{Error, Result, ROOT_HINT};
+use super::sock::{none_on_timeout, open_error, received};
+use crate::error::{Error, Result};
 
 pub struct FrameSocket {
     socket: Socket,
@@ -37,14 +38,7 @@ impl FrameSocket {
     pub fn open(index: u32, receive: bool) -> Result<FrameSocket> {
         let protocol = if receive { ETH_P_ALL_BE } else { 0 };
         let socket = Socket::new(Domain::PACKET, Type::RAW, Some(i32::from(protocol).into()))
-            .map_err(|e| {
-                let err = Error::new("cannot open a packet socket", &e);
-                if e.kind() == io::ErrorKind::PermissionDenied {
-                    err.hint(ROOT_HINT)
-                } else {
-                    err
-                }
-            })?;
+            .map_err(|e| open_error("packet socket", e))?;
         socket
             .bind(&link_addr(index, protocol))
             .map_err(|e| Error::new("cannot bind the packet socket", e))?;
@@ -60,23 +54,10 @@ impl FrameSocket {
         self.socket
             .set_read_timeout(Some(timeout.max(std::time::Duration::from_millis(1))))?;
         let mut buf = [MaybeUninit::<u8>::uninit(); 2048];
-        match self.socket.recv(&mut buf) {
-            // SAFETY: recv initialised the first `len` bytes.
-            Ok(len) => Ok(Some(
-                buf[..len]
-                    .iter()
-                    .map(|b| unsafe { b.assume_init() })
-                    .collect(),
-            )),
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) =>
-            {
-                Ok(None)
-            }
-            Err(e) => Err(e),
-        }
+        none_on_timeout(
+            self.socket
+                .recv(&mut buf)
+                .map(|len| Some(received(&buf, len))),
+        )
     }
 }

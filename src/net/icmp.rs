@@ -7,7 +7,8 @@ use std::net::{IpAddr, SocketAddr};
 
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
-use crate::error::{Error, Result, ROOT_HINT};
+use super::sock::open_error;
+use crate::error::Result;
 
 pub struct IcmpSender {
     socket: Socket,
@@ -20,14 +21,8 @@ impl IcmpSender {
             IpAddr::V4(_) => (Domain::IPV4, Protocol::ICMPV4),
             IpAddr::V6(_) => (Domain::IPV6, Protocol::ICMPV6),
         };
-        let socket = Socket::new(domain, Type::RAW, Some(protocol)).map_err(|e| {
-            let err = Error::new("cannot open a raw ICMP socket", &e);
-            if e.kind() == io::ErrorKind::PermissionDenied {
-                err.hint(ROOT_HINT)
-            } else {
-                err
-            }
-        })?;
+        let socket = Socket::new(domain, Type::RAW, Some(protocol))
+            .map_err(|e| open_error("raw ICMP socket", e))?;
         let _ = socket.set_recv_buffer_size(0);
         Ok(IcmpSender {
             socket,

@@ -9,4 +9,5 @@ pub mod hooks;
 pub mod icmp;
 pub mod iface;
 pub mod netlink;
+pub mod sock;
 pub mod vrrp_socket;

@@ -11,7 +11,8 @@ use nix::cmsg_space;
 use nix::sys::socket::{recvmsg, setsockopt, sockopt, ControlMessageOwned, MsgFlags, SockaddrIn6};
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
-use crate::error::{Error, Result, ROOT_HINT};
+use super::sock::{none_on_timeout, open_error, received};
+use crate::error::{Error, Result};
 use crate::wire::ipv4::parse_ipv4;
 use crate::wire::vrrp::{emit, GROUP_V4, GROUP_V6, PROTO_VRRP};
 use crate::wire::{Advert, V3Checksum};
@@ -35,15 +36,6 @@ pub struct VrrpSocket {
     ipv4: bool,
 }
 
-fn open_error(e: io::Error) -> Error {
-    let err = Error::new("cannot open a raw VRRP socket", &e);
-    if e.kind() == io::ErrorKind::PermissionDenied {
-        err.hint(ROOT_HINT)
-    } else {
-        err
-    }
-}
-
 impl VrrpSocket {
     /// Opens the socket on interface `name`/`index`, sending from `source` (the primary
     /// IPv4 address or the IPv6 link-local address) to the group, or to each of `peers`.
@@ -58,7 +50,7 @@ impl VrrpSocket {
             Type::RAW,
             Some(Protocol::from(i32::from(PROTO_VRRP))),
         )
-        .map_err(open_error)?;
+        .map_err(|e| open_error("raw VRRP socket", e))?;
         socket
             .bind_device(Some(name.as_bytes()))
             .map_err(|e| Error::new(format!("cannot bind the VRRP socket to {name}"), e))?;
@@ -112,17 +104,7 @@ impl VrrpSocket {
             .set_read_timeout(Some(timeout.max(std::time::Duration::from_millis(1))))?;
         let got = self.recv();
         self.socket.set_read_timeout(None)?;
-        match got {
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) =>
-            {
-                Ok(None)
-            }
-            other => other,
-        }
+        none_on_timeout(got)
     }
 
     /// Blocks for the next packet. `Ok(None)`: something arrived that is not even an IP
@@ -138,11 +120,7 @@ impl VrrpSocket {
     fn recv_v4(&self) -> io::Result<Option<RxPacket>> {
         let mut buf = [MaybeUninit::<u8>::uninit(); 2048];
         let (len, _) = self.socket.recv_from(&mut buf)?;
-        // SAFETY: recv_from initialised the first `len` bytes.
-        let bytes: Vec<u8> = buf[..len]
-            .iter()
-            .map(|b| unsafe { b.assume_init() })
-            .collect();
+        let bytes = received(&buf, len);
         Ok(parse_ipv4(&bytes)
             .filter(|m| m.protocol == PROTO_VRRP)
             .map(|m| RxPacket {

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant, SystemTime};
 use crate::cli::PingWatchArgs;
 use crate::error::{Error, Result};
 use crate::net::caps::{require, NET_RAW};
-use crate::net::frames::FrameSocket;
+use crate::net::frames::{spawn_reader, FrameSocket};
 use crate::net::icmp::IcmpSender;
 use crate::outage::{Event, Outage, Tracker};
 use crate::ui::{Level, OutageLine, Ui, WatchSummary};
@@ -128,32 +128,25 @@ fn spawn_receiver(
     ident: Option<u16>,
     tx: Sender<Msg>,
 ) -> Result<()> {
-    thread::Builder::new()
-        .name("ping-watch-receive".into())
-        .spawn(move || loop {
-            let msg = match frames.recv_timeout(Duration::from_millis(200)) {
-                Ok(None) => continue,
-                Ok(Some(frame)) => match ident {
-                    Some(ident) => {
-                        echo_reply(&frame, target, ident).map(|(seq16, mac)| Msg::Echo {
-                            seq16,
-                            at: Instant::now(),
-                            mac,
-                        })
-                    }
-                    None => mac_of_sender(&frame, target).map(Msg::Seen),
-                },
-                Err(e) => Some(Msg::ReceiveFailed(e.to_string())),
-            };
-            if let Some(msg) = msg {
-                let failed = matches!(msg, Msg::ReceiveFailed(_));
-                if tx.send(msg).is_err() || failed {
-                    return;
-                }
+    let failed = tx.clone();
+    let on_frame = move |frame: Vec<u8>, at| {
+        let msg = match ident {
+            Some(ident) => {
+                echo_reply(&frame, target, ident).map(|(seq16, mac)| Msg::Echo { seq16, at, mac })
             }
-        })
-        .map(|_| ())
-        .map_err(|e| Error::new("cannot start the receive thread", e))
+            None => mac_of_sender(&frame, target).map(Msg::Seen),
+        };
+        msg.is_none_or(|msg| tx.send(msg).is_ok())
+    };
+    let on_error = move |cause| {
+        let _ = failed.send(Msg::ReceiveFailed(cause));
+    };
+    spawn_reader(
+        std::sync::Arc::new(frames),
+        "ping-watch-receive",
+        on_frame,
+        on_error,
+    )
 }
 
 struct Watch<'a> {

@@ -5,13 +5,12 @@ use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::Arc;
-use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::cli::ProbeArgs;
 use crate::error::{Error, Result};
 use crate::net::caps::{require, NET_RAW};
-use crate::net::frames::FrameSocket;
+use crate::net::frames::{spawn_reader, FrameSocket};
 use crate::net::iface::{is_link_local, Interface};
 use crate::ui::{Level, Ui};
 use crate::vrrp::survey::{Change, GroupKey, Heard, Survey};
@@ -68,21 +67,12 @@ pub fn probe(args: &ProbeArgs) -> Result<i32> {
 }
 
 fn spawn_listener(frames: Arc<FrameSocket>, tx: Sender<Msg>) -> Result<()> {
-    thread::Builder::new()
-        .name("probe-listen".into())
-        .spawn(move || loop {
-            let msg = match frames.recv_timeout(Duration::from_millis(200)) {
-                Ok(None) => continue,
-                Ok(Some(frame)) => Msg::Frame(frame, Instant::now()),
-                Err(e) => Msg::ReceiveFailed(e.to_string()),
-            };
-            let failed = matches!(msg, Msg::ReceiveFailed(_));
-            if tx.send(msg).is_err() || failed {
-                return;
-            }
-        })
-        .map(|_| ())
-        .map_err(|e| Error::new("cannot start the listener thread", e))
+    let failed = tx.clone();
+    let on_frame = move |frame, at| tx.send(Msg::Frame(frame, at)).is_ok();
+    let on_error = move |cause| {
+        let _ = failed.send(Msg::ReceiveFailed(cause));
+    };
+    spawn_reader(frames, "probe-listen", on_frame, on_error)
 }
 
 struct Probe<'a> {

@@ -61,3 +61,32 @@ impl FrameSocket {
         )
     }
 }
+
+/// Reads `frames` on its own thread: `on_frame(frame, arrival)` for each frame (return
+/// `false` to stop), or `on_error(cause)` once if reading fails.
+pub fn spawn_reader<F, E>(
+    frames: std::sync::Arc<FrameSocket>,
+    name: &str,
+    mut on_frame: F,
+    on_error: E,
+) -> Result<()>
+where
+    F: FnMut(Vec<u8>, std::time::Instant) -> bool + Send + 'static,
+    E: FnOnce(String) + Send + 'static,
+{
+    std::thread::Builder::new()
+        .name(name.into())
+        .spawn(move || loop {
+            match frames.recv_timeout(std::time::Duration::from_millis(200)) {
+                Ok(None) => {}
+                Ok(Some(frame)) => {
+                    if !on_frame(frame, std::time::Instant::now()) {
+                        return;
+                    }
+                }
+                Err(e) => return on_error(e.to_string()),
+            }
+        })
+        .map(|_| ())
+        .map_err(|e| Error::new(format!("cannot start the {name} thread"), e))
+}

@@ -65,15 +65,10 @@ fn a_partition_makes_two_masters_and_healing_leaves_one() {
     );
     let block = "table inet vfpart {\n chain in { type filter hook input priority 0; ip protocol 112 drop; }\n chain out { type filter hook output priority 0; ip protocol 112 drop; }\n}\n";
     nft(&lab, 1, "partition", block);
-    assert!(
-        n2.wait_line(
-            "MASTER",
-            Instant::now() - Duration::from_millis(50),
-            mdi(150) + Duration::from_secs(1)
-        )
-        .is_some(),
-        "{}",
-        n2.output()
+    n2.expect_line(
+        "MASTER",
+        Instant::now() - Duration::from_millis(50),
+        mdi(150) + Duration::from_secs(1),
     );
     assert_eq!(
         lab.holders(VIP4),
@@ -97,12 +92,7 @@ fn a_partition_makes_two_masters_and_healing_leaves_one() {
         lab.holders(VIP4),
         n2.output()
     );
-    assert!(
-        n2.wait_line("BACKUP higher priority 200", healed, Duration::from_secs(1))
-            .is_some(),
-        "{}",
-        n2.output()
-    );
+    n2.expect_line("BACKUP higher priority 200", healed, Duration::from_secs(1));
     // The contested takeover is announced again one interval later, so the client follows.
     let follows = wait_until(Duration::from_secs(2), || {
         lab.client_neigh(VIP4).as_deref() == Some(lab.host(1).mac.as_str())
@@ -135,15 +125,10 @@ fn a_deleted_interface_is_fault_and_vipflip_comes_back_with_it() {
     let (mut n1, n2) = lab.fast_pair();
     let t = Instant::now();
     lab.exec(1, &["ip", "link", "del", "eth0"]);
-    assert!(
-        n1.wait_line(
-            "interface eth0 was deleted: fault until it is back",
-            t,
-            Duration::from_secs(2)
-        )
-        .is_some(),
-        "{}",
-        n1.output()
+    n1.expect_line(
+        "interface eth0 was deleted: fault until it is back",
+        t,
+        Duration::from_secs(2),
     );
     assert!(n1.wait_line("FAULT", t, Duration::from_secs(1)).is_some());
     assert!(n2
@@ -152,21 +137,11 @@ fn a_deleted_interface_is_fault_and_vipflip_comes_back_with_it() {
 
     let t = Instant::now();
     lab.recreate_link(1);
-    assert!(
-        n1.wait_line("interface eth0 is back", t, Duration::from_secs(3))
-            .is_some(),
-        "{}",
-        n1.output()
-    );
-    assert!(
-        n1.wait_line(
-            "MASTER preempting lower priority 150",
-            t,
-            mdi(200) + Duration::from_secs(2)
-        )
-        .is_some(),
-        "{}",
-        n1.output()
+    n1.expect_line("interface eth0 is back", t, Duration::from_secs(3));
+    n1.expect_line(
+        "MASTER preempting lower priority 150",
+        t,
+        mdi(200) + Duration::from_secs(2),
     );
     assert!(
         lab.wait_sole_holder(1, VIP4, Duration::from_secs(1)),

@@ -4,25 +4,12 @@ mod lab;
 
 use std::time::{Duration, Instant};
 
-use lab::{available, mdi, Lab, MARGIN, VIP4};
+use lab::{available, fast, mdi, Lab, MARGIN, VIP4};
 use nix::sys::signal::Signal;
 
+/// `fast` with `extra` flags.
 fn node<'a>(priority: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
-    let mut args = vec![
-        "run",
-        "--vip",
-        "192.0.2.250/24",
-        "--iface",
-        "eth0",
-        "--vrid",
-        "41",
-        "--priority",
-        priority,
-        "--vrrp-version",
-        "3",
-        "--advert-int",
-        "100ms",
-    ];
+    let mut args = fast(priority);
     args.extend_from_slice(extra);
     args
 }
@@ -91,26 +78,13 @@ fn a_master_whose_http_service_fails_hands_over_without_loss_and_returns() {
         Duration::from_secs(2),
     );
     assert!(failed.is_some(), "{}", n1.output());
-    assert!(
-        n1.wait_line(
-            "RELEASING health check failed: http://127.0.0.1:8080/",
-            t,
-            Duration::from_secs(1)
-        )
-        .is_some(),
-        "{}",
-        n1.output()
+    n1.expect_line(
+        "RELEASING health check failed: http://127.0.0.1:8080/",
+        t,
+        Duration::from_secs(1),
     );
-    assert!(
-        n2.wait_line("MASTER", t, Duration::from_secs(2)).is_some(),
-        "{}",
-        n2.output()
-    );
-    assert!(
-        n1.wait_line("FAULT", t, Duration::from_secs(2)).is_some(),
-        "{}",
-        n1.output()
-    );
+    n2.expect_line("MASTER", t, Duration::from_secs(2));
+    n1.expect_line("FAULT", t, Duration::from_secs(2));
     assert!(lab.wait_sole_holder(2, VIP4, Duration::from_secs(1)));
     std::thread::sleep(Duration::from_millis(300));
     let mut watch = watch;
@@ -127,27 +101,12 @@ fn a_master_whose_http_service_fails_hands_over_without_loss_and_returns() {
     // The service comes back: n1 returns as backup, then preempts.
     let t = Instant::now();
     let _web1 = web(&lab, 1);
-    assert!(
-        n1.wait_line("passes again", t, Duration::from_secs(3))
-            .is_some(),
-        "{}",
-        n1.output()
-    );
-    assert!(
-        n1.wait_line("BACKUP health checks pass again", t, Duration::from_secs(1))
-            .is_some(),
-        "{}",
-        n1.output()
-    );
-    assert!(
-        n1.wait_line(
-            "MASTER preempting lower priority 150",
-            t,
-            mdi(200) + Duration::from_secs(2)
-        )
-        .is_some(),
-        "{}",
-        n1.output()
+    n1.expect_line("passes again", t, Duration::from_secs(3));
+    n1.expect_line("BACKUP health checks pass again", t, Duration::from_secs(1));
+    n1.expect_line(
+        "MASTER preempting lower priority 150",
+        t,
+        mdi(200) + Duration::from_secs(2),
     );
     assert!(lab.wait_sole_holder(1, VIP4, Duration::from_secs(1)));
 }
@@ -177,12 +136,7 @@ fn a_weighted_tcp_check_lowers_priority_so_a_backup_preempts() {
     assert!(lab.wait_sole_holder(1, VIP4, mdi(200) + Duration::from_secs(2)));
     let t = Instant::now();
     web1.signal(Signal::SIGKILL);
-    assert!(
-        n1.wait_line("advertised priority 200 -> 140", t, Duration::from_secs(2))
-            .is_some(),
-        "{}",
-        n1.output()
-    );
+    n1.expect_line("advertised priority 200 -> 140", t, Duration::from_secs(2));
     let line = n2
         .wait_line("MASTER", t, mdi(150) + Duration::from_secs(2))
         .expect("n2 preempts");
@@ -192,15 +146,10 @@ fn a_weighted_tcp_check_lowers_priority_so_a_backup_preempts() {
         "{}",
         line.text
     );
-    assert!(
-        n1.wait_line(
-            "BACKUP higher priority 150 from 192.0.2.202",
-            t,
-            Duration::from_secs(2)
-        )
-        .is_some(),
-        "{}",
-        n1.output()
+    n1.expect_line(
+        "BACKUP higher priority 150 from 192.0.2.202",
+        t,
+        Duration::from_secs(2),
     );
     assert!(lab.wait_sole_holder(2, VIP4, Duration::from_secs(1)));
 }
@@ -265,15 +214,10 @@ fn hooks_run_in_order_with_keepalived_arguments_and_a_hanging_hook_blocks_nothin
     assert_eq!(n1.wait_exit(Duration::from_secs(3)), Some(0));
     let t = Instant::now();
     let _n1 = lab.vipflip(1, &node("200", &["--on-change", &s1]));
-    assert!(
-        n2.wait_line(
-            "BACKUP higher priority 200",
-            t,
-            mdi(200) + Duration::from_secs(2)
-        )
-        .is_some(),
-        "{}",
-        n2.output()
+    n2.expect_line(
+        "BACKUP higher priority 200",
+        t,
+        mdi(200) + Duration::from_secs(2),
     );
     std::thread::sleep(Duration::from_millis(800));
     assert!(

@@ -139,12 +139,7 @@ fn crash_fails_over_within_master_down_interval_and_old_master_preempts_on_retur
     lab.set_port(1, true);
     let t = Instant::now();
     let n1 = lab.vipflip(1, &fast("200"));
-    assert!(
-        n1.wait_line("removed stale 192.0.2.250/24", t, Duration::from_secs(2))
-            .is_some(),
-        "{}",
-        n1.output()
-    );
+    n1.expect_line("removed stale 192.0.2.250/24", t, Duration::from_secs(2));
     let line = n1
         .wait_line("MASTER", t, mdi(200) + Duration::from_secs(2))
         .expect("n1 preempts");
@@ -154,15 +149,10 @@ fn crash_fails_over_within_master_down_interval_and_old_master_preempts_on_retur
         "{}",
         line.text
     );
-    assert!(
-        n2.wait_line(
-            "higher priority 200 from 192.0.2.201",
-            t,
-            Duration::from_secs(2)
-        )
-        .is_some(),
-        "{}",
-        n2.output()
+    n2.expect_line(
+        "higher priority 200 from 192.0.2.201",
+        t,
+        Duration::from_secs(2),
     );
     assert!(
         lab.wait_sole_holder(1, VIP4, Duration::from_secs(1)),
@@ -289,12 +279,7 @@ fn link_down_is_fault_a_backup_takes_over_and_the_old_master_preempts_when_it_re
         .wait_line("BACKUP", t, Duration::from_secs(2))
         .expect("n1 back as backup");
     assert!(back.text.contains("interface up"), "{}", back.text);
-    assert!(
-        n1.wait_line("MASTER", t, mdi(200) + Duration::from_secs(1))
-            .is_some(),
-        "{}",
-        n1.output()
-    );
+    n1.expect_line("MASTER", t, mdi(200) + Duration::from_secs(1));
     assert!(
         lab.wait_sole_holder(1, VIP4, Duration::from_secs(1)),
         "holders {:?}",
@@ -313,12 +298,7 @@ fn a_vip_deleted_by_hand_on_the_master_comes_back() {
     assert!(lab.wait_sole_holder(1, VIP4, mdi(200) + Duration::from_secs(1)));
     let t = Instant::now();
     lab.exec(1, &["ip", "addr", "del", "192.0.2.250/24", "dev", "eth0"]);
-    assert!(
-        n1.wait_line("re-added and announced", t, Duration::from_millis(500))
-            .is_some(),
-        "{}",
-        n1.output()
-    );
+    n1.expect_line("re-added and announced", t, Duration::from_millis(500));
     assert!(lab.wait_sole_holder(1, VIP4, Duration::from_millis(500)));
 }
 
@@ -435,11 +415,7 @@ fn ipv6_unicast_group_ignores_a_sender_outside_its_peer_list() {
     );
     let t = Instant::now();
     n1.signal(Signal::SIGTERM);
-    assert!(
-        n2.wait_line("MASTER", t, Duration::from_secs(2)).is_some(),
-        "{}",
-        n2.output()
-    );
+    n2.expect_line("MASTER", t, Duration::from_secs(2));
     assert_eq!(n1.wait_exit(Duration::from_secs(3)), Some(0));
     let out = n1.output();
     assert!(

@@ -401,40 +401,16 @@ fn probe_watch_prints_a_new_master_as_it_happens() {
         &["probe", "--iface", "eth0", "--duration", "500ms", "--watch"],
     );
     let t = Instant::now();
-    assert!(
-        watch
-            .wait_line("watching eth0 for changes", t, Duration::from_secs(3))
-            .is_some(),
-        "{}",
-        watch.output()
-    );
+    watch.expect_line("watching eth0 for changes", t, Duration::from_secs(3));
     let t = Instant::now();
     n1.signal(Signal::SIGTERM);
-    assert!(
-        watch
-            .wait_line("192.0.2.201 priority 200 -> 0", t, Duration::from_secs(2))
-            .is_some(),
-        "{}",
-        watch.output()
+    watch.expect_line("192.0.2.201 priority 200 -> 0", t, Duration::from_secs(2));
+    watch.expect_line(
+        "new master 192.0.2.202 priority 150 (was 192.0.2.201)",
+        t,
+        Duration::from_secs(2),
     );
-    assert!(
-        watch
-            .wait_line(
-                "new master 192.0.2.202 priority 150 (was 192.0.2.201)",
-                t,
-                Duration::from_secs(2)
-            )
-            .is_some(),
-        "{}",
-        watch.output()
-    );
-    assert!(
-        watch
-            .wait_line("192.0.2.201 went silent", t, Duration::from_secs(3))
-            .is_some(),
-        "{}",
-        watch.output()
-    );
+    watch.expect_line("192.0.2.201 went silent", t, Duration::from_secs(3));
     watch.signal(Signal::SIGINT);
     assert_eq!(watch.wait_exit(Duration::from_secs(2)), Some(0));
 }

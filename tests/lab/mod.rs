@@ -173,6 +173,19 @@ impl Proc {
         self.signal(signal);
     }
 
+    /// Like `wait_line`, but a missing line fails the test, showing everything printed.
+    #[track_caller]
+    pub fn expect_line(&self, needle: &str, since: Instant, timeout: Duration) -> Line {
+        match self.wait_line(needle, since, timeout) {
+            Some(line) => line,
+            None => panic!(
+                "{}: no line with {needle:?} within {timeout:?}:\n{}",
+                self.name,
+                self.output()
+            ),
+        }
+    }
+
     pub fn signal(&self, signal: nix::sys::signal::Signal) {
         let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(self.pid()), signal);
     }

@@ -501,6 +501,13 @@ fn check_hooks(args: &RunArgs) -> Result<Hooks> {
             None => Ok(None),
         }
     };
+    if args.hook_timeout.is_zero() {
+        return Err(bad_flag(
+            "--hook-timeout",
+            "0s kills every hook at once",
+            "use e.g. --hook-timeout 10s",
+        ));
+    }
     Ok(Hooks {
         on_master: hook("--on-master", &args.on_master)?,
         on_backup: hook("--on-backup", &args.on_backup)?,

@@ -166,6 +166,20 @@ fn bad_flags_get_one_line_and_a_hint() {
         "{tip}"
     );
     assert_error(&["frobnicate"], "unrecognized subcommand 'frobnicate'");
+    assert_error(
+        &run_with(&["--hook-timeout", "0s"]),
+        "0s kills every hook at once",
+    );
+    assert_error(
+        &run_with(&["--track-timeout", "0s", "--track-cmd", "true"]),
+        "0s fails every check",
+    );
+    assert_error(&run_with(&["--track-tcp", "nohost"]), "not HOST:PORT");
+    assert_error(
+        &run_with(&["--unicast-peer", "2001:db8::1"]),
+        "is not IPv4, like the VIPs",
+    );
+    assert_error(&run_with(&["--unicast-src", "192.0.2.1"]), "--unicast-peer");
 }
 
 fn root() -> bool {

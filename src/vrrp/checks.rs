@@ -54,8 +54,6 @@ pub enum Discard {
     IntervalZero,
     /// RFC 3768 §7.1: the address owner discards (v2; RFC 9568 erratum 8298 relaxes it for v3).
     WeAreOwner,
-    /// Priority 255 means "I own these addresses"; over IPv4 the owner sends from one of them.
-    FalseOwner(IpAddr),
     /// Unicast mode: the sender is not one of the configured peers.
     NotAPeer(IpAddr),
     /// A multicast advert in unicast mode, or a unicast one in multicast mode.
@@ -76,7 +74,6 @@ impl Discard {
             Discard::IntervalZero => "interval-zero",
             Discard::WeAreOwner => "owner",
             Discard::NotAPeer(_) => "not-a-peer",
-            Discard::FalseOwner(_) => "false-owner",
             Discard::WrongMode { .. } => "wrong-mode",
         }
     }
@@ -117,10 +114,6 @@ impl fmt::Display for Discard {
             }
             Discard::IntervalZero => write!(f, "advert interval 0, expected at least 10ms"),
             Discard::NotAPeer(src) => write!(f, "sender {src} is not a --unicast-peer"),
-            Discard::FalseOwner(src) => write!(
-                f,
-                "priority 255 from {src}, which does not own the advertised addresses (an owner sends from its VIP)"
-            ),
             Discard::WrongMode { multicast: true } => {
                 write!(
                     f,
@@ -160,9 +153,6 @@ pub fn check(params: &Params, rx: &Received<'_>) -> Verdict {
         Ok(p) => p,
         Err(e) => return Verdict::Discard(Discard::Malformed(e)),
     };
-    if parsed.advert.priority == 255 && rx.src.is_ipv4() && !parsed.advert.addrs.contains(&rx.src) {
-        return Verdict::Discard(Discard::FalseOwner(rx.src));
-    }
     match judge(params, &parsed.advert) {
         Ok(()) => Verdict::Accept(parsed),
         Err(Some(discard)) => Verdict::Discard(discard),
@@ -458,25 +448,27 @@ mod tests {
     }
 
     #[test]
-    fn priority_255_only_from_the_owner() {
+    fn priority_255_is_obeyed_from_any_source() {
+        // No RFC discards it, and keepalived obeys it: a node configured with 255 on a VIP
+        // it does not own must still win (its own start warns about the ownership).
         let p = params();
-        let false_owner = Advert {
+        let not_owner = Advert {
             priority: 255,
             ..advert(&p)
         };
-        assert_eq!(discard(&p, &false_owner, 255), Discard::FalseOwner(src()));
+        assert!(matches!(
+            verdict(&p, &not_owner, 255),
+            Verdict::Accept(parsed) if parsed.advert.priority == 255
+        ));
         let owner: IpAddr = "192.0.2.250".parse().unwrap();
-        let bytes = emit(&false_owner, owner, dst(), V3Checksum::Keepalived);
+        let bytes = emit(&not_owner, owner, dst(), V3Checksum::Keepalived);
         let rx = Received {
             ttl: 255,
             src: owner,
             dst: dst(),
             payload: &bytes,
         };
-        assert!(
-            matches!(check(&p, &rx), Verdict::Accept(_)),
-            "the owner sends from its VIP"
-        );
+        assert!(matches!(check(&p, &rx), Verdict::Accept(_)));
     }
 
     #[test]

@@ -270,6 +270,19 @@ fn master_yields_to_higher_priority_and_never_announces_again() {
 }
 
 #[test]
+fn priority_255_from_a_node_that_does_not_own_the_vip_wins() {
+    // `--priority 255` typed for "this node always wins" on a VIP that is no node's own address.
+    let p = Params {
+        priority: 254,
+        ..params()
+    };
+    let (mut m, t) = master(p.clone());
+    let out = m.handle(t + ms(100), advert_from(&p, "192.0.2.209", 255));
+    assert_eq!(m.state(), State::Backup, "{out:?}");
+    assert!(out.contains(&Action::RemoveVips));
+}
+
+#[test]
 fn equal_priority_higher_address_wins() {
     let p = params(); // primary 192.0.2.201
     let (mut m, t) = master(p.clone());

@@ -484,8 +484,10 @@ impl Machine {
         }
     }
 
-    /// From init or fault: the owner becomes master at once, everyone else listens first.
+    /// From init or fault: the owner becomes master at once, everyone else listens first, by
+    /// its own interval until it hears a master (RFC 5798 §6.4.1).
     fn enter_running(&mut self, now: Instant, out: &mut Vec<Action>, why: fn(Duration) -> Reason) {
+        self.master_interval_cs = self.p.interval_cs;
         if self.p.priority == 255 {
             self.become_master(now, Reason::AddressOwner, out);
             return;

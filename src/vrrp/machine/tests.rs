@@ -412,6 +412,46 @@ fn v3_backup_adopts_the_master_interval() {
     assert_eq!(m.deadline(), Some(t0 + down + ms(1000)));
 }
 
+/// RFC 5798 §6.4.1: entering backup sets Master_Adver_Interval to our own interval again, so a
+/// node back from fault listens by its own timers until it hears the master.
+#[test]
+fn back_from_fault_a_v3_backup_forgets_the_adopted_interval() {
+    let p = Params {
+        version: Version::V3,
+        interval_cs: 100,
+        ..params()
+    };
+    let own = master_down_interval(Version::V3, 200, 100);
+    let (mut m, t0) = backup(p.clone());
+    m.handle(t0, advert_with_interval(&p, 250, 10));
+    m.handle(t0 + ms(50), Input::LinkDown);
+    let t1 = t0 + ms(100);
+    m.handle(t1, Input::LinkUp);
+    assert_eq!(m.state(), State::Backup);
+    assert_eq!(m.master_down_interval(), own);
+    assert_eq!(m.deadline(), Some(t1 + own));
+    // The same after a failed health check.
+    m.handle(t1, advert_with_interval(&p, 250, 10));
+    m.handle(t1 + ms(10), failing("web"));
+    let t2 = t1 + ms(20);
+    m.handle(t2, healthy());
+    assert_eq!(m.state(), State::Backup);
+    assert_eq!(m.deadline(), Some(t2 + own));
+}
+
+fn advert_with_interval(p: &Params, priority: u8, interval_cs: u16) -> Input {
+    match advert(p, priority) {
+        Input::Advert { src, advert } => Input::Advert {
+            src,
+            advert: Advert {
+                interval_cs,
+                ..advert
+            },
+        },
+        other => other,
+    }
+}
+
 #[test]
 fn link_down_is_fault_and_link_up_is_backup_again() {
     let p = params();

@@ -494,6 +494,7 @@ impl Node {
                 Some(Input::Advert {
                     src: packet.src,
                     advert: parsed.advert,
+                    received: Some(packet.received),
                 })
             }
             Verdict::OtherVrid(_) => {

@@ -27,6 +27,8 @@ pub struct RxPacket {
     pub src: IpAddr,
     pub dst: IpAddr,
     pub payload: Vec<u8>,
+    /// When `recv` returned it: the machine handles it as of this instant.
+    pub received: std::time::Instant,
 }
 
 pub struct VrrpSocket {
@@ -128,6 +130,7 @@ impl VrrpSocket {
                 src: m.src,
                 dst: m.dst,
                 payload: bytes[m.payload].to_vec(),
+                received: std::time::Instant::now(),
             }))
     }
 
@@ -160,6 +163,7 @@ impl VrrpSocket {
                 src: IpAddr::V6(src),
                 dst: IpAddr::V6(dst),
                 payload: buf[..len].to_vec(),
+                received: std::time::Instant::now(),
             }),
             _ => None,
         })

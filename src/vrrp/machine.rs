@@ -80,6 +80,9 @@ pub enum Input {
     Advert {
         src: IpAddr,
         advert: Advert,
+        /// When the socket received it (`None`: now). An advert that arrived before a timer
+        /// ran out is handled before that timer, however late the loop gets to it.
+        received: Option<Instant>,
     },
     LinkDown,
     LinkUp,
@@ -391,26 +394,41 @@ impl Machine {
 
     pub fn handle(&mut self, now: Instant, input: Input) -> Vec<Action> {
         let mut out = Vec::new();
-        self.expire(now, &mut out);
+        let at = match &input {
+            Input::Advert {
+                received: Some(received),
+                ..
+            } => (*received).min(now),
+            _ => now,
+        };
+        self.expire(at, &mut out);
+        self.apply(at, input, &mut out);
+        if at < now {
+            self.expire(now, &mut out);
+        }
+        out
+    }
+
+    fn apply(&mut self, now: Instant, input: Input, out: &mut Vec<Action>) {
         match input {
-            Input::Start { link_up } => self.start(now, link_up, &mut out),
+            Input::Start { link_up } => self.start(now, link_up, out),
             Input::Tick => {}
-            Input::Advert { src, advert } => match self.state {
-                State::Backup => self.backup_rx(now, src, &advert, &mut out),
-                State::Master => self.master_rx(now, src, &advert, &mut out),
+            Input::Advert { src, advert, .. } => match self.state {
+                State::Backup => self.backup_rx(now, src, &advert, out),
+                State::Master => self.master_rx(now, src, &advert, out),
                 State::Releasing if advert.priority > 0 && src != self.p.primary => {
-                    self.finish_release(now, Reason::HandedOver { to: src }, &mut out)
+                    self.finish_release(now, Reason::HandedOver { to: src }, out)
                 }
                 _ => {}
             },
-            Input::LinkDown => self.link_down(now, &mut out),
+            Input::LinkDown => self.link_down(now, out),
             Input::LinkUp => {
                 self.link_up = true;
                 if self.state == State::Fault && self.fault_check.is_none() {
-                    self.enter_running(now, &mut out, |wait| Reason::LinkUp { wait });
+                    self.enter_running(now, out, |wait| Reason::LinkUp { wait });
                 }
             }
-            Input::Health(health) => self.health(now, health, &mut out),
+            Input::Health(health) => self.health(now, health, out),
             Input::VipsMissing if self.state == State::Master => {
                 out.extend([
                     Action::AddVips,
@@ -419,9 +437,8 @@ impl Machine {
                 ]);
             }
             Input::VipsMissing => {}
-            Input::Shutdown => self.shutdown(now, &mut out),
+            Input::Shutdown => self.shutdown(now, out),
         }
-        out
     }
 
     /// How long a stopping master keeps the VIP waiting for a successor.

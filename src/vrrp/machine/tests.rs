@@ -39,6 +39,7 @@ fn advert(p: &Params, priority: u8) -> Input {
             auth: Auth::None,
             addrs: p.vips.clone(),
         },
+        received: None,
     }
 }
 
@@ -47,6 +48,7 @@ fn advert_from(p: &Params, src: &str, priority: u8) -> Input {
         Input::Advert { advert, .. } => Input::Advert {
             src: ip(src),
             advert,
+            received: None,
         },
         other => other,
     }
@@ -113,6 +115,38 @@ fn starts_as_backup_and_takes_over_after_master_down_interval() {
         "advert first, then the VIP, then the announcement"
     );
     assert_eq!(reason(&out).to_string(), "no advert heard for 3.22s");
+}
+
+/// Under load the loop may get to an advert after the master-down timer ran out; the advert
+/// came first, so the backup stays backup (no takeover-and-yield at 10-30 ms adverts).
+#[test]
+fn an_advert_received_before_the_timer_is_handled_before_it() {
+    for (version, interval_cs) in [(Version::V3, 1), (Version::V3, 3), (Version::V2, 100)] {
+        let p = Params {
+            version,
+            interval_cs,
+            priority: 199,
+            ..params()
+        };
+        let (mut m, t0) = backup(p.clone());
+        let due = t0 + m.master_down_interval();
+        let received = due - Duration::from_micros(200);
+        let late = match advert(&p, 200) {
+            Input::Advert { src, advert, .. } => Input::Advert {
+                src,
+                advert,
+                received: Some(received),
+            },
+            other => other,
+        };
+        let out = m.handle(due + ms(2), late);
+        assert_eq!(
+            transitions(&out),
+            vec![],
+            "{version:?} {interval_cs}cs: {out:?}"
+        );
+        assert_eq!(m.deadline(), Some(received + m.master_down_interval()));
+    }
 }
 
 #[test]
@@ -395,6 +429,7 @@ fn v3_backup_adopts_the_master_interval() {
             auth: Auth::None,
             addrs: p.vips.clone(),
         },
+        received: None,
     };
     let out = m.handle(t0, fast);
     assert!(matches!(
@@ -441,12 +476,13 @@ fn back_from_fault_a_v3_backup_forgets_the_adopted_interval() {
 
 fn advert_with_interval(p: &Params, priority: u8, interval_cs: u16) -> Input {
     match advert(p, priority) {
-        Input::Advert { src, advert } => Input::Advert {
+        Input::Advert { src, advert, .. } => Input::Advert {
             src,
             advert: Advert {
                 interval_cs,
                 ..advert
             },
+            received: None,
         },
         other => other,
     }
@@ -574,6 +610,7 @@ fn race_loser_sends_nothing_after_yielding() {
             auth: Auth::None,
             addrs: p.vips.clone(),
         },
+        received: None,
     };
     let out = n3.handle(t + Duration::from_micros(300), winner.clone());
     assert_eq!(transitions(&out), vec![(State::Master, State::Backup)]);

@@ -107,7 +107,7 @@ pub struct ProbeArgs {
     pub vips: Vec<std::net::IpAddr>,
 
     /// How long to listen before reporting (three advert intervals catch every master).
-    #[arg(long, value_name = "DURATION", default_value = "3s", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "3s", value_parser = duration_in(ZERO, DAY))]
     pub duration: Duration,
 
     /// After the report, keep listening and print each change until interrupted.
@@ -134,7 +134,7 @@ pub struct PingWatchArgs {
     pub addr: std::net::IpAddr,
 
     /// Time between probes, 10ms or more.
-    #[arg(long, value_name = "DURATION", default_value = "100ms", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "100ms", value_parser = duration_in(ZERO, HOUR))]
     pub interval: Duration,
 
     /// Stop after this many probes.
@@ -142,7 +142,7 @@ pub struct PingWatchArgs {
     pub count: Option<u64>,
 
     /// Stop after this long.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = duration_in(ZERO, WEEK))]
     pub duration: Option<Duration>,
 
     /// Probe with TCP connects to this port instead of ICMP echo.
@@ -150,7 +150,7 @@ pub struct PingWatchArgs {
     pub tcp: Option<u16>,
 
     /// Exit 1 if any outage lasted longer than this.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = duration_in(ZERO, HOUR))]
     pub max_outage: Option<Duration>,
 
     #[command(flatten)]
@@ -183,7 +183,7 @@ pub struct ReleaseArgs {
     pub vrrp_version: Option<u8>,
 
     /// The group's advert interval, carried in that advert.
-    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = duration_in(ZERO, HOUR))]
     pub advert_int: Duration,
 
     /// The group's VRRPv2 password, if it uses keepalived's auth_type PASS.
@@ -217,7 +217,7 @@ pub struct RunArgs {
     pub priority: Option<u8>,
 
     /// Advert interval (default 1s), e.g. 1s, 100ms. Below 1s needs --vrrp-version 3 (10 ms steps, up to 40.95s).
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = duration_in(ZERO, HOUR))]
     pub advert_int: Option<Duration>,
 
     /// VRRP version: 2 (RFC 3768) or 3 (RFC 5798/9568). Default 2 for IPv4 (as keepalived), 3 for IPv6.
@@ -229,7 +229,7 @@ pub struct RunArgs {
     pub no_preempt: bool,
 
     /// Wait this long before preempting a lower-priority master (keepalived: preempt_delay).
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = duration_in(ZERO, HOUR))]
     pub preempt_delay: Option<Duration>,
 
     /// Checksum form of VRRPv3 over IPv4 to send: keepalived (with pseudo-header) or rfc9568 (message only). Both are accepted on receive.
@@ -245,7 +245,7 @@ pub struct RunArgs {
     pub garp_repeat: Option<u32>,
 
     /// Repeat the announcement burst this long after becoming master (default 5s; 0 = never).
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = duration_in(ZERO, HOUR))]
     pub garp_delay: Option<Duration>,
 
     /// Send adverts to this peer instead of the multicast group (repeatable; for networks that drop multicast). Adverts from other addresses are dropped (keepalived: unicast_peer).
@@ -277,11 +277,11 @@ pub struct RunArgs {
     pub track_http: Vec<String>,
 
     /// How often each check runs.
-    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration, help_heading = "Health checks")]
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = duration_in(ZERO, HOUR), help_heading = "Health checks")]
     pub track_interval: Duration,
 
     /// A check taking longer fails (a command is killed). Default: the --track-interval.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration, help_heading = "Health checks")]
+    #[arg(long, value_name = "DURATION", value_parser = duration_in(ZERO, HOUR), help_heading = "Health checks")]
     pub track_timeout: Option<Duration>,
 
     /// Successes in a row before a failed check counts as healthy again.
@@ -317,7 +317,7 @@ pub struct RunArgs {
     pub on_change: Option<String>,
 
     /// A hook running longer is killed.
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration, help_heading = "Hooks")]
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = duration_in(ZERO, HOUR), help_heading = "Hooks")]
     pub hook_timeout: Duration,
 
     /// Read the settings from a keepalived.conf vrrp_instance; flags given here override it.
@@ -354,6 +354,32 @@ pub enum ColorWhen {
 pub enum ChecksumArg {
     Keepalived,
     Rfc9568,
+}
+
+const ZERO: Duration = Duration::ZERO;
+const HOUR: Duration = Duration::from_secs(3600);
+const DAY: Duration = Duration::from_secs(24 * 3600);
+const WEEK: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// A duration flag with its range: humantime also takes values (centuries) that would
+/// overflow the clock, and a flag's range says what makes sense.
+fn duration_in(
+    min: Duration,
+    max: Duration,
+) -> impl Fn(&str) -> Result<Duration, String> + Clone + Send + Sync + 'static {
+    move |text| {
+        let value = parse_duration(text)?;
+        if (min..=max).contains(&value) {
+            return Ok(value);
+        }
+        let show = |d| humantime::format_duration(d).to_string();
+        Err(format!(
+            "{} is out of range: use {} to {}",
+            text.trim(),
+            show(min),
+            show(max)
+        ))
+    }
 }
 
 /// humantime durations ("1s", "100ms", "1.5s" is not humantime: "1s 500ms").

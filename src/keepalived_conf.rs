@@ -223,6 +223,13 @@ fn seconds(item: &Item) -> Result<Duration, String> {
     Ok(Duration::from_micros((value * 1_000_000.0).round() as u64))
 }
 
+fn vrrp_version(item: &Item) -> Result<u8, String> {
+    match number(item)? {
+        v @ (2 | 3) => Ok(v),
+        v => Err(format!("'version {v}' is not a VRRP version: use 2 or 3")),
+    }
+}
+
 fn apply(out: &mut Instance, item: &Item) -> Result<(), String> {
     match item.key.as_str() {
         // keepalived also starts every node as backup; `state` only names the intent.
@@ -234,7 +241,7 @@ fn apply(out: &mut Instance, item: &Item) -> Result<(), String> {
         "virtual_router_id" => out.vrid = Some(number(item)?),
         "priority" => out.priority = Some(number(item)?),
         "advert_int" => out.advert_int = Some(seconds(item)?),
-        "version" => out.version = Some(number(item)?),
+        "version" => out.version = Some(vrrp_version(item)?),
         "nopreempt" => out.no_preempt = true,
         "preempt" => out.no_preempt = false,
         "preempt_delay" => out.preempt_delay = Some(seconds(item)?),
@@ -420,5 +427,23 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("virtual_ipaddress on line 3"));
+    }
+
+    #[test]
+    fn only_vrrp_versions_2_and_3() {
+        for (v, want) in [("2", Some(2)), ("3", Some(3))] {
+            let text = format!("vrrp_instance A {{\n  version {v}\n}}\n");
+            assert_eq!(instance(&text, None).unwrap().version, want);
+        }
+        for v in ["1", "4", "0"] {
+            let text = format!("vrrp_instance A {{\n  version {v}\n}}\n");
+            let err = instance(&text, None).unwrap_err().to_string();
+            assert!(
+                err.contains(&format!(
+                    "line 2: 'version {v}' is not a VRRP version: use 2 or 3"
+                )),
+                "{err}"
+            );
+        }
     }
 }

@@ -323,3 +323,57 @@ fn companion_commands_reject_bad_values() {
         "whole seconds",
     );
 }
+
+/// humantime takes durations (centuries) that overflow the clock: every duration flag has a
+/// range and says so, before anything starts.
+#[test]
+fn no_duration_flag_can_overflow_the_clock() {
+    let huge = "400000000years";
+    for flag in [
+        "--advert-int",
+        "--preempt-delay",
+        "--garp-delay",
+        "--track-interval",
+        "--track-timeout",
+        "--hook-timeout",
+    ] {
+        let err = assert_error(&run_with(&[flag, huge]), "out of range");
+        assert!(err.contains(flag), "{err}");
+    }
+    for (args, flag) in [
+        (
+            vec!["probe", "--iface", "lo", "--duration", huge],
+            "--duration",
+        ),
+        (
+            vec!["ping-watch", "192.0.2.250", "--interval", huge],
+            "--interval",
+        ),
+        (
+            vec!["ping-watch", "192.0.2.250", "--duration", huge],
+            "--duration",
+        ),
+        (
+            vec!["ping-watch", "192.0.2.250", "--max-outage", huge],
+            "--max-outage",
+        ),
+        (
+            vec![
+                "release",
+                "--iface",
+                "lo",
+                "--vip",
+                "192.0.2.250/24",
+                "--vrid",
+                "41",
+                "--advert-int",
+                huge,
+            ],
+            "--advert-int",
+        ),
+    ] {
+        let err = assert_error(&args, "out of range");
+        assert!(err.contains(flag), "{err}");
+    }
+    assert_error(&run_with(&["--preempt-delay", "2h"]), "use 0s to 1h");
+}

@@ -7,12 +7,14 @@ use crate::cli::ReleaseArgs;
 use crate::config::{release_config, Vip};
 use crate::error::{Error, Result};
 use crate::net::caps::require_net_admin_and_raw;
+use crate::net::frames::FrameSocket;
 use crate::net::iface::{is_link_local, Interface};
 use crate::net::netlink::{IfAddr, Netlink};
 use crate::net::vrrp_socket::VrrpSocket;
 use crate::ui::{Level, Ui};
 use crate::vrrp::checks::{successor, Received};
 use crate::vrrp::timers::handover_wait;
+use crate::wire::announce::{claim, MacAddr};
 
 pub fn release(args: &ReleaseArgs) -> Result<i32> {
     let cfg = release_config(args)?;
@@ -46,8 +48,10 @@ pub fn release(args: &ReleaseArgs) -> Result<i32> {
         }
         (None, _) => None,
     };
-    // Like a stopping master: priority 0 first, the VIP stays until the successor advertises.
+    // Like a stopping master: priority 0 first, the VIP stays until the successor advertised
+    // and announced it (its advert comes first; clients follow the announcement).
     if let (Some(step), Some((socket, primary))) = (&cfg.advert, socket) {
+        let claims = FrameSocket::open_claims(iface.index, primary.is_ipv4())?;
         let params = step.params(primary, &cfg.vips);
         socket
             .send_advert(&params.advert(0), primary, step.v3_checksum)
@@ -59,11 +63,18 @@ pub fn release(args: &ReleaseArgs) -> Result<i32> {
             })?;
         let wait = handover_wait(step.version, step.interval_cs);
         let msg = match await_successor(&socket, step.vrid, primary, wait) {
-            Some((to, after)) => format!(
-                "sent priority 0 for vrid {} from {primary}: {to} took over after {:.3}s",
-                step.vrid,
-                after.as_secs_f64()
-            ),
+            Some((to, after)) => {
+                let grace = crate::vrrp::timers::interval(step.interval_cs);
+                let seen = match await_claim(&claims, &vip_addrs, iface.mac, grace) {
+                    Some(mac) => format!("announced from {mac}"),
+                    None => "its announcement unseen".to_string(),
+                };
+                format!(
+                    "sent priority 0 for vrid {} from {primary}: {to} took over after {:.3}s ({seen})",
+                    step.vrid,
+                    after.as_secs_f64()
+                )
+            }
             None => format!(
                 "sent priority 0 for vrid {} from {primary}: no backup took over within {:.2}s",
                 step.vrid,
@@ -122,6 +133,27 @@ fn await_successor(
         };
         if let Some(src) = successor(&rx, vrid, ours) {
             return Some((src, start.elapsed()));
+        }
+    }
+    None
+}
+
+/// The first announcement of one of `vips` from a MAC other than `own`, within `wait`.
+fn await_claim(
+    claims: &FrameSocket,
+    vips: &[IpAddr],
+    own: MacAddr,
+    wait: Duration,
+) -> Option<MacAddr> {
+    let start = Instant::now();
+    while let Some(left) = wait.checked_sub(start.elapsed()) {
+        match claims.recv_timeout(left) {
+            Ok(Some(frame)) => match claim(&frame) {
+                Some((vip, by)) if by != own && vips.contains(&vip) => return Some(by),
+                _ => {}
+            },
+            Ok(None) => {}
+            Err(_) => return None,
         }
     }
     None

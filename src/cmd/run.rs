@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::keepalived_conf::Instance;
 use crate::net::caps::require_net_admin_and_raw;
 use crate::net::exec::Outcome;
-use crate::net::frames::FrameSocket;
+use crate::net::frames::{spawn_reader, FrameSocket};
 use crate::net::health;
 use crate::net::hooks::HookRunner;
 use crate::net::iface::Interface;
@@ -24,7 +24,7 @@ use crate::ui::{Level, StartInfo, Ui};
 use crate::vrrp::checks::{check, vips_match, Counters, RateLimit, Received, Verdict};
 use crate::vrrp::track::{self, RiseFall};
 use crate::vrrp::{Action, Input, Machine, State};
-use crate::wire::announce::{gratuitous_arp, unsolicited_na};
+use crate::wire::announce::{claim, gratuitous_arp, unsolicited_na, MacAddr};
 
 /// What the edge threads report.
 enum Event {
@@ -43,6 +43,11 @@ enum Event {
         index: usize,
         healthy: bool,
         why: String,
+    },
+    /// Another MAC announced one of our VIPs (a frame seen on the segment).
+    Claim {
+        vip: IpAddr,
+        by: MacAddr,
     },
     /// A hook ended.
     Hook {
@@ -79,6 +84,7 @@ pub fn run(args: &RunArgs) -> Result<i32> {
     };
     let (tx, rx) = mpsc::channel();
     start_edges(&socket, &iface.name, iface.index, &tx)?;
+    start_claim_watch(&cfg, &iface, &tx)?;
     start_checks(&cfg, &tx)?;
     let hooks = start_hooks(&cfg, &tx)?;
     let cfg_checks = cfg.track.checks.len();
@@ -171,6 +177,22 @@ fn start_edges(socket: &Arc<VrrpSocket>, name: &str, index: u32, tx: &Sender<Eve
         let _ = signal_tx.send(Event::Shutdown);
     })
     .map_err(|e| Error::new("cannot install the signal handler", e))
+}
+
+/// Watches the segment for another MAC announcing our VIPs (a node that lost a contested
+/// takeover, the other side of a healed partition), so a master can answer at once.
+fn start_claim_watch(cfg: &RunConfig, iface: &Interface, tx: &Sender<Event>) -> Result<()> {
+    let socket = Arc::new(FrameSocket::open_claims(iface.index, cfg.ipv4())?);
+    let vips: Vec<IpAddr> = cfg.vips.iter().map(|v| v.addr).collect();
+    let (own, tx) = (iface.mac, tx.clone());
+    let on_frame = move |frame: Vec<u8>, _| match claim(&frame) {
+        Some((vip, by)) if by != own && vips.contains(&vip) => {
+            tx.send(Event::Claim { vip, by }).is_ok()
+        }
+        _ => true,
+    };
+    // The watch is a help, not a need: when it fails (interface deleted), the node goes on.
+    spawn_reader(socket, "claim-watch", on_frame, |_| {})
 }
 
 fn start_checks(cfg: &RunConfig, tx: &Sender<Event>) -> Result<()> {
@@ -396,6 +418,7 @@ impl Node {
             }
             Event::Net(net) => self.net_input(net),
             Event::Shutdown => Some(Input::Shutdown),
+            Event::Claim { vip, by } => Some(Input::Claimed { vip, by }),
             Event::Check {
                 index,
                 healthy,
@@ -555,6 +578,7 @@ impl Node {
             &self.cfg.unicast_peers,
         )?);
         self.frames = FrameSocket::open(iface.index, false)?;
+        start_claim_watch(&self.cfg, &iface, &self.tx)?;
         self.generation += 1;
         start_receiver(&socket, &self.tx, self.generation)?;
         self.socket = socket;

@@ -33,6 +33,17 @@ fn link_addr(index: u32, protocol_be: u16) -> SockAddr {
     addr
 }
 
+/// Classic BPF over an Ethernet frame: IPv6 next header (byte 20) is ICMPv6 (58) and the
+/// ICMPv6 type (byte 54) is a neighbour advertisement (136); anything else is dropped.
+const NEIGHBOUR_ADVERTS_ONLY: [socket2::SockFilter; 6] = [
+    socket2::SockFilter::new(0x30, 0, 0, 20),     // ldb [20]
+    socket2::SockFilter::new(0x15, 0, 3, 58),     // jeq #58, else drop
+    socket2::SockFilter::new(0x30, 0, 0, 54),     // ldb [54]
+    socket2::SockFilter::new(0x15, 0, 1, 136),    // jeq #136, else drop
+    socket2::SockFilter::new(0x06, 0, 0, 0xffff), // accept
+    socket2::SockFilter::new(0x06, 0, 0, 0),      // drop
+];
+
 impl FrameSocket {
     /// `receive`: also receive every frame of the interface (probe listens for replies).
     pub fn open(index: u32, receive: bool) -> Result<FrameSocket> {
@@ -41,6 +52,31 @@ impl FrameSocket {
             .map_err(|e| open_error("packet socket", e))?;
         socket
             .bind(&link_addr(index, protocol))
+            .map_err(|e| Error::new("cannot bind the packet socket", e))?;
+        Ok(FrameSocket { socket })
+    }
+
+    /// Receives only what can claim an address: ARP (IPv4), or ICMPv6 neighbour
+    /// advertisements (IPv6, picked by a socket filter so other IPv6 traffic costs nothing).
+    pub fn open_claims(index: u32, ipv4: bool) -> Result<FrameSocket> {
+        let protocol = if ipv4 {
+            nix::libc::ETH_P_ARP
+        } else {
+            nix::libc::ETH_P_IPV6
+        } as u16;
+        let socket = Socket::new(
+            Domain::PACKET,
+            Type::RAW,
+            Some(i32::from(protocol.to_be()).into()),
+        )
+        .map_err(|e| open_error("packet socket", e))?;
+        if !ipv4 {
+            socket
+                .attach_filter(&NEIGHBOUR_ADVERTS_ONLY)
+                .map_err(|e| Error::new("cannot filter the packet socket", e))?;
+        }
+        socket
+            .bind(&link_addr(index, protocol.to_be()))
             .map_err(|e| Error::new("cannot bind the packet socket", e))?;
         Ok(FrameSocket { socket })
     }

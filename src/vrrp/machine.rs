@@ -7,6 +7,7 @@ use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use super::timers::{handover_wait, interval, master_down_interval, skew_time};
+use crate::wire::announce::MacAddr;
 use crate::wire::{Advert, Auth, Version};
 
 /// What the machine needs to know about this node's group membership.
@@ -88,6 +89,11 @@ pub enum Input {
     LinkUp,
     /// Our VIP vanished from the interface while we are master (deleted by hand).
     VipsMissing,
+    /// Another MAC announced (or answered for) one of our VIPs on the segment.
+    Claimed {
+        vip: IpAddr,
+        by: MacAddr,
+    },
     /// The tracked checks changed (see `Health`).
     Health(Health),
     Shutdown,
@@ -153,8 +159,11 @@ pub enum Reason {
     HandingOver {
         wait: Duration,
     },
+    /// The successor advertised and (`by`) announced the VIP from its MAC; `None`: its
+    /// announcement was not seen within an interval of its advert.
     HandedOver {
         to: IpAddr,
+        by: Option<MacAddr>,
     },
     NoSuccessor {
         waited: Duration,
@@ -207,7 +216,18 @@ impl fmt::Display for Reason {
                 "sent priority 0; holding the VIP until a backup takes over (at most {})",
                 secs(*wait)
             ),
-            Reason::HandedOver { to } => write!(f, "handed over to {to}, VIP removed"),
+            Reason::HandedOver { to, by: Some(mac) } => {
+                write!(
+                    f,
+                    "handed over to {to}, VIP removed once {mac} announced it"
+                )
+            }
+            Reason::HandedOver { to, by: None } => {
+                write!(
+                    f,
+                    "handed over to {to}, VIP removed (its announcement unseen)"
+                )
+            }
             Reason::CheckFailed { check } => write!(f, "health check failed: {check}"),
             Reason::ChecksPassing { wait } => {
                 write!(
@@ -248,6 +268,16 @@ pub enum Note {
         from: IpAddr,
     },
     VipsRestored,
+    /// Another node's announcement of our VIP was answered with ours.
+    ClaimAnswered {
+        vip: IpAddr,
+        by: MacAddr,
+    },
+    /// Claims keep coming faster than `MAX_CLAIM_ANSWERS` a second: a host with our address?
+    ClaimsIgnored {
+        vip: IpAddr,
+        by: MacAddr,
+    },
     PriorityChanged {
         from: u8,
         to: u8,
@@ -288,6 +318,14 @@ impl fmt::Display for Note {
             Note::PriorityChanged { from, to } => {
                 write!(f, "advertised priority {from} -> {to} (--track-weight)")
             }
+            Note::ClaimAnswered { vip, by } => write!(
+                f,
+                "{by} announced {vip}: announced it again from here"
+            ),
+            Note::ClaimsIgnored { vip, by } => write!(
+                f,
+                "{by} keeps announcing {vip}: another host with this address? (answering at most {MAX_CLAIM_ANSWERS} a second)"
+            ),
             Note::VipsRestored => write!(
                 f,
                 "VIP was removed from the interface: re-added and announced"
@@ -296,8 +334,10 @@ impl fmt::Display for Note {
     }
 }
 
-/// Longer than Linux's default neighbour locktime (1 s, net.ipv4.neigh.*.locktime).
-const ARP_LOCKTIME_MARGIN: Duration = Duration::from_millis(1200);
+/// How many claims of our VIP by another MAC a master answers per second. A contested
+/// takeover brings one burst (5 frames per VIP from keepalived or vipflip); more than this
+/// is a host configured with our address, not worth a storm.
+pub const MAX_CLAIM_ANSWERS: u32 = 50;
 
 /// What the backup's master-down timer means when it fires.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -322,8 +362,10 @@ pub struct Machine {
     last_master: Option<(IpAddr, Instant)>,
     /// When the backup started listening (for "no advert heard for ...").
     listening_since: Option<Instant>,
-    /// Releasing: when to give up waiting for a successor.
+    /// Releasing: when to give up waiting for a successor (or for its announcement).
     release_at: Option<Instant>,
+    /// Releasing: the node whose advert says it took over.
+    successor: Option<IpAddr>,
     /// Releasing because a check failed: end in fault, not stopped.
     release_to_fault: bool,
     link_up: bool,
@@ -331,6 +373,8 @@ pub struct Machine {
     fault_check: Option<String>,
     /// Subtracted from the configured priority by failing weighted checks.
     penalty: u8,
+    /// Claims answered in the current second, and when that second began.
+    claims: (u32, Option<Instant>),
 }
 
 impl Machine {
@@ -348,10 +392,12 @@ impl Machine {
             last_master: None,
             listening_since: None,
             release_at: None,
+            successor: None,
             release_to_fault: false,
             link_up: true,
             fault_check: None,
             penalty: 0,
+            claims: (0, None),
         }
     }
 
@@ -417,7 +463,7 @@ impl Machine {
                 State::Backup => self.backup_rx(now, src, &advert, out),
                 State::Master => self.master_rx(now, src, &advert, out),
                 State::Releasing if advert.priority > 0 && src != self.p.primary => {
-                    self.finish_release(now, Reason::HandedOver { to: src }, out)
+                    self.successor_advertised(now, src)
                 }
                 _ => {}
             },
@@ -437,6 +483,15 @@ impl Machine {
                 ]);
             }
             Input::VipsMissing => {}
+            Input::Claimed { vip, by } if self.state == State::Master => {
+                self.answer_claim(now, vip, by, out)
+            }
+            Input::Claimed { by, .. } if self.state == State::Releasing => {
+                if let Some(to) = self.successor {
+                    self.finish_release(now, Reason::HandedOver { to, by: Some(by) }, out);
+                }
+            }
+            Input::Claimed { .. } => {}
             Input::Shutdown => self.shutdown(now, out),
         }
     }
@@ -448,13 +503,13 @@ impl Machine {
 
     fn expire(&mut self, now: Instant, out: &mut Vec<Action>) {
         if self.release_at.is_some_and(|at| at <= now) {
-            self.finish_release(
-                now,
-                Reason::NoSuccessor {
+            let reason = match self.successor {
+                Some(to) => Reason::HandedOver { to, by: None },
+                None => Reason::NoSuccessor {
                     waited: self.handover_wait(),
                 },
-                out,
-            );
+            };
+            self.finish_release(now, reason, out);
             return;
         }
         if self.down_at.is_some_and(|at| at <= now) {
@@ -691,27 +746,44 @@ impl Machine {
     }
 
     /// Another node thinks it is master: answer at once so it yields (RFC 9568), and
-    /// announce the VIP again one interval later in case its announcements reached the
-    /// clients after ours (a contested takeover).
+    /// announce the VIP at once: clients its announcements moved (a contested takeover, a
+    /// healed partition) come back now. A gratuitous ARP overrides Linux's neighbour locktime
+    /// (measured: the last one wins, even 1 ms apart), so no later repeat is needed for that;
+    /// one more after an interval covers a lost frame.
     fn answer_lower(&mut self, now: Instant, src: IpAddr, priority: u8, out: &mut Vec<Action>) {
         self.send_advert(now, out);
-        if self.announce_at.is_empty()
-            || self
-                .announce_at
-                .iter()
-                .all(|&at| at > now + ARP_LOCKTIME_MARGIN)
-        {
-            let soon = now + interval(self.p.interval_cs);
+        out.push(Action::Announce);
+        let soon = now + interval(self.p.interval_cs);
+        if !self.announce_at.iter().any(|&at| at <= soon) {
             self.announce_at.push(soon);
-            // The other master's announcement may have just updated the clients, and Linux
-            // ignores a second update within its neighbour locktime (1 s by default): the
-            // first re-announcement can be swallowed, so one more after the locktime.
-            self.announce_at.push(soon.max(now + ARP_LOCKTIME_MARGIN));
         }
         out.push(Action::Note(Note::AnsweredLowerPriority {
             from: src,
             priority,
         }));
+    }
+
+    /// Another MAC announced our VIP: ours again, at once, so the last word clients hear is
+    /// the holder's. Each claim is answered (a burst of N frames gets N answers, the last
+    /// after its last frame), up to `MAX_CLAIM_ANSWERS` a second.
+    fn answer_claim(&mut self, now: Instant, vip: IpAddr, by: MacAddr, out: &mut Vec<Action>) {
+        let (count, since) = &mut self.claims;
+        if since.is_none_or(|at| now.saturating_duration_since(at) >= Duration::from_secs(1)) {
+            *count = 0;
+            *since = Some(now);
+        }
+        *count += 1;
+        match *count {
+            1 => out.extend([
+                Action::Announce,
+                Action::Note(Note::ClaimAnswered { vip, by }),
+            ]),
+            n if n <= MAX_CLAIM_ANSWERS => out.push(Action::Announce),
+            n if n == MAX_CLAIM_ANSWERS + 1 => {
+                out.push(Action::Note(Note::ClaimsIgnored { vip, by }))
+            }
+            _ => {}
+        }
     }
 
     fn link_down(&mut self, now: Instant, out: &mut Vec<Action>) {
@@ -770,6 +842,17 @@ impl Machine {
         self.transition(State::Releasing, reason, out);
     }
 
+    /// The successor's advert comes before its announcement (advert, address, gratuitous ARP:
+    /// keepalived's order and ours). Clients follow the announcement, so the VIP stays here
+    /// until it is seen on the wire, or an interval has passed.
+    fn successor_advertised(&mut self, now: Instant, src: IpAddr) {
+        if self.successor.is_none() {
+            self.successor = Some(src);
+            let grace = now + interval(self.p.interval_cs);
+            self.release_at = self.release_at.map(|at| at.min(grace)).or(Some(grace));
+        }
+    }
+
     /// Ends a release: stopped and exit, or fault when a check failed.
     fn finish_release(&mut self, now: Instant, reason: Reason, out: &mut Vec<Action>) {
         out.push(Action::RemoveVips);
@@ -787,6 +870,7 @@ impl Machine {
 
     fn clear_timers(&mut self) {
         self.release_at = None;
+        self.successor = None;
         self.adver_at = None;
         self.down_at = None;
         self.announce_at.clear();

@@ -2,7 +2,7 @@
 //! neighbour advertisement (IPv6), laid out exactly as keepalived sends them, and the
 //! who-has questions `probe` asks. Built with pnet's packet types.
 
-use std::net::{Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 pub use pnet_base::MacAddr;
 use pnet_packet::arp::{
@@ -174,6 +174,48 @@ pub fn na_for(frame: &[u8], target: Ipv6Addr) -> Option<MacAddr> {
         .then(|| eth.get_source())
 }
 
+/// The address and MAC a frame says an address lives at: the sender of any ARP packet (a
+/// gratuitous ARP, a reply, or a request asked from that address), or the target of a
+/// neighbour advertisement with its link-layer option (else the Ethernet source). What a
+/// master watches for to win back clients another node's announcement moved.
+pub fn claim(frame: &[u8]) -> Option<(IpAddr, MacAddr)> {
+    let eth = EthernetPacket::new(frame)?;
+    match eth.get_ethertype() {
+        EtherTypes::Arp => {
+            let arp = ArpPacket::new(eth.payload())?;
+            let ipv4_over_ethernet = arp.get_protocol_type() == EtherTypes::Ipv4
+                && arp.get_hw_addr_len() == 6
+                && arp.get_proto_addr_len() == 4;
+            ipv4_over_ethernet.then(|| {
+                (
+                    IpAddr::V4(arp.get_sender_proto_addr()),
+                    arp.get_sender_hw_addr(),
+                )
+            })
+        }
+        EtherTypes::Ipv6 => {
+            let ip = Ipv6Packet::new(eth.payload())?;
+            if ip.get_next_header() != IpNextHeaderProtocols::Icmpv6 {
+                return None;
+            }
+            let na = NeighborAdvertPacket::new(ip.payload())?;
+            if na.get_icmpv6_type() != Icmpv6Types::NeighborAdvert {
+                return None;
+            }
+            let option_mac = na
+                .get_options_iter()
+                .find(|o| o.get_option_type() == NdpOptionTypes::TargetLLAddr)
+                .and_then(|o| <[u8; 6]>::try_from(o.payload()).ok())
+                .map(MacAddr::from);
+            Some((
+                IpAddr::V6(na.get_target_addr()),
+                option_mac.unwrap_or(eth.get_source()),
+            ))
+        }
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -221,6 +263,31 @@ mod tests {
         assert_eq!(na_for(&na, vip), Some(n2()));
         assert_eq!(na_for(&garp, vip), None);
         assert_eq!(na_for(&na[..20], vip), None);
+    }
+
+    #[test]
+    fn claims_are_read_from_keepalived_announcements() {
+        // keepalived-v3-race-garp.pcap: every gratuitous ARP names the VIP and its sender.
+        let vip = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 250));
+        let claims: Vec<(IpAddr, MacAddr)> = frames("keepalived-v3-race-garp.pcap")
+            .iter()
+            .filter_map(|f| claim(f))
+            .collect();
+        assert!(claims.len() >= 10, "{claims:?}");
+        assert!(claims.iter().all(|(ip, _)| *ip == vip));
+        let senders: std::collections::BTreeSet<String> =
+            claims.iter().map(|(_, mac)| mac.to_string()).collect();
+        assert_eq!(senders.len(), 2, "n2 and n3 both announced: {senders:?}");
+        // keepalived-v3-ipv6.pcap frame 6: the NA's target and its link-layer option.
+        let na = &frames("keepalived-v3-ipv6.pcap")[5];
+        let vip6: Ipv6Addr = "2001:db8::250".parse().unwrap();
+        assert_eq!(claim(na), Some((IpAddr::V6(vip6), n2())));
+        // VRRP adverts, truncated frames and solicitations claim nothing.
+        let advert = &frames("keepalived-v3-ipv6.pcap")[0];
+        assert_eq!(claim(advert), None);
+        assert_eq!(claim(&na[..30]), None);
+        let ns = neighbour_solicitation(n2(), "fe80::1".parse().unwrap(), vip6);
+        assert_eq!(claim(&ns), None);
     }
 
     #[test]

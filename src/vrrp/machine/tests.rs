@@ -343,45 +343,87 @@ fn equal_priority_higher_address_wins() {
 }
 
 #[test]
-fn master_answers_a_lower_priority_at_once_and_reannounces_one_interval_later() {
-    let p = params();
-    let (mut m, t) = master(p.clone());
-    let t1 = t + ms(10);
-    let out = m.handle(t1, advert(&p, 199));
-    assert_eq!(out[0], Action::SendAdvert { priority: 200 });
-    assert!(matches!(
-        out[1],
-        Action::Note(Note::AnsweredLowerPriority { priority: 199, .. })
-    ));
-    assert_eq!(m.deadline(), Some(t1 + ms(1000)));
-    let out = m.handle(t1 + ms(1000), Input::Tick);
-    assert!(out.contains(&Action::Announce), "{out:?}");
-    assert!(out.contains(&Action::SendAdvert { priority: 200 }));
-    // Once more after the neighbour locktime, in case the first was swallowed.
-    assert!(m.handle(t1 + ms(1199), Input::Tick).is_empty());
-    assert!(m
-        .handle(t1 + ms(1200), Input::Tick)
-        .contains(&Action::Announce));
+fn master_answers_a_lower_priority_with_an_advert_and_an_announcement_at_once() {
+    for (version, interval_cs) in [(Version::V2, 100), (Version::V3, 10), (Version::V3, 1)] {
+        let p = Params {
+            version,
+            interval_cs,
+            second_announce: None,
+            ..params()
+        };
+        let (mut m, t) = master(p.clone());
+        let t1 = t + ms(5);
+        let out = m.handle(t1, advert(&p, 199));
+        assert_eq!(
+            &out[..2],
+            &[Action::SendAdvert { priority: 200 }, Action::Announce],
+            "{out:?}"
+        );
+        assert!(matches!(
+            out[2],
+            Action::Note(Note::AnsweredLowerPriority { priority: 199, .. })
+        ));
+        // Once more one interval later, in case a frame was lost; nothing after that.
+        let every = Duration::from_millis(10 * u64::from(interval_cs));
+        let mut announced = Vec::new();
+        for step in 1..=300u32 {
+            let at = t1 + every * step / 10;
+            if m.handle(at, Input::Tick).contains(&Action::Announce) {
+                announced.push(at - t1);
+            }
+        }
+        assert_eq!(announced, vec![every], "{version:?} {interval_cs}cs");
+    }
 }
 
 #[test]
-fn at_short_intervals_the_reannouncement_also_comes_after_the_locktime() {
+fn a_master_answers_each_claim_of_its_vip_by_another_mac() {
     let p = Params {
         version: Version::V3,
         interval_cs: 10,
         ..params()
     };
     let (mut m, t) = master(p.clone());
-    let t1 = t + ms(10);
-    m.handle(t1, advert(&p, 150));
-    let mut announced = Vec::new();
-    for step in 1..=150 {
-        let at = t1 + ms(10 * step);
-        if m.handle(at, Input::Tick).contains(&Action::Announce) {
-            announced.push(at - t1);
-        }
+    let vip = ip("192.0.2.250");
+    let by = MacAddr(2, 0, 0, 0, 0, 3);
+    // The loser's burst of five: five answers, the last after its last frame.
+    let mut announces = 0;
+    for i in 0..5 {
+        let out = m.handle(
+            t + Duration::from_micros(300 + i),
+            Input::Claimed { vip, by },
+        );
+        assert!(out.contains(&Action::Announce), "{out:?}");
+        assert_eq!(
+            out.iter()
+                .any(|a| matches!(a, Action::Note(Note::ClaimAnswered { .. }))),
+            i == 0,
+            "one note per burst"
+        );
+        announces += 1;
     }
-    assert_eq!(announced, vec![ms(100), ms(1200)]);
+    assert_eq!(announces, 5);
+    assert_eq!(m.state(), State::Master, "a claim alone changes no state");
+    // A host that keeps claiming gets MAX_CLAIM_ANSWERS a second, then a note, then silence.
+    let t2 = t + ms(2000);
+    let mut answered = 0;
+    let mut ignored_notes = 0;
+    for i in 0..200u32 {
+        let out = m.handle(
+            t2 + Duration::from_micros(u64::from(i) * 100),
+            Input::Claimed { vip, by },
+        );
+        answered += out.iter().filter(|a| **a == Action::Announce).count() as u32;
+        ignored_notes += out
+            .iter()
+            .filter(|a| matches!(a, Action::Note(Note::ClaimsIgnored { .. })))
+            .count();
+    }
+    assert_eq!(answered, MAX_CLAIM_ANSWERS);
+    assert_eq!(ignored_notes, 1);
+    // A backup (or a releasing master) leaves claims alone: it must not announce.
+    let (mut b, t0) = backup(p);
+    assert!(b.handle(t0 + ms(1), Input::Claimed { vip, by }).is_empty());
 }
 
 #[test]
@@ -533,15 +575,55 @@ fn shutdown_as_master_keeps_the_vip_until_the_successor_advertises() {
     let p = params();
     let ours = advert_from(&p, "192.0.2.201", 150);
     assert!(m.handle(t1 + ms(200), ours).is_empty());
-    let out = m.handle(t1 + ms(230), advert(&p, 150));
+    // A backup's advert names the successor; the VIP stays until its announcement is seen
+    // (the advert comes first), so clients never point at a node without the VIP.
+    let t2 = t1 + ms(230);
+    assert!(m.handle(t2, advert(&p, 150)).is_empty());
+    assert_eq!(
+        m.deadline(),
+        Some(t2 + ms(1000)),
+        "at most an interval more"
+    );
+    let by = MacAddr(2, 0, 0xc0, 0, 2, 0xca);
+    let vip = ip("192.0.2.250");
+    let out = m.handle(t2 + ms(1), Input::Claimed { vip, by });
     assert_eq!(out[0], Action::RemoveVips);
     assert_eq!(
         reason(&out),
         Reason::HandedOver {
-            to: ip("192.0.2.202")
+            to: ip("192.0.2.202"),
+            by: Some(by)
         }
     );
     assert_eq!(out.last(), Some(&Action::Exit));
+}
+
+#[test]
+fn a_successor_whose_announcement_is_unseen_gets_the_vip_after_an_interval() {
+    let p = Params {
+        version: Version::V3,
+        interval_cs: 10,
+        ..params()
+    };
+    let (mut m, t) = master(p.clone());
+    m.handle(t, Input::Shutdown);
+    // A claim before any successor advertised is not a handover (who would it be?).
+    let claim = Input::Claimed {
+        vip: ip("192.0.2.250"),
+        by: MacAddr(2, 0, 0, 0, 0, 9),
+    };
+    assert!(m.handle(t + ms(1), claim).is_empty());
+    let t2 = t + ms(25);
+    assert!(m.handle(t2, advert(&p, 199)).is_empty());
+    assert!(m.handle(t2 + ms(99), Input::Tick).is_empty());
+    let out = m.handle(t2 + ms(100), Input::Tick);
+    assert_eq!(
+        reason(&out),
+        Reason::HandedOver {
+            to: ip("192.0.2.202"),
+            by: None
+        }
+    );
 }
 
 #[test]
@@ -690,6 +772,14 @@ fn a_weighted_check_lowers_the_advertised_priority() {
     assert_eq!(m.priority(), 255);
 }
 
+/// The successor's gratuitous ARP, seen on the wire.
+fn claim_by_successor() -> Input {
+    Input::Claimed {
+        vip: ip("192.0.2.250"),
+        by: MacAddr(2, 0, 0xc0, 0, 2, 0xca),
+    }
+}
+
 #[test]
 fn a_failing_check_hands_a_masters_vip_over_then_holds_it_in_fault() {
     let (mut m, t) = master(params());
@@ -700,7 +790,8 @@ fn a_failing_check_hands_a_masters_vip_over_then_holds_it_in_fault() {
         reason(&out).to_string(),
         "health check failed: http://127.0.0.1:8080/"
     );
-    let out = m.handle(t + ms(240), advert(&params(), 150));
+    assert!(m.handle(t + ms(240), advert(&params(), 150)).is_empty());
+    let out = m.handle(t + ms(241), claim_by_successor());
     assert_eq!(out[0], Action::RemoveVips);
     assert_eq!(transitions(&out), vec![(State::Releasing, State::Fault)]);
     assert!(!out.contains(&Action::Exit), "a failed check is not a stop");
@@ -732,7 +823,8 @@ fn recovery_during_a_release_goes_straight_back_to_backup() {
     let (mut m, t) = master(params());
     m.handle(t, failing("cmd"));
     assert!(m.handle(t + ms(50), healthy()).is_empty());
-    let out = m.handle(t + ms(240), advert(&params(), 150));
+    m.handle(t + ms(240), advert(&params(), 150));
+    let out = m.handle(t + ms(241), claim_by_successor());
     assert_eq!(
         transitions(&out),
         vec![

@@ -1,0 +1,290 @@
+//! The article's priorities (200/199/198: backups one apart) in the lab: a planned handover
+//! (SIGTERM, `release --vrid`, a failed health check) loses no 10 ms probe, and a crash costs
+//! at most the winner's Master_Down_Interval, at 1 s, 100 ms and 10 ms adverts, IPv4 and IPv6.
+//! Adjacent priorities make the two backups' timers end within a fraction of a millisecond,
+//! so both take over for a moment (a contested takeover); the client must end on the winner.
+
+mod lab;
+
+use std::time::Duration;
+
+use lab::{available, Lab, MARGIN, VIP4, VIP6};
+use nix::sys::signal::Signal;
+use vipflip::vrrp::timers::master_down_interval;
+use vipflip::wire::Version;
+
+#[derive(Clone, Copy, Debug)]
+enum Handover {
+    Sigterm,
+    Release,
+    CheckFails,
+    Crash,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Setting {
+    ipv6: bool,
+    version: Version,
+    interval: &'static str,
+    interval_cs: u16,
+}
+
+impl Setting {
+    fn vip(&self) -> &'static str {
+        if self.ipv6 {
+            VIP6
+        } else {
+            VIP4
+        }
+    }
+
+    fn vip_len(&self) -> String {
+        if self.ipv6 {
+            format!("{VIP6}/64")
+        } else {
+            format!("{VIP4}/24")
+        }
+    }
+
+    fn common(&self) -> Vec<String> {
+        let v = match self.version {
+            Version::V2 => "2",
+            Version::V3 => "3",
+        };
+        [
+            "--vip",
+            &self.vip_len(),
+            "--iface",
+            "eth0",
+            "--vrid",
+            "41",
+            "--vrrp-version",
+            v,
+            "--advert-int",
+            self.interval,
+        ]
+        .map(String::from)
+        .to_vec()
+    }
+
+    fn mdi(&self, priority: u8) -> Duration {
+        master_down_interval(self.version, priority, self.interval_cs)
+    }
+}
+
+fn node(lab: &Lab, i: usize, s: Setting, priority: &str, extra: &[String]) -> lab::Proc {
+    let mut args: Vec<String> = vec!["run".into(), "--priority".into(), priority.into()];
+    args.extend(s.common());
+    args.extend_from_slice(extra);
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    lab.vipflip(i, &refs)
+}
+
+/// JSON lines of kind `event` that `p` printed.
+fn events(p: &lab::Proc, event: &str) -> Vec<String> {
+    let tag = format!("\"event\":\"{event}\"");
+    p.lines()
+        .into_iter()
+        .map(|l| l.text)
+        .filter(|t| t.contains(&tag))
+        .collect()
+}
+
+fn field_ms(line: &str, key: &str) -> Option<f64> {
+    let rest = line.split(&format!("\"{key}\":")).nth(1)?;
+    rest.split([',', '}']).next()?.parse().ok()
+}
+
+/// Three nodes at 200/199/198 started together, a client pinging the VIP every 10 ms, one
+/// handover of the master; the outages the client saw, in ms, and what everyone printed.
+fn trial(s: Setting, how: Handover) -> (Vec<f64>, String) {
+    let lab = Lab::new(3);
+    let fail_flag = lab.dir().join("fail");
+    let _ = std::fs::remove_file(&fail_flag);
+    let check = [
+        "--track-cmd".to_string(),
+        format!("test ! -e {}", fail_flag.display()),
+        "--track-interval".to_string(),
+        "20ms".to_string(),
+    ];
+    let extra: &[String] = match how {
+        Handover::CheckFails => &check,
+        _ => &[],
+    };
+    let mut n1 = node(&lab, 1, s, "200", extra);
+    let n2 = node(&lab, 2, s, "199", &[]);
+    let n3 = node(&lab, 3, s, "198", &[]);
+    let elected = lab.wait_sole_holder(1, s.vip(), s.mdi(200) + Duration::from_secs(3));
+    assert!(
+        elected,
+        "{s:?}: host 1 should hold the VIP: {:?}\n{}\n{}\n{}",
+        lab.holders(s.vip()),
+        n1.output(),
+        n2.output(),
+        n3.output()
+    );
+    let mut watch = lab.spawn(
+        0,
+        env!("CARGO_BIN_EXE_vipflip"),
+        &["ping-watch", s.vip(), "--interval", "10ms", "--json"],
+    );
+    // The client learns the VIP's MAC and the watch settles before the handover.
+    std::thread::sleep(Duration::from_millis(600));
+    match how {
+        Handover::Sigterm => n1.signal(Signal::SIGTERM),
+        Handover::CheckFails => {
+            std::fs::write(&fail_flag, "").expect("create the fail flag");
+        }
+        Handover::Crash => {
+            n1.signal(Signal::SIGKILL);
+            lab.set_port(1, false);
+        }
+        Handover::Release => {
+            n1.signal(Signal::SIGKILL);
+            let _ = n1.wait_exit(Duration::from_secs(1));
+            let mut args = vec!["release".to_string()];
+            args.extend(s.common());
+            let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+            let out = lab.vipflip_output(1, &refs);
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+    // A SIGKILL leaves a stale copy on host 1, whose link is down.
+    let winner_only = match how {
+        Handover::Crash => vec![1, 2],
+        _ => vec![2],
+    };
+    let moved = lab::wait_until(s.mdi(199) + Duration::from_secs(2), || {
+        lab.holders(s.vip()) == winner_only
+    });
+    assert!(
+        moved,
+        "{s:?} {how:?}: host 2 should hold the VIP alone: {:?}\n{}\n{}",
+        lab.holders(s.vip()),
+        n2.output(),
+        n3.output()
+    );
+    // Past the moment a stray announcement would have been answered.
+    std::thread::sleep(Duration::from_millis(400).max(s.mdi(199) / 3));
+    let n2_mac = lab.host(2).mac.clone();
+    let neigh = lab.client_neigh(s.vip());
+    watch.signal(Signal::SIGINT);
+    let _ = watch.wait_exit(Duration::from_secs(3));
+    assert_eq!(
+        neigh.as_deref(),
+        Some(n2_mac.as_str()),
+        "{s:?} {how:?}: the client must end on the winner's MAC\nn2: {}\nn3: {}",
+        n2.output(),
+        n3.output()
+    );
+    assert!(
+        !events(&watch, "summary").is_empty(),
+        "ping-watch printed no summary: {}",
+        watch.output()
+    );
+    let outages = events(&watch, "outage")
+        .iter()
+        .filter_map(|l| field_ms(l, "length_ms"))
+        .collect();
+    let printed = [&n1, &n2, &n3, &watch]
+        .iter()
+        .map(|p| format!("--- {}\n{}", p.name, p.output()))
+        .collect::<Vec<_>>()
+        .join("\n");
+    (outages, printed)
+}
+
+fn planned(s: Setting) {
+    for how in [Handover::Sigterm, Handover::Release, Handover::CheckFails] {
+        let (outages, printed) = trial(s, how);
+        assert!(
+            outages.is_empty(),
+            "{s:?} {how:?}: a planned handover lost probes: outages {outages:?} ms\n{printed}"
+        );
+    }
+}
+
+/// A crash: the client waits out the winner's Master_Down_Interval (from the last advert it
+/// sent, up to one interval before the kill) and never one interval more.
+fn crash(s: Setting) {
+    let (outages, printed) = trial(s, Handover::Crash);
+    let bound = s.mdi(199) + Duration::from_millis(10) + MARGIN;
+    assert!(
+        outages.len() <= 1,
+        "{s:?}: one outage, not {outages:?}\n{printed}"
+    );
+    for o in outages {
+        assert!(
+            o <= bound.as_secs_f64() * 1000.0,
+            "{s:?}: crash outage {o} ms, bound {bound:?}\n{printed}"
+        );
+    }
+}
+
+const V4_1S: Setting = Setting {
+    ipv6: false,
+    version: Version::V2,
+    interval: "1s",
+    interval_cs: 100,
+};
+const V4_100MS: Setting = Setting {
+    ipv6: false,
+    version: Version::V3,
+    interval: "100ms",
+    interval_cs: 10,
+};
+const V4_10MS: Setting = Setting {
+    ipv6: false,
+    version: Version::V3,
+    interval: "10ms",
+    interval_cs: 1,
+};
+const V6_1S: Setting = Setting {
+    ipv6: true,
+    version: Version::V3,
+    interval: "1s",
+    interval_cs: 100,
+};
+const V6_100MS: Setting = Setting {
+    ipv6: true,
+    ..V4_100MS
+};
+const V6_10MS: Setting = Setting {
+    ipv6: true,
+    ..V4_10MS
+};
+
+macro_rules! lab_test {
+    ($name:ident, $body:expr) => {
+        #[test]
+        fn $name() {
+            if available(stringify!($name), false) {
+                $body;
+            }
+        }
+    };
+}
+
+lab_test!(planned_handover_loses_nothing_ipv4_1s, planned(V4_1S));
+lab_test!(planned_handover_loses_nothing_ipv4_100ms, planned(V4_100MS));
+lab_test!(planned_handover_loses_nothing_ipv4_10ms, planned(V4_10MS));
+lab_test!(planned_handover_loses_nothing_ipv6_1s, planned(V6_1S));
+lab_test!(planned_handover_loses_nothing_ipv6_100ms, planned(V6_100MS));
+lab_test!(planned_handover_loses_nothing_ipv6_10ms, planned(V6_10MS));
+lab_test!(
+    crash_costs_one_master_down_interval_ipv4_100ms,
+    crash(V4_100MS)
+);
+lab_test!(
+    crash_costs_one_master_down_interval_ipv4_10ms,
+    crash(V4_10MS)
+);
+lab_test!(
+    crash_costs_one_master_down_interval_ipv6_100ms,
+    crash(V6_100MS)
+);

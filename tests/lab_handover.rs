@@ -288,3 +288,40 @@ lab_test!(
     crash_costs_one_master_down_interval_ipv6_100ms,
     crash(V6_100MS)
 );
+
+/// A VIP that is the clients' IPv6 gateway: on forwarding nodes the kernel's own answers carry
+/// the Router flag, so vipflip's unsolicited NA must too, or a failover drops the gateway from
+/// the clients' router list (IsRouter follows the latest advertisement).
+#[test]
+fn an_ipv6_gateway_vip_stays_a_router_through_a_failover() {
+    if !available(
+        "an_ipv6_gateway_vip_stays_a_router_through_a_failover",
+        false,
+    ) {
+        return;
+    }
+    let lab = Lab::new(2);
+    for i in 1..=2 {
+        lab.exec(i, &["sysctl", "-qw", "net.ipv6.conf.eth0.forwarding=1"]);
+    }
+    let n1 = node(&lab, 1, V6_100MS, "200", &[]);
+    let n2 = node(&lab, 2, V6_100MS, "199", &[]);
+    assert!(
+        lab.wait_sole_holder(1, VIP6, V6_100MS.mdi(200) + Duration::from_secs(3)),
+        "{}\n{}",
+        n1.output(),
+        n2.output()
+    );
+    assert!(lab.client_ping(VIP6));
+    let neigh = |lab: &Lab| lab.exec(0, &["ip", "-6", "neigh", "show", VIP6]);
+    assert!(neigh(&lab).contains("router"), "{}", neigh(&lab));
+    n1.signal(Signal::SIGTERM);
+    assert!(lab.wait_sole_holder(2, VIP6, Duration::from_secs(3)));
+    std::thread::sleep(Duration::from_millis(300));
+    let entry = neigh(&lab);
+    assert!(entry.contains(&lab.host(2).mac), "{entry}");
+    assert!(
+        entry.contains("router"),
+        "the gateway lost its router flag: {entry}"
+    );
+}

@@ -17,7 +17,7 @@ use crate::net::exec::Outcome;
 use crate::net::frames::{spawn_reader, FrameSocket};
 use crate::net::health;
 use crate::net::hooks::HookRunner;
-use crate::net::iface::Interface;
+use crate::net::iface::{forwards_ipv6, Interface};
 use crate::net::netlink::{spawn_monitor, NetEvent, Netlink};
 use crate::net::vrrp_socket::{RxPacket, VrrpSocket};
 use crate::ui::{Level, StartInfo, Ui};
@@ -699,13 +699,14 @@ impl Node {
 
     /// `--garp-repeat` rounds, each announcing every VIP once (keepalived's order).
     fn announce(&mut self) {
+        let router = !self.cfg.ipv4() && forwards_ipv6(&self.iface.name);
         let frames: Vec<Vec<u8>> = self
             .cfg
             .vips
             .iter()
             .map(|vip| match vip.addr {
                 IpAddr::V4(v4) => gratuitous_arp(self.iface.mac, v4),
-                IpAddr::V6(v6) => unsolicited_na(self.iface.mac, v6),
+                IpAddr::V6(v6) => unsolicited_na(self.iface.mac, v6, router),
             })
             .collect();
         for _ in 0..self.cfg.garp_repeat {

@@ -65,3 +65,10 @@ impl Interface {
 pub fn is_link_local(addr: Ipv6Addr) -> bool {
     addr.segments()[0] & 0xffc0 == 0xfe80
 }
+
+/// Whether `name` forwards IPv6 (it is a router there): then neighbour advertisements for a
+/// VIP carry the Router flag. Unreadable counts as not forwarding.
+pub fn forwards_ipv6(name: &str) -> bool {
+    std::fs::read_to_string(format!("/proc/sys/net/ipv6/conf/{name}/forwarding"))
+        .is_ok_and(|v| v.trim() == "1")
+}

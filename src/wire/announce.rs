@@ -113,14 +113,21 @@ fn lladdr_option(kind: pnet_packet::icmpv6::ndp::NdpOptionType, mac: MacAddr) ->
 }
 
 /// Unsolicited neighbour advertisement for `vip` (Override set, to all nodes), as keepalived
-/// sends it: source is the VIP itself.
-pub fn unsolicited_na(mac: MacAddr, vip: Ipv6Addr) -> Vec<u8> {
+/// sends it: source is the VIP itself. `router`: the Router flag too, as FRR sets it when the
+/// interface forwards; without it clients that use the VIP as a gateway drop it from their
+/// router list (RFC 4861 §7.2.5: IsRouter follows the flag of the latest advertisement).
+pub fn unsolicited_na(mac: MacAddr, vip: Ipv6Addr, router: bool) -> Vec<u8> {
     let multicast = MacAddr(0x33, 0x33, 0, 0, 0, 1);
     let mut buf = ipv6_frame(multicast, mac, vip, ALL_NODES);
     if let Some(mut na) = MutableNeighborAdvertPacket::new(&mut buf[ETH_LEN + IPV6_LEN..]) {
         na.set_icmpv6_type(Icmpv6Types::NeighborAdvert);
         na.set_icmpv6_code(Icmpv6Code(0));
-        na.set_flags(NeighborAdvertFlags::Override);
+        let router_flag = if router {
+            NeighborAdvertFlags::Router
+        } else {
+            0
+        };
+        na.set_flags(NeighborAdvertFlags::Override | router_flag);
         na.set_target_addr(vip);
         na.set_options(&[lladdr_option(NdpOptionTypes::TargetLLAddr, mac)]);
     }
@@ -240,7 +247,26 @@ mod tests {
         // keepalived-v3-ipv6.pcap frame 6: n2's first unsolicited NA after taking over.
         let captured = &frames("keepalived-v3-ipv6.pcap")[5];
         let vip: Ipv6Addr = "2001:db8::250".parse().unwrap();
-        assert_eq!(unsolicited_na(n2(), vip), *captured);
+        assert_eq!(unsolicited_na(n2(), vip, false), *captured);
+    }
+
+    #[test]
+    fn a_forwarding_node_sets_the_router_flag() {
+        let vip: Ipv6Addr = "2001:db8::250".parse().unwrap();
+        let na = unsolicited_na(n2(), vip, true);
+        let flags = na[ETH_LEN + IPV6_LEN + 4];
+        assert_eq!(
+            flags, 0xa0,
+            "Router (0x80) and Override (0x20), not Solicited"
+        );
+        let parsed = NeighborAdvertPacket::new(&na[ETH_LEN + IPV6_LEN..]).unwrap();
+        let sum = icmpv6::checksum(
+            &Icmpv6Packet::new(&na[ETH_LEN + IPV6_LEN..]).unwrap(),
+            &vip,
+            &ALL_NODES,
+        );
+        assert_eq!(parsed.get_checksum(), sum);
+        assert_eq!(claim(&na), Some((IpAddr::V6(vip), n2())));
     }
 
     #[test]
@@ -259,7 +285,7 @@ mod tests {
         );
         assert_eq!(arp_reply_for(&reply, Ipv4Addr::new(192, 0, 2, 251)), None);
         let vip: Ipv6Addr = "2001:db8::250".parse().unwrap();
-        let na = unsolicited_na(n2(), vip);
+        let na = unsolicited_na(n2(), vip, false);
         assert_eq!(na_for(&na, vip), Some(n2()));
         assert_eq!(na_for(&garp, vip), None);
         assert_eq!(na_for(&na[..20], vip), None);

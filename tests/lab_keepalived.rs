@@ -315,6 +315,9 @@ fn rfc9568_checksum_form() {
         "vipflip follows keepalived:\n{}",
         vf.output()
     );
+    // ... and says, once, that keepalived will not follow it, naming the flag.
+    let warned = vf.output().matches("--v3-checksum keepalived").count();
+    assert_eq!(warned, 1, "one warning naming the flag:\n{}", vf.output());
 
     // The other way keepalived 2.2.7 cannot follow: it rejects the message-only checksum.
     ka.signal(Signal::SIGTERM);

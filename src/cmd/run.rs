@@ -21,10 +21,13 @@ use crate::net::iface::{forwards_ipv6, Interface};
 use crate::net::netlink::{spawn_monitor, NetEvent, Netlink};
 use crate::net::vrrp_socket::{RxPacket, VrrpSocket};
 use crate::ui::{Level, StartInfo, Ui};
-use crate::vrrp::checks::{check, vips_match, Counters, RateLimit, Received, Verdict};
+use crate::vrrp::checks::{
+    check, checksum_disagreement, vips_match, Counters, RateLimit, Received, Verdict,
+};
 use crate::vrrp::track::{self, RiseFall};
 use crate::vrrp::{Action, Input, Machine, State};
 use crate::wire::announce::{claim, gratuitous_arp, unsolicited_na, MacAddr};
+use crate::wire::vrrp::ChecksumForm;
 
 /// What the edge threads report.
 enum Event {
@@ -105,6 +108,7 @@ pub fn run(args: &RunArgs) -> Result<i32> {
         detached: false,
         tx,
         generation: 0,
+        checksum_warned: Default::default(),
     };
     node.prepare()?;
     node.run_loop(&rx)
@@ -322,6 +326,8 @@ struct Node {
     tx: Sender<Event>,
     /// Which receive thread is current.
     generation: u32,
+    /// Peers already warned about their checksum form.
+    checksum_warned: std::collections::HashSet<IpAddr>,
 }
 
 impl Node {
@@ -501,6 +507,7 @@ impl Node {
         };
         match check(self.machine.params(), &rx) {
             Verdict::Accept(parsed) => {
+                self.warn_checksum_form(packet.src, parsed.checksum);
                 if !vips_match(self.machine.params(), &parsed.advert)
                     && self.limit.allow("vip-list", Instant::now())
                 {
@@ -532,6 +539,16 @@ impl Node {
                         .discard(self.vrid(), packet.src, why.kind(), &why.to_string(), count);
                 }
                 None
+            }
+        }
+    }
+
+    /// Once per peer: it uses the other VRRPv3/IPv4 checksum form.
+    fn warn_checksum_form(&mut self, src: IpAddr, form: ChecksumForm) {
+        if let Some(text) = checksum_disagreement(self.cfg.v3_checksum, form) {
+            if self.checksum_warned.insert(src) {
+                let msg = format!("{src} {text}");
+                self.ui.say(Level::Warn, "warning", self.vrid(), &msg);
             }
         }
     }

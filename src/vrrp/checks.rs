@@ -8,7 +8,8 @@ use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use super::Params;
-use crate::wire::vrrp::{parse, Parsed};
+use crate::wire::vrrp::{parse, ChecksumForm, Parsed};
+use crate::wire::V3Checksum;
 use crate::wire::{Advert, Auth, Version, WireError};
 
 /// How often one kind of discard may be logged.
@@ -158,6 +159,22 @@ pub fn check(params: &Params, rx: &Received<'_>) -> Verdict {
         Err(Some(discard)) => Verdict::Discard(discard),
         Err(None) => Verdict::OtherVrid(parsed.advert.vrid),
     }
+}
+
+/// A peer whose VRRPv3/IPv4 adverts use the other checksum form: we accept its adverts, but
+/// it most likely rejects ours (keepalived and FRR know only the pseudo-header form; Cisco and
+/// Juniper only RFC 9568's). The text names the flag that makes both sides agree.
+pub fn checksum_disagreement(ours: V3Checksum, theirs: ChecksumForm) -> Option<String> {
+    let flag = match (ours, theirs) {
+        (V3Checksum::Keepalived, ChecksumForm::MessageOnly) => "rfc9568",
+        (V3Checksum::Rfc9568, ChecksumForm::PseudoHeader) => "keepalived",
+        _ => return None,
+    };
+    Some(format!(
+        "sends VRRPv3 checksums {} the IPv4 pseudo-header, ours {}: it probably discards our adverts; give every vipflip node --v3-checksum {flag}",
+        if flag == "rfc9568" { "without" } else { "with" },
+        if flag == "rfc9568" { "with" } else { "without" },
+    ))
 }
 
 /// Unicast mode takes only its peers' unicast adverts; multicast mode only multicast ones.
@@ -513,6 +530,24 @@ mod tests {
             payload: &bytes,
         };
         assert_eq!(successor(&rx, 41, src()), None, "not ourselves");
+    }
+
+    #[test]
+    fn the_other_checksum_form_is_named_with_the_flag_that_fixes_it() {
+        use ChecksumForm::*;
+        let k = V3Checksum::Keepalived;
+        let r = V3Checksum::Rfc9568;
+        assert_eq!(checksum_disagreement(k, PseudoHeader), None);
+        assert_eq!(checksum_disagreement(r, MessageOnly), None);
+        assert_eq!(checksum_disagreement(k, V2), None);
+        assert_eq!(checksum_disagreement(r, V2), None);
+        let cisco = checksum_disagreement(k, MessageOnly).unwrap();
+        assert!(cisco.contains("--v3-checksum rfc9568"), "{cisco}");
+        let keepalived = checksum_disagreement(r, PseudoHeader).unwrap();
+        assert!(
+            keepalived.contains("--v3-checksum keepalived"),
+            "{keepalived}"
+        );
     }
 
     #[test]

@@ -332,6 +332,8 @@ fn check_vips(vips: &[Vip]) -> Result<Vec<Vip>> {
     let mut unique = vips.to_vec();
     unique.sort();
     unique.dedup_by_key(|v| v.addr);
+    // RFC 5798 §5.2.9: an IPv6 group's link-local address comes first in the advert.
+    unique.sort_by_key(|v| !matches!(v.addr, IpAddr::V6(a) if a.is_unicast_link_local()));
     Ok(unique)
 }
 
@@ -588,6 +590,13 @@ mod tests {
 
     fn error(extra: &[&str]) -> String {
         config(extra).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn a_link_local_vip_comes_first_in_the_advert() {
+        let c = config(&["--vip", "2001:db8::250/64", "--vip", "fe80::250/64"]).unwrap();
+        let order: Vec<String> = c.vips.iter().map(|v| v.addr.to_string()).collect();
+        assert_eq!(order, ["fe80::250", "2001:db8::250"], "RFC 5798 §5.2.9");
     }
 
     #[test]

@@ -6,7 +6,7 @@
 
 mod lab;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use lab::{available, Lab, MARGIN, VIP4, VIP6};
 use nix::sys::signal::Signal;
@@ -324,4 +324,81 @@ fn an_ipv6_gateway_vip_stays_a_router_through_a_failover() {
         entry.contains("router"),
         "the gateway lost its router flag: {entry}"
     );
+}
+
+/// RFC 5798 §5.2.9 puts a link-local VIP first: `--vip fe80::250/64 --vip 2001:db8::250/64`.
+/// Adverts must come from the node's own link-local (the checksum and the tie-break use it),
+/// never from the VIP, also after a kill -9 left stale copies that the restart removes.
+#[test]
+fn link_local_vips_elect_one_master_also_after_a_kill_and_restart() {
+    if !available(
+        "link_local_vips_elect_one_master_also_after_a_kill_and_restart",
+        false,
+    ) {
+        return;
+    }
+    let lab = Lab::new(2);
+    let args = |priority: &'static str| {
+        vec![
+            "run",
+            "--vip",
+            "fe80::250/64",
+            "--vip",
+            "2001:db8::250/64",
+            "--iface",
+            "eth0",
+            "--vrid",
+            "41",
+            "--priority",
+            priority,
+            "--advert-int",
+            "100ms",
+        ]
+    };
+    let mut n1 = lab.vipflip(1, &args("200"));
+    let n2 = lab.vipflip(2, &args("199"));
+    let settle = V6_100MS.mdi(199) * 3;
+    let one_holder = |who: usize| {
+        lab.wait_sole_holder(who, VIP6, V6_100MS.mdi(200) + Duration::from_secs(3)) && {
+            std::thread::sleep(settle);
+            lab.holders(VIP6) == vec![who] && lab.holds(who, "fe80::250")
+        }
+    };
+    assert!(
+        one_holder(1),
+        "holders {:?}\n{}\n{}",
+        lab.holders(VIP6),
+        n1.output(),
+        n2.output()
+    );
+    assert!(!lab.holds(2, "fe80::250"), "{}", lab.addrs(2));
+    assert!(
+        !n2.output().contains("discard"),
+        "the backup rejected the master's adverts:\n{}",
+        n2.output()
+    );
+    // kill -9: the stale copies stay on host 1; n2 takes over; n1 comes back and preempts.
+    n1.signal(Signal::SIGKILL);
+    let _ = n1.wait_exit(Duration::from_secs(1));
+    assert!(lab::wait_until(Duration::from_secs(3), || lab.holds(2, VIP6)));
+    assert!(
+        lab.holds(1, "fe80::250"),
+        "a stale copy stays: {}",
+        lab.addrs(1)
+    );
+    let n1 = lab.vipflip(1, &args("200"));
+    n1.expect_line(
+        "removed stale",
+        Instant::now() - Duration::from_secs(60),
+        Duration::from_secs(2),
+    );
+    assert!(
+        one_holder(1),
+        "holders {:?}\n{}\n{}",
+        lab.holders(VIP6),
+        n1.output(),
+        n2.output()
+    );
+    assert!(!lab.holds(2, "fe80::250"), "{}", lab.addrs(2));
+    assert!(!n1.output().contains("discard"), "{}", n1.output());
 }

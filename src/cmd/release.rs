@@ -98,7 +98,8 @@ fn refuse_primary(vip: &Vip, iface: &Interface, present: &[IfAddr]) -> Result<()
         .map(|a| a.addr);
     let primary = match vip.addr {
         IpAddr::V4(_) => first_v4 == Some(vip.addr),
-        IpAddr::V6(v6) => is_link_local(v6),
+        // The last link-local is the interface's own; a second one (a link-local VIP) can go.
+        IpAddr::V6(v6) => is_link_local(v6) && iface.primary(false, &[vip.addr]).is_none(),
     };
     if primary {
         return Err(Error::new(

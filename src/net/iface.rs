@@ -52,12 +52,16 @@ impl Interface {
         Ok(iface)
     }
 
-    /// The address adverts are sent from: the first IPv4 address that is not a VIP, or the
-    /// IPv6 link-local address (RFC 5798 §5.1.2.2).
+    /// The address adverts are sent from: the first IPv4 address, or the first IPv6
+    /// link-local address (RFC 5798 §5.1.2.2), that is not a VIP. A link-local VIP (RFC 5798
+    /// §5.2.9 puts one first) or its stale copy after a kill -9 is never the source.
     pub fn primary(&self, ipv4: bool, vips: &[IpAddr]) -> Option<IpAddr> {
-        self.addrs.iter().copied().find(|a| match a {
-            IpAddr::V4(_) => ipv4 && !vips.contains(a),
-            IpAddr::V6(v6) => !ipv4 && is_link_local(*v6),
+        self.addrs.iter().copied().find(|a| {
+            !vips.contains(a)
+                && match a {
+                    IpAddr::V4(_) => ipv4,
+                    IpAddr::V6(v6) => !ipv4 && is_link_local(*v6),
+                }
         })
     }
 }
@@ -71,4 +75,40 @@ pub fn is_link_local(addr: Ipv6Addr) -> bool {
 pub fn forwards_ipv6(name: &str) -> bool {
     std::fs::read_to_string(format!("/proc/sys/net/ipv6/conf/{name}/forwarding"))
         .is_ok_and(|v| v.trim() == "1")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn iface(addrs: &[&str]) -> Interface {
+        Interface {
+            name: "eth0".into(),
+            index: 2,
+            mac: MacAddr::zero(),
+            up: true,
+            addrs: addrs.iter().map(|a| a.parse().unwrap()).collect(),
+        }
+    }
+
+    #[test]
+    fn the_advert_source_is_never_a_vip() {
+        let vips: Vec<IpAddr> = ["fe80::250", "2001:db8::250"]
+            .iter()
+            .map(|a| a.parse().unwrap())
+            .collect();
+        // A stale link-local VIP listed before the kernel's own link-local.
+        let stale = iface(&["2001:db8::250", "fe80::250", "fe80::c0ff:fe00:2c9"]);
+        assert_eq!(
+            stale.primary(false, &vips),
+            Some("fe80::c0ff:fe00:2c9".parse().unwrap())
+        );
+        assert_eq!(iface(&["fe80::250"]).primary(false, &vips), None);
+        let v4: Vec<IpAddr> = vec!["192.0.2.250".parse().unwrap()];
+        let held = iface(&["192.0.2.250", "192.0.2.201"]);
+        assert_eq!(
+            held.primary(true, &v4),
+            Some("192.0.2.201".parse().unwrap())
+        );
+    }
 }

@@ -2,13 +2,16 @@
 //! IPv4 receives include the IP header; IPv6 hop limit and destination come as control
 //! messages (IPV6_RECVHOPLIMIT, IPV6_RECVPKTINFO).
 
-use std::io::{self, IoSliceMut};
+use std::io::{self, IoSlice, IoSliceMut};
 use std::mem::MaybeUninit;
 use std::net::{IpAddr, Ipv6Addr, SocketAddr, SocketAddrV6};
 use std::os::fd::AsRawFd;
 
 use nix::cmsg_space;
-use nix::sys::socket::{recvmsg, setsockopt, sockopt, ControlMessageOwned, MsgFlags, SockaddrIn6};
+use nix::sys::socket::{
+    recvmsg, sendmsg, setsockopt, sockopt, ControlMessage, ControlMessageOwned, MsgFlags,
+    SockaddrIn6,
+};
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
 use super::sock::{none_on_timeout, open_error, received};
@@ -33,6 +36,8 @@ pub struct RxPacket {
 
 pub struct VrrpSocket {
     socket: Socket,
+    /// The interface: IPv6 sends name it with their pinned source.
+    index: u32,
     /// Where adverts go: the group, or each unicast peer.
     dests: Vec<SocketAddr>,
     ipv4: bool,
@@ -82,6 +87,7 @@ impl VrrpSocket {
         let dests = targets.into_iter().map(|t| socket_addr(t, index)).collect();
         Ok(VrrpSocket {
             socket,
+            index,
             dests,
             ipv4: source.is_ipv4(),
         })
@@ -93,11 +99,39 @@ impl VrrpSocket {
         let mut result = Ok(());
         for dest in &self.dests {
             let bytes = emit(advert, source, dest.ip(), form);
-            if let Err(e) = self.socket.send_to(&bytes, &SockAddr::from(*dest)) {
+            let sent = match (source, dest) {
+                (IpAddr::V6(src), SocketAddr::V6(dst)) => self.send_v6_from(&bytes, src, *dst),
+                _ => self
+                    .socket
+                    .send_to(&bytes, &SockAddr::from(*dest))
+                    .map(|_| ()),
+            };
+            if let Err(e) = sent {
                 result = Err(e);
             }
         }
         result
+    }
+
+    /// Sends from exactly `src` (IPV6_PKTINFO): the checksum and the peers' tie-break use it,
+    /// so the kernel may not pick another link-local, such as a link-local VIP.
+    fn send_v6_from(&self, bytes: &[u8], src: Ipv6Addr, dst: SocketAddrV6) -> io::Result<()> {
+        let info = nix::libc::in6_pktinfo {
+            ipi6_addr: nix::libc::in6_addr {
+                s6_addr: src.octets(),
+            },
+            ipi6_ifindex: self.index,
+        };
+        let to = SockaddrIn6::from(dst);
+        sendmsg(
+            self.socket.as_raw_fd(),
+            &[IoSlice::new(bytes)],
+            &[ControlMessage::Ipv6PacketInfo(&info)],
+            MsgFlags::empty(),
+            Some(&to),
+        )
+        .map(|_| ())
+        .map_err(io::Error::from)
     }
 
     /// The next packet, waiting at most `timeout`; `Ok(None)` also when nothing came.
@@ -210,8 +244,8 @@ fn setup_v6(socket: &Socket, index: u32, source: Ipv6Addr) -> io::Result<()> {
     socket.set_tclass_v6(TOS_NETWORK_CONTROL)?;
     setsockopt(socket, sockopt::Ipv6RecvHopLimit, &true).map_err(io::Error::from)?;
     setsockopt(socket, sockopt::Ipv6RecvPacketInfo, &true).map_err(io::Error::from)?;
-    // Not bind() (see setup_v4): the kernel picks the link-local source for ff02::12 on
-    // this interface; `source` was checked to exist.
+    // Not bind() (see setup_v4): each send names `source` (IPV6_PKTINFO); it was checked to
+    // be an address of the interface.
     let _ = source;
     Ok(())
 }

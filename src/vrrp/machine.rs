@@ -334,10 +334,14 @@ impl fmt::Display for Note {
     }
 }
 
+/// How long a yielded master keeps the VIP after the last announcement by another MAC.
+pub const CLAIM_SETTLE: Duration = Duration::from_millis(5);
+
 /// How many claims of our VIP by another MAC a master answers per second. A contested
 /// takeover brings one burst (5 frames per VIP from keepalived or vipflip); more than this
-/// is a host configured with our address, not worth a storm.
-pub const MAX_CLAIM_ANSWERS: u32 = 50;
+/// is a host configured with our address, or a second master that cannot hear our adverts
+/// (VRRP blocked, ARP not): worth a note, not a storm.
+pub const MAX_CLAIM_ANSWERS: u32 = 20;
 
 /// What the backup's master-down timer means when it fires.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -375,6 +379,11 @@ pub struct Machine {
     penalty: u8,
     /// Claims answered in the current second, and when that second began.
     claims: (u32, Option<Instant>),
+    /// A master that yielded keeps the VIP (answering, never announcing) until the winner's
+    /// announcement is seen, at the latest until then.
+    linger_until: Option<Instant>,
+    /// When the yield happened plus one interval: lingering never lasts longer.
+    linger_cap: Option<Instant>,
 }
 
 impl Machine {
@@ -398,6 +407,8 @@ impl Machine {
             fault_check: None,
             penalty: 0,
             claims: (0, None),
+            linger_until: None,
+            linger_cap: None,
         }
     }
 
@@ -434,20 +445,23 @@ impl Machine {
             self.down_at,
             self.announce_at.iter().min().copied(),
             self.release_at,
+            self.linger_until,
         ];
         timers.into_iter().flatten().min()
     }
 
     pub fn handle(&mut self, now: Instant, input: Input) -> Vec<Action> {
         let mut out = Vec::new();
-        let at = match &input {
-            Input::Advert {
-                received: Some(received),
-                ..
-            } => (*received).min(now),
-            _ => now,
+        let (at, is_advert) = match &input {
+            Input::Advert { received, .. } => (received.unwrap_or(now).min(now), true),
+            _ => (now, false),
         };
-        self.expire(at, &mut out);
+        // A timer due at the very instant an advert arrived loses to the advert.
+        let timers_until = match is_advert {
+            true => at.checked_sub(Duration::from_nanos(1)).unwrap_or(at),
+            false => at,
+        };
+        self.expire(timers_until, &mut out);
         self.apply(at, input, &mut out);
         if at < now {
             self.expire(now, &mut out);
@@ -491,6 +505,7 @@ impl Machine {
                     self.finish_release(now, Reason::HandedOver { to, by: Some(by) }, out);
                 }
             }
+            Input::Claimed { .. } if self.linger_until.is_some() => self.claim_while_lingering(now),
             Input::Claimed { .. } => {}
             Input::Shutdown => self.shutdown(now, out),
         }
@@ -502,6 +517,10 @@ impl Machine {
     }
 
     fn expire(&mut self, now: Instant, out: &mut Vec<Action>) {
+        if self.linger_until.is_some_and(|at| at <= now) {
+            self.linger_until = None;
+            out.push(Action::RemoveVips);
+        }
         if self.release_at.is_some_and(|at| at <= now) {
             let reason = match self.successor {
                 Some(to) => Reason::HandedOver { to, by: None },
@@ -618,19 +637,36 @@ impl Machine {
 
     /// Leaving master cancels every pending announcement: a node that is no longer master
     /// must never send another gratuitous ARP (see the race capture).
+    /// A master that yields keeps the VIP until the winner's announcement moves the clients
+    /// (seen on the wire), at most one interval: removing it at once would leave clients on
+    /// this MAC with no address behind it until that announcement arrives.
     fn become_backup(&mut self, now: Instant, reason: Reason, out: &mut Vec<Action>) {
-        if self.state == State::Master {
-            out.push(Action::RemoveVips);
-        }
+        let was_master = self.state == State::Master;
         self.adver_at = None;
         self.announce_at.clear();
         self.down_cause = DownCause::Silence;
         self.down_at = Some(now + self.master_down_interval());
         self.listening_since = Some(now);
         self.transition(State::Backup, reason, out);
+        if was_master {
+            self.linger_cap = Some(now + interval(self.p.interval_cs));
+            self.linger_until = self.linger_cap;
+        }
+    }
+
+    /// Several nodes may have taken over at once (ties, adjacent priorities), so the first
+    /// claim seen can be another loser's. The winner answers every claim, so its answer is the
+    /// last: the VIP goes once claims have been quiet for `CLAIM_SETTLE`.
+    fn claim_while_lingering(&mut self, now: Instant) {
+        let settle = now + CLAIM_SETTLE;
+        self.linger_until = self.linger_cap.map(|cap| cap.min(settle)).or(Some(settle));
     }
 
     fn transition(&mut self, to: State, reason: Reason, out: &mut Vec<Action>) {
+        // Back to master keeps the lingering VIP; anything else lets it go now.
+        if self.linger_until.take().is_some() && to != State::Master {
+            out.push(Action::RemoveVips);
+        }
         out.push(Action::Transition {
             from: self.state,
             to,
@@ -643,6 +679,10 @@ impl Machine {
         if advert.priority == 0 {
             self.down_at = Some(now + self.skew_time());
             self.down_cause = DownCause::Released(src);
+            return;
+        }
+        if self.down_cause == DownCause::Released(src) {
+            // Sent before its priority 0 and reordered on the way: that master has left.
             return;
         }
         let lower = advert.priority < self.priority();

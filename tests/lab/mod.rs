@@ -526,6 +526,34 @@ impl Lab {
         ]);
     }
 
+    /// Cuts host `i` off the segment at the bridge (its link stays up), or joins it again: a
+    /// partition that no socket in the host can bypass (packet sockets skip the host's own
+    /// netfilter hooks).
+    pub fn isolate(&self, i: usize, cut: bool) {
+        let br = self.bridge_ns();
+        let table = format!("vfcut{i}");
+        if cut {
+            let port = &self.host(i).port;
+            let rules = format!(
+                "table bridge {table} {{\n chain cut {{ type filter hook forward priority 0; iifname \"{port}\" drop; oifname \"{port}\" drop; }}\n}}\n"
+            );
+            let file = self.write_file(&format!("{table}.nft"), &rules);
+            sh(&[
+                "ip",
+                "netns",
+                "exec",
+                &br,
+                "nft",
+                "-f",
+                &file.display().to_string(),
+            ]);
+        } else {
+            sh(&[
+                "ip", "netns", "exec", &br, "nft", "delete", "table", "bridge", &table,
+            ]);
+        }
+    }
+
     /// Runs a command in host `i` and returns its stdout.
     pub fn exec(&self, i: usize, args: &[&str]) -> String {
         let h = self.host_or_client(i);

@@ -234,7 +234,7 @@ fn priority_255_is_master_at_once_and_warns_when_it_does_not_own_the_address() {
     ) {
         return;
     }
-    let lab = Lab::new(1);
+    let lab = Lab::new(2);
     let t = Instant::now();
     let n1 = lab.vipflip(1, &fast("255"));
     let line = n1
@@ -248,6 +248,12 @@ fn priority_255_is_master_at_once_and_warns_when_it_does_not_own_the_address() {
         n1.output()
     );
     assert!(lab.wait_sole_holder(1, VIP4, Duration::from_secs(1)));
+    // What people type for "this node always wins", beside a node at 100: it does win
+    // (keepalived obeys 255 from anyone too), and there is one holder.
+    let n2 = lab.vipflip(2, &fast("100"));
+    std::thread::sleep(mdi(100) * 2 + MARGIN);
+    assert_eq!(lab.holders(VIP4), vec![1], "{}", n2.output());
+    assert!(!n2.output().contains("MASTER"), "{}", n2.output());
 }
 
 #[test]

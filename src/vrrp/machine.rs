@@ -457,9 +457,10 @@ impl Machine {
             _ => (now, false),
         };
         // A timer due at the very instant an advert arrived loses to the advert.
-        let timers_until = match is_advert {
-            true => at.checked_sub(Duration::from_nanos(1)).unwrap_or(at),
-            false => at,
+        let timers_until = if is_advert {
+            at.checked_sub(Duration::from_nanos(1)).unwrap_or(at)
+        } else {
+            at
         };
         self.expire(timers_until, &mut out);
         self.apply(at, input, &mut out);
@@ -636,10 +637,10 @@ impl Machine {
     }
 
     /// Leaving master cancels every pending announcement: a node that is no longer master
-    /// must never send another gratuitous ARP (see the race capture).
-    /// A master that yields keeps the VIP until the winner's announcement moves the clients
-    /// (seen on the wire), at most one interval: removing it at once would leave clients on
-    /// this MAC with no address behind it until that announcement arrives.
+    /// must never send another gratuitous ARP (see the race capture). But it keeps the VIP
+    /// until the winner's announcement has moved the clients (seen on the wire), at most one
+    /// interval: removing it at once would leave clients on this MAC with no address behind
+    /// it until that announcement arrives.
     fn become_backup(&mut self, now: Instant, reason: Reason, out: &mut Vec<Action>) {
         let was_master = self.state == State::Master;
         self.adver_at = None;

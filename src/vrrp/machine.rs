@@ -814,7 +814,11 @@ impl Machine {
             *since = Some(now);
         }
         *count += 1;
-        match *count {
+        let count = *count;
+        if count <= MAX_CLAIM_ANSWERS {
+            self.trail_claims(now);
+        }
+        match count {
             1 => out.extend([
                 Action::Announce,
                 Action::Note(Note::ClaimAnswered { vip, by }),
@@ -825,6 +829,16 @@ impl Machine {
             }
             _ => {}
         }
+    }
+
+    /// One more announcement once claims have been quiet for `CLAIM_SETTLE`: an answer can
+    /// overtake the claim it answers on the way to a client (a busy client, a jittery path),
+    /// and a yielded node keeps its VIP until then, so the holder still has the last word
+    /// before the loser's address goes.
+    fn trail_claims(&mut self, now: Instant) {
+        let trail = now + CLAIM_SETTLE;
+        self.announce_at.retain(|&at| at >= trail);
+        self.announce_at.push(trail);
     }
 
     fn link_down(&mut self, now: Instant, out: &mut Vec<Action>) {

@@ -441,13 +441,23 @@ fn a_master_answers_each_claim_of_its_vip_by_another_mac() {
     }
     assert_eq!(announces, 5);
     assert_eq!(m.state(), State::Master, "a claim alone changes no state");
+    // And once more when the claims have been quiet for CLAIM_SETTLE: an answer may have
+    // overtaken the claim on its way to a client.
+    let last = t + Duration::from_micros(304);
+    assert!(m
+        .handle(last + CLAIM_SETTLE - Duration::from_micros(1), Input::Tick)
+        .is_empty());
+    assert_eq!(
+        m.handle(last + CLAIM_SETTLE, Input::Tick),
+        vec![Action::Announce]
+    );
     // A host that keeps claiming gets MAX_CLAIM_ANSWERS a second, then a note, then silence.
     let t2 = t + ms(2000);
     let mut answered = 0;
     let mut ignored_notes = 0;
     for i in 0..200u32 {
         let out = m.handle(
-            t2 + Duration::from_micros(u64::from(i) * 100),
+            t2 + Duration::from_micros(u64::from(i) * 10),
             Input::Claimed { vip, by },
         );
         answered += out.iter().filter(|a| **a == Action::Announce).count() as u32;

@@ -66,7 +66,16 @@ pub fn release(args: &ReleaseArgs) -> Result<i32> {
             Some((to, after)) => {
                 let grace = crate::vrrp::timers::interval(step.interval_cs);
                 let seen = match await_claim(&claims, &vip_addrs, iface.mac, grace) {
-                    Some(mac) => format!("announced from {mac}"),
+                    Some(first) => {
+                        // Probes the clients sent just before still arrive here: the VIP
+                        // goes once announcements have been quiet (as a stopping `run`).
+                        let settle = crate::vrrp::machine::CLAIM_SETTLE;
+                        let last = (0..MAX_SETTLE_ROUNDS)
+                            .map_while(|_| await_claim(&claims, &vip_addrs, iface.mac, settle))
+                            .last()
+                            .unwrap_or(first);
+                        format!("announced from {last}")
+                    }
                     None => "its announcement unseen".to_string(),
                 };
                 format!(
@@ -138,6 +147,9 @@ fn await_successor(
     }
     None
 }
+
+/// Announcements that keep coming (a host with the address) do not hold `release` forever.
+const MAX_SETTLE_ROUNDS: usize = 100;
 
 /// The first announcement of one of `vips` from a MAC other than `own`, within `wait`.
 fn await_claim(

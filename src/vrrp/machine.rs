@@ -368,8 +368,12 @@ pub struct Machine {
     listening_since: Option<Instant>,
     /// Releasing: when to give up waiting for a successor (or for its announcement).
     release_at: Option<Instant>,
-    /// Releasing: the node whose advert says it took over.
+    /// Releasing: the node whose advert says it took over, and the MAC its announcement
+    /// came from once seen.
     successor: Option<IpAddr>,
+    successor_mac: Option<MacAddr>,
+    /// Releasing, once a successor advertised: the latest the VIP stays.
+    release_cap: Option<Instant>,
     /// Releasing because a check failed: end in fault, not stopped.
     release_to_fault: bool,
     link_up: bool,
@@ -402,6 +406,8 @@ impl Machine {
             listening_since: None,
             release_at: None,
             successor: None,
+            successor_mac: None,
+            release_cap: None,
             release_to_fault: false,
             link_up: true,
             fault_check: None,
@@ -502,8 +508,8 @@ impl Machine {
                 self.answer_claim(now, vip, by, out)
             }
             Input::Claimed { by, .. } if self.state == State::Releasing => {
-                if let Some(to) = self.successor {
-                    self.finish_release(now, Reason::HandedOver { to, by: Some(by) }, out);
+                if self.successor.is_some() {
+                    self.successor_announced(now, by);
                 }
             }
             Input::Claimed { .. } if self.linger_until.is_some() => self.claim_while_lingering(now),
@@ -524,7 +530,10 @@ impl Machine {
         }
         if self.release_at.is_some_and(|at| at <= now) {
             let reason = match self.successor {
-                Some(to) => Reason::HandedOver { to, by: None },
+                Some(to) => Reason::HandedOver {
+                    to,
+                    by: self.successor_mac,
+                },
                 None => Reason::NoSuccessor {
                     waited: self.handover_wait(),
                 },
@@ -905,7 +914,17 @@ impl Machine {
             self.successor = Some(src);
             let grace = now + interval(self.p.interval_cs);
             self.release_at = self.release_at.map(|at| at.min(grace)).or(Some(grace));
+            self.release_cap = self.release_at;
         }
+    }
+
+    /// The successor's announcement is on the wire: clients move now, but a probe they sent
+    /// just before is still on its way here. The VIP goes once announcements have been quiet
+    /// for `CLAIM_SETTLE` (a tied loser's may come first; the winner answers it).
+    fn successor_announced(&mut self, now: Instant, by: MacAddr) {
+        self.successor_mac = Some(by);
+        let settle = now + CLAIM_SETTLE;
+        self.release_at = Some(self.release_cap.map_or(settle, |cap| cap.min(settle)));
     }
 
     /// Ends a release: stopped and exit, or fault when a check failed.
@@ -926,6 +945,8 @@ impl Machine {
     fn clear_timers(&mut self) {
         self.release_at = None;
         self.successor = None;
+        self.successor_mac = None;
+        self.release_cap = None;
         self.adver_at = None;
         self.down_at = None;
         self.announce_at.clear();

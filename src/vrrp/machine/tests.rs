@@ -633,7 +633,14 @@ fn shutdown_as_master_keeps_the_vip_until_the_successor_advertises() {
     );
     let by = MacAddr(2, 0, 0xc0, 0, 2, 0xca);
     let vip = ip("192.0.2.250");
-    let out = m.handle(t2 + ms(1), Input::Claimed { vip, by });
+    // Clients move on its announcement; probes they sent just before still arrive here, so
+    // the VIP goes once announcements have been quiet for CLAIM_SETTLE.
+    assert!(m.handle(t2 + ms(1), Input::Claimed { vip, by }).is_empty());
+    assert!(m.handle(t2 + ms(2), Input::Claimed { vip, by }).is_empty());
+    assert!(m
+        .handle(t2 + ms(2) + CLAIM_SETTLE - ms(1), Input::Tick)
+        .is_empty());
+    let out = m.handle(t2 + ms(2) + CLAIM_SETTLE, Input::Tick);
     assert_eq!(out[0], Action::RemoveVips);
     assert_eq!(
         reason(&out),
@@ -838,7 +845,8 @@ fn a_failing_check_hands_a_masters_vip_over_then_holds_it_in_fault() {
         "health check failed: http://127.0.0.1:8080/"
     );
     assert!(m.handle(t + ms(240), advert(&params(), 150)).is_empty());
-    let out = m.handle(t + ms(241), claim_by_successor());
+    assert!(m.handle(t + ms(241), claim_by_successor()).is_empty());
+    let out = m.handle(t + ms(241) + CLAIM_SETTLE, Input::Tick);
     assert_eq!(out[0], Action::RemoveVips);
     assert_eq!(transitions(&out), vec![(State::Releasing, State::Fault)]);
     assert!(!out.contains(&Action::Exit), "a failed check is not a stop");
@@ -871,7 +879,8 @@ fn recovery_during_a_release_goes_straight_back_to_backup() {
     m.handle(t, failing("cmd"));
     assert!(m.handle(t + ms(50), healthy()).is_empty());
     m.handle(t + ms(240), advert(&params(), 150));
-    let out = m.handle(t + ms(241), claim_by_successor());
+    m.handle(t + ms(241), claim_by_successor());
+    let out = m.handle(t + ms(241) + CLAIM_SETTLE, Input::Tick);
     assert_eq!(
         transitions(&out),
         vec![

@@ -1,0 +1,317 @@
+//! Scale benchmark, vipflip beside keepalived in one run (issue 10, item 4), then
+//! bench/SCALE.md:
+//!
+//!     sudo env "PATH=$PATH" cargo bench --bench scale              # about 25 minutes
+//!     sudo env "PATH=$PATH" cargo bench --bench scale -- --quick   # 1 minute windows
+//!
+//! 1. One group of 16 nodes (priorities 200 down to 185: neighbours one apart) at 10 ms
+//!    adverts, VRRPv3, one lab per tool, both labs at the same time so both see the same load:
+//!    convergence after a start of all 16 at once, after a crash of the master (SIGKILL + link
+//!    down), VIP adds and removes while idle for the window (each is a spurious transition),
+//!    CPU per node over the window.
+//! 2. 64 groups on one segment (VRIDs 1-64, one VIP each), two nodes: vipflip runs one process
+//!    per group, keepalived one daemon with 64 vrrp_instances. Memory (RSS and PSS summed over
+//!    a node's processes) and CPU per node over the window, and `vipflip probe` from the
+//!    client listing the masters it heard.
+
+#[path = "../tests/lab/mod.rs"]
+mod lab;
+
+use std::fmt::Write as _;
+use std::time::{Duration, Instant};
+
+use lab::{wait_until, Lab, Proc};
+use nix::sys::signal::Signal;
+use vipflip::vrrp::timers::master_down_interval;
+use vipflip::wire::Version;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tool {
+    Vipflip,
+    Keepalived,
+}
+
+const VIP4: &str = "192.0.2.250";
+
+/// CPU seconds (user + system) of `pid` so far.
+fn cpu(pid: i32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let after = stat.rsplit(')').next().unwrap_or("");
+    let f: Vec<&str> = after.split_whitespace().collect();
+    let ticks: u64 = f.get(11).and_then(|v| v.parse().ok()).unwrap_or(0)
+        + f.get(12).and_then(|v| v.parse().ok()).unwrap_or(0);
+    ticks as f64 / 100.0
+}
+
+/// (RSS, PSS) in kB of `pid`.
+fn memory(pid: i32) -> (u64, u64) {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
+    let field = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.split_whitespace().next()?.parse().ok())
+            .unwrap_or(0)
+    };
+    (field("Rss:"), field("Pss:"))
+}
+
+/// A node's processes: vipflip's, or keepalived's parent and VRRP child.
+fn pids(p: &Proc) -> Vec<i32> {
+    std::iter::once(p.pid()).chain(p.child_pid()).collect()
+}
+
+fn vipflip_args(prio: u8, vrid: u8, vip: &str, interval: &str) -> Vec<String> {
+    [
+        "run",
+        "--vip",
+        vip,
+        "--iface",
+        "eth0",
+        "--vrid",
+        &vrid.to_string(),
+        "--priority",
+        &prio.to_string(),
+        "--vrrp-version",
+        "3",
+        "--advert-int",
+        interval,
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+fn start(lab: &Lab, tool: Tool, i: usize, prio: u8, interval_ms: u64) -> Proc {
+    match tool {
+        Tool::Vipflip => {
+            let args = vipflip_args(prio, 41, "192.0.2.250/24", &format!("{interval_ms}ms"));
+            let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+            lab.vipflip(i, &refs)
+        }
+        Tool::Keepalived => lab.keepalived(
+            i,
+            &format!(
+                "  state BACKUP\n  virtual_router_id 41\n  priority {prio}\n  version 3\n  advert_int {}\n  virtual_ipaddress {{\n    192.0.2.250/24\n  }}",
+                interval_ms as f64 / 1000.0
+            ),
+        ),
+    }
+}
+
+/// VIP adds and removes seen by `ip monitor address` on every node since `since`.
+fn vip_events(monitors: &[Proc], since: Instant) -> usize {
+    let needle = format!(" {VIP4}/");
+    monitors
+        .iter()
+        .flat_map(|m| m.lines())
+        .filter(|l| l.at >= since && l.text.contains(&needle))
+        .count()
+}
+
+/// The last VIP add or remove on any of `monitors` since `since`: when the group settled.
+fn last_event(monitors: &[Proc], since: Instant) -> Option<Instant> {
+    let needle = format!(" {VIP4}/");
+    monitors
+        .iter()
+        .flat_map(|m| m.lines())
+        .filter(|l| l.at >= since && l.text.contains(&needle))
+        .map(|l| l.at)
+        .max()
+}
+
+struct Big {
+    tool: Tool,
+    start_ms: Option<f64>,
+    start_adds: usize,
+    crash_ms: Option<f64>,
+    idle_events: usize,
+    cpu_per_node: f64,
+    window: Duration,
+}
+
+/// 16 nodes at 10 ms: start, idle window, crash.
+fn big_group(tool: Tool, nodes: usize, window: Duration) -> Big {
+    let lab = Lab::new(nodes);
+    let monitors: Vec<Proc> = (1..=nodes)
+        .map(|i| lab.spawn(i, "ip", &["monitor", "address", "dev", "eth0"]))
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    let t0 = Instant::now();
+    let mut procs: Vec<Proc> = (1..=nodes)
+        .map(|i| start(&lab, tool, i, 201 - i as u8, 10))
+        .collect();
+    let settled = wait_until(Duration::from_secs(10), || lab.holders(VIP4) == vec![1]);
+    std::thread::sleep(Duration::from_secs(2));
+    let start_ms = last_event(&monitors, t0)
+        .filter(|_| settled)
+        .map(|at| (at - t0).as_secs_f64() * 1000.0);
+    let start_adds = vip_events(&monitors, t0);
+    // Idle window: every VIP add or remove now is a spurious transition.
+    let all: Vec<i32> = procs.iter().flat_map(pids).collect();
+    let before: f64 = all.iter().map(|p| cpu(*p)).sum();
+    let idle_from = Instant::now();
+    std::thread::sleep(window);
+    let idle_events = vip_events(&monitors, idle_from);
+    let used: f64 = all.iter().map(|p| cpu(*p)).sum::<f64>() - before;
+    // Crash of the master: how long until host 2 alone holds the VIP among the live nodes.
+    let t1 = Instant::now();
+    procs[0].signal_tree(Signal::SIGKILL);
+    lab.set_port(1, false);
+    let mdi = master_down_interval(Version::V3, 199, 1);
+    let moved = wait_until(mdi * 20 + Duration::from_secs(2), || {
+        lab.holders(VIP4)
+            .into_iter()
+            .filter(|&h| h != 1)
+            .collect::<Vec<_>>()
+            == vec![2]
+    });
+    std::thread::sleep(Duration::from_secs(1));
+    let crash_ms = last_event(&monitors[1..], t1)
+        .filter(|_| moved)
+        .map(|at| (at - t1).as_secs_f64() * 1000.0);
+    for p in procs.iter_mut() {
+        p.signal_tree(Signal::SIGKILL);
+    }
+    Big {
+        tool,
+        start_ms,
+        start_adds,
+        crash_ms,
+        idle_events,
+        cpu_per_node: used / nodes as f64,
+        window,
+    }
+}
+
+struct Many {
+    tool: Tool,
+    processes: usize,
+    rss_kb: u64,
+    pss_kb: u64,
+    cpu: f64,
+    masters_probed: usize,
+    window: Duration,
+}
+
+/// 64 groups, two nodes, 1 s adverts (the default): footprint per node and probe's view.
+fn many_groups(tool: Tool, groups: u8, window: Duration) -> Many {
+    let lab = Lab::new(2);
+    let vip = |g: u8| format!("198.51.100.{g}/24");
+    let mut nodes: Vec<Vec<Proc>> = Vec::new();
+    for i in 1..=2usize {
+        let prio = if i == 1 { 200 } else { 199 };
+        let procs = match tool {
+            Tool::Vipflip => (1..=groups)
+                .map(|g| {
+                    let args = vipflip_args(prio, g, &vip(g), "1s");
+                    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+                    lab.vipflip(i, &refs)
+                })
+                .collect(),
+            Tool::Keepalived => {
+                let mut conf = String::new();
+                for g in 1..=groups {
+                    let _ = write!(
+                        conf,
+                        "vrrp_instance VI_{g} {{\n  interface eth0\n  state BACKUP\n  virtual_router_id {g}\n  priority {prio}\n  version 3\n  advert_int 1\n  virtual_ipaddress {{\n    {}\n  }}\n}}\n",
+                        vip(g)
+                    );
+                }
+                vec![lab.keepalived_with(i, &conf)]
+            }
+        };
+        nodes.push(procs);
+    }
+    let all_there = wait_until(Duration::from_secs(20), || {
+        let addrs = lab.addrs(1);
+        (1..=groups).all(|g| addrs.contains(&format!("198.51.100.{g}/")))
+    });
+    if !all_there {
+        eprintln!("  not every group elected host 1 within 20 s");
+    }
+    std::thread::sleep(Duration::from_secs(2));
+    let node1: Vec<i32> = nodes[0].iter().flat_map(pids).collect();
+    let before: f64 = node1.iter().map(|p| cpu(*p)).sum();
+    std::thread::sleep(window);
+    let used = node1.iter().map(|p| cpu(*p)).sum::<f64>() - before;
+    let (rss_kb, pss_kb) = node1
+        .iter()
+        .map(|p| memory(*p))
+        .fold((0, 0), |(r, p), (a, b)| (r + a, p + b));
+    let probe = lab.vipflip_output(0, &["probe", "--iface", "eth0", "--duration", "3s"]);
+    let text = String::from_utf8_lossy(&probe.stdout);
+    let masters_probed = text.lines().filter(|l| l.contains(": MASTER ")).count();
+    for p in nodes.iter_mut().flatten() {
+        p.signal_tree(Signal::SIGKILL);
+    }
+    Many {
+        tool,
+        processes: node1.len(),
+        rss_kb,
+        pss_kb,
+        cpu: used,
+        masters_probed,
+        window,
+    }
+}
+
+fn opt(v: Option<f64>) -> String {
+    v.map(|x| format!("{x:.0}"))
+        .unwrap_or_else(|| "did not converge".into())
+}
+
+fn main() {
+    if !nix::unistd::geteuid().is_root() {
+        eprintln!("vipflip: the benchmark needs root: it creates network namespaces\nhint: sudo env \"PATH=$PATH\" cargo bench --bench scale");
+        std::process::exit(2);
+    }
+    let quick = std::env::args().any(|a| a == "--quick");
+    let idle = Duration::from_secs(if quick { 60 } else { 600 });
+    let foot = Duration::from_secs(60);
+    let started = Instant::now();
+    eprintln!("16 nodes at 10 ms, both tools at once, {idle:?} idle");
+    let big: Vec<Big> = std::thread::scope(|s| {
+        let k = s.spawn(|| big_group(Tool::Keepalived, 16, idle));
+        let v = big_group(Tool::Vipflip, 16, idle);
+        let mut out = vec![v];
+        out.extend(k.join().ok());
+        out
+    });
+    let mut many = Vec::new();
+    for tool in [Tool::Vipflip, Tool::Keepalived] {
+        eprintln!("64 groups, {tool:?}");
+        many.push(many_groups(tool, 64, foot));
+    }
+    let mut md = String::from("# Scale: vipflip beside keepalived\n\n");
+    let _ = writeln!(md, "Generated by `sudo env \"PATH=$PATH\" cargo bench --bench scale` (bench/scale.rs) in {:.0} min on {} CPUs, `uname -r` {}. One run, both tools.\n", started.elapsed().as_secs_f64() / 60.0, std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0), std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default().trim());
+    md.push_str("## One group of 16 nodes, VRRPv3 at 10 ms\n\nPriorities 200 down to 185 (neighbours one apart), one bridge, each node in its own namespace. Both tools' labs ran at the same time (same load). Start: all 16 at once, time to the last VIP add or remove on any node (after which host 1 alone holds it), and how many adds+removes that took (1 = no flap). Idle: VIP adds+removes during the window, each one a spurious transition. Crash: SIGKILL + link down of the master, time to the last VIP add or remove among the live nodes, after which host 2 alone holds it (Master_Down_Interval at priority 199: 32.2 ms, from the master's last advert).\n\n| tool | start: converged (ms) | start: VIP adds+removes | idle window | spurious VIP adds+removes | CPU per node over the window (s) | crash: converged (ms) |\n|---|---|---|---|---|---|---|\n");
+    for b in &big {
+        let _ = writeln!(
+            md,
+            "| {:?} | {} | {} | {:.0} min | {} | {:.2} | {} |",
+            b.tool,
+            opt(b.start_ms),
+            b.start_adds,
+            b.window.as_secs_f64() / 60.0,
+            b.idle_events,
+            b.cpu_per_node,
+            opt(b.crash_ms)
+        );
+    }
+    md.push_str("\n## 64 groups on one segment, two nodes, 1 s adverts\n\nVRIDs 1-64, one VIP each (198.51.100.1-64). vipflip: one process per group; keepalived: one daemon (two processes) with 64 vrrp_instances. Memory summed over the master node's processes (RSS counts shared pages once per process; PSS divides them); CPU over the window; `vipflip probe --iface eth0 --duration 3s` from the client: masters listed.\n\n| tool | processes per node | RSS (kB) | PSS (kB) | CPU per node over the window (s) | window | masters listed by probe |\n|---|---|---|---|---|---|---|\n");
+    for m in &many {
+        let _ = writeln!(
+            md,
+            "| {:?} | {} | {} | {} | {:.2} | {:.0} s | {} of 64 |",
+            m.tool,
+            m.processes,
+            m.rss_kb,
+            m.pss_kb,
+            m.cpu,
+            m.window.as_secs_f64(),
+            m.masters_probed
+        );
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let _ = std::fs::write(root.join("bench/SCALE.md"), &md);
+    eprintln!("{md}\nwrote bench/SCALE.md");
+}

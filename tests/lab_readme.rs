@@ -59,13 +59,17 @@ fn readme_scenario() {
 
     // 1. Start vipflip on each node.
     let lab = Lab::new(3);
+    // One after another, in the README's order, as a person starts them: with priorities one
+    // apart (Skew_Times 4 ms apart) nodes started together race on their start-up time.
     let mut nodes: Vec<(usize, lab::Proc)> = runs
         .iter()
         .map(|c| {
-            (
+            let node = (
                 host_of_priority(c),
                 lab.vipflip(host_of_priority(c), &strs(c)),
-            )
+            );
+            std::thread::sleep(Duration::from_millis(100));
+            node
         })
         .collect();
     nodes.sort_by_key(|(h, _)| *h);

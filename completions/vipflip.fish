@@ -37,19 +37,19 @@ complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l vrid -d 'Virtual
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l priority -d 'Priority 1-254 (default 100); the highest live node is master. 255 = address owner, master at once' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l advert-int -d 'Advert interval (default 1s), e.g. 1s, 100ms. Below 1s needs --vrrp-version 3 (10 ms steps, up to 40.95s)' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l vrrp-version -d 'VRRP version: 2 (RFC 3768) or 3 (RFC 5798/9568). Default 2 for IPv4 (as keepalived), 3 for IPv6' -r
-complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l preempt-delay -d 'Wait this long before preempting a lower-priority master (keepalived: preempt_delay)' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l preempt-delay -d 'Wait this long before preempting a lower-priority master, up to 1h (keepalived: preempt_delay)' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l v3-checksum -d 'Checksum form of VRRPv3 over IPv4 to send: keepalived (with pseudo-header) or rfc9568 (message only). Both are accepted on receive' -r -f -a "keepalived\t''
 rfc9568\t''"
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l auth-pass -d 'VRRPv2 simple password, only to join keepalived groups with auth_type PASS. Not security: it is sent in clear text' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l garp-repeat -d 'Gratuitous ARPs / unsolicited NAs per VIP on becoming master (default 5)' -r
-complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l garp-delay -d 'Repeat the announcement burst this long after becoming master (default 5s; 0 = never)' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l garp-delay -d 'Repeat the announcement burst this long after becoming master (default 5s; 0 = never; up to 1h)' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l unicast-peer -d 'Send adverts to this peer instead of the multicast group (repeatable; for networks that drop multicast). Adverts from other addresses are dropped (keepalived: unicast_peer)' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l unicast-src -d 'Address of --iface to send unicast adverts from (default: its primary address; keepalived: unicast_src_ip)' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l track-cmd -d 'Health check: a command, healthy when it exits 0 (repeatable; split at spaces, run without a shell)' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l track-tcp -d 'Health check: a TCP connect to HOST:PORT (repeatable)' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l track-http -d 'Health check: an HTTP GET, healthy on a 2xx or 3xx status (repeatable; http:// only)' -r
-complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l track-interval -d 'How often each check runs' -r
-complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l track-timeout -d 'A check taking longer fails (a command is killed). Default: the --track-interval' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l track-interval -d 'How often each check runs (10ms to 1h)' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l track-timeout -d 'A check taking longer fails (a command is killed). Default: the --track-interval; up to 1h' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l track-rise -d 'Successes in a row before a failed check counts as healthy again' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l track-fall -d 'Failures in a row before a check counts as failed' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l track-weight -d 'A failing check lowers the advertised priority by N (keepalived\'s weight). Without it a failing check sends the node to fault, handing the VIP over' -r
@@ -58,7 +58,7 @@ complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l on-backup -d 'Ru
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l on-fault -d 'Run CMD on entering fault (interface down or a failed check)' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l on-stop -d 'Run CMD when vipflip stops' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l on-change -d 'Run CMD on every change above (keepalived\'s notify)' -r
-complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l hook-timeout -d 'A hook running longer is killed' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l hook-timeout -d 'A hook running longer is killed (up to 1h)' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l keepalived-conf -d 'Read the settings from a keepalived.conf vrrp_instance; flags given here override it' -r -F
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l instance -d 'Which vrrp_instance of --keepalived-conf to run (needed when it has several)' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l color -d 'When to color the output (never with NO_COLOR set, unless always)' -r -f -a "auto\t''
@@ -82,11 +82,11 @@ never\t''"
 complete -c vipflip -n "__fish_vipflip_using_subcommand release" -l json -d 'One JSON object per line instead of text, for scripts'
 complete -c vipflip -n "__fish_vipflip_using_subcommand release" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c vipflip -n "__fish_vipflip_using_subcommand release" -s V -l version -d 'Print version'
-complete -c vipflip -n "__fish_vipflip_using_subcommand ping-watch" -l interval -d 'Time between probes, 10ms or more' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand ping-watch" -l interval -d 'Time between probes, 10ms to 1h' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand ping-watch" -l count -d 'Stop after this many probes' -r
-complete -c vipflip -n "__fish_vipflip_using_subcommand ping-watch" -l duration -d 'Stop after this long' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand ping-watch" -l duration -d 'Stop after this long (up to 1 week)' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand ping-watch" -l tcp -d 'Probe with TCP connects to this port instead of ICMP echo' -r
-complete -c vipflip -n "__fish_vipflip_using_subcommand ping-watch" -l max-outage -d 'Exit 1 if any outage lasted longer than this' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand ping-watch" -l max-outage -d 'Exit 1 if any outage lasted longer than this (up to 1h)' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand ping-watch" -l color -d 'When to color the output (never with NO_COLOR set, unless always)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -96,7 +96,7 @@ complete -c vipflip -n "__fish_vipflip_using_subcommand ping-watch" -s V -l vers
 complete -c vipflip -n "__fish_vipflip_using_subcommand probe" -l iface -d 'Interface to listen on' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand probe" -l vrid -d 'Report only this VRID' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand probe" -l vip -d 'Also ask who holds this address (repeatable), advertised or not' -r
-complete -c vipflip -n "__fish_vipflip_using_subcommand probe" -l duration -d 'How long to listen before reporting (three advert intervals catch every master)' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand probe" -l duration -d 'How long to listen before reporting (three advert intervals catch every master; up to 1 day)' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand probe" -l color -d 'When to color the output (never with NO_COLOR set, unless always)' -r -f -a "auto\t''
 always\t''
 never\t''"

@@ -38,8 +38,10 @@ pub enum Command {
     /// Master_Down_Interval (3 advert intervals plus Skew_Time) the highest priority backup
     /// adds the VIP and announces it with gratuitous ARP (unsolicited NA for IPv6). On
     /// SIGINT, SIGTERM or SIGHUP a master sends priority 0, so a backup takes over after its
-    /// Skew_Time, and keeps the VIP until that backup advertises: clients lose nothing. A
-    /// second signal stops at once. Health checks (--track-*) can lower the priority or hand
+    /// Skew_Time, and keeps the VIP until that backup has announced it (its gratuitous ARP
+    /// or NA seen on the wire): clients lose nothing. A master also answers any announcement
+    /// of its VIP by another MAC with its own, so clients end on the master after two
+    /// backups took over at once (priorities one apart). A second signal stops at once. Health checks (--track-*) can lower the priority or hand
     /// the VIP over; hooks (--on-*) run on each change; --unicast-peer replaces multicast.
     /// Speaks VRRP exactly, so keepalived nodes with the same VRID are members of the same
     /// group.
@@ -51,8 +53,8 @@ pub enum Command {
     /// Removes each --vip from the interface if it is there and says what it removed, or that
     /// nothing was there (exit 0 either way). With --vrid it first sends one priority-0 advert
     /// for that group, so a backup takes over after Skew_Time instead of the full
-    /// Master_Down_Interval, and removes the VIP only once that backup advertises (or after
-    /// the longest Skew_Time plus an interval), so clients lose nothing. The --advert-int, --vrrp-version and --auth-pass of that advert
+    /// Master_Down_Interval, and removes the VIP only once that backup has advertised and
+    /// announced it (or after the longest Skew_Time plus an interval), so clients lose nothing. The --advert-int, --vrrp-version and --auth-pass of that advert
     /// must match the group's (VRRPv2 backups discard a different interval). Refuses to remove
     /// the interface's primary address, which is never a VIP.
     #[command(after_help = RELEASE_EXAMPLES)]
@@ -106,7 +108,7 @@ pub struct ProbeArgs {
     #[arg(long = "vip", value_name = "ADDR")]
     pub vips: Vec<std::net::IpAddr>,
 
-    /// How long to listen before reporting (three advert intervals catch every master).
+    /// How long to listen before reporting (three advert intervals catch every master; up to 1 day).
     #[arg(long, value_name = "DURATION", default_value = "3s", value_parser = duration_in(ZERO, DAY))]
     pub duration: Duration,
 
@@ -133,7 +135,7 @@ pub struct PingWatchArgs {
     #[arg(value_name = "ADDR")]
     pub addr: std::net::IpAddr,
 
-    /// Time between probes, 10ms or more.
+    /// Time between probes, 10ms to 1h.
     #[arg(long, value_name = "DURATION", default_value = "100ms", value_parser = duration_in(ZERO, HOUR))]
     pub interval: Duration,
 
@@ -141,7 +143,7 @@ pub struct PingWatchArgs {
     #[arg(long, value_name = "N", conflicts_with = "duration", value_parser = clap::value_parser!(u64).range(1..))]
     pub count: Option<u64>,
 
-    /// Stop after this long.
+    /// Stop after this long (up to 1 week).
     #[arg(long, value_name = "DURATION", value_parser = duration_in(ZERO, WEEK))]
     pub duration: Option<Duration>,
 
@@ -149,7 +151,7 @@ pub struct PingWatchArgs {
     #[arg(long, value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..))]
     pub tcp: Option<u16>,
 
-    /// Exit 1 if any outage lasted longer than this.
+    /// Exit 1 if any outage lasted longer than this (up to 1h).
     #[arg(long, value_name = "DURATION", value_parser = duration_in(ZERO, HOUR))]
     pub max_outage: Option<Duration>,
 
@@ -228,7 +230,7 @@ pub struct RunArgs {
     #[arg(long)]
     pub no_preempt: bool,
 
-    /// Wait this long before preempting a lower-priority master (keepalived: preempt_delay).
+    /// Wait this long before preempting a lower-priority master, up to 1h (keepalived: preempt_delay).
     #[arg(long, value_name = "DURATION", value_parser = duration_in(ZERO, HOUR))]
     pub preempt_delay: Option<Duration>,
 
@@ -244,7 +246,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100))]
     pub garp_repeat: Option<u32>,
 
-    /// Repeat the announcement burst this long after becoming master (default 5s; 0 = never).
+    /// Repeat the announcement burst this long after becoming master (default 5s; 0 = never; up to 1h).
     #[arg(long, value_name = "DURATION", value_parser = duration_in(ZERO, HOUR))]
     pub garp_delay: Option<Duration>,
 
@@ -276,11 +278,11 @@ pub struct RunArgs {
     )]
     pub track_http: Vec<String>,
 
-    /// How often each check runs.
+    /// How often each check runs (10ms to 1h).
     #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = duration_in(ZERO, HOUR), help_heading = "Health checks")]
     pub track_interval: Duration,
 
-    /// A check taking longer fails (a command is killed). Default: the --track-interval.
+    /// A check taking longer fails (a command is killed). Default: the --track-interval; up to 1h.
     #[arg(long, value_name = "DURATION", value_parser = duration_in(ZERO, HOUR), help_heading = "Health checks")]
     pub track_timeout: Option<Duration>,
 
@@ -316,7 +318,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "CMD", help_heading = "Hooks")]
     pub on_change: Option<String>,
 
-    /// A hook running longer is killed.
+    /// A hook running longer is killed (up to 1h).
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = duration_in(ZERO, HOUR), help_heading = "Hooks")]
     pub hook_timeout: Duration,
 

@@ -351,6 +351,30 @@ enum DownCause {
     Preempt(IpAddr, u8),
 }
 
+/// Until when a node that is giving the VIP up keeps it: each announcement by another MAC
+/// pushes that to `CLAIM_SETTLE` later (several nodes may have taken over at once, and the
+/// winner answers every claim, so its answer is the last), never past `cap`.
+#[derive(Debug, Clone, Copy)]
+struct Settle {
+    at: Instant,
+    cap: Instant,
+}
+
+impl Settle {
+    fn until(cap: Instant) -> Settle {
+        Settle { at: cap, cap }
+    }
+
+    fn claim(&mut self, now: Instant) {
+        self.at = self.cap.min(now + CLAIM_SETTLE);
+    }
+
+    fn shorten(&mut self, cap: Instant) {
+        self.cap = self.cap.min(cap);
+        self.at = self.at.min(cap);
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Machine {
     p: Params,
@@ -366,14 +390,12 @@ pub struct Machine {
     last_master: Option<(IpAddr, Instant)>,
     /// When the backup started listening (for "no advert heard for ...").
     listening_since: Option<Instant>,
-    /// Releasing: when to give up waiting for a successor (or for its announcement).
-    release_at: Option<Instant>,
+    /// Releasing: when the VIP goes (no successor, or its announcement has settled).
+    release: Option<Settle>,
     /// Releasing: the node whose advert says it took over, and the MAC its announcement
     /// came from once seen.
     successor: Option<IpAddr>,
     successor_mac: Option<MacAddr>,
-    /// Releasing, once a successor advertised: the latest the VIP stays.
-    release_cap: Option<Instant>,
     /// Releasing because a check failed: end in fault, not stopped.
     release_to_fault: bool,
     link_up: bool,
@@ -384,10 +406,8 @@ pub struct Machine {
     /// Claims answered in the current second, and when that second began.
     claims: (u32, Option<Instant>),
     /// A master that yielded keeps the VIP (answering, never announcing) until the winner's
-    /// announcement is seen, at the latest until then.
-    linger_until: Option<Instant>,
-    /// When the yield happened plus one interval: lingering never lasts longer.
-    linger_cap: Option<Instant>,
+    /// announcements have settled.
+    linger: Option<Settle>,
 }
 
 impl Machine {
@@ -404,17 +424,15 @@ impl Machine {
             down_cause: DownCause::Silence,
             last_master: None,
             listening_since: None,
-            release_at: None,
+            release: None,
             successor: None,
             successor_mac: None,
-            release_cap: None,
             release_to_fault: false,
             link_up: true,
             fault_check: None,
             penalty: 0,
             claims: (0, None),
-            linger_until: None,
-            linger_cap: None,
+            linger: None,
         }
     }
 
@@ -450,8 +468,8 @@ impl Machine {
             self.adver_at,
             self.down_at,
             self.announce_at.iter().min().copied(),
-            self.release_at,
-            self.linger_until,
+            self.release.map(|r| r.at),
+            self.linger.map(|l| l.at),
         ];
         timers.into_iter().flatten().min()
     }
@@ -512,8 +530,11 @@ impl Machine {
                     self.successor_announced(now, by);
                 }
             }
-            Input::Claimed { .. } if self.linger_until.is_some() => self.claim_while_lingering(now),
-            Input::Claimed { .. } => {}
+            Input::Claimed { .. } => {
+                if let Some(linger) = self.linger.as_mut() {
+                    linger.claim(now);
+                }
+            }
             Input::Shutdown => self.shutdown(now, out),
         }
     }
@@ -524,11 +545,11 @@ impl Machine {
     }
 
     fn expire(&mut self, now: Instant, out: &mut Vec<Action>) {
-        if self.linger_until.is_some_and(|at| at <= now) {
-            self.linger_until = None;
+        if self.linger.is_some_and(|l| l.at <= now) {
+            self.linger = None;
             out.push(Action::RemoveVips);
         }
-        if self.release_at.is_some_and(|at| at <= now) {
+        if self.release.is_some_and(|r| r.at <= now) {
             let reason = match self.successor {
                 Some(to) => Reason::HandedOver {
                     to,
@@ -659,22 +680,13 @@ impl Machine {
         self.listening_since = Some(now);
         self.transition(State::Backup, reason, out);
         if was_master {
-            self.linger_cap = Some(now + interval(self.p.interval_cs));
-            self.linger_until = self.linger_cap;
+            self.linger = Some(Settle::until(now + interval(self.p.interval_cs)));
         }
-    }
-
-    /// Several nodes may have taken over at once (ties, adjacent priorities), so the first
-    /// claim seen can be another loser's. The winner answers every claim, so its answer is the
-    /// last: the VIP goes once claims have been quiet for `CLAIM_SETTLE`.
-    fn claim_while_lingering(&mut self, now: Instant) {
-        let settle = now + CLAIM_SETTLE;
-        self.linger_until = self.linger_cap.map(|cap| cap.min(settle)).or(Some(settle));
     }
 
     fn transition(&mut self, to: State, reason: Reason, out: &mut Vec<Action>) {
         // Back to master keeps the lingering VIP; anything else lets it go now.
-        if self.linger_until.take().is_some() && to != State::Master {
+        if self.linger.take().is_some() && to != State::Master {
             out.push(Action::RemoveVips);
         }
         out.push(Action::Transition {
@@ -901,7 +913,7 @@ impl Machine {
     ) {
         out.push(Action::SendAdvert { priority: 0 });
         self.clear_timers();
-        self.release_at = Some(now + self.handover_wait());
+        self.release = Some(Settle::until(now + self.handover_wait()));
         self.release_to_fault = to_fault;
         self.transition(State::Releasing, reason, out);
     }
@@ -913,8 +925,9 @@ impl Machine {
         if self.successor.is_none() {
             self.successor = Some(src);
             let grace = now + interval(self.p.interval_cs);
-            self.release_at = self.release_at.map(|at| at.min(grace)).or(Some(grace));
-            self.release_cap = self.release_at;
+            if let Some(release) = self.release.as_mut() {
+                release.shorten(grace);
+            }
         }
     }
 
@@ -923,8 +936,9 @@ impl Machine {
     /// for `CLAIM_SETTLE` (a tied loser's may come first; the winner answers it).
     fn successor_announced(&mut self, now: Instant, by: MacAddr) {
         self.successor_mac = Some(by);
-        let settle = now + CLAIM_SETTLE;
-        self.release_at = Some(self.release_cap.map_or(settle, |cap| cap.min(settle)));
+        if let Some(release) = self.release.as_mut() {
+            release.claim(now);
+        }
     }
 
     /// Ends a release: stopped and exit, or fault when a check failed.
@@ -943,10 +957,9 @@ impl Machine {
     }
 
     fn clear_timers(&mut self) {
-        self.release_at = None;
+        self.release = None;
         self.successor = None;
         self.successor_mac = None;
-        self.release_cap = None;
         self.adver_at = None;
         self.down_at = None;
         self.announce_at.clear();

@@ -11,7 +11,7 @@ use crate::cli::ProbeArgs;
 use crate::error::{Error, Result};
 use crate::net::caps::{require, NET_RAW};
 use crate::net::frames::{spawn_reader, FrameSocket};
-use crate::net::iface::{is_link_local, Interface};
+use crate::net::iface::Interface;
 use crate::ui::{Level, Ui};
 use crate::vrrp::survey::{Change, GroupKey, Heard, Survey};
 use crate::wire::announce::{arp_reply_for, arp_request, na_for, neighbour_solicitation, MacAddr};
@@ -202,7 +202,7 @@ impl Probe<'_> {
             }
             IpAddr::V6(v6) => {
                 let from = self.iface.addrs.iter().find_map(|a| match a {
-                    IpAddr::V6(a) if is_link_local(*a) => Some(*a),
+                    IpAddr::V6(a) if a.is_unicast_link_local() => Some(*a),
                     _ => None,
                 });
                 neighbour_solicitation(self.iface.mac, from.unwrap_or(Ipv6Addr::UNSPECIFIED), v6)

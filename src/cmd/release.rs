@@ -8,7 +8,7 @@ use crate::config::{release_config, Vip};
 use crate::error::{Error, Result};
 use crate::net::caps::require_net_admin_and_raw;
 use crate::net::frames::FrameSocket;
-use crate::net::iface::{is_link_local, Interface};
+use crate::net::iface::Interface;
 use crate::net::netlink::{IfAddr, Netlink};
 use crate::net::vrrp_socket::VrrpSocket;
 use crate::ui::{Level, Ui};
@@ -108,7 +108,7 @@ fn refuse_primary(vip: &Vip, iface: &Interface, present: &[IfAddr]) -> Result<()
     let primary = match vip.addr {
         IpAddr::V4(_) => first_v4 == Some(vip.addr),
         // The last link-local is the interface's own; a second one (a link-local VIP) can go.
-        IpAddr::V6(v6) => is_link_local(v6) && iface.primary(false, &[vip.addr]).is_none(),
+        IpAddr::V6(v6) => v6.is_unicast_link_local() && iface.primary(false, &[vip.addr]).is_none(),
     };
     if primary {
         return Err(Error::new(

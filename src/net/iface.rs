@@ -1,6 +1,6 @@
 //! What vipflip needs to know about an interface, read with getifaddrs(3).
 
-use std::net::{IpAddr, Ipv6Addr};
+use std::net::IpAddr;
 
 use nix::ifaddrs::getifaddrs;
 use nix::net::if_::InterfaceFlags;
@@ -60,14 +60,10 @@ impl Interface {
             !vips.contains(a)
                 && match a {
                     IpAddr::V4(_) => ipv4,
-                    IpAddr::V6(v6) => !ipv4 && is_link_local(*v6),
+                    IpAddr::V6(v6) => !ipv4 && v6.is_unicast_link_local(),
                 }
         })
     }
-}
-
-pub fn is_link_local(addr: Ipv6Addr) -> bool {
-    addr.segments()[0] & 0xffc0 == 0xfe80
 }
 
 /// Whether `name` forwards IPv6 (it is a router there): then neighbour advertisements for a

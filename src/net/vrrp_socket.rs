@@ -209,7 +209,7 @@ fn socket_addr(ip: IpAddr, index: u32) -> SocketAddr {
     match ip {
         IpAddr::V4(v4) => SocketAddr::from((v4, 0)),
         IpAddr::V6(v6) => {
-            let link_scoped = crate::net::iface::is_link_local(v6) || v6.segments()[0] == 0xff02;
+            let link_scoped = v6.is_unicast_link_local() || v6.segments()[0] == 0xff02;
             SocketAddr::V6(SocketAddrV6::new(
                 v6,
                 0,

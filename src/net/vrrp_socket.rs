@@ -63,7 +63,7 @@ impl VrrpSocket {
             .map_err(|e| Error::new(format!("cannot bind the VRRP socket to {name}"), e))?;
         let setup = match source {
             IpAddr::V4(_) => setup_v4(&socket, index, source),
-            IpAddr::V6(v6) => setup_v6(&socket, index, v6),
+            IpAddr::V6(_) => setup_v6(&socket, index),
         };
         setup.map_err(|e| Error::new(format!("cannot set up the VRRP socket on {name}"), e))?;
         if !peers.is_empty() {
@@ -235,7 +235,7 @@ fn setup_v4(socket: &Socket, index: u32, source: IpAddr) -> io::Result<()> {
     }
 }
 
-fn setup_v6(socket: &Socket, index: u32, source: Ipv6Addr) -> io::Result<()> {
+fn setup_v6(socket: &Socket, index: u32) -> io::Result<()> {
     socket.join_multicast_v6(&GROUP_V6, index)?;
     socket.set_multicast_if_v6(index)?;
     socket.set_multicast_hops_v6(255)?;
@@ -244,8 +244,6 @@ fn setup_v6(socket: &Socket, index: u32, source: Ipv6Addr) -> io::Result<()> {
     socket.set_tclass_v6(TOS_NETWORK_CONTROL)?;
     setsockopt(socket, sockopt::Ipv6RecvHopLimit, &true).map_err(io::Error::from)?;
     setsockopt(socket, sockopt::Ipv6RecvPacketInfo, &true).map_err(io::Error::from)?;
-    // Not bind() (see setup_v4): each send names `source` (IPV6_PKTINFO); it was checked to
-    // be an address of the interface.
-    let _ = source;
+    // Not bind() (see setup_v4): each send names its source (IPV6_PKTINFO, send_v6_from).
     Ok(())
 }

@@ -44,45 +44,56 @@ const NEIGHBOUR_ADVERTS_ONLY: [socket2::SockFilter; 6] = [
     socket2::SockFilter::new(0x06, 0, 0, 0),      // drop
 ];
 
+/// A packet socket on interface `index` for `protocol_be` (network order; 0 receives nothing),
+/// filtered before it is bound so that no other frame slips in.
+fn packet_socket(
+    index: u32,
+    protocol_be: u16,
+    filter: Option<&[socket2::SockFilter]>,
+) -> Result<FrameSocket> {
+    let socket = Socket::new(
+        Domain::PACKET,
+        Type::RAW,
+        Some(i32::from(protocol_be).into()),
+    )
+    .map_err(|e| open_error("packet socket", e))?;
+    if let Some(filter) = filter {
+        socket
+            .attach_filter(filter)
+            .map_err(|e| Error::new("cannot filter the packet socket", e))?;
+    }
+    socket
+        .bind(&link_addr(index, protocol_be))
+        .map_err(|e| Error::new("cannot bind the packet socket", e))?;
+    Ok(FrameSocket { socket })
+}
+
 impl FrameSocket {
     /// `receive`: also receive every frame of the interface (probe listens for replies).
     pub fn open(index: u32, receive: bool) -> Result<FrameSocket> {
         let protocol = if receive { ETH_P_ALL_BE } else { 0 };
-        let socket = Socket::new(Domain::PACKET, Type::RAW, Some(i32::from(protocol).into()))
-            .map_err(|e| open_error("packet socket", e))?;
-        socket
-            .bind(&link_addr(index, protocol))
-            .map_err(|e| Error::new("cannot bind the packet socket", e))?;
-        Ok(FrameSocket { socket })
+        packet_socket(index, protocol, None)
     }
 
     /// Receives only what can claim an address: ARP (IPv4), or ICMPv6 neighbour
     /// advertisements (IPv6, picked by a socket filter so other IPv6 traffic costs nothing).
     pub fn open_claims(index: u32, ipv4: bool) -> Result<FrameSocket> {
-        let protocol = if ipv4 {
-            nix::libc::ETH_P_ARP
+        if ipv4 {
+            packet_socket(index, (nix::libc::ETH_P_ARP as u16).to_be(), None)
         } else {
-            nix::libc::ETH_P_IPV6
-        } as u16;
-        let socket = Socket::new(
-            Domain::PACKET,
-            Type::RAW,
-            Some(i32::from(protocol.to_be()).into()),
-        )
-        .map_err(|e| open_error("packet socket", e))?;
-        if !ipv4 {
-            socket
-                .attach_filter(&NEIGHBOUR_ADVERTS_ONLY)
-                .map_err(|e| Error::new("cannot filter the packet socket", e))?;
+            let protocol = (nix::libc::ETH_P_IPV6 as u16).to_be();
+            packet_socket(index, protocol, Some(&NEIGHBOUR_ADVERTS_ONLY))
         }
-        socket
-            .bind(&link_addr(index, protocol.to_be()))
-            .map_err(|e| Error::new("cannot bind the packet socket", e))?;
-        Ok(FrameSocket { socket })
     }
 
     pub fn send(&self, frame: &[u8]) -> io::Result<()> {
         self.socket.send(frame).map(|_| ())
+    }
+
+    /// The next frame; blocks until one comes.
+    pub fn recv(&self) -> io::Result<Vec<u8>> {
+        let mut buf = [MaybeUninit::<u8>::uninit(); 2048];
+        self.socket.recv(&mut buf).map(|len| received(&buf, len))
     }
 
     /// The next frame, or `None` after `timeout`.
@@ -99,7 +110,7 @@ impl FrameSocket {
 }
 
 /// Reads `frames` on its own thread: `on_frame(frame, arrival)` for each frame (return
-/// `false` to stop), or `on_error(cause)` once if reading fails.
+/// `false` to stop at the next frame), or `on_error(cause)` once if reading fails.
 pub fn spawn_reader<F, E>(
     frames: std::sync::Arc<FrameSocket>,
     name: &str,
@@ -113,13 +124,14 @@ where
     std::thread::Builder::new()
         .name(name.into())
         .spawn(move || loop {
-            match frames.recv_timeout(std::time::Duration::from_millis(200)) {
-                Ok(None) => {}
-                Ok(Some(frame)) => {
+            // Blocking: an idle node wakes only for frames (a signal may interrupt the read).
+            match frames.recv() {
+                Ok(frame) => {
                     if !on_frame(frame, std::time::Instant::now()) {
                         return;
                     }
                 }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return on_error(e.to_string()),
             }
         })

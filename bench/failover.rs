@@ -12,6 +12,8 @@
 
 #[path = "../tests/lab/mod.rs"]
 mod lab;
+#[path = "procfs.rs"]
+mod procfs;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -19,6 +21,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use lab::{wait_until, Lab, Proc};
 use nix::sys::signal::Signal;
+use procfs::{cpu_seconds, memory_kb};
 use vipflip::vrrp::timers::master_down_interval;
 use vipflip::wire::Version;
 
@@ -660,26 +663,10 @@ fn svg(results: &BTreeMap<Cell, Vec<Trial>>) -> String {
 
 /// RSS (kB) and CPU seconds of `pids` over `window` of idle.
 fn footprint(pids: &[i32], window: Duration) -> (u64, f64) {
-    let cpu = |pid: i32| -> f64 {
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-        let after = stat.rsplit(')').next().unwrap_or("");
-        let f: Vec<&str> = after.split_whitespace().collect();
-        let ticks: u64 = f.get(11).and_then(|v| v.parse().ok()).unwrap_or(0)
-            + f.get(12).and_then(|v| v.parse().ok()).unwrap_or(0);
-        ticks as f64 / 100.0
-    };
-    let rss = |pid: i32| -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.split_whitespace().next()?.parse().ok())
-            .unwrap_or(0)
-    };
-    let before: f64 = pids.iter().map(|p| cpu(*p)).sum();
+    let before: f64 = pids.iter().map(|p| cpu_seconds(*p)).sum();
     std::thread::sleep(window);
-    let after: f64 = pids.iter().map(|p| cpu(*p)).sum();
-    (pids.iter().map(|p| rss(*p)).sum(), after - before)
+    let after: f64 = pids.iter().map(|p| cpu_seconds(*p)).sum();
+    (pids.iter().map(|p| memory_kb(*p).0).sum(), after - before)
 }
 
 fn measure_footprint(tool: Tool, interval_ms: u64, window: Duration) -> Vec<(String, u64, f64)> {
@@ -1064,7 +1051,7 @@ fn report(
     let fc = stats(fast_crash);
     let _ = writeln!(md, "- Sub-second: vipflip at --advert-int 10ms, 3 nodes: {spurious} spurious transitions in {:.0} min idle; crash outage min/median/max {}: **{}**", idle.as_secs_f64() / 60.0, fmt3(fc), if spurious == 0 && fc.is_some_and(|s| s.1 <= 50.0) { "met" } else { "not met" });
     md.push_str("\n## Footprint\n\n");
-    let _ = writeln!(md, "RSS (VmRSS, all processes of the node: keepalived runs two) and CPU time over {:.0} s idle, same lab and settings.\n", window.as_secs_f64());
+    let _ = writeln!(md, "RSS (Rss of smaps_rollup, all processes of the node: keepalived runs two) and CPU time over {:.0} s idle, same lab and settings.\n", window.as_secs_f64());
     md.push_str(
         "| tool | interval | role | RSS (kB) | CPU over the window (s) |\n|---|---|---|---|---|\n",
     );

@@ -16,12 +16,15 @@
 
 #[path = "../tests/lab/mod.rs"]
 mod lab;
+#[path = "procfs.rs"]
+mod procfs;
 
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 use lab::{wait_until, Lab, Proc};
 use nix::sys::signal::Signal;
+use procfs::{cpu_seconds, memory_kb};
 use vipflip::vrrp::timers::master_down_interval;
 use vipflip::wire::Version;
 
@@ -32,28 +35,6 @@ enum Tool {
 }
 
 const VIP4: &str = "192.0.2.250";
-
-/// CPU seconds (user + system) of `pid` so far.
-fn cpu(pid: i32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let after = stat.rsplit(')').next().unwrap_or("");
-    let f: Vec<&str> = after.split_whitespace().collect();
-    let ticks: u64 = f.get(11).and_then(|v| v.parse().ok()).unwrap_or(0)
-        + f.get(12).and_then(|v| v.parse().ok()).unwrap_or(0);
-    ticks as f64 / 100.0
-}
-
-/// (RSS, PSS) in kB of `pid`.
-fn memory(pid: i32) -> (u64, u64) {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
-    let field = |name: &str| {
-        text.lines()
-            .find_map(|l| l.strip_prefix(name))
-            .and_then(|v| v.split_whitespace().next()?.parse().ok())
-            .unwrap_or(0)
-    };
-    (field("Rss:"), field("Pss:"))
-}
 
 /// A node's processes: vipflip's, or keepalived's parent and VRRP child.
 fn pids(p: &Proc) -> Vec<i32> {
@@ -147,11 +128,11 @@ fn big_group(tool: Tool, nodes: usize, window: Duration) -> Big {
     let start_adds = vip_events(&monitors, t0);
     // Idle window: every VIP add or remove now is a spurious transition.
     let all: Vec<i32> = procs.iter().flat_map(pids).collect();
-    let before: f64 = all.iter().map(|p| cpu(*p)).sum();
+    let before: f64 = all.iter().map(|p| cpu_seconds(*p)).sum();
     let idle_from = Instant::now();
     std::thread::sleep(window);
     let idle_events = vip_events(&monitors, idle_from);
-    let used: f64 = all.iter().map(|p| cpu(*p)).sum::<f64>() - before;
+    let used: f64 = all.iter().map(|p| cpu_seconds(*p)).sum::<f64>() - before;
     // Crash of the master: how long until host 2 alone holds the VIP among the live nodes.
     let t1 = Instant::now();
     procs[0].signal_tree(Signal::SIGKILL);
@@ -230,12 +211,12 @@ fn many_groups(tool: Tool, groups: u8, window: Duration) -> Many {
     }
     std::thread::sleep(Duration::from_secs(2));
     let node1: Vec<i32> = nodes[0].iter().flat_map(pids).collect();
-    let before: f64 = node1.iter().map(|p| cpu(*p)).sum();
+    let before: f64 = node1.iter().map(|p| cpu_seconds(*p)).sum();
     std::thread::sleep(window);
-    let used = node1.iter().map(|p| cpu(*p)).sum::<f64>() - before;
+    let used = node1.iter().map(|p| cpu_seconds(*p)).sum::<f64>() - before;
     let (rss_kb, pss_kb) = node1
         .iter()
-        .map(|p| memory(*p))
+        .map(|p| memory_kb(*p))
         .fold((0, 0), |(r, p), (a, b)| (r + a, p + b));
     let probe = lab.vipflip_output(0, &["probe", "--iface", "eth0", "--duration", "3s"]);
     let text = String::from_utf8_lossy(&probe.stdout);

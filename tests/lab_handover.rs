@@ -338,25 +338,10 @@ fn link_local_vips_elect_one_master_also_after_a_kill_and_restart() {
         return;
     }
     let lab = Lab::new(2);
-    let args = |priority: &'static str| {
-        vec![
-            "run",
-            "--vip",
-            "fe80::250/64",
-            "--vip",
-            "2001:db8::250/64",
-            "--iface",
-            "eth0",
-            "--vrid",
-            "41",
-            "--priority",
-            priority,
-            "--advert-int",
-            "100ms",
-        ]
-    };
-    let mut n1 = lab.vipflip(1, &args("200"));
-    let n2 = lab.vipflip(2, &args("199"));
+    // The link-local VIP given second on purpose: vipflip puts it first in the advert.
+    let link_local = ["--vip".to_string(), "fe80::250/64".to_string()];
+    let mut n1 = node(&lab, 1, V6_100MS, "200", &link_local);
+    let n2 = node(&lab, 2, V6_100MS, "199", &link_local);
     let settle = V6_100MS.mdi(199) * 3;
     let one_holder = |who: usize| {
         lab.wait_sole_holder(who, VIP6, V6_100MS.mdi(200) + Duration::from_secs(3)) && {
@@ -386,7 +371,7 @@ fn link_local_vips_elect_one_master_also_after_a_kill_and_restart() {
         "a stale copy stays: {}",
         lab.addrs(1)
     );
-    let n1 = lab.vipflip(1, &args("200"));
+    let n1 = node(&lab, 1, V6_100MS, "200", &link_local);
     n1.expect_line(
         "removed stale",
         Instant::now() - Duration::from_secs(60),

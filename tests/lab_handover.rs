@@ -98,6 +98,13 @@ fn field_ms(line: &str, key: &str) -> Option<f64> {
 /// Three nodes at 200/199/198 started together, a client pinging the VIP every 10 ms, one
 /// handover of the master; the outages the client saw, in ms, and what everyone printed.
 fn trial(s: Setting, how: Handover) -> (Vec<f64>, String) {
+    trial_with(s, how, [200, 199, 198])
+}
+
+/// `trial` with other priorities for hosts 1-3 (host 1 the master). The winner is the higher
+/// backup, on a tie host 3 (the higher address).
+fn trial_with(s: Setting, how: Handover, prios: [u8; 3]) -> (Vec<f64>, String) {
+    let winner = if prios[1] > prios[2] { 2 } else { 3 };
     let lab = Lab::new(3);
     let fail_flag = lab.dir().join("fail");
     let _ = std::fs::remove_file(&fail_flag);
@@ -111,10 +118,11 @@ fn trial(s: Setting, how: Handover) -> (Vec<f64>, String) {
         Handover::CheckFails => &check,
         _ => &[],
     };
-    let mut n1 = node(&lab, 1, s, "200", extra);
-    let n2 = node(&lab, 2, s, "199", &[]);
-    let n3 = node(&lab, 3, s, "198", &[]);
-    let elected = lab.wait_sole_holder(1, s.vip(), s.mdi(200) + Duration::from_secs(3));
+    let prio = prios.map(|p| p.to_string());
+    let mut n1 = node(&lab, 1, s, &prio[0], extra);
+    let n2 = node(&lab, 2, s, &prio[1], &[]);
+    let n3 = node(&lab, 3, s, &prio[2], &[]);
+    let elected = lab.wait_sole_holder(1, s.vip(), s.mdi(prios[0]) + Duration::from_secs(3));
     assert!(
         elected,
         "{s:?}: host 1 should hold the VIP: {:?}\n{}\n{}\n{}",
@@ -156,28 +164,29 @@ fn trial(s: Setting, how: Handover) -> (Vec<f64>, String) {
     }
     // A SIGKILL leaves a stale copy on host 1, whose link is down.
     let winner_only = match how {
-        Handover::Crash => vec![1, 2],
-        _ => vec![2],
+        Handover::Crash => vec![1, winner],
+        _ => vec![winner],
     };
-    let moved = lab::wait_until(s.mdi(199) + Duration::from_secs(2), || {
+    let winner_mdi = s.mdi(prios[winner - 1]);
+    let moved = lab::wait_until(winner_mdi + Duration::from_secs(2), || {
         lab.holders(s.vip()) == winner_only
     });
     assert!(
         moved,
-        "{s:?} {how:?}: host 2 should hold the VIP alone: {:?}\n{}\n{}",
+        "{s:?} {how:?}: host {winner} should hold the VIP alone: {:?}\n{}\n{}",
         lab.holders(s.vip()),
         n2.output(),
         n3.output()
     );
     // Past the moment a stray announcement would have been answered.
-    std::thread::sleep(Duration::from_millis(400).max(s.mdi(199) / 3));
-    let n2_mac = lab.host(2).mac.clone();
+    std::thread::sleep(Duration::from_millis(400).max(winner_mdi / 3));
+    let winner_mac = lab.host(winner).mac.clone();
     let neigh = lab.client_neigh(s.vip());
     watch.signal(Signal::SIGINT);
     let _ = watch.wait_exit(Duration::from_secs(3));
     assert_eq!(
         neigh.as_deref(),
-        Some(n2_mac.as_str()),
+        Some(winner_mac.as_str()),
         "{s:?} {how:?}: the client must end on the winner's MAC\nn2: {}\nn3: {}",
         n2.output(),
         n3.output()
@@ -200,8 +209,14 @@ fn trial(s: Setting, how: Handover) -> (Vec<f64>, String) {
 }
 
 fn planned(s: Setting) {
+    planned_with(s, [200, 199, 198]);
+}
+
+/// Ties (the winner is the higher address) and a master at 255 that does not own the VIP
+/// (what people type for "this node always wins").
+fn planned_with(s: Setting, prios: [u8; 3]) {
     for how in [Handover::Sigterm, Handover::Release, Handover::CheckFails] {
-        let (outages, printed) = trial(s, how);
+        let (outages, printed) = trial_with(s, how, prios);
         assert!(
             outages.is_empty(),
             "{s:?} {how:?}: a planned handover lost probes: outages {outages:?} ms\n{printed}"
@@ -287,6 +302,14 @@ lab_test!(
 lab_test!(
     crash_costs_one_master_down_interval_ipv6_100ms,
     crash(V6_100MS)
+);
+lab_test!(
+    planned_handover_to_tied_backups_loses_nothing_ipv4_100ms,
+    planned_with(V4_100MS, [200, 199, 199])
+);
+lab_test!(
+    planned_handover_from_priority_255_loses_nothing_ipv4_100ms,
+    planned_with(V4_100MS, [255, 199, 198])
 );
 
 /// A VIP that is the clients' IPv6 gateway: on forwarding nodes the kernel's own answers carry

@@ -111,8 +111,9 @@ fn a_partition_makes_two_masters_and_healing_leaves_one() {
     );
     assert!(lab.client_ping(VIP4));
     assert!(
-        n1.output()
-            .contains("lower priority 150 from 192.0.2.202: sent an advert at once"),
+        n1.output().contains(
+            "lower priority 150 from 192.0.2.202: answered with an advert and an announcement"
+        ),
         "{}",
         n1.output()
     );

@@ -161,8 +161,8 @@ fn await_claim(
     let start = Instant::now();
     while let Some(left) = wait.checked_sub(start.elapsed()) {
         match claims.recv_timeout(left) {
-            Ok(Some(frame)) => match claim(&frame) {
-                Some((vip, by)) if by != own && vips.contains(&vip) => return Some(by),
+            Ok(Some(frame)) => match claim(&frame, own) {
+                Some((vip, by)) if vips.contains(&vip) => return Some(by),
                 _ => {}
             },
             Ok(None) => {}

@@ -2,6 +2,7 @@
 //! one channel; this loop owns the state machine and executes its actions.
 
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::Arc;
 use std::thread;
@@ -31,7 +32,10 @@ use crate::wire::vrrp::ChecksumForm;
 
 /// What the edge threads report.
 enum Event {
-    Packet(RxPacket),
+    Packet {
+        packet: RxPacket,
+        _slot: Slot,
+    },
     /// Something arrived on the VRRP socket that is not an IP packet carrying VRRP.
     NotVrrp,
     Net(NetEvent),
@@ -51,6 +55,7 @@ enum Event {
     Claim {
         vip: IpAddr,
         by: MacAddr,
+        _slot: Slot,
     },
     /// A hook ended.
     Hook {
@@ -86,7 +91,8 @@ pub fn run(args: &RunArgs) -> Result<i32> {
         added: Vec::new(),
     };
     let (tx, rx) = mpsc::channel();
-    start_edges(&socket, &iface.name, iface.index, &tx)?;
+    let packets = Quota::new(PACKET_QUOTA);
+    start_edges(&socket, &iface, &tx, &packets)?;
     start_claim_watch(&cfg, &iface, &tx)?;
     start_checks(&cfg, &tx)?;
     let hooks = start_hooks(&cfg, &tx)?;
@@ -107,6 +113,7 @@ pub fn run(args: &RunArgs) -> Result<i32> {
         hooks,
         detached: false,
         tx,
+        packets,
         generation: 0,
         checksum_warned: Default::default(),
     };
@@ -170,8 +177,14 @@ fn primary_address(cfg: &RunConfig, iface: &Interface) -> Result<IpAddr> {
     })
 }
 
-fn start_edges(socket: &Arc<VrrpSocket>, name: &str, index: u32, tx: &Sender<Event>) -> Result<()> {
-    start_receiver(socket, tx, 0)?;
+fn start_edges(
+    socket: &Arc<VrrpSocket>,
+    iface: &Interface,
+    tx: &Sender<Event>,
+    packets: &Quota,
+) -> Result<()> {
+    let (name, index) = (iface.name.as_str(), iface.index);
+    start_receiver(socket, tx, packets, 0)?;
     let net_tx = tx.clone();
     spawn_monitor(name, index, move |event| {
         net_tx.send(Event::Net(event)).is_ok()
@@ -183,16 +196,62 @@ fn start_edges(socket: &Arc<VrrpSocket>, name: &str, index: u32, tx: &Sender<Eve
     .map_err(|e| Error::new("cannot install the signal handler", e))
 }
 
+/// One producer's share of the channel: at most `limit` of its events wait at a time, the
+/// rest are dropped and counted. On a loaded host a storm of adverts or announcements must
+/// not pile up behind the loop (measured before this: 865 MB per process, and every advert
+/// handled seconds late, which made more takeovers). A claim waits alone: the answer to the
+/// ones dropped behind it is the same.
+#[derive(Clone)]
+struct Quota {
+    waiting: Arc<AtomicUsize>,
+    dropped: Arc<AtomicU64>,
+    limit: usize,
+}
+
+/// A place in the channel, given back when the loop drops the event that holds it.
+struct Slot(Arc<AtomicUsize>);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+impl Quota {
+    fn new(limit: usize) -> Quota {
+        Quota {
+            waiting: Arc::default(),
+            dropped: Arc::default(),
+            limit,
+        }
+    }
+
+    fn take(&self) -> Option<Slot> {
+        if self.waiting.fetch_add(1, Ordering::AcqRel) < self.limit {
+            return Some(Slot(Arc::clone(&self.waiting)));
+        }
+        self.waiting.fetch_sub(1, Ordering::AcqRel);
+        self.dropped.fetch_add(1, Ordering::Relaxed);
+        None
+    }
+}
+
+/// Received VRRP packets that may wait for the loop: a 16-node group at 10 ms brings ~100
+/// a second, so this is seconds of a normal load, and a fraction of a second of a storm.
+const PACKET_QUOTA: usize = 256;
+
 /// Watches the segment for another MAC announcing our VIPs (a node that lost a contested
 /// takeover, the other side of a healed partition), so a master can answer at once.
 fn start_claim_watch(cfg: &RunConfig, iface: &Interface, tx: &Sender<Event>) -> Result<()> {
     let socket = Arc::new(FrameSocket::open_claims(iface.index, cfg.ipv4())?);
     let vips: Vec<IpAddr> = cfg.vips.iter().map(|v| v.addr).collect();
     let (own, tx) = (iface.mac, tx.clone());
-    let on_frame = move |frame: Vec<u8>, _| match claim(&frame) {
-        Some((vip, by)) if by != own && vips.contains(&vip) => {
-            tx.send(Event::Claim { vip, by }).is_ok()
-        }
+    let quota = Quota::new(1);
+    let on_frame = move |frame: Vec<u8>, _| match claim(&frame, own) {
+        Some((vip, by)) if vips.contains(&vip) => match quota.take() {
+            Some(_slot) => tx.send(Event::Claim { vip, by, _slot }).is_ok(),
+            None => true,
+        },
         _ => true,
     };
     // The watch is a help, not a need: when it fails (interface deleted), the node goes on.
@@ -251,19 +310,27 @@ fn start_hooks(cfg: &RunConfig, tx: &Sender<Event>) -> Result<Option<HookRunner>
         .map_err(|e| Error::new("cannot start the hook thread", e))
 }
 
-fn start_receiver(socket: &Arc<VrrpSocket>, tx: &Sender<Event>, generation: u32) -> Result<()> {
-    let (rx_socket, rx_tx) = (Arc::clone(socket), tx.clone());
+fn start_receiver(
+    socket: &Arc<VrrpSocket>,
+    tx: &Sender<Event>,
+    quota: &Quota,
+    generation: u32,
+) -> Result<()> {
+    let (rx_socket, rx_tx, quota) = (Arc::clone(socket), tx.clone(), quota.clone());
     thread::Builder::new()
         .name("vrrp-receive".into())
-        .spawn(move || receive_loop(&rx_socket, &rx_tx, generation))
+        .spawn(move || receive_loop(&rx_socket, &rx_tx, &quota, generation))
         .map(|_| ())
         .map_err(|e| Error::new("cannot start the receive thread", e))
 }
 
-fn receive_loop(socket: &VrrpSocket, tx: &Sender<Event>, generation: u32) {
+fn receive_loop(socket: &VrrpSocket, tx: &Sender<Event>, quota: &Quota, generation: u32) {
     loop {
         let event = match socket.recv() {
-            Ok(Some(packet)) => Event::Packet(packet),
+            Ok(Some(packet)) => match quota.take() {
+                Some(_slot) => Event::Packet { packet, _slot },
+                None => continue,
+            },
             Ok(None) => Event::NotVrrp,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => Event::ReceiveFailed {
@@ -324,6 +391,8 @@ struct Node {
     detached: bool,
     /// For the receive thread of a re-created interface.
     tx: Sender<Event>,
+    /// The received packets' share of the channel, for every receive thread.
+    packets: Quota,
     /// Which receive thread is current.
     generation: u32,
     /// Peers already warned about their checksum form.
@@ -393,6 +462,10 @@ impl Node {
             let actions = self.machine.handle(Instant::now(), input);
             if self.execute(actions) {
                 self.finish_hooks(rx);
+                let behind = self.packets.dropped.load(Ordering::Relaxed);
+                if behind > 0 {
+                    self.counters.by_kind.insert("dropped, loop behind", behind);
+                }
                 self.ui
                     .summary(self.cfg.vrid, self.sent, &self.counters.by_kind);
                 return Ok(0);
@@ -417,14 +490,14 @@ impl Node {
     /// Turns an edge event into a machine input; `None` when the machine need not hear it.
     fn input_of(&mut self, event: Event) -> Result<Option<Input>> {
         Ok(match event {
-            Event::Packet(packet) => self.judge(&packet),
+            Event::Packet { packet, .. } => self.judge(&packet),
             Event::NotVrrp => {
                 self.counters.count("not-vrrp");
                 None
             }
             Event::Net(net) => self.net_input(net),
             Event::Shutdown => Some(Input::Shutdown),
-            Event::Claim { vip, by } => Some(Input::Claimed { vip, by }),
+            Event::Claim { vip, by, .. } => Some(Input::Claimed { vip, by }),
             Event::Check {
                 index,
                 healthy,
@@ -597,7 +670,7 @@ impl Node {
         self.frames = FrameSocket::open(iface.index, false)?;
         start_claim_watch(&self.cfg, &iface, &self.tx)?;
         self.generation += 1;
-        start_receiver(&socket, &self.tx, self.generation)?;
+        start_receiver(&socket, &self.tx, &self.packets, self.generation)?;
         self.socket = socket;
         // The VIPs went with the old interface.
         self.ledger.index = iface.index;
@@ -639,9 +712,19 @@ impl Node {
             }
             NetEvent::AddressRemoved(addr) => {
                 let ours = self.ledger.added.iter().any(|v| v.addr == addr);
-                (ours && self.machine.state() == State::Master).then_some(Input::VipsMissing)
+                let master = self.machine.state() == State::Master;
+                (ours && master && !self.on_interface(addr)).then_some(Input::VipsMissing)
             }
         }
+    }
+
+    /// Whether `addr` is on the interface now: the removal just reported may be our own
+    /// from before a quick backup-master round trip, with the VIP added again since.
+    fn on_interface(&self, addr: IpAddr) -> bool {
+        self.ledger
+            .netlink
+            .addrs(self.iface.index)
+            .is_ok_and(|addrs| addrs.iter().any(|a| a.addr == addr))
     }
 
     /// Carries out the machine's actions; `true` when it said to exit.
@@ -656,7 +739,8 @@ impl Node {
                             .say(Level::Warn, "error", self.vrid(), &e.to_string());
                     }
                 }
-                Action::Announce => self.announce(),
+                Action::Announce => self.announce(self.cfg.garp_repeat),
+                Action::Answer => self.announce(1),
                 Action::Transition { from, to, reason } => {
                     self.ui
                         .transition(self.cfg.vrid, from, to, &reason.to_string());
@@ -714,8 +798,8 @@ impl Node {
         }
     }
 
-    /// `--garp-repeat` rounds, each announcing every VIP once (keepalived's order).
-    fn announce(&mut self) {
+    /// `rounds` rounds, each announcing every VIP once (keepalived's order).
+    fn announce(&mut self, rounds: u32) {
         let router = !self.cfg.ipv4() && forwards_ipv6(&self.iface.name);
         let frames: Vec<Vec<u8>> = self
             .cfg
@@ -726,7 +810,7 @@ impl Node {
                 IpAddr::V6(v6) => unsolicited_na(self.iface.mac, v6, router),
             })
             .collect();
-        for _ in 0..self.cfg.garp_repeat {
+        for _ in 0..rounds {
             for frame in &frames {
                 if let Err(e) = self.frames.send(frame) {
                     if self.limit.allow("announce", Instant::now()) {

@@ -114,8 +114,12 @@ pub enum Action {
     },
     AddVips,
     RemoveVips,
-    /// Gratuitous ARP / unsolicited NA burst for every VIP.
+    /// Gratuitous ARP / unsolicited NA burst for every VIP (`--garp-repeat` rounds).
     Announce,
+    /// One gratuitous ARP / unsolicited NA per VIP: the answer to another node's claim or
+    /// lower-priority advert. One frame is the last word as well as five, and a burst
+    /// answered with bursts is what turns many masters at once into a storm.
+    Answer,
     Transition {
         from: State,
         to: State,
@@ -250,7 +254,7 @@ impl fmt::Display for Reason {
 /// Events worth a log line that are not transitions.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Note {
-    /// RFC 9568: a master answers a lower-priority advert with its own at once.
+    /// RFC 9568: a master answers a lower-priority advert with its own (and announces).
     AnsweredLowerPriority {
         from: IpAddr,
         priority: u8,
@@ -273,7 +277,7 @@ pub enum Note {
         vip: IpAddr,
         by: MacAddr,
     },
-    /// Claims keep coming faster than `MAX_CLAIM_ANSWERS` a second: a host with our address?
+    /// Claims keep coming faster than `MAX_ANSWERS` a second: a host with our address?
     ClaimsIgnored {
         vip: IpAddr,
         by: MacAddr,
@@ -290,7 +294,7 @@ impl fmt::Display for Note {
             Note::AnsweredLowerPriority { from, priority } => {
                 write!(
                     f,
-                    "lower priority {priority} from {from}: sent an advert at once"
+                    "lower priority {priority} from {from}: answered with an advert and an announcement"
                 )
             }
             Note::IntervalAdopted { from, interval_cs } => {
@@ -324,7 +328,7 @@ impl fmt::Display for Note {
             ),
             Note::ClaimsIgnored { vip, by } => write!(
                 f,
-                "{by} keeps announcing {vip}: another host with this address? (answering at most {MAX_CLAIM_ANSWERS} a second)"
+                "{by} keeps announcing {vip}: another host with this address? (answering at most {MAX_ANSWERS} a second)"
             ),
             Note::VipsRestored => write!(
                 f,
@@ -334,14 +338,20 @@ impl fmt::Display for Note {
     }
 }
 
+/// A master answers lower-priority adverts with at most one advert per this (or a quarter
+/// interval when shorter): enough to break a cascade among many masters at once, short
+/// enough that a contested takeover still ends within a millisecond, also at 1 s adverts.
+pub const ANSWER_GAP: Duration = Duration::from_millis(1);
+
 /// How long a yielded master keeps the VIP after the last announcement by another MAC.
 pub const CLAIM_SETTLE: Duration = Duration::from_millis(5);
 
-/// How many claims of our VIP by another MAC a master answers per second. A contested
-/// takeover brings one burst (5 frames per VIP from keepalived or vipflip); more than this
-/// is a host configured with our address, or a second master that cannot hear our adverts
-/// (VRRP blocked, ARP not): worth a note, not a storm.
-pub const MAX_CLAIM_ANSWERS: u32 = 20;
+/// How many answers (to claims of our VIP by another MAC, and to lower-priority adverts) a
+/// master sends per second. A contested takeover brings one burst (5 frames per VIP from
+/// keepalived or vipflip); more than this is a host configured with our address, or a
+/// second master that cannot hear our adverts (VRRP blocked, ARP not): worth a note, not a
+/// storm.
+pub const MAX_ANSWERS: u32 = 20;
 
 /// What the backup's master-down timer means when it fires.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -383,7 +393,10 @@ pub struct Machine {
     master_interval_cs: u16,
     adver_at: Option<Instant>,
     down_at: Option<Instant>,
+    /// Full announcements due (`Action::Announce`): the second one after a takeover.
     announce_at: Vec<Instant>,
+    /// Answers due (`Action::Answer`): after claims settle, one interval after a lower advert.
+    answer_at: Vec<Instant>,
     preempt_until: Option<Instant>,
     down_cause: DownCause,
     /// The master we last accepted an advert from, and when.
@@ -403,8 +416,10 @@ pub struct Machine {
     fault_check: Option<String>,
     /// Subtracted from the configured priority by failing weighted checks.
     penalty: u8,
-    /// Claims answered in the current second, and when that second began.
-    claims: (u32, Option<Instant>),
+    /// Answers sent in the current second, and when that second began.
+    answers: (u32, Option<Instant>),
+    /// When this node last sent an advert of its own.
+    advertised_at: Option<Instant>,
     /// A master that yielded keeps the VIP (answering, never announcing) until the winner's
     /// announcements have settled.
     linger: Option<Settle>,
@@ -420,6 +435,7 @@ impl Machine {
             adver_at: None,
             down_at: None,
             announce_at: Vec::new(),
+            answer_at: Vec::new(),
             preempt_until: None,
             down_cause: DownCause::Silence,
             last_master: None,
@@ -431,7 +447,8 @@ impl Machine {
             link_up: true,
             fault_check: None,
             penalty: 0,
-            claims: (0, None),
+            answers: (0, None),
+            advertised_at: None,
             linger: None,
         }
     }
@@ -468,6 +485,7 @@ impl Machine {
             self.adver_at,
             self.down_at,
             self.announce_at.iter().min().copied(),
+            self.answer_at.iter().min().copied(),
             self.release.map(|r| r.at),
             self.linger.map(|l| l.at),
         ];
@@ -567,10 +585,12 @@ impl Machine {
             self.become_master(now, reason, out);
             return;
         }
-        let due = self.announce_at.len();
-        self.announce_at.retain(|&at| at > now);
-        if self.announce_at.len() < due {
+        let full = take_due(&mut self.announce_at, now);
+        let answer = take_due(&mut self.answer_at, now);
+        if full {
             out.push(Action::Announce);
+        } else if answer {
+            out.push(Action::Answer);
         }
         if self.adver_at.is_some_and(|at| at <= now) {
             self.send_advert(now, out);
@@ -648,6 +668,7 @@ impl Machine {
             priority: self.priority(),
         });
         self.adver_at = Some(now + interval(self.p.interval_cs));
+        self.advertised_at = Some(now);
     }
 
     /// keepalived's order: advert first, then the addresses, then the announcement.
@@ -675,6 +696,7 @@ impl Machine {
         let was_master = self.state == State::Master;
         self.adver_at = None;
         self.announce_at.clear();
+        self.answer_at.clear();
         self.down_cause = DownCause::Silence;
         self.down_at = Some(now + self.master_down_interval());
         self.listening_since = Some(now);
@@ -811,43 +833,66 @@ impl Machine {
     /// announce the VIP at once: clients its announcements moved (a contested takeover, a
     /// healed partition) come back now. A gratuitous ARP overrides Linux's neighbour locktime
     /// (measured: the last one wins, even 1 ms apart), so no later repeat is needed for that;
-    /// one more after an interval covers a lost frame.
+    /// one more after an interval covers a lost frame. The announcement shares the
+    /// `MAX_ANSWERS` budget with claims.
+    ///
+    /// At most one advert per `ANSWER_GAP`, though: when many nodes took over at once
+    /// (a master stalled on a loaded host), one multicast advert answers them all. Answering
+    /// every one of their adverts made a cascade: each master answered every lower one,
+    /// doubling the adverts with each master in the group, and a loaded host fell further
+    /// behind with each round (measured: 16 nodes at 10 ms that never settled).
     fn answer_lower(&mut self, now: Instant, src: IpAddr, priority: u8, out: &mut Vec<Action>) {
-        self.send_advert(now, out);
-        out.push(Action::Announce);
-        let soon = now + interval(self.p.interval_cs);
-        if !self.announce_at.iter().any(|&at| at <= soon) {
-            self.announce_at.push(soon);
+        let gap = ANSWER_GAP.min(interval(self.p.interval_cs) / 4);
+        let recent = self.advertised_at.filter(|&at| now < at + gap);
+        match recent {
+            // An advert went out moments ago: the next one comes a gap after it.
+            Some(at) => {
+                let due = at + gap;
+                if self.adver_at.is_none_or(|next| next > due) {
+                    self.adver_at = Some(due);
+                }
+            }
+            None => self.send_advert(now, out),
         }
-        out.push(Action::Note(Note::AnsweredLowerPriority {
-            from: src,
-            priority,
-        }));
+        if self.spend_answer(now) <= MAX_ANSWERS {
+            out.push(Action::Answer);
+            let soon = now + interval(self.p.interval_cs);
+            if !self.answer_at.iter().any(|&at| at <= soon) {
+                self.answer_at.push(soon);
+            }
+            out.push(Action::Note(Note::AnsweredLowerPriority {
+                from: src,
+                priority,
+            }));
+        }
     }
 
-    /// Another MAC announced our VIP: ours again, at once, so the last word clients hear is
-    /// the holder's. Each claim is answered (a burst of N frames gets N answers, the last
-    /// after its last frame), up to `MAX_CLAIM_ANSWERS` a second.
-    fn answer_claim(&mut self, now: Instant, vip: IpAddr, by: MacAddr, out: &mut Vec<Action>) {
-        let (count, since) = &mut self.claims;
+    /// Counts one more answer in the current second; returns how many that makes.
+    fn spend_answer(&mut self, now: Instant) -> u32 {
+        let (count, since) = &mut self.answers;
         if since.is_none_or(|at| now.saturating_duration_since(at) >= Duration::from_secs(1)) {
             *count = 0;
             *since = Some(now);
         }
         *count += 1;
-        let count = *count;
-        if count <= MAX_CLAIM_ANSWERS {
+        *count
+    }
+
+    /// Another MAC announced our VIP: ours again, at once, so the last word clients hear is
+    /// the holder's. Each claim is answered (a burst of N frames gets N answers, the last
+    /// after its last frame), within the `MAX_ANSWERS` a second.
+    fn answer_claim(&mut self, now: Instant, vip: IpAddr, by: MacAddr, out: &mut Vec<Action>) {
+        let count = self.spend_answer(now);
+        if count <= MAX_ANSWERS {
             self.trail_claims(now);
         }
         match count {
             1 => out.extend([
-                Action::Announce,
+                Action::Answer,
                 Action::Note(Note::ClaimAnswered { vip, by }),
             ]),
-            n if n <= MAX_CLAIM_ANSWERS => out.push(Action::Announce),
-            n if n == MAX_CLAIM_ANSWERS + 1 => {
-                out.push(Action::Note(Note::ClaimsIgnored { vip, by }))
-            }
+            n if n <= MAX_ANSWERS => out.push(Action::Answer),
+            n if n == MAX_ANSWERS + 1 => out.push(Action::Note(Note::ClaimsIgnored { vip, by })),
             _ => {}
         }
     }
@@ -858,8 +903,8 @@ impl Machine {
     /// before the loser's address goes.
     fn trail_claims(&mut self, now: Instant) {
         let trail = now + CLAIM_SETTLE;
-        self.announce_at.retain(|&at| at >= trail);
-        self.announce_at.push(trail);
+        self.answer_at.retain(|&at| at >= trail);
+        self.answer_at.push(trail);
     }
 
     fn link_down(&mut self, now: Instant, out: &mut Vec<Action>) {
@@ -963,8 +1008,16 @@ impl Machine {
         self.adver_at = None;
         self.down_at = None;
         self.announce_at.clear();
+        self.answer_at.clear();
         self.preempt_until = None;
     }
+}
+
+/// Removes the instants in `due` that have come; `true` when there were any.
+fn take_due(due: &mut Vec<Instant>, now: Instant) -> bool {
+    let before = due.len();
+    due.retain(|&at| at > now);
+    due.len() < before
 }
 
 /// The RFC tie-break: the higher primary address wins, compared unsigned in network order.

@@ -184,9 +184,20 @@ pub fn na_for(frame: &[u8], target: Ipv6Addr) -> Option<MacAddr> {
 /// The address and MAC a frame says an address lives at: the sender of any ARP packet (a
 /// gratuitous ARP, a reply, or a request asked from that address), or the target of a
 /// neighbour advertisement with its link-layer option (else the Ethernet source). What a
-/// master watches for to win back clients another node's announcement moved.
-pub fn claim(frame: &[u8]) -> Option<(IpAddr, MacAddr)> {
+/// master watches for to win back clients another node's announcement moved. Frames from
+/// `own` and frames addressed to `own` alone claim nothing: the kernel of a node that holds
+/// the VIP answers our gratuitous ARP with a reply to our MAC, which moves no client, and
+/// answering that reply with another gratuitous ARP is a loop between the two nodes.
+pub fn claim(frame: &[u8], own: MacAddr) -> Option<(IpAddr, MacAddr)> {
     let eth = EthernetPacket::new(frame)?;
+    if eth.get_destination() == own {
+        return None;
+    }
+    let (addr, by) = claim_in(&eth)?;
+    (by != own).then_some((addr, by))
+}
+
+fn claim_in(eth: &EthernetPacket) -> Option<(IpAddr, MacAddr)> {
     match eth.get_ethertype() {
         EtherTypes::Arp => {
             let arp = ArpPacket::new(eth.payload())?;
@@ -228,6 +239,10 @@ mod tests {
     use super::*;
     use crate::wire::pcap_fixture::frames;
 
+    fn n1() -> MacAddr {
+        MacAddr(0x02, 0x00, 0xc0, 0x00, 0x02, 0xc9)
+    }
+
     fn n2() -> MacAddr {
         MacAddr(0x02, 0x00, 0xc0, 0x00, 0x02, 0xca)
     }
@@ -266,7 +281,7 @@ mod tests {
             &ALL_NODES,
         );
         assert_eq!(parsed.get_checksum(), sum);
-        assert_eq!(claim(&na), Some((IpAddr::V6(vip), n2())));
+        assert_eq!(claim(&na, n1()), Some((IpAddr::V6(vip), n2())));
     }
 
     #[test]
@@ -297,7 +312,7 @@ mod tests {
         let vip = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 250));
         let claims: Vec<(IpAddr, MacAddr)> = frames("keepalived-v3-race-garp.pcap")
             .iter()
-            .filter_map(|f| claim(f))
+            .filter_map(|f| claim(f, n1()))
             .collect();
         assert!(claims.len() >= 10, "{claims:?}");
         assert!(claims.iter().all(|(ip, _)| *ip == vip));
@@ -307,13 +322,35 @@ mod tests {
         // keepalived-v3-ipv6.pcap frame 6: the NA's target and its link-layer option.
         let na = &frames("keepalived-v3-ipv6.pcap")[5];
         let vip6: Ipv6Addr = "2001:db8::250".parse().unwrap();
-        assert_eq!(claim(na), Some((IpAddr::V6(vip6), n2())));
+        assert_eq!(claim(na, n1()), Some((IpAddr::V6(vip6), n2())));
         // VRRP adverts, truncated frames and solicitations claim nothing.
         let advert = &frames("keepalived-v3-ipv6.pcap")[0];
-        assert_eq!(claim(advert), None);
-        assert_eq!(claim(&na[..30]), None);
+        assert_eq!(claim(advert, n1()), None);
+        assert_eq!(claim(&na[..30], n1()), None);
         let ns = neighbour_solicitation(n2(), "fe80::1".parse().unwrap(), vip6);
-        assert_eq!(claim(&ns), None);
+        assert_eq!(claim(&ns, n1()), None);
+        // Nor do our own announcements.
+        assert_eq!(claim(na, n2()), None);
+    }
+
+    #[test]
+    fn a_reply_to_our_own_gratuitous_arp_is_no_claim() {
+        // n2 holds the VIP too; its kernel answers n1's gratuitous ARP (who-has .250 tell
+        // .250) with a reply to n1's MAC. Only n1 receives it: no client moves.
+        let vip = Ipv4Addr::new(192, 0, 2, 250);
+        let mut reply = gratuitous_arp(n2(), vip);
+        reply[..6].copy_from_slice(&n1().octets());
+        reply[ETH_LEN + 7] = 2;
+        reply[ETH_LEN + 18..ETH_LEN + 24].copy_from_slice(&n1().octets());
+        assert_eq!(claim(&reply, n1()), None);
+        // The same reply seen by a third node (flooded) did reach a host: it counts there.
+        let n3 = MacAddr(0x02, 0x00, 0xc0, 0x00, 0x02, 0xcb);
+        assert_eq!(claim(&reply, n3), Some((IpAddr::V4(vip), n2())));
+        // A broadcast reply or request from n2 is a claim for n1.
+        assert_eq!(
+            claim(&gratuitous_arp(n2(), vip), n1()),
+            Some((IpAddr::V4(vip), n2()))
+        );
     }
 
     #[test]

@@ -421,7 +421,7 @@ impl Sim {
             }
             Action::AddVips => self.nodes[i].holds = true,
             Action::RemoveVips => self.nodes[i].holds = false,
-            Action::Announce => {
+            Action::Announce | Action::Answer => {
                 let n = &self.nodes[i];
                 // Only what reaches the wire counts: a link-down event the loop got to after a
                 // timer may follow an announcement that the dead link never carried.

@@ -4,6 +4,12 @@
 use super::*;
 use crate::vrrp::timers::{master_down_interval, skew_time};
 
+/// Whether any gratuitous ARP / NA goes out: a burst or a single answer.
+fn announces(out: &[Action]) -> bool {
+    out.iter()
+        .any(|a| matches!(a, Action::Announce | Action::Answer))
+}
+
 pub fn params() -> Params {
     Params {
         version: Version::V2,
@@ -318,7 +324,7 @@ fn master_yields_to_higher_priority_and_never_announces_again() {
         later.extend(m.handle(t + ms(300 + 100 * step), input));
     }
     assert_eq!(m.state(), State::Backup);
-    assert!(!later.contains(&Action::Announce), "{later:?}");
+    assert!(!announces(&later), "{later:?}");
     assert!(!later.iter().any(|a| matches!(a, Action::SendAdvert { .. })));
 }
 
@@ -389,11 +395,12 @@ fn master_answers_a_lower_priority_with_an_advert_and_an_announcement_at_once() 
             ..params()
         };
         let (mut m, t) = master(p.clone());
-        let t1 = t + ms(5);
+        // Half an interval after the takeover advert (within ANSWER_GAP it would wait).
+        let t1 = t + Duration::from_millis(5 * u64::from(interval_cs));
         let out = m.handle(t1, advert(&p, 199));
         assert_eq!(
             &out[..2],
-            &[Action::SendAdvert { priority: 200 }, Action::Announce],
+            &[Action::SendAdvert { priority: 200 }, Action::Answer],
             "{out:?}"
         );
         assert!(matches!(
@@ -405,7 +412,7 @@ fn master_answers_a_lower_priority_with_an_advert_and_an_announcement_at_once() 
         let mut announced = Vec::new();
         for step in 1..=300u32 {
             let at = t1 + every * step / 10;
-            if m.handle(at, Input::Tick).contains(&Action::Announce) {
+            if m.handle(at, Input::Tick).contains(&Action::Answer) {
                 announced.push(at - t1);
             }
         }
@@ -430,7 +437,7 @@ fn a_master_answers_each_claim_of_its_vip_by_another_mac() {
             t + Duration::from_micros(300 + i),
             Input::Claimed { vip, by },
         );
-        assert!(out.contains(&Action::Announce), "{out:?}");
+        assert!(out.contains(&Action::Answer), "{out:?}");
         assert_eq!(
             out.iter()
                 .any(|a| matches!(a, Action::Note(Note::ClaimAnswered { .. }))),
@@ -449,9 +456,9 @@ fn a_master_answers_each_claim_of_its_vip_by_another_mac() {
         .is_empty());
     assert_eq!(
         m.handle(last + CLAIM_SETTLE, Input::Tick),
-        vec![Action::Announce]
+        vec![Action::Answer]
     );
-    // A host that keeps claiming gets MAX_CLAIM_ANSWERS a second, then a note, then silence.
+    // A host that keeps claiming gets MAX_ANSWERS a second, then a note, then silence.
     let t2 = t + ms(2000);
     let mut answered = 0;
     let mut ignored_notes = 0;
@@ -460,17 +467,69 @@ fn a_master_answers_each_claim_of_its_vip_by_another_mac() {
             t2 + Duration::from_micros(u64::from(i) * 10),
             Input::Claimed { vip, by },
         );
-        answered += out.iter().filter(|a| **a == Action::Announce).count() as u32;
+        answered += out.iter().filter(|a| **a == Action::Answer).count() as u32;
         ignored_notes += out
             .iter()
             .filter(|a| matches!(a, Action::Note(Note::ClaimsIgnored { .. })))
             .count();
     }
-    assert_eq!(answered, MAX_CLAIM_ANSWERS);
+    assert_eq!(answered, MAX_ANSWERS);
     assert_eq!(ignored_notes, 1);
     // A backup (or a releasing master) leaves claims alone: it must not announce.
     let (mut b, t0) = backup(p);
     assert!(b.handle(t0 + ms(1), Input::Claimed { vip, by }).is_empty());
+}
+
+#[test]
+fn many_lower_masters_at_once_get_one_advert_not_a_cascade() {
+    // A stalled master on a loaded host: the backups time out within a millisecond of each
+    // other and all advertise. One advert answers them all; the next answer comes ANSWER_GAP
+    // later at the earliest, and announcements stay within MAX_ANSWERS a second.
+    let p = Params {
+        version: Version::V3,
+        interval_cs: 1,
+        second_announce: None,
+        ..params()
+    };
+    let (mut m, t) = master(p.clone());
+    let mut sent = Vec::new();
+    let mut answers = 0;
+    for i in 0..400u32 {
+        let at = t + Duration::from_micros(100 + u64::from(i) * 100);
+        let input = if i % 4 == 3 {
+            Input::Claimed {
+                vip: ip("192.0.2.250"),
+                by: MacAddr(2, 0, 0, 0, 0, 3),
+            }
+        } else {
+            advert(&p, 199 - (i % 15) as u8)
+        };
+        let out = m.handle(at, input);
+        if i == 0 {
+            // The advert waits, but the announcement does not: after a healed partition
+            // it is what brings the clients back.
+            assert_eq!(out[0], Action::Answer, "first lower advert: {out:?}");
+            assert!(!out.contains(&Action::SendAdvert { priority: 200 }));
+        }
+        if out.contains(&Action::SendAdvert { priority: 200 }) {
+            sent.push(at - t);
+        }
+        answers += out.iter().filter(|a| **a == Action::Answer).count() as u32;
+    }
+    assert_eq!(m.state(), State::Master);
+    // 40 ms of lower adverts every 0.1 ms. The takeover advert went out at t, so the first
+    // answer waits until ANSWER_GAP after it; then one per ANSWER_GAP, not 300.
+    assert_eq!(sent.first(), Some(&ANSWER_GAP));
+    assert!(
+        (39..=41).contains(&sent.len()),
+        "{} adverts in 40 ms: {sent:?}",
+        sent.len()
+    );
+    assert!(sent.windows(2).all(|w| w[1] - w[0] >= ANSWER_GAP));
+    assert!(
+        (MAX_ANSWERS..=MAX_ANSWERS + 2).contains(&answers),
+        "{answers} answers in 40 ms (scheduled ones included)"
+    );
 }
 
 #[test]
@@ -760,7 +819,7 @@ fn race_loser_sends_nothing_after_yielding() {
         after.extend(n3.handle(t + ms(50 * step), input));
     }
     assert_eq!(n3.state(), State::Backup);
-    assert!(!after.contains(&Action::Announce));
+    assert!(!announces(&after), "{after:?}");
 }
 
 fn failing(check: &str) -> Input {
@@ -914,5 +973,5 @@ fn an_advert_at_the_instant_the_timer_is_due_wins() {
     let due = t0 + m.master_down_interval();
     let out = m.handle(due, advert(&p, 200));
     assert_eq!(transitions(&out), vec![], "{out:?}");
-    assert!(!out.contains(&Action::Announce));
+    assert!(!announces(&out), "{out:?}");
 }

@@ -4,6 +4,10 @@
 //!     sudo env "PATH=$PATH" cargo bench --bench scale              # about 25 minutes
 //!     sudo env "PATH=$PATH" cargo bench --bench scale -- --quick   # 1 minute windows
 //!
+//! Experiments, no SCALE.md: `--only vipflip,keepalived` runs part 1 for just those labs (at
+//! the same time); `--stall --only TOOL` part 3 alone; `--heal --only TOOL` 16 nodes that
+//! are all master behind cuts at the bridge, healed at once.
+//!
 //! 1. One group of 16 nodes (priorities 200 down to 185: neighbours one apart) at 10 ms
 //!    adverts, VRRPv3, one lab per tool, both labs at the same time so both see the same load:
 //!    convergence after a start of all 16 at once, after a crash of the master (SIGKILL + link
@@ -13,6 +17,9 @@
 //!    per group, keepalived one daemon with 64 vrrp_instances. Memory (RSS and PSS summed over
 //!    a node's processes) and CPU per node over the window, and `vipflip probe` from the
 //!    client listing the masters it heard.
+//! 3. A stalled master on a loaded host: 16 nodes at 10 ms, busy loops on every CPU, the
+//!    master stopped for 60 ms (all backups take over at once), then continued: how long
+//!    until one holder again, per trial. This found a self-sustaining storm in vipflip.
 
 #[path = "../tests/lab/mod.rs"]
 mod lab;
@@ -163,6 +170,103 @@ fn big_group(tool: Tool, nodes: usize, window: Duration) -> Big {
     }
 }
 
+/// 16 nodes at 10 ms, each cut off at the bridge, so all are master; then every cut heals at
+/// once. Returns the time from the heal to the last VIP add or remove (host 1 alone holding
+/// it), and the adds+removes in between; `None` when not settled within `limit`.
+fn heal_all(tool: Tool, nodes: usize, limit: Duration) -> (Option<f64>, usize) {
+    let lab = Lab::new(nodes);
+    let monitors: Vec<Proc> = (1..=nodes)
+        .map(|i| lab.spawn(i, "ip", &["monitor", "address", "dev", "eth0"]))
+        .collect();
+    for i in 1..=nodes {
+        lab.isolate(i, true);
+    }
+    let mut procs: Vec<Proc> = (1..=nodes)
+        .map(|i| start(&lab, tool, i, 201 - i as u8, 10))
+        .collect();
+    let all = wait_until(Duration::from_secs(10), || lab.holders(VIP4).len() == nodes);
+    if !all {
+        eprintln!("  not every isolated node became master");
+    }
+    let t0 = Instant::now();
+    for i in 1..=nodes {
+        lab.isolate(i, false);
+    }
+    let settled = wait_until(limit, || lab.holders(VIP4) == vec![1]);
+    std::thread::sleep(Duration::from_secs(2));
+    let healed_ms = last_event(&monitors, t0)
+        .filter(|_| settled && lab.holders(VIP4) == vec![1])
+        .map(|at| (at - t0).as_secs_f64() * 1000.0);
+    let events = vip_events(&monitors, t0);
+    for p in procs.iter_mut() {
+        p.signal_tree(Signal::SIGKILL);
+    }
+    (healed_ms, events)
+}
+
+/// 16 nodes at 10 ms; the master is stopped (SIGSTOP) for `pause`, so every backup times
+/// out within a millisecond of the others, then continued. Per trial: the time from SIGCONT
+/// to the last VIP add or remove (host 1 alone holding it again), `None` when not settled
+/// within 10 s.
+/// Busy loops that load the host's CPUs, ended (by PID) when dropped.
+struct Hogs(Vec<std::process::Child>);
+
+impl Hogs {
+    fn start(n: usize) -> Hogs {
+        let spawn = || {
+            std::process::Command::new("sh")
+                .args(["-c", "while :; do :; done"])
+                .spawn()
+                .ok()
+        };
+        Hogs((0..n).filter_map(|_| spawn()).collect())
+    }
+}
+
+impl Drop for Hogs {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// The stall experiment: busy loops, pause, trials.
+const HOGS: usize = 4;
+const STALL: Duration = Duration::from_millis(60);
+const STALL_TRIALS: usize = 10;
+
+fn stall_master(tool: Tool, nodes: usize, pause: Duration, trials: usize) -> Vec<Option<f64>> {
+    let lab = Lab::new(nodes);
+    let monitors: Vec<Proc> = (1..=nodes)
+        .map(|i| lab.spawn(i, "ip", &["monitor", "address", "dev", "eth0"]))
+        .collect();
+    let mut procs: Vec<Proc> = (1..=nodes)
+        .map(|i| start(&lab, tool, i, 201 - i as u8, 10))
+        .collect();
+    let _ = wait_until(Duration::from_secs(10), || lab.holders(VIP4) == vec![1]);
+    let mut out = Vec::new();
+    for _ in 0..trials {
+        std::thread::sleep(Duration::from_secs(3));
+        procs[0].signal_tree(Signal::SIGSTOP);
+        std::thread::sleep(pause);
+        let t0 = Instant::now();
+        procs[0].signal_tree(Signal::SIGCONT);
+        let settled = wait_until(Duration::from_secs(10), || lab.holders(VIP4) == vec![1]);
+        std::thread::sleep(Duration::from_secs(1));
+        out.push(
+            last_event(&monitors, t0)
+                .filter(|_| settled && lab.holders(VIP4) == vec![1])
+                .map(|at| (at - t0).as_secs_f64() * 1000.0),
+        );
+    }
+    for p in procs.iter_mut() {
+        p.signal_tree(Signal::SIGKILL);
+    }
+    out
+}
+
 struct Many {
     tool: Tool,
     processes: usize,
@@ -245,8 +349,70 @@ fn main() {
         eprintln!("vipflip: the benchmark needs root: it creates network namespaces\nhint: sudo env \"PATH=$PATH\" cargo bench --bench scale");
         std::process::exit(2);
     }
-    let quick = std::env::args().any(|a| a == "--quick");
+    let args: Vec<String> = std::env::args().collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    // `--only vipflip|keepalived[,...]`: those 16-node labs alone, at the same time (no 64-group
+    // part, no SCALE.md), to tell what load does from what the other tool's lab does.
+    let only: Vec<Tool> = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1))
+        .map(|list| {
+            list.split(',')
+                .map(|t| {
+                    if t == "keepalived" {
+                        Tool::Keepalived
+                    } else {
+                        Tool::Vipflip
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     let idle = Duration::from_secs(if quick { 60 } else { 600 });
+    if args.iter().any(|a| a == "--stall") {
+        for &tool in &only {
+            let _hogs = Hogs::start(HOGS);
+            let settled = stall_master(tool, 16, STALL, STALL_TRIALS);
+            let shown: Vec<String> = settled.into_iter().map(opt).collect();
+            eprintln!(
+                "{tool:?}: master stopped 60 ms, settled after (ms): {}",
+                shown.join(" ")
+            );
+        }
+        return;
+    }
+    if args.iter().any(|a| a == "--heal") {
+        for &tool in &only {
+            let (ms, events) = heal_all(tool, 16, Duration::from_secs(30));
+            eprintln!(
+                "{tool:?}: 16 masters healed: settled {} ms, {events} adds+removes",
+                opt(ms)
+            );
+        }
+        return;
+    }
+    if !only.is_empty() {
+        let runs: Vec<Big> = std::thread::scope(|s| {
+            let handles: Vec<_> = only
+                .iter()
+                .map(|&tool| s.spawn(move || big_group(tool, 16, idle)))
+                .collect();
+            handles.into_iter().filter_map(|h| h.join().ok()).collect()
+        });
+        for b in runs {
+            eprintln!(
+                "{:?}: start {} ms ({} adds+removes), idle {} adds+removes, CPU/node {:.2} s, crash {} ms",
+                b.tool,
+                opt(b.start_ms),
+                b.start_adds,
+                b.idle_events,
+                b.cpu_per_node,
+                opt(b.crash_ms)
+            );
+        }
+        return;
+    }
     let foot = Duration::from_secs(60);
     let started = Instant::now();
     eprintln!("16 nodes at 10 ms, both tools at once, {idle:?} idle");
@@ -257,6 +423,14 @@ fn main() {
         out.extend(k.join().ok());
         out
     });
+    let stalls: Vec<(Tool, Vec<Option<f64>>)> = [Tool::Vipflip, Tool::Keepalived]
+        .into_iter()
+        .map(|tool| {
+            eprintln!("master stalled under load, {tool:?}");
+            let _hogs = Hogs::start(HOGS);
+            (tool, stall_master(tool, 16, STALL, STALL_TRIALS))
+        })
+        .collect();
     let mut many = Vec::new();
     for tool in [Tool::Vipflip, Tool::Keepalived] {
         eprintln!("64 groups, {tool:?}");
@@ -276,6 +450,20 @@ fn main() {
             b.idle_events,
             b.cpu_per_node,
             opt(b.crash_ms)
+        );
+    }
+    let _ = write!(md, "\n## A stalled master on a loaded host: 16 nodes at 10 ms\n\nSame group shape, one tool at a time, with {HOGS} busy loops (`sh -c 'while :; do :; done'`) on the host's CPUs. Every 3 s the master is stopped (SIGSTOP) for {} ms, so all 15 backups time out within a millisecond of each other and take over, then continued (SIGCONT): a VM pause or a starved process. Per trial: the time from SIGCONT until the last VIP add or remove (host 1 alone holding the VIP again), or \"not settled\" after 10 s.\n\n| tool | trials | settled | median (ms) | max (ms) |\n|---|---|---|---|---|\n", STALL.as_millis());
+    for (tool, trials) in &stalls {
+        let mut ok: Vec<f64> = trials.iter().flatten().copied().collect();
+        ok.sort_by(f64::total_cmp);
+        let median = ok.get(ok.len() / 2).copied();
+        let _ = writeln!(
+            md,
+            "| {tool:?} | {} | {} | {} | {} |",
+            trials.len(),
+            ok.len(),
+            opt(median),
+            opt(ok.last().copied())
         );
     }
     md.push_str("\n## 64 groups on one segment, two nodes, 1 s adverts\n\nVRIDs 1-64, one VIP each (198.51.100.1-64). vipflip: one process per group; keepalived: one daemon (two processes) with 64 vrrp_instances. Memory summed over the master node's processes (RSS counts shared pages once per process; PSS divides them); CPU over the window; `vipflip probe --iface eth0 --duration 3s` from the client: masters listed.\n\n| tool | processes per node | RSS (kB) | PSS (kB) | CPU per node over the window (s) | window | masters listed by probe |\n|---|---|---|---|---|---|---|\n");

@@ -292,13 +292,15 @@ impl Lab {
         self.add_link(h);
     }
 
-    /// The veth pair of host `h` into the bridge, with its MAC and addresses.
+    /// The veth pair of host `h` into the bridge, with its MAC and addresses. Created inside
+    /// the bridge's namespace with its peer in the host's: nothing appears in the namespace
+    /// the tests run in, not even for a moment.
     fn add_link(&self, h: &Host) {
         let br = self.bridge_ns();
         sh(&[
-            "ip", "link", "add", &h.port, "type", "veth", "peer", "name", "eth0", "netns", &h.ns,
+            "ip", "-n", &br, "link", "add", &h.port, "type", "veth", "peer", "name", "eth0",
+            "netns", &h.ns,
         ]);
-        sh(&["ip", "link", "set", &h.port, "netns", &br]);
         sh(&[
             "ip", "-n", &br, "link", "set", &h.port, "master", "br0", "up",
         ]);

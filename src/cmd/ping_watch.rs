@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::net::caps::{require, NET_RAW};
 use crate::net::frames::{spawn_reader, FrameSocket};
 use crate::net::icmp::IcmpSender;
+use crate::net::signals::on_stop;
 use crate::outage::{Event, Outage, Tracker};
 use crate::ui::{Level, OutageLine, Ui, WatchSummary};
 use crate::wire::announce::MacAddr;
@@ -71,10 +72,9 @@ pub fn ping_watch(args: &PingWatchArgs) -> Result<i32> {
         tx.clone(),
     )?;
     let stop_tx = tx.clone();
-    ctrlc::set_handler(move || {
+    on_stop(move || {
         let _ = stop_tx.send(Msg::Stop);
-    })
-    .map_err(|e| Error::new("cannot install the signal handler", e))?;
+    })?;
     let how = match args.tcp {
         None => "ICMP echo".to_string(),
         Some(port) => format!("TCP connects to port {port}"),

@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::net::caps::{require, NET_RAW};
 use crate::net::frames::{spawn_reader, FrameSocket};
 use crate::net::iface::Interface;
+use crate::net::signals::on_stop;
 use crate::ui::{Level, Ui};
 use crate::vrrp::survey::{Change, GroupKey, Heard, Survey};
 use crate::wire::announce::{arp_reply_for, arp_request, na_for, neighbour_solicitation, MacAddr};
@@ -44,10 +45,9 @@ pub fn probe(args: &ProbeArgs) -> Result<i32> {
     let frames = Arc::new(FrameSocket::open(iface.index, true)?);
     let (tx, rx) = mpsc::channel();
     spawn_listener(Arc::clone(&frames), tx.clone())?;
-    ctrlc::set_handler(move || {
+    on_stop(move || {
         let _ = tx.send(Msg::Stop);
-    })
-    .map_err(|e| Error::new("cannot install the signal handler", e))?;
+    })?;
     let mut p = Probe {
         args,
         iface,

@@ -20,6 +20,7 @@ use crate::net::health;
 use crate::net::hooks::HookRunner;
 use crate::net::iface::{forwards_ipv6, Interface};
 use crate::net::netlink::{spawn_monitor, NetEvent, Netlink};
+use crate::net::signals::on_stop;
 use crate::net::vrrp_socket::{RxPacket, VrrpSocket};
 use crate::ui::{Level, StartInfo, Ui};
 use crate::vrrp::checks::{
@@ -190,10 +191,9 @@ fn start_edges(
         net_tx.send(Event::Net(event)).is_ok()
     })?;
     let signal_tx = tx.clone();
-    ctrlc::set_handler(move || {
+    on_stop(move || {
         let _ = signal_tx.send(Event::Shutdown);
     })
-    .map_err(|e| Error::new("cannot install the signal handler", e))
 }
 
 /// One producer's share of the channel: at most `limit` of its events wait at a time, the

@@ -9,5 +9,6 @@ pub mod hooks;
 pub mod icmp;
 pub mod iface;
 pub mod netlink;
+pub mod signals;
 pub mod sock;
 pub mod vrrp_socket;

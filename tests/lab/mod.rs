@@ -97,6 +97,23 @@ fn sh_quiet(args: &[&str]) -> bool {
         .is_ok_and(|s| s.success())
 }
 
+/// SIGKILLs whatever still runs in namespace `ns` (`ip netns pids`): a keepalived VRRP child
+/// whose parent was killed before it wrote its pid file was seen to outlive its lab.
+fn kill_left_in(ns: &str) {
+    let Ok(out) = Command::new("ip").args(["netns", "pids", ns]).output() else {
+        return;
+    };
+    for pid in String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .filter_map(|p| p.parse::<i32>().ok())
+    {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(pid),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+    }
+}
+
 /// Polls `cond` every 5 ms until it holds or `timeout` passes.
 pub fn wait_until(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
     let end = Instant::now() + timeout;
@@ -660,6 +677,7 @@ impl Drop for Lab {
         names.extend(self.extra.lock().map(|e| e.clone()).unwrap_or_default());
         names.extend(self.hosts.iter().map(|h| h.ns.clone()));
         for ns in names {
+            kill_left_in(&ns);
             sh_quiet(&["ip", "netns", "del", &ns]);
         }
         let _ = std::fs::remove_dir_all(&self.dir);

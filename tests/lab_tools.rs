@@ -50,7 +50,10 @@ fn release_with_vrid_hands_a_killed_masters_vip_over_within_skew_time() {
     let text = stdout(&out);
     assert!(text.contains("removed 192.0.2.250/24 from eth0"), "{text}");
     assert!(
-        text.contains("sent priority 0 for vrid 41 from 192.0.2.201: 192.0.2.202 took over after"),
+        text.contains("sent priority 0 for vrid 41 from 192.0.2.201; after ")
+            && text.contains(
+                "handed over to 192.0.2.202, VIP removed once 02:00:c0:00:02:ca announced it"
+            ),
         "{text}"
     );
     let line = n2

@@ -1,19 +1,22 @@
 //! `vipflip release`: remove VIPs left behind, and optionally tell the backups to take over now.
 
 use std::net::IpAddr;
+use std::sync::mpsc::{self, Sender};
+use std::sync::Arc;
+use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::cli::ReleaseArgs;
-use crate::config::{release_config, Vip};
+use crate::config::{release_config, StepDown, Vip};
 use crate::error::{Error, Result};
 use crate::net::caps::require_net_admin_and_raw;
-use crate::net::frames::FrameSocket;
+use crate::net::frames::{spawn_reader, FrameSocket};
 use crate::net::iface::Interface;
 use crate::net::netlink::{IfAddr, Netlink};
-use crate::net::vrrp_socket::VrrpSocket;
+use crate::net::vrrp_socket::{RxPacket, VrrpSocket};
 use crate::ui::{Level, Ui};
-use crate::vrrp::checks::{successor, Received};
-use crate::vrrp::timers::handover_wait;
+use crate::vrrp::checks::{check, Received, Verdict};
+use crate::vrrp::{Action, Input, Machine, Params, State};
 use crate::wire::announce::{claim, MacAddr};
 
 pub fn release(args: &ReleaseArgs) -> Result<i32> {
@@ -31,12 +34,8 @@ pub fn release(args: &ReleaseArgs) -> Result<i32> {
     }
     let vip_addrs: Vec<IpAddr> = cfg.vips.iter().map(|v| v.addr).collect();
     let primary = iface.primary(vip_addrs[0].is_ipv4(), &vip_addrs);
-    let socket = match (&cfg.advert, primary) {
-        (Some(_), Some(primary)) => Some((
-            VrrpSocket::open(&iface.name, iface.index, primary, &[])?,
-            primary,
-        )),
-        (Some(_), None) => {
+    if let Some(step) = &cfg.advert {
+        let Some(primary) = primary else {
             return Err(Error::new(
                 format!(
                     "interface {} has no address to send the advert from",
@@ -44,52 +43,9 @@ pub fn release(args: &ReleaseArgs) -> Result<i32> {
                 ),
                 "no primary address",
             )
-            .hint("run release without --vrid to only remove the VIP"))
-        }
-        (None, _) => None,
-    };
-    // Like a stopping master: priority 0 first, the VIP stays until the successor advertised
-    // and announced it (its advert comes first; clients follow the announcement).
-    if let (Some(step), Some((socket, primary))) = (&cfg.advert, socket) {
-        let claims = FrameSocket::open_claims(iface.index, primary.is_ipv4())?;
-        let params = step.params(primary, &cfg.vips);
-        socket
-            .send_advert(&params.advert(0), primary, step.v3_checksum)
-            .map_err(|e| {
-                Error::new(
-                    format!("cannot send the priority-0 advert on {}", iface.name),
-                    e,
-                )
-            })?;
-        let wait = handover_wait(step.version, step.interval_cs);
-        let msg = match await_successor(&socket, step.vrid, primary, wait) {
-            Some((to, after)) => {
-                let grace = crate::vrrp::timers::interval(step.interval_cs);
-                let seen = match await_claim(&claims, &vip_addrs, iface.mac, grace) {
-                    Some(first) => {
-                        // Probes the clients sent just before still arrive here: the VIP
-                        // goes once announcements have been quiet (as a stopping `run`).
-                        let settle = crate::vrrp::machine::CLAIM_SETTLE;
-                        let last = (0..MAX_SETTLE_ROUNDS)
-                            .map_while(|_| await_claim(&claims, &vip_addrs, iface.mac, settle))
-                            .last()
-                            .unwrap_or(first);
-                        format!("announced from {last}")
-                    }
-                    None => "its announcement unseen".to_string(),
-                };
-                format!(
-                    "sent priority 0 for vrid {} from {primary}: {to} took over after {:.3}s ({seen})",
-                    step.vrid,
-                    after.as_secs_f64()
-                )
-            }
-            None => format!(
-                "sent priority 0 for vrid {} from {primary}: no backup took over within {:.2}s",
-                step.vrid,
-                wait.as_secs_f64()
-            ),
+            .hint("run release without --vrid to only remove the VIP"));
         };
+        let msg = step_down(step, &iface, primary, &cfg.vips)?;
         ui.say(Level::Plain, "released", step.vrid, &msg);
     }
     for vip in &cfg.vips {
@@ -123,53 +79,111 @@ fn refuse_primary(vip: &Vip, iface: &Interface, present: &[IfAddr]) -> Result<()
     Ok(())
 }
 
-/// The first node to advertise as master of `vrid` after our priority 0, and when, within `wait`.
-fn await_successor(
-    socket: &VrrpSocket,
-    vrid: u8,
-    ours: IpAddr,
-    wait: Duration,
-) -> Option<(IpAddr, Duration)> {
-    let start = Instant::now();
-    while let Some(left) = wait.checked_sub(start.elapsed()) {
-        let Ok(Some(packet)) = socket.recv_timeout(left) else {
-            continue;
-        };
-        let rx = Received {
-            ttl: packet.ttl,
-            src: packet.src,
-            dst: packet.dst,
-            payload: &packet.payload,
-        };
-        if let Some(src) = successor(&rx, vrid, ours) {
-            return Some((src, start.elapsed()));
-        }
-    }
-    None
+/// What the step-down's loop hears: adverts and claims, from their own threads.
+enum Heard {
+    Packet(RxPacket),
+    Claim { vip: IpAddr, by: MacAddr },
 }
 
-/// Announcements that keep coming (a host with the address) do not hold `release` forever.
-const MAX_SETTLE_ROUNDS: usize = 100;
-
-/// The first announcement of one of `vips` from a MAC other than `own`, within `wait`.
-fn await_claim(
-    claims: &FrameSocket,
-    vips: &[IpAddr],
-    own: MacAddr,
-    wait: Duration,
-) -> Option<MacAddr> {
+/// Like a stopping master (one rule, the machine's): priority 0 first, and the VIP stays
+/// until the successor has advertised (an advert that passes the checks `run` applies) and
+/// announced it, plus a settle for probes on their way. Returns what happened, in words.
+fn step_down(step: &StepDown, iface: &Interface, primary: IpAddr, vips: &[Vip]) -> Result<String> {
+    let socket = Arc::new(VrrpSocket::open(&iface.name, iface.index, primary, &[])?);
+    let claims = Arc::new(FrameSocket::open_claims(iface.index, primary.is_ipv4())?);
+    let (tx, rx) = mpsc::channel();
+    listen(&socket, &claims, iface.mac, vips, tx)?;
     let start = Instant::now();
-    while let Some(left) = wait.checked_sub(start.elapsed()) {
-        match claims.recv_timeout(left) {
-            Ok(Some(frame)) => match claim(&frame, own) {
-                Some((vip, by)) if vips.contains(&vip) => return Some(by),
+    let (mut machine, mut actions) = Machine::stepping_down(step.params(primary, vips), start);
+    loop {
+        for action in std::mem::take(&mut actions) {
+            match action {
+                Action::SendAdvert { priority } => socket
+                    .send_advert(
+                        &machine.params().advert(priority),
+                        primary,
+                        step.v3_checksum,
+                    )
+                    .map_err(|e| {
+                        Error::new(
+                            format!("cannot send the priority-0 advert on {}", iface.name),
+                            e,
+                        )
+                    })?,
+                Action::Transition { reason, .. } if machine.state() == State::Stopped => {
+                    return Ok(format!(
+                        "sent priority 0 for vrid {} from {primary}; after {:.3}s: {reason}",
+                        step.vrid,
+                        start.elapsed().as_secs_f64()
+                    ));
+                }
                 _ => {}
-            },
-            Ok(None) => {}
-            Err(_) => return None,
+            }
         }
+        let left = machine.deadline().map_or(Duration::ZERO, |at| {
+            at.saturating_duration_since(Instant::now())
+        });
+        let input = match rx.recv_timeout(left) {
+            Ok(Heard::Packet(packet)) => match advert_of(machine.params(), &packet) {
+                Some(input) => input,
+                None => continue,
+            },
+            Ok(Heard::Claim { vip, by }) => Input::Claimed { vip, by },
+            Err(_) => Input::Tick,
+        };
+        actions = machine.handle(Instant::now(), input);
     }
-    None
+}
+
+/// An advert that passes `run`'s checks (TTL, version, VRID, auth, interval) as machine input.
+fn advert_of(params: &Params, packet: &RxPacket) -> Option<Input> {
+    let rx = Received {
+        ttl: packet.ttl,
+        src: packet.src,
+        dst: packet.dst,
+        payload: &packet.payload,
+    };
+    match check(params, &rx) {
+        Verdict::Accept(parsed) => Some(Input::Advert {
+            src: packet.src,
+            advert: parsed.advert,
+            received: Some(packet.received),
+        }),
+        _ => None,
+    }
+}
+
+/// Receives adverts and claims of `vips` by other MACs on two threads; they end with the
+/// process (release is short-lived).
+fn listen(
+    socket: &Arc<VrrpSocket>,
+    claims: &Arc<FrameSocket>,
+    own: MacAddr,
+    vips: &[Vip],
+    tx: Sender<Heard>,
+) -> Result<()> {
+    let (packets, packet_tx) = (Arc::clone(socket), tx.clone());
+    thread::Builder::new()
+        .name("vrrp-receive".into())
+        .spawn(move || loop {
+            match packets.recv() {
+                Ok(Some(packet)) => {
+                    if packet_tx.send(Heard::Packet(packet)).is_err() {
+                        return;
+                    }
+                }
+                Ok(None) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => return,
+            }
+        })
+        .map_err(|e| Error::new("cannot start the receive thread", e))?;
+    let vips: Vec<IpAddr> = vips.iter().map(|v| v.addr).collect();
+    let on_frame = move |frame: Vec<u8>, _| match claim(&frame, own) {
+        Some((vip, by)) if vips.contains(&vip) => tx.send(Heard::Claim { vip, by }).is_ok(),
+        _ => true,
+    };
+    spawn_reader(Arc::clone(claims), "claim-watch", on_frame, |_| {})
 }
 
 fn remove_one(netlink: &Netlink, iface: &Interface, vip: &Vip, ui: &mut Ui) -> Result<()> {

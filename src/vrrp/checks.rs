@@ -224,14 +224,6 @@ fn judge(params: &Params, advert: &Advert) -> Result<(), Option<Discard>> {
     Ok(())
 }
 
-/// The sender, if `rx` is an advert by which another node of group `vrid` says it is master
-/// now (priority above 0): a stepping-down master waits for it before letting its VIP go.
-pub fn successor(rx: &Received<'_>, vrid: u8, ours: IpAddr) -> Option<IpAddr> {
-    let parsed = parse(rx.payload, rx.src, rx.dst).ok()?;
-    let a = parsed.advert;
-    (rx.ttl == 255 && a.vrid == vrid && a.priority > 0 && rx.src != ours).then_some(rx.src)
-}
-
 /// True when the advert lists exactly our VIPs (any order). A mismatch is logged, not
 /// dropped: keepalived does the same, and dropping would turn a typo into split brain.
 pub fn vips_match(params: &Params, advert: &Advert) -> bool {
@@ -486,50 +478,6 @@ mod tests {
             payload: &bytes,
         };
         assert!(matches!(check(&p, &rx), Verdict::Accept(_)));
-    }
-
-    #[test]
-    fn a_successor_is_another_node_advertising_above_zero() {
-        let p = params();
-        let ours: IpAddr = "192.0.2.202".parse().unwrap();
-        let rx_of = |a: &Advert, ttl| (emit(a, src(), dst(), V3Checksum::Keepalived), ttl);
-        for (advert, ttl, want) in [
-            (advert(&p), 255, Some(src())),
-            (
-                Advert {
-                    priority: 0,
-                    ..advert(&p)
-                },
-                255,
-                None,
-            ),
-            (
-                Advert {
-                    vrid: 42,
-                    ..advert(&p)
-                },
-                255,
-                None,
-            ),
-            (advert(&p), 64, None),
-        ] {
-            let (bytes, ttl) = rx_of(&advert, ttl);
-            let rx = Received {
-                ttl,
-                src: src(),
-                dst: dst(),
-                payload: &bytes,
-            };
-            assert_eq!(successor(&rx, 41, ours), want);
-        }
-        let bytes = emit(&advert(&p), src(), dst(), V3Checksum::Keepalived);
-        let rx = Received {
-            ttl: 255,
-            src: src(),
-            dst: dst(),
-            payload: &bytes,
-        };
-        assert_eq!(successor(&rx, 41, src()), None, "not ourselves");
     }
 
     #[test]

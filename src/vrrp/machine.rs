@@ -557,6 +557,17 @@ impl Machine {
         }
     }
 
+    /// `vipflip release --vrid`: steps down for a master that cannot (it was killed):
+    /// priority 0 now, then the same wait for a successor's advert and announcement as a
+    /// stopping master, ending in `Stopped` with `HandedOver` or `NoSuccessor`.
+    pub fn stepping_down(p: Params, now: Instant) -> (Machine, Vec<Action>) {
+        let mut m = Machine::new(p);
+        m.state = State::Master;
+        let mut out = Vec::new();
+        m.shutdown(now, &mut out);
+        (m, out)
+    }
+
     /// How long a stopping master keeps the VIP waiting for a successor.
     pub fn handover_wait(&self) -> Duration {
         handover_wait(self.p.version, self.p.interval_cs)

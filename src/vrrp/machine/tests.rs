@@ -975,3 +975,46 @@ fn an_advert_at_the_instant_the_timer_is_due_wins() {
     assert_eq!(transitions(&out), vec![], "{out:?}");
     assert!(!announces(&out), "{out:?}");
 }
+
+#[test]
+fn release_steps_down_for_a_killed_master_with_the_stopping_masters_rule() {
+    // `vipflip release --vrid` on the node whose `run` was killed: priority 0 at once, then
+    // the VIP goes once the successor advertised and announced, plus CLAIM_SETTLE.
+    let p = Params {
+        priority: 0,
+        ..params()
+    };
+    let t = Instant::now();
+    let (mut m, out) = Machine::stepping_down(p.clone(), t);
+    assert_eq!(out[0], Action::SendAdvert { priority: 0 });
+    assert_eq!(m.state(), State::Releasing);
+    // Our own priority-0 advert looped back, and a priority-0 advert, name no successor.
+    let Input::Advert { advert: a, .. } = advert(&p, 200) else {
+        unreachable!()
+    };
+    let own = Input::Advert {
+        src: p.primary,
+        advert: a,
+        received: None,
+    };
+    assert!(m.handle(t + ms(1), own).is_empty());
+    assert!(m.handle(t + ms(2), advert(&p, 0)).is_empty());
+    assert!(m.handle(t + ms(600), advert(&p, 150)).is_empty());
+    assert!(m.handle(t + ms(601), claim_by_successor()).is_empty());
+    let out = m.handle(t + ms(601) + CLAIM_SETTLE, Input::Tick);
+    assert_eq!(out[0], Action::RemoveVips);
+    assert_eq!(
+        reason(&out),
+        Reason::HandedOver {
+            to: ip("192.0.2.202"),
+            by: Some(MacAddr(2, 0, 0xc0, 0, 2, 0xca))
+        }
+    );
+    assert_eq!(m.state(), State::Stopped);
+    // Nobody takes over: the VIP goes after the handover wait.
+    let (mut m, _) = Machine::stepping_down(p, t);
+    let wait = m.handover_wait();
+    assert!(m.handle(t + wait - ms(1), Input::Tick).is_empty());
+    let out = m.handle(t + wait, Input::Tick);
+    assert_eq!(reason(&out), Reason::NoSuccessor { waited: wait });
+}

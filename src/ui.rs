@@ -71,25 +71,19 @@ fn local_time(now: SystemTime) -> (String, String) {
     let since = now
         .duration_since(SystemTime::UNIX_EPOCH)
         .unwrap_or_default();
-    let secs = since.as_secs() as nix::libc::time_t;
+    let secs = since.as_secs() as i64;
     let millis = since.subsec_millis();
-    // SAFETY: localtime_r writes only into `tm`, which we own; an all-zero tm is valid.
-    let mut tm: nix::libc::tm = unsafe { std::mem::zeroed() };
-    let ok = unsafe { !nix::libc::localtime_r(&secs, &mut tm).is_null() };
-    if !ok {
+    let Some(t) = crate::net::clock::local_time(secs) else {
         return (format!("{secs}.{millis:03}"), format!("{secs}.{millis:03}"));
-    }
-    let clock = format!(
-        "{:02}:{:02}:{:02}.{millis:03}",
-        tm.tm_hour, tm.tm_min, tm.tm_sec
-    );
-    let offset_min = tm.tm_gmtoff / 60;
+    };
+    let clock = format!("{:02}:{:02}:{:02}.{millis:03}", t.hour, t.minute, t.second);
+    let offset_min = t.offset_seconds / 60;
     let sign = if offset_min < 0 { '-' } else { '+' };
     let iso = format!(
         "{:04}-{:02}-{:02}T{clock}{sign}{:02}:{:02}",
-        tm.tm_year + 1900,
-        tm.tm_mon + 1,
-        tm.tm_mday,
+        t.year,
+        t.month,
+        t.day,
         offset_min.abs() / 60,
         offset_min.abs() % 60
     );

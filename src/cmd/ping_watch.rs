@@ -2,9 +2,8 @@
 //! A receive thread reads whole frames (AF_PACKET) so each reply comes with its MAC; TCP
 //! probes run on short-lived threads; the loop owns the tracker.
 
-use std::net::{IpAddr, SocketAddr, TcpStream};
+use std::net::{IpAddr, SocketAddr};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
-use std::thread;
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::cli::PingWatchArgs;
@@ -13,6 +12,7 @@ use crate::net::caps::{require, NET_RAW};
 use crate::net::frames::{spawn_reader, FrameSocket};
 use crate::net::icmp::IcmpSender;
 use crate::net::signals::on_stop;
+use crate::net::tcp;
 use crate::outage::{Event, Outage, Tracker};
 use crate::ui::{Level, OutageLine, Ui, WatchSummary};
 use crate::wire::announce::MacAddr;
@@ -218,15 +218,9 @@ impl Watch<'_> {
                 ));
             }
             Prober::Tcp { target, tx } => {
-                let (target, tx) = (*target, tx.clone());
-                let timeout = PROBE_TIMEOUT;
-                thread::spawn(move || {
-                    let ok = TcpStream::connect_timeout(&target, timeout).is_ok();
-                    let _ = tx.send(Msg::Tcp {
-                        seq,
-                        ok,
-                        at: Instant::now(),
-                    });
+                let tx = tx.clone();
+                tcp::probe(*target, PROBE_TIMEOUT, move |ok, at| {
+                    let _ = tx.send(Msg::Tcp { seq, ok, at });
                 });
             }
         }

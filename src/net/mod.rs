@@ -1,7 +1,9 @@
 //! THE ONLY SYSCALLS: capabilities, interface lookup, raw VRRP sockets, AF_PACKET frames,
-//! and netlink (VIP add/remove, link and address monitor).
+//! netlink (VIP add/remove, link and address monitor), signals, TCP probes and the local
+//! time zone.
 
 pub mod caps;
+pub mod clock;
 pub mod exec;
 pub mod frames;
 pub mod health;
@@ -11,4 +13,5 @@ pub mod iface;
 pub mod netlink;
 pub mod signals;
 pub mod sock;
+pub mod tcp;
 pub mod vrrp_socket;

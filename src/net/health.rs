@@ -275,14 +275,21 @@ mod tests {
         assert_eq!(http.probe(t), Ok(()));
         assert_eq!(http.probe(t), Err("HTTP status 503".into()));
         server.join().unwrap();
+        // A port bound but not listening refuses, and stays ours while we look (the port
+        // the server had may be taken by another test's listener at once).
+        let bound =
+            socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+        let any: std::net::SocketAddr = "127.0.0.1:0".parse().unwrap();
+        bound.bind(&any.into()).unwrap();
+        let closed = bound.local_addr().unwrap().as_socket().unwrap().port();
         assert!(
             Check::Tcp {
                 host: "127.0.0.1".into(),
-                port
+                port: closed
             }
             .probe(t)
             .is_err(),
-            "nobody listens now"
+            "nobody listens there"
         );
     }
 }

@@ -2,6 +2,10 @@
 //!
 //! `vrrp` (the protocol), `wire` (the bytes) and `config` are pure; `net` holds every
 //! syscall; `cmd` wires them together per subcommand; `ui` writes every line users see.
+//! Two unsafe sites, both in net/ and marked `#[allow(unsafe_code)]`: the AF_PACKET address
+//! (net/frames.rs) and localtime_r (net/clock.rs).
+
+#![deny(unsafe_code)]
 
 pub mod cli;
 pub mod cmd;

@@ -1,5 +1,7 @@
 //! Parse, dispatch, map errors to exit codes.
 
+#![deny(unsafe_code)]
+
 use std::process::ExitCode;
 
 use clap::error::ErrorKind;

@@ -15,12 +15,16 @@ pub struct LocalTime {
 }
 
 /// `secs` since the Unix epoch in the local zone; `None` when the C library cannot say.
+/// One of the crate's two unsafe sites (no safe binding of localtime_r in nix).
+#[allow(unsafe_code)]
 pub fn local_time(secs: i64) -> Option<LocalTime> {
     let secs = secs as nix::libc::time_t;
-    // SAFETY: localtime_r writes only into `tm`, which we own; an all-zero tm is valid.
-    let mut tm: nix::libc::tm = unsafe { std::mem::zeroed() };
-    // SAFETY: both pointers are to live locals for the duration of the call.
-    let ok = unsafe { !nix::libc::localtime_r(&secs, &mut tm).is_null() };
+    // SAFETY: an all-zero tm is a valid value; localtime_r writes only into `tm`, and both
+    // pointers are to live locals for the duration of the call.
+    let (ok, tm) = unsafe {
+        let mut tm: nix::libc::tm = std::mem::zeroed();
+        (!nix::libc::localtime_r(&secs, &mut tm).is_null(), tm)
+    };
     ok.then(|| LocalTime {
         year: tm.tm_year + 1900,
         month: (tm.tm_mon + 1) as u32,

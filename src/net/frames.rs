@@ -2,12 +2,11 @@
 //! NA, and probe's who-has questions. Protocol 0 on send-only sockets: the kernel delivers
 //! nothing to them, so an idle node pays nothing for it.
 
-use std::io;
-use std::mem::MaybeUninit;
+use std::io::{self, Read};
 
 use socket2::{Domain, SockAddr, Socket, Type};
 
-use super::sock::{none_on_timeout, open_error, received};
+use super::sock::{none_on_timeout, open_error};
 use crate::error::{Error, Result};
 
 pub struct FrameSocket {
@@ -17,6 +16,8 @@ pub struct FrameSocket {
 /// ETH_P_ALL in network byte order, for sockets that also receive.
 const ETH_P_ALL_BE: u16 = (nix::libc::ETH_P_ALL as u16).to_be();
 
+/// One of the crate's two unsafe sites (socket2 has no safe constructor for AF_PACKET).
+#[allow(unsafe_code)]
 fn link_addr(index: u32, protocol_be: u16) -> SockAddr {
     // SAFETY: sockaddr_ll fits in sockaddr_storage; all fields are plain integers.
     let (_, addr) = unsafe {
@@ -92,20 +93,17 @@ impl FrameSocket {
 
     /// The next frame; blocks until one comes.
     pub fn recv(&self) -> io::Result<Vec<u8>> {
-        let mut buf = [MaybeUninit::<u8>::uninit(); 2048];
-        self.socket.recv(&mut buf).map(|len| received(&buf, len))
+        let mut buf = vec![0u8; 2048];
+        let len = (&self.socket).read(&mut buf)?;
+        buf.truncate(len);
+        Ok(buf)
     }
 
     /// The next frame, or `None` after `timeout`.
     pub fn recv_timeout(&self, timeout: std::time::Duration) -> io::Result<Option<Vec<u8>>> {
         self.socket
             .set_read_timeout(Some(timeout.max(std::time::Duration::from_millis(1))))?;
-        let mut buf = [MaybeUninit::<u8>::uninit(); 2048];
-        none_on_timeout(
-            self.socket
-                .recv(&mut buf)
-                .map(|len| Some(received(&buf, len))),
-        )
+        none_on_timeout(self.recv().map(Some))
     }
 }
 

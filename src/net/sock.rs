@@ -1,8 +1,7 @@
 //! What every socket of net/ needs: one error for "cannot open" with the privilege hint,
-//! timeouts as `None`, and received bytes out of an uninitialised buffer.
+//! and timeouts as `None`.
 
 use std::io;
-use std::mem::MaybeUninit;
 
 use crate::error::{Error, ROOT_HINT};
 
@@ -29,13 +28,4 @@ pub fn none_on_timeout<T>(result: io::Result<Option<T>>) -> io::Result<Option<T>
         }
         other => other,
     }
-}
-
-/// The first `len` bytes of a buffer a successful recv filled.
-pub fn received(buf: &[MaybeUninit<u8>], len: usize) -> Vec<u8> {
-    // SAFETY: the kernel initialised the first `len` bytes it reported.
-    buf[..len.min(buf.len())]
-        .iter()
-        .map(|b| unsafe { b.assume_init() })
-        .collect()
 }

@@ -2,8 +2,7 @@
 //! IPv4 receives include the IP header; IPv6 hop limit and destination come as control
 //! messages (IPV6_RECVHOPLIMIT, IPV6_RECVPKTINFO).
 
-use std::io::{self, IoSlice, IoSliceMut};
-use std::mem::MaybeUninit;
+use std::io::{self, IoSlice, IoSliceMut, Read};
 use std::net::{IpAddr, Ipv6Addr, SocketAddr, SocketAddrV6};
 use std::os::fd::AsRawFd;
 
@@ -14,7 +13,7 @@ use nix::sys::socket::{
 };
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
-use super::sock::{none_on_timeout, open_error, received};
+use super::sock::{none_on_timeout, open_error};
 use crate::error::{Error, Result};
 use crate::wire::ipv4::parse_ipv4;
 use crate::wire::vrrp::{emit, GROUP_V4, GROUP_V6, PROTO_VRRP};
@@ -154,9 +153,9 @@ impl VrrpSocket {
     }
 
     fn recv_v4(&self) -> io::Result<Option<RxPacket>> {
-        let mut buf = [MaybeUninit::<u8>::uninit(); 2048];
-        let (len, _) = self.socket.recv_from(&mut buf)?;
-        let bytes = received(&buf, len);
+        let mut bytes = vec![0u8; 2048];
+        let len = (&self.socket).read(&mut bytes)?;
+        bytes.truncate(len);
         Ok(parse_ipv4(&bytes)
             .filter(|m| m.protocol == PROTO_VRRP)
             .map(|m| RxPacket {

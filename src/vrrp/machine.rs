@@ -343,6 +343,9 @@ impl fmt::Display for Note {
 /// enough that a contested takeover still ends within a millisecond, also at 1 s adverts.
 pub const ANSWER_GAP: Duration = Duration::from_millis(1);
 
+/// How long a master that yielded keeps the VIP at least (answering, never announcing).
+pub const LINGER_MIN: Duration = Duration::from_millis(50);
+
 /// How long a yielded master keeps the VIP after the last announcement by another MAC.
 pub const CLAIM_SETTLE: Duration = Duration::from_millis(5);
 
@@ -368,15 +371,27 @@ enum DownCause {
 struct Settle {
     at: Instant,
     cap: Instant,
+    /// Never before this, however quiet the claims.
+    floor: Option<Instant>,
 }
 
 impl Settle {
     fn until(cap: Instant) -> Settle {
-        Settle { at: cap, cap }
+        Settle {
+            at: cap,
+            cap,
+            floor: None,
+        }
+    }
+
+    fn at_least(mut self, floor: Instant) -> Settle {
+        self.floor = Some(floor.min(self.cap));
+        self
     }
 
     fn claim(&mut self, now: Instant) {
-        self.at = self.cap.min(now + CLAIM_SETTLE);
+        let quiet = now + CLAIM_SETTLE;
+        self.at = self.cap.min(self.floor.map_or(quiet, |f| quiet.max(f)));
     }
 
     fn shorten(&mut self, cap: Instant) {
@@ -713,7 +728,11 @@ impl Machine {
         self.listening_since = Some(now);
         self.transition(State::Backup, reason, out);
         if was_master {
-            self.linger = Some(Settle::until(now + interval(self.p.interval_cs)));
+            // The winner answers our announcements as its loop gets to them: on a loaded
+            // host that took 8 ms, and a loser that dropped the VIP 5 ms after the winner's
+            // first frame left a client on its MAC (one 10 ms probe lost in 1 of 4 runs).
+            let cap = now + interval(self.p.interval_cs).max(LINGER_MIN);
+            self.linger = Some(Settle::until(cap).at_least(now + LINGER_MIN));
         }
     }
 

@@ -38,7 +38,9 @@ enum Event {
         _slot: Slot,
     },
     /// Something arrived on the VRRP socket that is not an IP packet carrying VRRP.
-    NotVrrp,
+    NotVrrp {
+        _slot: Slot,
+    },
     Net(NetEvent),
     Shutdown,
     /// The receive thread of socket `generation` stopped (a re-created interface has a new one).
@@ -236,7 +238,7 @@ impl Quota {
     }
 }
 
-/// Received VRRP packets that may wait for the loop: a 16-node group at 10 ms brings ~100
+/// Received packets that may wait for the loop: a 16-node group at 10 ms brings ~100
 /// a second, so this is seconds of a normal load, and a fraction of a second of a storm.
 const PACKET_QUOTA: usize = 256;
 
@@ -326,12 +328,14 @@ fn start_receiver(
 
 fn receive_loop(socket: &VrrpSocket, tx: &Sender<Event>, quota: &Quota, generation: u32) {
     loop {
+        // Whatever arrived, VRRP or not, waits only within the quota (a flood of malformed
+        // packets must not pile up either).
         let event = match socket.recv() {
-            Ok(Some(packet)) => match quota.take() {
-                Some(_slot) => Event::Packet { packet, _slot },
-                None => continue,
+            Ok(received) => match (received, quota.take()) {
+                (_, None) => continue,
+                (Some(packet), Some(_slot)) => Event::Packet { packet, _slot },
+                (None, Some(_slot)) => Event::NotVrrp { _slot },
             },
-            Ok(None) => Event::NotVrrp,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => Event::ReceiveFailed {
                 generation,
@@ -491,7 +495,7 @@ impl Node {
     fn input_of(&mut self, event: Event) -> Result<Option<Input>> {
         Ok(match event {
             Event::Packet { packet, .. } => self.judge(&packet),
-            Event::NotVrrp => {
+            Event::NotVrrp { .. } => {
                 self.counters.count("not-vrrp");
                 None
             }

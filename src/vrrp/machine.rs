@@ -338,8 +338,8 @@ impl fmt::Display for Note {
     }
 }
 
-/// A master answers lower-priority adverts with at most one advert per this (or a quarter
-/// interval when shorter): enough to break a cascade among many masters at once, short
+/// A master answers lower-priority adverts with at most one advert per this (a tenth of the
+/// shortest interval, 10 ms): enough to break a cascade among many masters at once, short
 /// enough that a contested takeover still ends within a millisecond, also at 1 s adverts.
 pub const ANSWER_GAP: Duration = Duration::from_millis(1);
 
@@ -872,12 +872,11 @@ impl Machine {
     /// doubling the adverts with each master in the group, and a loaded host fell further
     /// behind with each round (measured: 16 nodes at 10 ms that never settled).
     fn answer_lower(&mut self, now: Instant, src: IpAddr, priority: u8, out: &mut Vec<Action>) {
-        let gap = ANSWER_GAP.min(interval(self.p.interval_cs) / 4);
-        let recent = self.advertised_at.filter(|&at| now < at + gap);
+        let recent = self.advertised_at.filter(|&at| now < at + ANSWER_GAP);
         match recent {
             // An advert went out moments ago: the next one comes a gap after it.
             Some(at) => {
-                let due = at + gap;
+                let due = at + ANSWER_GAP;
                 if self.adver_at.is_none_or(|next| next > due) {
                     self.adver_at = Some(due);
                 }

@@ -339,6 +339,18 @@ fn many_groups(tool: Tool, groups: u8, window: Duration) -> Many {
     }
 }
 
+/// `vipflip` or `keepalived`; anything else ends the run with the usual two-line error.
+fn tool_named(name: &str) -> Tool {
+    match name {
+        "vipflip" => Tool::Vipflip,
+        "keepalived" => Tool::Keepalived,
+        other => {
+            eprintln!("vipflip: unknown tool '{other}' in --only\nhint: --only vipflip,keepalived");
+            std::process::exit(2);
+        }
+    }
+}
+
 fn opt(v: Option<f64>) -> String {
     v.map(|x| format!("{x:.0}"))
         .unwrap_or_else(|| "did not converge".into())
@@ -357,18 +369,12 @@ fn main() {
         .iter()
         .position(|a| a == "--only")
         .and_then(|i| args.get(i + 1))
-        .map(|list| {
-            list.split(',')
-                .map(|t| {
-                    if t == "keepalived" {
-                        Tool::Keepalived
-                    } else {
-                        Tool::Vipflip
-                    }
-                })
-                .collect()
-        })
+        .map(|list| list.split(',').map(tool_named).collect())
         .unwrap_or_default();
+    if only.is_empty() && args.iter().any(|a| a == "--stall" || a == "--heal") {
+        eprintln!("vipflip: --stall and --heal need --only TOOL[,TOOL]\nhint: cargo bench --bench scale -- --stall --only vipflip");
+        std::process::exit(2);
+    }
     let idle = Duration::from_secs(if quick { 60 } else { 600 });
     if args.iter().any(|a| a == "--stall") {
         for &tool in &only {

@@ -10,14 +10,13 @@ use crate::cli::ReleaseArgs;
 use crate::config::{release_config, StepDown, Vip};
 use crate::error::{Error, Result};
 use crate::net::caps::require_net_admin_and_raw;
-use crate::net::frames::{spawn_reader, FrameSocket};
 use crate::net::iface::Interface;
 use crate::net::netlink::{IfAddr, Netlink};
 use crate::net::vrrp_socket::{RxPacket, VrrpSocket};
 use crate::ui::{Level, Ui};
 use crate::vrrp::checks::{check, Received, Verdict};
 use crate::vrrp::{Action, Input, Machine, Params, State};
-use crate::wire::announce::{claim, MacAddr};
+use crate::wire::announce::MacAddr;
 
 pub fn release(args: &ReleaseArgs) -> Result<i32> {
     let cfg = release_config(args)?;
@@ -90,9 +89,8 @@ enum Heard {
 /// announced it, plus a settle for probes on their way. Returns what happened, in words.
 fn step_down(step: &StepDown, iface: &Interface, primary: IpAddr, vips: &[Vip]) -> Result<String> {
     let socket = Arc::new(VrrpSocket::open(&iface.name, iface.index, primary, &[])?);
-    let claims = Arc::new(FrameSocket::open_claims(iface.index, primary.is_ipv4())?);
     let (tx, rx) = mpsc::channel();
-    listen(&socket, &claims, iface.mac, vips, tx)?;
+    listen(&socket, iface, vips, tx)?;
     let start = Instant::now();
     let (mut machine, mut actions) = Machine::stepping_down(step.params(primary, vips), start);
     loop {
@@ -157,8 +155,7 @@ fn advert_of(params: &Params, packet: &RxPacket) -> Option<Input> {
 /// process (release is short-lived).
 fn listen(
     socket: &Arc<VrrpSocket>,
-    claims: &Arc<FrameSocket>,
-    own: MacAddr,
+    iface: &Interface,
     vips: &[Vip],
     tx: Sender<Heard>,
 ) -> Result<()> {
@@ -178,12 +175,10 @@ fn listen(
             }
         })
         .map_err(|e| Error::new("cannot start the receive thread", e))?;
-    let vips: Vec<IpAddr> = vips.iter().map(|v| v.addr).collect();
-    let on_frame = move |frame: Vec<u8>, _| match claim(&frame, own) {
-        Some((vip, by)) if vips.contains(&vip) => tx.send(Heard::Claim { vip, by }).is_ok(),
-        _ => true,
-    };
-    spawn_reader(Arc::clone(claims), "claim-watch", on_frame, |_| {})
+    let vips = vips.iter().map(|v| v.addr).collect();
+    super::watch_claims(iface, vips, move |vip, by| {
+        tx.send(Heard::Claim { vip, by }).is_ok()
+    })
 }
 
 fn remove_one(netlink: &Netlink, iface: &Interface, vip: &Vip, ui: &mut Ui) -> Result<()> {

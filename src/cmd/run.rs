@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::keepalived_conf::Instance;
 use crate::net::caps::require_net_admin_and_raw;
 use crate::net::exec::Outcome;
-use crate::net::frames::{spawn_reader, FrameSocket};
+use crate::net::frames::FrameSocket;
 use crate::net::health;
 use crate::net::hooks::HookRunner;
 use crate::net::iface::{forwards_ipv6, Interface};
@@ -28,7 +28,7 @@ use crate::vrrp::checks::{
 };
 use crate::vrrp::track::{self, RiseFall};
 use crate::vrrp::{Action, Input, Machine, State};
-use crate::wire::announce::{claim, gratuitous_arp, unsolicited_na, MacAddr};
+use crate::wire::announce::{gratuitous_arp, unsolicited_na, MacAddr};
 use crate::wire::vrrp::ChecksumForm;
 
 /// What the edge threads report.
@@ -245,19 +245,12 @@ const PACKET_QUOTA: usize = 256;
 /// Watches the segment for another MAC announcing our VIPs (a node that lost a contested
 /// takeover, the other side of a healed partition), so a master can answer at once.
 fn start_claim_watch(cfg: &RunConfig, iface: &Interface, tx: &Sender<Event>) -> Result<()> {
-    let socket = Arc::new(FrameSocket::open_claims(iface.index, cfg.ipv4())?);
     let vips: Vec<IpAddr> = cfg.vips.iter().map(|v| v.addr).collect();
-    let (own, tx) = (iface.mac, tx.clone());
-    let quota = Quota::new(1);
-    let on_frame = move |frame: Vec<u8>, _| match claim(&frame, own) {
-        Some((vip, by)) if vips.contains(&vip) => match quota.take() {
-            Some(_slot) => tx.send(Event::Claim { vip, by, _slot }).is_ok(),
-            None => true,
-        },
-        _ => true,
-    };
-    // The watch is a help, not a need: when it fails (interface deleted), the node goes on.
-    spawn_reader(socket, "claim-watch", on_frame, |_| {})
+    let (tx, quota) = (tx.clone(), Quota::new(1));
+    super::watch_claims(iface, vips, move |vip, by| match quota.take() {
+        Some(_slot) => tx.send(Event::Claim { vip, by, _slot }).is_ok(),
+        None => true,
+    })
 }
 
 fn start_checks(cfg: &RunConfig, tx: &Sender<Event>) -> Result<()> {

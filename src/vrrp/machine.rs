@@ -424,6 +424,9 @@ pub struct Machine {
     /// came from once seen.
     successor: Option<IpAddr>,
     successor_mac: Option<MacAddr>,
+    /// Releasing, no successor yet: the last claim heard and when. Adverts and claims come
+    /// from two reader threads, so the successor's announcement can overtake its advert.
+    early_claim: Option<(Instant, MacAddr)>,
     /// Releasing because a check failed: end in fault, not stopped.
     release_to_fault: bool,
     link_up: bool,
@@ -458,6 +461,7 @@ impl Machine {
             release: None,
             successor: None,
             successor_mac: None,
+            early_claim: None,
             release_to_fault: false,
             link_up: true,
             fault_check: None,
@@ -561,6 +565,8 @@ impl Machine {
             Input::Claimed { by, .. } if self.state == State::Releasing => {
                 if self.successor.is_some() {
                     self.successor_announced(now, by);
+                } else {
+                    self.early_claim = Some((now, by));
                 }
             }
             Input::Claimed { .. } => {
@@ -1002,6 +1008,12 @@ impl Machine {
             if let Some(release) = self.release.as_mut() {
                 release.shorten(grace);
             }
+            // Only a claim just before counts: an older one is not this successor's.
+            if let Some((at, by)) = self.early_claim.take() {
+                if now.saturating_duration_since(at) <= CLAIM_SETTLE {
+                    self.successor_announced(now, by);
+                }
+            }
         }
     }
 
@@ -1034,6 +1046,7 @@ impl Machine {
         self.release = None;
         self.successor = None;
         self.successor_mac = None;
+        self.early_claim = None;
         self.adver_at = None;
         self.down_at = None;
         self.announce_at.clear();

@@ -29,6 +29,7 @@ Register-ArgumentCompleter -Native -CommandName 'vipflip' -ScriptBlock {
             [CompletionResult]::new('release', 'release', [CompletionResultType]::ParameterValue, 'Remove a VIP left behind (after a killed vipflip or keepalived), and optionally hand over at once')
             [CompletionResult]::new('ping-watch', 'ping-watch', [CompletionResultType]::ParameterValue, 'Watch an address (a VIP) and report every outage: when, how long, probes lost, and the MAC that answered before and after')
             [CompletionResult]::new('probe', 'probe', [CompletionResultType]::ParameterValue, 'Listen on an interface: who is master of each VRRP group, who else speaks, and which MACs answer for each VIP')
+            [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Show a failover on this one machine: three nodes and a client in network namespaces of their own')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -115,11 +116,25 @@ Register-ArgumentCompleter -Native -CommandName 'vipflip' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'vipflip;demo' {
+            [CompletionResult]::new('--nodes', '--nodes', [CompletionResultType]::ParameterName, 'Nodes in the group (2 to 8), priorities 200, 199, 198, ...')
+            [CompletionResult]::new('--advert-int', '--advert-int', [CompletionResultType]::ParameterName, 'Advert interval of every node (VRRPv3: 10ms to 40s; VRRPv2: whole seconds). Default 100ms, 1s with --vrrp-version 2')
+            [CompletionResult]::new('--vrrp-version', '--vrrp-version', [CompletionResultType]::ParameterName, 'VRRP version the nodes speak')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to color the output (never with NO_COLOR set, unless always)')
+            [CompletionResult]::new('--keep', '--keep', [CompletionResultType]::ParameterName, 'After the story, leave the lab running and say how to look inside, until Ctrl-C')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON object per line instead of text, for scripts')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'vipflip;help' {
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Join a VRRP group on an interface and hold the VIP while master')
             [CompletionResult]::new('release', 'release', [CompletionResultType]::ParameterValue, 'Remove a VIP left behind (after a killed vipflip or keepalived), and optionally hand over at once')
             [CompletionResult]::new('ping-watch', 'ping-watch', [CompletionResultType]::ParameterValue, 'Watch an address (a VIP) and report every outage: when, how long, probes lost, and the MAC that answered before and after')
             [CompletionResult]::new('probe', 'probe', [CompletionResultType]::ParameterValue, 'Listen on an interface: who is master of each VRRP group, who else speaks, and which MACs answer for each VIP')
+            [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Show a failover on this one machine: three nodes and a client in network namespaces of their own')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -133,6 +148,9 @@ Register-ArgumentCompleter -Native -CommandName 'vipflip' -ScriptBlock {
             break
         }
         'vipflip;help;probe' {
+            break
+        }
+        'vipflip;help;demo' {
             break
         }
         'vipflip;help;help' {

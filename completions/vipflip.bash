@@ -16,6 +16,9 @@ _vipflip() {
             ",$1")
                 cmd="vipflip"
                 ;;
+            vipflip,demo)
+                cmd="vipflip__subcmd__demo"
+                ;;
             vipflip,help)
                 cmd="vipflip__subcmd__help"
                 ;;
@@ -30,6 +33,9 @@ _vipflip() {
                 ;;
             vipflip,run)
                 cmd="vipflip__subcmd__run"
+                ;;
+            vipflip__subcmd__help,demo)
+                cmd="vipflip__subcmd__help__subcmd__demo"
                 ;;
             vipflip__subcmd__help,help)
                 cmd="vipflip__subcmd__help__subcmd__help"
@@ -53,7 +59,7 @@ _vipflip() {
 
     case "${cmd}" in
         vipflip)
-            opts="-h -V --help --version run release ping-watch probe help"
+            opts="-h -V --help --version run release ping-watch probe demo help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -66,9 +72,53 @@ _vipflip() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        vipflip__subcmd__help)
-            opts="run release ping-watch probe help"
+        vipflip__subcmd__demo)
+            opts="-h -V --nodes --advert-int --vrrp-version --keep --color --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --nodes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --advert-int)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vrrp-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vipflip__subcmd__help)
+            opts="run release ping-watch probe demo help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vipflip__subcmd__help__subcmd__demo)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

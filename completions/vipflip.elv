@@ -26,6 +26,7 @@ set edit:completion:arg-completer[vipflip] = {|@words|
             cand release 'Remove a VIP left behind (after a killed vipflip or keepalived), and optionally hand over at once'
             cand ping-watch 'Watch an address (a VIP) and report every outage: when, how long, probes lost, and the MAC that answered before and after'
             cand probe 'Listen on an interface: who is master of each VRRP group, who else speaks, and which MACs answer for each VIP'
+            cand demo 'Show a failover on this one machine: three nodes and a client in network namespaces of their own'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'vipflip;run'= {
@@ -107,11 +108,24 @@ set edit:completion:arg-completer[vipflip] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'vipflip;demo'= {
+            cand --nodes 'Nodes in the group (2 to 8), priorities 200, 199, 198, ...'
+            cand --advert-int 'Advert interval of every node (VRRPv3: 10ms to 40s; VRRPv2: whole seconds). Default 100ms, 1s with --vrrp-version 2'
+            cand --vrrp-version 'VRRP version the nodes speak'
+            cand --color 'When to color the output (never with NO_COLOR set, unless always)'
+            cand --keep 'After the story, leave the lab running and say how to look inside, until Ctrl-C'
+            cand --json 'One JSON object per line instead of text, for scripts'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'vipflip;help'= {
             cand run 'Join a VRRP group on an interface and hold the VIP while master'
             cand release 'Remove a VIP left behind (after a killed vipflip or keepalived), and optionally hand over at once'
             cand ping-watch 'Watch an address (a VIP) and report every outage: when, how long, probes lost, and the MAC that answered before and after'
             cand probe 'Listen on an interface: who is master of each VRRP group, who else speaks, and which MACs answer for each VIP'
+            cand demo 'Show a failover on this one machine: three nodes and a client in network namespaces of their own'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'vipflip;help;run'= {
@@ -121,6 +135,8 @@ set edit:completion:arg-completer[vipflip] = {|@words|
         &'vipflip;help;ping-watch'= {
         }
         &'vipflip;help;probe'= {
+        }
+        &'vipflip;help;demo'= {
         }
         &'vipflip;help;help'= {
         }

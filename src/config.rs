@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use std::str::FromStr;
 use std::time::Duration;
 
-use crate::cli::{ChecksumArg, ReleaseArgs, RunArgs};
+use crate::cli::{ChecksumArg, DemoArgs, ReleaseArgs, RunArgs};
 use crate::error::{Error, Result};
 use crate::keepalived_conf::Instance;
 use crate::net::exec;
@@ -337,6 +337,67 @@ fn check_vips(vips: &[Vip]) -> Result<Vec<Vip>> {
     Ok(unique)
 }
 
+/// `vipflip demo`: the group it builds and how each node runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoConfig {
+    /// Node i (from 1) has priority `200 - (i - 1)`: the article's 200/199/198 for three.
+    pub priorities: Vec<u8>,
+    pub version: Version,
+    pub interval_cs: u16,
+    pub keep: bool,
+}
+
+/// The demo's VIP and VRID, the article's VRID on a documentation address.
+pub const DEMO_VIP: &str = "192.0.2.250/24";
+pub const DEMO_VRID: u8 = 41;
+
+pub fn demo_config(args: &DemoArgs) -> Result<DemoConfig> {
+    let version = check_version(Some(args.vrrp_version), true)?;
+    let default = match version {
+        Version::V2 => Duration::from_secs(1),
+        Version::V3 => Duration::from_millis(100),
+    };
+    let interval_cs = check_interval(args.advert_int.unwrap_or(default), version)?;
+    Ok(DemoConfig {
+        priorities: (0..args.nodes).map(|i| 200 - i).collect(),
+        version,
+        interval_cs,
+        keep: args.keep,
+    })
+}
+
+impl DemoConfig {
+    pub fn interval(&self) -> Duration {
+        Duration::from_millis(u64::from(self.interval_cs) * 10)
+    }
+
+    /// The `vipflip run` arguments of node `i` (from 1): JSON events for the demo to read.
+    pub fn run_args(&self, i: usize) -> Vec<String> {
+        let version = match self.version {
+            Version::V2 => "2",
+            Version::V3 => "3",
+        };
+        let interval = humantime::format_duration(self.interval()).to_string();
+        let args = [
+            "run",
+            "--vip",
+            DEMO_VIP,
+            "--iface",
+            "eth0",
+            "--vrid",
+            &DEMO_VRID.to_string(),
+            "--priority",
+            &self.priorities[i - 1].to_string(),
+            "--vrrp-version",
+            version,
+            "--advert-int",
+            &interval,
+            "--json",
+        ];
+        args.iter().map(|a| a.to_string()).collect()
+    }
+}
+
 fn check_version(asked: Option<u8>, ipv4: bool) -> Result<Version> {
     match (asked, ipv4) {
         (Some(2), false) => Err(bad_flag(
@@ -572,6 +633,45 @@ mod tests {
     use super::*;
     use crate::cli::{Cli, Command};
     use clap::Parser;
+
+    fn demo(extra: &[&str]) -> Result<DemoConfig> {
+        let mut argv = vec!["vipflip", "demo"];
+        argv.extend_from_slice(extra);
+        match Cli::try_parse_from(argv)
+            .map_err(|e| Error::new("clap", e))?
+            .command
+        {
+            Command::Demo(args) => demo_config(&args),
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn demo_runs_the_article_priorities_with_flags_run_accepts() {
+        let c = demo(&[]).unwrap();
+        assert_eq!(c.priorities, vec![200, 199, 198]);
+        assert_eq!((c.version, c.interval_cs), (Version::V3, 10));
+        // Every node's arguments pass run's own validation.
+        let argv: Vec<String> = ["vipflip".to_string()]
+            .into_iter()
+            .chain(c.run_args(3))
+            .collect();
+        let Command::Run(args) = Cli::try_parse_from(&argv).unwrap().command else {
+            panic!("{argv:?}")
+        };
+        let run = run_config(&args, None).unwrap();
+        assert_eq!(
+            (run.priority, run.interval_cs, run.vrid),
+            (198, 10, DEMO_VRID)
+        );
+        let v2 = demo(&["--vrrp-version", "2", "--nodes", "8"]).unwrap();
+        assert_eq!((v2.version, v2.interval_cs), (Version::V2, 100));
+        assert_eq!(v2.priorities.last(), Some(&193));
+        let err = demo(&["--vrrp-version", "2", "--advert-int", "100ms"]).unwrap_err();
+        assert!(err.to_string().contains("whole seconds"), "{err}");
+        assert!(demo(&["--nodes", "9"]).is_err());
+        assert!(demo(&["--nodes", "1"]).is_err());
+    }
 
     fn config(extra: &[&str]) -> Result<RunConfig> {
         let mut argv = vec!["vipflip", "run", "--iface", "eth0", "--vrid", "41"];

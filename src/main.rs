@@ -38,6 +38,7 @@ fn main() -> ExitCode {
         Command::Release(args) => vipflip::cmd::release::release(args),
         Command::PingWatch(args) => vipflip::cmd::ping_watch::ping_watch(args),
         Command::Probe(args) => vipflip::cmd::probe::probe(args),
+        Command::Demo(args) => vipflip::cmd::demo::demo(args),
     });
     match result {
         Ok(Ok(code)) => ExitCode::from(code as u8),

@@ -20,7 +20,11 @@ pub struct Outage {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
     OutageEnded(Outage),
-    MacChanged { from: Option<MacAddr>, to: MacAddr },
+    /// The answering MAC is new: `from` is `None` for the first answer.
+    MacChanged {
+        from: Option<MacAddr>,
+        to: MacAddr,
+    },
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -94,8 +98,8 @@ impl Tracker {
         if let Some(to) = mac.filter(|m| Some(*m) != self.mac) {
             if self.mac.is_some() {
                 self.mac_changes += 1;
-                events.push(Event::MacChanged { from: self.mac, to });
             }
+            events.push(Event::MacChanged { from: self.mac, to });
             self.mac = Some(to);
         }
         if let Some(open) = self.open.take() {
@@ -184,7 +188,8 @@ mod tests {
     const A: MacAddr = MacAddr(2, 0, 0, 0, 0, 0xa);
     const B: MacAddr = MacAddr(2, 0, 0, 0, 0, 0xb);
 
-    /// Probes every 10 ms; 0..=9 answered by A, 10..=44 lost, 45.. answered by B.
+    /// Probes every 10 ms; 0..=9 answered by A, 10..=44 lost, 45.. answered by B. The first
+    /// answer is news too (ping-watch says who answers).
     #[test]
     fn an_outage_spans_first_lost_to_first_answered_send_time() {
         let t0 = Instant::now();
@@ -209,6 +214,7 @@ mod tests {
         assert_eq!(
             events,
             vec![
+                Event::MacChanged { from: None, to: A },
                 Event::OutageEnded(outage.clone()),
                 Event::MacChanged {
                     from: Some(A),

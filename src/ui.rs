@@ -66,6 +66,53 @@ impl Json {
     }
 }
 
+/// Reads field `key` back from one line that `Json` wrote (flat: what the demo reads from
+/// its children's `--json`); string values unescaped, others as written. Not a JSON parser.
+pub fn json_field(line: &str, key: &str) -> Option<String> {
+    let pattern = format!("{}:", json_string(key));
+    let at = line.find(&pattern)? + pattern.len();
+    let rest = &line[at..];
+    let Some(quoted) = rest.strip_prefix('"') else {
+        return Some(raw_value(rest).to_string());
+    };
+    let mut out = String::new();
+    let mut chars = quoted.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => return Some(out),
+            '\\' => match chars.next()? {
+                'n' => out.push('\n'),
+                'u' => {
+                    let hex: String = chars.by_ref().take(4).collect();
+                    out.push(char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?);
+                }
+                other => out.push(other),
+            },
+            c => out.push(c),
+        }
+    }
+    None
+}
+
+/// A number, boolean or nested value at the start of `rest`: up to the `,` or `}` that
+/// ends it, outside brackets and strings.
+fn raw_value(rest: &str) -> &str {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for (i, c) in rest.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if in_string => escaped = true,
+            '"' => in_string = !in_string,
+            _ if in_string => {}
+            '[' | '{' => depth += 1,
+            ']' | '}' if depth > 0 => depth -= 1,
+            ',' | '}' if depth == 0 => return &rest[..i],
+            _ => {}
+        }
+    }
+    rest
+}
+
 /// Local wall-clock time: `(HH:MM:SS.mmm, RFC 3339 with offset)`.
 fn local_time(now: SystemTime) -> (String, String) {
     let since = now
@@ -374,6 +421,24 @@ impl Ui {
         self.event("outage", &text, json);
     }
 
+    /// ping-watch: `addr` answered from a new MAC (`from` is `None` for the first answer).
+    pub fn answered_by(&mut self, addr: std::net::IpAddr, from: Option<String>, to: &str) {
+        let (event, plain, level) = match &from {
+            None => ("answered", format!("{addr} answered by {to}"), Level::Plain),
+            Some(was) => (
+                "mac-change",
+                format!("{addr} now answered by {to} (was {was})"),
+                Level::Info,
+            ),
+        };
+        let text = format!("{}{plain}", self.mark(level));
+        let mut json = Json::default().str("addr", addr).str("to", to);
+        if let Some(was) = from {
+            json = json.str("from", was);
+        }
+        self.event(event, &text, json.str("message", &plain));
+    }
+
     pub fn watch_summary(&mut self, s: &WatchSummary) {
         let loss = if s.sent == 0 {
             0.0
@@ -523,6 +588,32 @@ impl Write for Captured {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_field_reads_back_what_json_wrote() {
+        let line = Json::default()
+            .str("event", "transition")
+            .str("reason", "said \"hi\"\\ \"to\": x\n\u{1}")
+            .raw("lost", 3)
+            .str("to", "master")
+            .finish();
+        assert_eq!(json_field(&line, "event").as_deref(), Some("transition"));
+        assert_eq!(
+            json_field(&line, "reason").as_deref(),
+            Some("said \"hi\"\\ \"to\": x\n\u{1}")
+        );
+        assert_eq!(json_field(&line, "lost").as_deref(), Some("3"));
+        assert_eq!(json_field(&line, "to").as_deref(), Some("master"));
+        assert_eq!(json_field(&line, "from"), None);
+        let nested = r#"{"steps":[{"a":"x,]"},{"b":2}],"n":[1,2],"last":true}"#;
+        assert_eq!(
+            json_field(nested, "steps").as_deref(),
+            Some(r#"[{"a":"x,]"},{"b":2}]"#)
+        );
+        assert_eq!(json_field(nested, "n").as_deref(), Some("[1,2]"));
+        assert_eq!(json_field(nested, "last").as_deref(), Some("true"));
+        assert_eq!(json_field("{\"to\":\"unterminated", "to"), None);
+    }
     use std::time::Duration;
 
     fn ui(json: bool, color: bool) -> (Ui, Captured) {

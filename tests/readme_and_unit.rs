@@ -15,7 +15,7 @@ fn root(path: &str) -> String {
 fn every_command_line_in_the_readme_parses() {
     let commands = readme::commands(&readme::readme());
     assert!(commands.len() >= 8, "found only {commands:?}");
-    for sub in ["run", "probe", "ping-watch", "release"] {
+    for sub in ["run", "probe", "ping-watch", "release", "demo"] {
         assert!(
             commands
                 .iter()

@@ -1,5 +1,6 @@
 //! One file per subcommand: wires threads, channel and loop; executes actions.
 
+pub mod demo;
 pub mod ping_watch;
 pub mod probe;
 pub mod release;

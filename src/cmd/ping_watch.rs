@@ -247,12 +247,10 @@ impl Watch<'_> {
             match event {
                 Event::OutageEnded(outage) => self.report(&outage, false),
                 Event::MacChanged { from, to } => {
-                    let from = from.map(|m| m.to_string()).unwrap_or_else(|| "none".into());
-                    self.ui.say(
-                        Level::Info,
-                        "mac-change",
-                        0,
-                        &format!("{} now answered by {to} (was {from})", self.args.addr),
+                    self.ui.answered_by(
+                        self.args.addr,
+                        from.map(|m| m.to_string()),
+                        &to.to_string(),
                     );
                 }
             }

@@ -6,6 +6,7 @@ use crate::error::{Error, Result, ROOT_HINT};
 pub type Cap = (u32, &'static str);
 pub const NET_ADMIN: Cap = (12, "CAP_NET_ADMIN");
 pub const NET_RAW: Cap = (13, "CAP_NET_RAW");
+pub const SYS_ADMIN: Cap = (21, "CAP_SYS_ADMIN");
 
 /// The capabilities of `needs` missing from a `/proc/self/status` text.
 pub fn missing_from_status(status: &str, needs: &[Cap]) -> Vec<&'static str> {

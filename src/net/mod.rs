@@ -1,6 +1,6 @@
 //! THE ONLY SYSCALLS: capabilities, interface lookup, raw VRRP sockets, AF_PACKET frames,
-//! netlink (VIP add/remove, link and address monitor), signals, TCP probes and the local
-//! time zone.
+//! netlink (VIP add/remove, link and address monitor), signals, TCP probes, the local
+//! time zone, and the demo's namespaces and child processes.
 
 pub mod caps;
 pub mod clock;
@@ -10,6 +10,7 @@ pub mod health;
 pub mod hooks;
 pub mod icmp;
 pub mod iface;
+pub mod lab;
 pub mod netlink;
 pub mod signals;
 pub mod sock;

@@ -420,9 +420,9 @@ pub struct Machine {
     listening_since: Option<Instant>,
     /// Releasing: when the VIP goes (no successor, or its announcement has settled).
     release: Option<Settle>,
-    /// Releasing: the node whose advert says it took over, and the MAC its announcement
-    /// came from once seen.
-    successor: Option<IpAddr>,
+    /// Releasing: the best node whose advert says it took over (address, priority), and the
+    /// MAC its announcement came from once seen.
+    successor: Option<(IpAddr, u8)>,
     successor_mac: Option<MacAddr>,
     /// Releasing, no successor yet: the last claim heard and when. Adverts and claims come
     /// from two reader threads, so the successor's announcement can overtake its advert.
@@ -539,7 +539,7 @@ impl Machine {
                 State::Backup => self.backup_rx(now, src, &advert, out),
                 State::Master => self.master_rx(now, src, &advert, out),
                 State::Releasing if advert.priority > 0 && src != self.p.primary => {
-                    self.successor_advertised(now, src)
+                    self.successor_advertised(now, src, advert.priority)
                 }
                 _ => {}
             },
@@ -601,7 +601,7 @@ impl Machine {
         }
         if self.release.is_some_and(|r| r.at <= now) {
             let reason = match self.successor {
-                Some(to) => Reason::HandedOver {
+                Some((to, _)) => Reason::HandedOver {
                     to,
                     by: self.successor_mac,
                 },
@@ -1001,18 +1001,24 @@ impl Machine {
     /// The successor's advert comes before its announcement (advert, address, gratuitous ARP:
     /// keepalived's order and ours). Clients follow the announcement, so the VIP stays here
     /// until it is seen on the wire, or an interval has passed.
-    fn successor_advertised(&mut self, now: Instant, src: IpAddr) {
-        if self.successor.is_none() {
-            self.successor = Some(src);
-            let grace = now + interval(self.p.interval_cs);
-            if let Some(release) = self.release.as_mut() {
-                release.shorten(grace);
+    /// Two backups one priority apart can both take over; the lower one's advert may come
+    /// first, so a better one that follows replaces it (the wait is not extended).
+    fn successor_advertised(&mut self, now: Instant, src: IpAddr, priority: u8) {
+        if let Some((_, best)) = self.successor {
+            if priority > best {
+                self.successor = Some((src, priority));
             }
-            // Only a claim just before counts: an older one is not this successor's.
-            if let Some((at, by)) = self.early_claim.take() {
-                if now.saturating_duration_since(at) <= CLAIM_SETTLE {
-                    self.successor_announced(now, by);
-                }
+            return;
+        }
+        self.successor = Some((src, priority));
+        let grace = now + interval(self.p.interval_cs);
+        if let Some(release) = self.release.as_mut() {
+            release.shorten(grace);
+        }
+        // Only a claim just before counts: an older one is not this successor's.
+        if let Some((at, by)) = self.early_claim.take() {
+            if now.saturating_duration_since(at) <= CLAIM_SETTLE {
+                self.successor_announced(now, by);
             }
         }
     }

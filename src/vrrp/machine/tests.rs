@@ -777,6 +777,36 @@ fn an_announcement_heard_just_before_the_successors_advert_counts() {
 }
 
 #[test]
+fn the_successor_is_the_best_backup_that_advertised_not_the_first() {
+    // Backups one priority apart time out 0.4 ms apart at 100 ms: the 198's advert can come
+    // first. The note must name the winner (seen in `vipflip demo`: "handed over to .13").
+    let p = Params {
+        version: Version::V3,
+        interval_cs: 10,
+        ..params()
+    };
+    let (mut m, t) = master(p.clone());
+    m.handle(t, Input::Shutdown);
+    let t2 = t + ms(23);
+    assert!(m.handle(t2, advert_from(&p, "192.0.2.203", 198)).is_empty());
+    assert!(m.handle(t2, advert_from(&p, "192.0.2.202", 199)).is_empty());
+    assert!(m
+        .handle(t2 + ms(1), advert_from(&p, "192.0.2.203", 198))
+        .is_empty());
+    let by = MacAddr(2, 0, 0xc0, 0, 2, 0xca);
+    let vip = ip("192.0.2.250");
+    assert!(m.handle(t2 + ms(1), Input::Claimed { vip, by }).is_empty());
+    let out = m.handle(t2 + ms(1) + CLAIM_SETTLE, Input::Tick);
+    assert_eq!(
+        reason(&out),
+        Reason::HandedOver {
+            to: ip("192.0.2.202"),
+            by: Some(by)
+        }
+    );
+}
+
+#[test]
 fn shutdown_without_a_successor_gives_up_after_the_handover_wait() {
     let (mut m, t) = master(params());
     m.handle(t, Input::Shutdown);

@@ -30,6 +30,7 @@ Register-ArgumentCompleter -Native -CommandName 'vipflip' -ScriptBlock {
             [CompletionResult]::new('ping-watch', 'ping-watch', [CompletionResultType]::ParameterValue, 'Watch an address (a VIP) and report every outage: when, how long, probes lost, and the MAC that answered before and after')
             [CompletionResult]::new('probe', 'probe', [CompletionResultType]::ParameterValue, 'Listen on an interface: who is master of each VRRP group, who else speaks, and which MACs answer for each VIP')
             [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Show a failover on this one machine: three nodes and a client in network namespaces of their own')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'What the vipflip instances on this node are doing now: state and since when, priority, master, VIPs')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -129,12 +130,24 @@ Register-ArgumentCompleter -Native -CommandName 'vipflip' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'vipflip;status' {
+            [CompletionResult]::new('--iface', '--iface', [CompletionResultType]::ParameterName, 'Only instances on this interface')
+            [CompletionResult]::new('--vrid', '--vrid', [CompletionResultType]::ParameterName, 'Only this VRID')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to color the output (never with NO_COLOR set, unless always)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON object per line instead of text, for scripts')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'vipflip;help' {
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Join a VRRP group on an interface and hold the VIP while master')
             [CompletionResult]::new('release', 'release', [CompletionResultType]::ParameterValue, 'Remove a VIP left behind (after a killed vipflip or keepalived), and optionally hand over at once')
             [CompletionResult]::new('ping-watch', 'ping-watch', [CompletionResultType]::ParameterValue, 'Watch an address (a VIP) and report every outage: when, how long, probes lost, and the MAC that answered before and after')
             [CompletionResult]::new('probe', 'probe', [CompletionResultType]::ParameterValue, 'Listen on an interface: who is master of each VRRP group, who else speaks, and which MACs answer for each VIP')
             [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Show a failover on this one machine: three nodes and a client in network namespaces of their own')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'What the vipflip instances on this node are doing now: state and since when, priority, master, VIPs')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -151,6 +164,9 @@ Register-ArgumentCompleter -Native -CommandName 'vipflip' -ScriptBlock {
             break
         }
         'vipflip;help;demo' {
+            break
+        }
+        'vipflip;help;status' {
             break
         }
         'vipflip;help;help' {

@@ -34,6 +34,9 @@ _vipflip() {
             vipflip,run)
                 cmd="vipflip__subcmd__run"
                 ;;
+            vipflip,status)
+                cmd="vipflip__subcmd__status"
+                ;;
             vipflip__subcmd__help,demo)
                 cmd="vipflip__subcmd__help__subcmd__demo"
                 ;;
@@ -52,6 +55,9 @@ _vipflip() {
             vipflip__subcmd__help,run)
                 cmd="vipflip__subcmd__help__subcmd__run"
                 ;;
+            vipflip__subcmd__help,status)
+                cmd="vipflip__subcmd__help__subcmd__status"
+                ;;
             *)
                 ;;
         esac
@@ -59,7 +65,7 @@ _vipflip() {
 
     case "${cmd}" in
         vipflip)
-            opts="-h -V --help --version run release ping-watch probe demo help"
+            opts="-h -V --help --version run release ping-watch probe demo status help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -103,7 +109,7 @@ _vipflip() {
             return 0
             ;;
         vipflip__subcmd__help)
-            opts="run release ping-watch probe demo help"
+            opts="run release ping-watch probe demo status help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -187,6 +193,20 @@ _vipflip() {
             return 0
             ;;
         vipflip__subcmd__help__subcmd__run)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vipflip__subcmd__help__subcmd__status)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -438,6 +458,32 @@ _vipflip() {
                     return 0
                     ;;
                 --instance)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vipflip__subcmd__status)
+            opts="-h -V --iface --vrid --color --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --iface)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vrid)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

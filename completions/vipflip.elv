@@ -27,6 +27,7 @@ set edit:completion:arg-completer[vipflip] = {|@words|
             cand ping-watch 'Watch an address (a VIP) and report every outage: when, how long, probes lost, and the MAC that answered before and after'
             cand probe 'Listen on an interface: who is master of each VRRP group, who else speaks, and which MACs answer for each VIP'
             cand demo 'Show a failover on this one machine: three nodes and a client in network namespaces of their own'
+            cand status 'What the vipflip instances on this node are doing now: state and since when, priority, master, VIPs'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'vipflip;run'= {
@@ -120,12 +121,23 @@ set edit:completion:arg-completer[vipflip] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'vipflip;status'= {
+            cand --iface 'Only instances on this interface'
+            cand --vrid 'Only this VRID'
+            cand --color 'When to color the output (never with NO_COLOR set, unless always)'
+            cand --json 'One JSON object per line instead of text, for scripts'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'vipflip;help'= {
             cand run 'Join a VRRP group on an interface and hold the VIP while master'
             cand release 'Remove a VIP left behind (after a killed vipflip or keepalived), and optionally hand over at once'
             cand ping-watch 'Watch an address (a VIP) and report every outage: when, how long, probes lost, and the MAC that answered before and after'
             cand probe 'Listen on an interface: who is master of each VRRP group, who else speaks, and which MACs answer for each VIP'
             cand demo 'Show a failover on this one machine: three nodes and a client in network namespaces of their own'
+            cand status 'What the vipflip instances on this node are doing now: state and since when, priority, master, VIPs'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'vipflip;help;run'= {
@@ -137,6 +149,8 @@ set edit:completion:arg-completer[vipflip] = {|@words|
         &'vipflip;help;probe'= {
         }
         &'vipflip;help;demo'= {
+        }
+        &'vipflip;help;status'= {
         }
         &'vipflip;help;help'= {
         }

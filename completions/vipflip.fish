@@ -31,6 +31,7 @@ complete -c vipflip -n "__fish_vipflip_needs_command" -f -a "release" -d 'Remove
 complete -c vipflip -n "__fish_vipflip_needs_command" -f -a "ping-watch" -d 'Watch an address (a VIP) and report every outage: when, how long, probes lost, and the MAC that answered before and after'
 complete -c vipflip -n "__fish_vipflip_needs_command" -f -a "probe" -d 'Listen on an interface: who is master of each VRRP group, who else speaks, and which MACs answer for each VIP'
 complete -c vipflip -n "__fish_vipflip_needs_command" -f -a "demo" -d 'Show a failover on this one machine: three nodes and a client in network namespaces of their own'
+complete -c vipflip -n "__fish_vipflip_needs_command" -f -a "status" -d 'What the vipflip instances on this node are doing now: state and since when, priority, master, VIPs'
 complete -c vipflip -n "__fish_vipflip_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l vip -d 'Virtual IP to hold while master, with prefix length (repeatable; IPv4 or IPv6, one family). Required unless --keepalived-conf gives it' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l iface -d 'Interface to run VRRP on and to add the VIP to (keepalived: interface)' -r
@@ -115,9 +116,18 @@ complete -c vipflip -n "__fish_vipflip_using_subcommand demo" -l keep -d 'After 
 complete -c vipflip -n "__fish_vipflip_using_subcommand demo" -l json -d 'One JSON object per line instead of text, for scripts'
 complete -c vipflip -n "__fish_vipflip_using_subcommand demo" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c vipflip -n "__fish_vipflip_using_subcommand demo" -s V -l version -d 'Print version'
-complete -c vipflip -n "__fish_vipflip_using_subcommand help; and not __fish_seen_subcommand_from run release ping-watch probe demo help" -f -a "run" -d 'Join a VRRP group on an interface and hold the VIP while master'
-complete -c vipflip -n "__fish_vipflip_using_subcommand help; and not __fish_seen_subcommand_from run release ping-watch probe demo help" -f -a "release" -d 'Remove a VIP left behind (after a killed vipflip or keepalived), and optionally hand over at once'
-complete -c vipflip -n "__fish_vipflip_using_subcommand help; and not __fish_seen_subcommand_from run release ping-watch probe demo help" -f -a "ping-watch" -d 'Watch an address (a VIP) and report every outage: when, how long, probes lost, and the MAC that answered before and after'
-complete -c vipflip -n "__fish_vipflip_using_subcommand help; and not __fish_seen_subcommand_from run release ping-watch probe demo help" -f -a "probe" -d 'Listen on an interface: who is master of each VRRP group, who else speaks, and which MACs answer for each VIP'
-complete -c vipflip -n "__fish_vipflip_using_subcommand help; and not __fish_seen_subcommand_from run release ping-watch probe demo help" -f -a "demo" -d 'Show a failover on this one machine: three nodes and a client in network namespaces of their own'
-complete -c vipflip -n "__fish_vipflip_using_subcommand help; and not __fish_seen_subcommand_from run release ping-watch probe demo help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c vipflip -n "__fish_vipflip_using_subcommand status" -l iface -d 'Only instances on this interface' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand status" -l vrid -d 'Only this VRID' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand status" -l color -d 'When to color the output (never with NO_COLOR set, unless always)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c vipflip -n "__fish_vipflip_using_subcommand status" -l json -d 'One JSON object per line instead of text, for scripts'
+complete -c vipflip -n "__fish_vipflip_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c vipflip -n "__fish_vipflip_using_subcommand status" -s V -l version -d 'Print version'
+complete -c vipflip -n "__fish_vipflip_using_subcommand help; and not __fish_seen_subcommand_from run release ping-watch probe demo status help" -f -a "run" -d 'Join a VRRP group on an interface and hold the VIP while master'
+complete -c vipflip -n "__fish_vipflip_using_subcommand help; and not __fish_seen_subcommand_from run release ping-watch probe demo status help" -f -a "release" -d 'Remove a VIP left behind (after a killed vipflip or keepalived), and optionally hand over at once'
+complete -c vipflip -n "__fish_vipflip_using_subcommand help; and not __fish_seen_subcommand_from run release ping-watch probe demo status help" -f -a "ping-watch" -d 'Watch an address (a VIP) and report every outage: when, how long, probes lost, and the MAC that answered before and after'
+complete -c vipflip -n "__fish_vipflip_using_subcommand help; and not __fish_seen_subcommand_from run release ping-watch probe demo status help" -f -a "probe" -d 'Listen on an interface: who is master of each VRRP group, who else speaks, and which MACs answer for each VIP'
+complete -c vipflip -n "__fish_vipflip_using_subcommand help; and not __fish_seen_subcommand_from run release ping-watch probe demo status help" -f -a "demo" -d 'Show a failover on this one machine: three nodes and a client in network namespaces of their own'
+complete -c vipflip -n "__fish_vipflip_using_subcommand help; and not __fish_seen_subcommand_from run release ping-watch probe demo status help" -f -a "status" -d 'What the vipflip instances on this node are doing now: state and since when, priority, master, VIPs'
+complete -c vipflip -n "__fish_vipflip_using_subcommand help; and not __fish_seen_subcommand_from run release ping-watch probe demo status help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -97,6 +97,39 @@ pub enum Command {
     /// iproute2's `ip`. Exit 0 when every step happened, 1 when one did not happen in time.
     #[command(after_help = DEMO_EXAMPLES)]
     Demo(DemoArgs),
+
+    /// What the vipflip instances on this node are doing now: state and since when, priority, master, VIPs.
+    ///
+    /// Asks every `vipflip run` of this network namespace (each serves its state on an
+    /// abstract Unix socket, which vanishes with the process, also after kill -9), so it
+    /// needs no root, and inside a network namespace it sees only that namespace's instances.
+    /// Exit 0 when a matching instance is master, 1 when none is (or none runs), 2 on error:
+    /// `if vipflip status --vrid 41; then ...` runs on the master only.
+    #[command(after_help = STATUS_EXAMPLES)]
+    Status(StatusArgs),
+}
+
+const STATUS_EXAMPLES: &str = "\
+Examples:
+  # every instance on this node
+  vipflip status
+  # in a script: is this node master of VRID 41?
+  if vipflip status --vrid 41 >/dev/null; then echo master; fi
+  # for monitoring
+  vipflip status --json";
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Only instances on this interface.
+    #[arg(long, value_name = "NAME")]
+    pub iface: Option<String>,
+
+    /// Only this VRID.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=255))]
+    pub vrid: Option<u8>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 const DEMO_EXAMPLES: &str = "\

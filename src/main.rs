@@ -39,6 +39,7 @@ fn main() -> ExitCode {
         Command::PingWatch(args) => vipflip::cmd::ping_watch::ping_watch(args),
         Command::Probe(args) => vipflip::cmd::probe::probe(args),
         Command::Demo(args) => vipflip::cmd::demo::demo(args),
+        Command::Status(args) => vipflip::cmd::status::status(args),
     });
     match result {
         Ok(Ok(code)) => ExitCode::from(code as u8),

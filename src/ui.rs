@@ -61,6 +61,15 @@ impl Json {
         self.raw(key, format!("[{}]", items.join(",")))
     }
 
+    /// Every field of another object (`{...}` as `Json` wrote it), in order.
+    pub fn fields_of(mut self, object: &str) -> Self {
+        let inner = object.trim().trim_start_matches('{').trim_end_matches('}');
+        if !inner.is_empty() {
+            self.fields.push(inner.to_string());
+        }
+        self
+    }
+
     pub fn finish(&self) -> String {
         format!("{{{}}}", self.fields.join(","))
     }
@@ -374,6 +383,63 @@ pub struct OutageLine {
     pub mac_after: Option<String>,
     /// Still going when ping-watch stopped.
     pub ongoing: bool,
+}
+
+impl Ui {
+    /// `vipflip status`: one instance, from the JSON object its `run` serves.
+    pub fn instance(&mut self, snapshot: &str) {
+        let field = |k: &str| json_field(snapshot, k).unwrap_or_default();
+        let now = SystemTime::now();
+        let at = |k: &str| {
+            field(k)
+                .parse::<u64>()
+                .ok()
+                .map(|ms| SystemTime::UNIX_EPOCH + std::time::Duration::from_millis(ms))
+        };
+        let ago = |t: SystemTime| {
+            let d = now.duration_since(t).unwrap_or_default();
+            humantime::format_duration(std::time::Duration::from_secs(d.as_secs())).to_string()
+        };
+        let state = match field("state").as_str() {
+            "master" => State::Master,
+            "backup" => State::Backup,
+            "fault" => State::Fault,
+            "releasing" => State::Releasing,
+            "stopped" => State::Stopped,
+            _ => State::Init,
+        };
+        let since = at("since_unix_ms").map_or_else(String::new, |t| {
+            format!(" since {} ({} ago)", local_time(t).0, ago(t))
+        });
+        let (priority, configured) = (field("priority"), field("configured_priority"));
+        let priority = if priority == configured {
+            priority
+        } else {
+            format!("{priority} (configured {configured}, lowered by checks)")
+        };
+        let master = match (state, at("master_heard_unix_ms")) {
+            (State::Master, _) => "this node".to_string(),
+            (_, Some(t)) => format!("{} (heard {:.2}s ago)", field("master"), secs_since(now, t)),
+            _ => "none heard yet".to_string(),
+        };
+        let vips = field("vips").replace(['[', ']', '"'], "").replace(',', " ");
+        let text = format!(
+            "vrid {} on {} (pid {}): {}{since}, priority {priority}, VRRPv{} every {}ms, master {master}, VIPs {vips}, {} adverts sent, {} packets discarded",
+            field("vrid"),
+            field("iface"),
+            field("pid"),
+            self.state_word(state).trim_end(),
+            field("version"),
+            field("advert_int_ms"),
+            field("sent_adverts"),
+            field("discarded"),
+        );
+        self.event("instance", &text, Json::default().fields_of(snapshot));
+    }
+}
+
+fn secs_since(now: SystemTime, then: SystemTime) -> f64 {
+    now.duration_since(then).unwrap_or_default().as_secs_f64()
 }
 
 /// ping-watch's closing numbers.

@@ -417,3 +417,90 @@ fn probe_watch_prints_a_new_master_as_it_happens() {
     watch.signal(Signal::SIGINT);
     assert_eq!(watch.wait_exit(Duration::from_secs(2)), Some(0));
 }
+
+/// `vipflip status` in host `i`, as nobody with no capabilities (status needs no root).
+fn status_unprivileged(lab: &Lab, i: usize, extra: &[&str]) -> std::process::Output {
+    let ns = if i == 0 {
+        lab.client_ns()
+    } else {
+        lab.host(i).ns.clone()
+    };
+    std::process::Command::new("ip")
+        .args([
+            "netns",
+            "exec",
+            &ns,
+            "setpriv",
+            "--reuid=65534",
+            "--regid=65534",
+        ])
+        .args(["--clear-groups", "--inh-caps=-all"])
+        .args([env!("CARGO_BIN_EXE_vipflip"), "status"])
+        .args(extra)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("setpriv vipflip status")
+}
+
+#[test]
+fn status_answers_per_namespace_without_root_and_forgets_a_killed_instance() {
+    if !available(
+        "status_answers_per_namespace_without_root_and_forgets_a_killed_instance",
+        false,
+    ) {
+        return;
+    }
+    let lab = Lab::new(2);
+    let (mut n1, _n2) = lab.fast_pair();
+    let master = status_unprivileged(&lab, 1, &[]);
+    let text = stdout(&master);
+    assert_eq!(master.status.code(), Some(0), "{text}");
+    assert_eq!(
+        text.lines().count(),
+        1,
+        "only its own namespace's instance: {text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "vrid 41 on eth0 (pid {}): MASTER since ",
+            n1.pid()
+        )) && text
+            .contains("priority 200, VRRPv3 every 100ms, master this node, VIPs 192.0.2.250/24"),
+        "{text}"
+    );
+    let backup = status_unprivileged(&lab, 2, &["--json"]);
+    let line = stdout(&backup);
+    assert_eq!(backup.status.code(), Some(1), "a backup answers 1: {line}");
+    let field = |k| vipflip::ui::json_field(&line, k).unwrap_or_default();
+    assert_eq!(
+        (
+            field("event"),
+            field("state"),
+            field("priority"),
+            field("master")
+        ),
+        (
+            "instance".into(),
+            "backup".into(),
+            "150".into(),
+            "192.0.2.201".into()
+        ),
+        "{line}"
+    );
+    // Filters: another VRID is "none here", exit 1.
+    let other = status_unprivileged(&lab, 1, &["--vrid", "42"]);
+    assert_eq!(other.status.code(), Some(1));
+    assert!(stdout(&other).contains("no vipflip run for vrid 42 in this network namespace"));
+    let client = status_unprivileged(&lab, 0, &[]);
+    assert_eq!(client.status.code(), Some(1), "{}", stdout(&client));
+    // kill -9 leaves no instance behind to report.
+    n1.signal(Signal::SIGKILL);
+    assert!(n1.wait_exit(Duration::from_secs(1)).is_some());
+    let gone = status_unprivileged(&lab, 1, &[]);
+    assert_eq!(gone.status.code(), Some(1));
+    assert!(
+        stdout(&gone).contains("no vipflip run in this network namespace"),
+        "{}",
+        stdout(&gone)
+    );
+}

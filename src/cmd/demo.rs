@@ -583,6 +583,7 @@ impl Show {
         let text = format!(
             "the lab stays until Ctrl-C (n1 is back). Look inside from another terminal:\n  \
              sudo ip netns exec {prefix}-client {exe} probe --iface eth0\n  \
+             sudo ip netns exec {prefix}-n1 {exe} status\n  \
              sudo ip netns exec {prefix}-n1 ip addr show eth0\n  \
              sudo kill $(sudo ip netns pids {prefix}-n1)   # stop n1, watch n2 take over here"
         );

@@ -6,6 +6,7 @@ pub mod probe;
 pub mod release;
 pub mod run;
 pub mod run_hooks;
+pub mod status;
 
 use std::io::IsTerminal;
 use std::net::IpAddr;

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::Arc;
 use std::thread;
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
 use super::run_hooks;
 use crate::cli::RunArgs;
@@ -21,8 +21,9 @@ use crate::net::hooks::HookRunner;
 use crate::net::iface::{forwards_ipv6, Interface};
 use crate::net::netlink::{spawn_monitor, NetEvent, Netlink};
 use crate::net::signals::on_stop;
+use crate::net::status::{self, Snapshot};
 use crate::net::vrrp_socket::{RxPacket, VrrpSocket};
-use crate::ui::{Level, StartInfo, Ui};
+use crate::ui::{Json, Level, StartInfo, Ui};
 use crate::vrrp::checks::{
     check, checksum_disagreement, vips_match, Counters, RateLimit, Received, Verdict,
 };
@@ -99,6 +100,8 @@ pub fn run(args: &RunArgs) -> Result<i32> {
     start_claim_watch(&cfg, &iface, &tx)?;
     start_checks(&cfg, &tx)?;
     let hooks = start_hooks(&cfg, &tx)?;
+    let snapshot = Snapshot::default();
+    status::serve(&iface.name, cfg.vrid, Arc::clone(&snapshot))?;
     let cfg_checks = cfg.track.checks.len();
     let mut node = Node {
         machine: Machine::new(cfg.params(primary)),
@@ -119,6 +122,8 @@ pub fn run(args: &RunArgs) -> Result<i32> {
         packets,
         generation: 0,
         checksum_warned: Default::default(),
+        snapshot,
+        state_since: SystemTime::now(),
     };
     node.prepare()?;
     node.run_loop(&rx)
@@ -394,6 +399,9 @@ struct Node {
     generation: u32,
     /// Peers already warned about their checksum form.
     checksum_warned: std::collections::HashSet<IpAddr>,
+    /// What `vipflip status` reads (net/status.rs), and when the state last changed.
+    snapshot: Snapshot,
+    state_since: SystemTime,
 }
 
 impl Node {
@@ -457,7 +465,9 @@ impl Node {
         self.link_up = self.iface.up;
         loop {
             let actions = self.machine.handle(Instant::now(), input);
-            if self.execute(actions) {
+            let done = self.execute(actions);
+            self.publish();
+            if done {
                 self.finish_hooks(rx);
                 let behind = self.packets.dropped.load(Ordering::Relaxed);
                 if behind > 0 {
@@ -739,6 +749,7 @@ impl Node {
                 Action::Announce => self.announce(self.cfg.garp_repeat),
                 Action::Answer => self.announce(1),
                 Action::Transition { from, to, reason } => {
+                    self.state_since = SystemTime::now();
                     self.ui
                         .transition(self.cfg.vrid, from, to, &reason.to_string());
                     if let Some(hooks) = &self.hooks {
@@ -755,6 +766,43 @@ impl Node {
             }
         }
         false
+    }
+
+    /// The state `vipflip status` shows, as one JSON object.
+    fn publish(&self) {
+        let (now, wall) = (Instant::now(), SystemTime::now());
+        let unix_ms = |t: SystemTime| {
+            t.duration_since(SystemTime::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis())
+        };
+        let p = self.machine.params();
+        let mut json = Json::default()
+            .raw("pid", std::process::id())
+            .str("iface", &self.iface.name)
+            .raw("vrid", p.vrid)
+            .str("state", self.machine.state().name())
+            .raw("since_unix_ms", unix_ms(self.state_since))
+            .raw("priority", self.machine.priority())
+            .raw("configured_priority", p.priority)
+            .raw("version", p.version.number())
+            .raw("advert_int_ms", u64::from(p.interval_cs) * 10)
+            .str("primary", p.primary)
+            .list("vips", self.cfg.vips.iter().map(|v| v.to_string()))
+            .raw("sent_adverts", self.sent)
+            .raw("discarded", self.counters.total());
+        if self.machine.state() == State::Master {
+            json = json.str("master", p.primary);
+        } else if let Some((addr, at)) = self.machine.last_master() {
+            let heard = wall
+                .checked_sub(now.saturating_duration_since(at))
+                .unwrap_or(wall);
+            json = json
+                .str("master", addr)
+                .raw("master_heard_unix_ms", unix_ms(heard));
+        }
+        if let Ok(mut line) = self.snapshot.lock() {
+            *line = json.finish();
+        }
     }
 
     fn send_advert(&mut self, priority: u8) {

@@ -1,6 +1,6 @@
 //! THE ONLY SYSCALLS: capabilities, interface lookup, raw VRRP sockets, AF_PACKET frames,
 //! netlink (VIP add/remove, link and address monitor), signals, TCP probes, the local
-//! time zone, and the demo's namespaces and child processes.
+//! time zone, the status socket, and the demo's namespaces and child processes.
 
 pub mod caps;
 pub mod clock;
@@ -14,5 +14,6 @@ pub mod lab;
 pub mod netlink;
 pub mod signals;
 pub mod sock;
+pub mod status;
 pub mod tcp;
 pub mod vrrp_socket;

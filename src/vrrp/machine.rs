@@ -490,6 +490,11 @@ impl Machine {
         }
     }
 
+    /// The master last heard (address, when); `None` before any advert was accepted.
+    pub fn last_master(&self) -> Option<(IpAddr, Instant)> {
+        self.last_master
+    }
+
     pub fn skew_time(&self) -> Duration {
         skew_time(self.p.version, self.priority(), self.master_interval_cs)
     }

@@ -1,0 +1,138 @@
+//! How `vipflip status` finds the running instances: each `run` listens on an abstract Unix
+//! socket named `vipflip-status/<iface>/<vrid>/<pid>` and writes its current state (one JSON
+//! line) to whoever connects. Abstract sockets belong to the network namespace, need no
+//! file and no permission to connect, and vanish with the process (also after SIGKILL), so
+//! `status` sees exactly the live instances of its own namespace, without root.
+
+use std::io::{Read, Write};
+use std::os::linux::net::SocketAddrExt;
+use std::os::unix::net::{SocketAddr, UnixListener, UnixStream};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::Duration;
+
+use crate::error::{Error, Result};
+
+const PREFIX: &str = "vipflip-status/";
+
+/// The state a `run` shows; replaced as it changes.
+pub type Snapshot = Arc<Mutex<String>>;
+
+/// Serves `snapshot` on the instance's status socket, on a thread of its own, for the
+/// life of the process.
+pub fn serve(iface: &str, vrid: u8, snapshot: Snapshot) -> Result<()> {
+    let name = format!("{PREFIX}{iface}/{vrid}/{}", std::process::id());
+    let addr = SocketAddr::from_abstract_name(name.as_bytes())
+        .map_err(|e| Error::new("cannot name the status socket", e))?;
+    let listener = UnixListener::bind_addr(&addr).map_err(|e| {
+        Error::new(format!("cannot open the status socket @{name}"), e)
+            .hint("is another vipflip with this PID's socket running? (it should not be)")
+    })?;
+    thread::Builder::new()
+        .name("status".into())
+        .spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let line = snapshot.lock().map(|s| s.clone()).unwrap_or_default();
+                let mut stream = stream;
+                let _ = stream.set_write_timeout(Some(Duration::from_millis(200)));
+                let _ = writeln!(stream, "{line}");
+            }
+        })
+        .map_err(|e| Error::new("cannot start the status thread", e))?;
+    Ok(())
+}
+
+/// One running instance: what its socket name says, and the JSON line it sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Instance {
+    pub iface: String,
+    pub vrid: u8,
+    pub pid: u32,
+    pub json: String,
+}
+
+/// `vipflip-status/eth0/41/1234` from a line of /proc/net/unix (the path is the last field,
+/// `@` marking an abstract name).
+fn parse_name(line: &str) -> Option<(String, u8, u32)> {
+    let path = line.split_whitespace().nth(7)?;
+    let rest = path.strip_prefix('@')?.strip_prefix(PREFIX)?;
+    let mut parts = rest.split('/');
+    let (iface, vrid, pid) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || iface.is_empty() {
+        return None;
+    }
+    Some((iface.to_string(), vrid.parse().ok()?, pid.parse().ok()?))
+}
+
+/// The instances running in this network namespace (listening sockets only: a connected
+/// socket shows the same name once per client).
+pub fn instances() -> Result<Vec<Instance>> {
+    let table = std::fs::read_to_string("/proc/net/unix")
+        .map_err(|e| Error::new("cannot read /proc/net/unix", e))?;
+    let mut names: Vec<(String, u8, u32)> = table
+        .lines()
+        .skip(1)
+        // Flags 00010000: __SO_ACCEPTCON, a listening socket.
+        .filter(|l| l.split_whitespace().nth(3) == Some("00010000"))
+        .filter_map(parse_name)
+        .collect();
+    names.sort();
+    names.dedup();
+    Ok(names
+        .into_iter()
+        .filter_map(|(iface, vrid, pid)| {
+            let json = ask(&iface, vrid, pid)?;
+            Some(Instance {
+                iface,
+                vrid,
+                pid,
+                json,
+            })
+        })
+        .collect())
+}
+
+/// The state line of one instance; `None` when it went away in between.
+fn ask(iface: &str, vrid: u8, pid: u32) -> Option<String> {
+    let name = format!("{PREFIX}{iface}/{vrid}/{pid}");
+    let addr = SocketAddr::from_abstract_name(name.as_bytes()).ok()?;
+    let mut stream = UnixStream::connect_addr(&addr).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(1))).ok()?;
+    let mut text = String::new();
+    stream.read_to_string(&mut text).ok()?;
+    let line = text.trim();
+    (!line.is_empty()).then(|| line.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_names_from_proc_net_unix() {
+        let line = "0000000000000000: 00000002 00000000 00010000 0001 01 123456 @vipflip-status/eth0/41/987";
+        assert_eq!(parse_name(line), Some(("eth0".into(), 41, 987)));
+        let other = "0000000000000000: 00000002 00000000 00010000 0001 01 123 @/tmp/.X11-unix/X0";
+        assert_eq!(parse_name(other), None);
+        let unnamed = "0000000000000000: 00000002 00000000 00000000 0001 03 123";
+        assert_eq!(parse_name(unnamed), None);
+        let bad =
+            "0000000000000000: 00000002 00000000 00010000 0001 01 1 @vipflip-status/eth0/300/1";
+        assert_eq!(parse_name(bad), None);
+    }
+
+    #[test]
+    fn a_served_snapshot_is_found_and_read_back() {
+        let snapshot: Snapshot = Arc::new(Mutex::new("{\"state\":\"backup\"}".into()));
+        let vrid = (std::process::id() % 200) as u8 + 1;
+        serve("unit-test", vrid, Arc::clone(&snapshot)).unwrap();
+        *snapshot.lock().unwrap() = "{\"state\":\"master\"}".into();
+        let found = instances().unwrap();
+        let ours = found
+            .iter()
+            .find(|i| i.iface == "unit-test" && i.pid == std::process::id())
+            .expect("our instance");
+        assert_eq!(ours.vrid, vrid);
+        assert_eq!(ours.json, "{\"state\":\"master\"}");
+    }
+}

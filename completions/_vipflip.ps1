@@ -66,6 +66,7 @@ Register-ArgumentCompleter -Native -CommandName 'vipflip' -ScriptBlock {
             [CompletionResult]::new('--instance', '--instance', [CompletionResultType]::ParameterName, 'Which vrrp_instance of --keepalived-conf to run (needed when it has several)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to color the output (never with NO_COLOR set, unless always)')
             [CompletionResult]::new('--no-preempt', '--no-preempt', [CompletionResultType]::ParameterName, 'Do not take over from a live lower-priority master (keepalived: nopreempt)')
+            [CompletionResult]::new('--check', '--check', [CompletionResultType]::ParameterName, 'Check everything up to the first packet, then stop: the flags or keepalived.conf, the interface and its addresses, the programs of --track-cmd and --on-*. Prints the effective settings and the equivalent `vipflip run` command; adds no address and sends nothing (no root needed). Exit 0, or 2 with the error (as keepalived -t)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON object per line instead of text, for scripts')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')

@@ -62,6 +62,7 @@ set edit:completion:arg-completer[vipflip] = {|@words|
             cand --instance 'Which vrrp_instance of --keepalived-conf to run (needed when it has several)'
             cand --color 'When to color the output (never with NO_COLOR set, unless always)'
             cand --no-preempt 'Do not take over from a live lower-priority master (keepalived: nopreempt)'
+            cand --check 'Check everything up to the first packet, then stop: the flags or keepalived.conf, the interface and its addresses, the programs of --track-cmd and --on-*. Prints the effective settings and the equivalent `vipflip run` command; adds no address and sends nothing (no root needed). Exit 0, or 2 with the error (as keepalived -t)'
             cand --json 'One JSON object per line instead of text, for scripts'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'

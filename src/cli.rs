@@ -400,6 +400,13 @@ pub struct RunArgs {
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = duration_in(ZERO, HOUR), help_heading = "Hooks")]
     pub hook_timeout: Duration,
 
+    /// Check everything up to the first packet, then stop: the flags or keepalived.conf, the
+    /// interface and its addresses, the programs of --track-cmd and --on-*. Prints the
+    /// effective settings and the equivalent `vipflip run` command; adds no address and sends
+    /// nothing (no root needed). Exit 0, or 2 with the error (as keepalived -t).
+    #[arg(long)]
+    pub check: bool,
+
     /// Read the settings from a keepalived.conf vrrp_instance; flags given here override it.
     #[arg(long, value_name = "FILE")]
     pub keepalived_conf: Option<std::path::PathBuf>,

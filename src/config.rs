@@ -128,6 +128,150 @@ impl RunConfig {
     }
 }
 
+impl RunConfig {
+    /// The `vipflip run` arguments that give this configuration (what `--check` prints, e.g.
+    /// for a keepalived.conf): every VRRP setting explicit, the rest only when not default.
+    pub fn command_line(&self) -> Vec<String> {
+        let mut args: Vec<String> = vec!["run".into()];
+        let mut flag = |name: &str, value: String| {
+            args.push(format!("--{name}"));
+            if !value.is_empty() {
+                args.push(value);
+            }
+        };
+        let time = |d: Duration| humantime::format_duration(d).to_string();
+        for vip in &self.vips {
+            flag("vip", vip.to_string());
+        }
+        flag("iface", self.iface.clone());
+        flag("vrid", self.vrid.to_string());
+        flag("priority", self.priority.to_string());
+        flag("vrrp-version", self.version.number().to_string());
+        flag(
+            "advert-int",
+            time(Duration::from_millis(u64::from(self.interval_cs) * 10)),
+        );
+        if !self.preempt {
+            flag("no-preempt", String::new());
+        }
+        if !self.preempt_delay.is_zero() {
+            flag("preempt-delay", time(self.preempt_delay));
+        }
+        if self.v3_checksum == V3Checksum::Rfc9568 {
+            flag("v3-checksum", "rfc9568".into());
+        }
+        if let Auth::Pass(bytes) = self.auth {
+            let end = bytes.iter().position(|b| *b == 0).unwrap_or(bytes.len());
+            flag(
+                "auth-pass",
+                String::from_utf8_lossy(&bytes[..end]).into_owned(),
+            );
+        }
+        if self.garp_repeat != 5 {
+            flag("garp-repeat", self.garp_repeat.to_string());
+        }
+        match self.garp_delay {
+            Some(d) if d == Duration::from_secs(5) => {}
+            Some(d) => flag("garp-delay", time(d)),
+            None => flag("garp-delay", "0s".into()),
+        }
+        for peer in &self.unicast_peers {
+            flag("unicast-peer", peer.to_string());
+        }
+        if let Some(src) = self.unicast_src {
+            flag("unicast-src", src.to_string());
+        }
+        self.track.push_flags(&mut flag, &time);
+        self.hooks.push_flags(&mut flag, &time);
+        args
+    }
+}
+
+impl Track {
+    fn push_flags(&self, flag: &mut impl FnMut(&str, String), time: &impl Fn(Duration) -> String) {
+        if self.checks.is_empty() {
+            return;
+        }
+        for check in &self.checks {
+            match check {
+                Check::Cmd(argv) => flag("track-cmd", argv.join(" ")),
+                Check::Tcp { host, port } if host.contains(':') => {
+                    flag("track-tcp", format!("[{host}]:{port}"))
+                }
+                Check::Tcp { host, port } => flag("track-tcp", format!("{host}:{port}")),
+                Check::Http { .. } => flag("track-http", check.name()),
+            }
+        }
+        if self.interval != Duration::from_secs(1) {
+            flag("track-interval", time(self.interval));
+        }
+        if self.timeout != self.interval {
+            flag("track-timeout", time(self.timeout));
+        }
+        if self.rise != 1 {
+            flag("track-rise", self.rise.to_string());
+        }
+        if self.fall != 1 {
+            flag("track-fall", self.fall.to_string());
+        }
+        if let Some(weight) = self.weight {
+            flag("track-weight", weight.to_string());
+        }
+    }
+}
+
+impl Hooks {
+    fn push_flags(&self, flag: &mut impl FnMut(&str, String), time: &impl Fn(Duration) -> String) {
+        let hooks = [
+            ("on-master", &self.on_master),
+            ("on-backup", &self.on_backup),
+            ("on-fault", &self.on_fault),
+            ("on-stop", &self.on_stop),
+            ("on-change", &self.on_change),
+        ];
+        let mut any = false;
+        for (name, argv) in hooks {
+            if let Some(argv) = argv {
+                flag(name, argv.join(" "));
+                any = true;
+            }
+        }
+        if any && self.timeout != Duration::from_secs(10) {
+            flag("hook-timeout", time(self.timeout));
+        }
+    }
+
+    /// Every hook's argv, with its flag's name.
+    pub fn all(&self) -> Vec<(&'static str, &[String])> {
+        [
+            ("--on-master", &self.on_master),
+            ("--on-backup", &self.on_backup),
+            ("--on-fault", &self.on_fault),
+            ("--on-stop", &self.on_stop),
+            ("--on-change", &self.on_change),
+        ]
+        .into_iter()
+        .filter_map(|(name, argv)| argv.as_deref().map(|a| (name, a)))
+        .collect()
+    }
+}
+
+/// `args` as one shell line: a word with anything but letters, digits and `_./:@%+=,-` is
+/// single-quoted.
+pub fn shell_line(args: &[String]) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "_./:@%+=,-".contains(c);
+    args.iter()
+        .map(|a| {
+            if !a.is_empty() && a.chars().all(safe) {
+                a.clone()
+            } else {
+                format!("'{}'", a.replace('\'', "'\\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn bad_flag(flag: &str, cause: impl fmt::Display, hint: impl Into<String>) -> Error {
     Error::new(format!("invalid {flag}"), cause).hint(hint)
 }
@@ -827,6 +971,108 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("whole seconds"), "{err}");
+    }
+
+    /// `--check`'s one-line command gives back the same configuration.
+    fn round_trip(c: &RunConfig) {
+        let line = c.command_line();
+        let mut argv = vec!["vipflip".to_string()];
+        argv.extend(line.iter().cloned());
+        let Command::Run(args) = Cli::try_parse_from(&argv).unwrap().command else {
+            panic!("{argv:?}")
+        };
+        let again = run_config(&args, None).unwrap();
+        let same = |c: &RunConfig| RunConfig {
+            name: String::new(),
+            warnings: Vec::new(),
+            ..c.clone()
+        };
+        assert_eq!(same(&again), same(c), "{}", shell_line(&line));
+    }
+
+    #[test]
+    fn the_equivalent_command_line_gives_the_same_configuration() {
+        for extra in [
+            &[][..],
+            &[
+                "--priority",
+                "200",
+                "--vrrp-version",
+                "3",
+                "--advert-int",
+                "100ms",
+            ],
+            &[
+                "--vip",
+                "2001:db8::250/64",
+                "--vip",
+                "2001:db8::251/64",
+                "--no-preempt",
+                "--garp-delay",
+                "0s",
+                "--garp-repeat",
+                "2",
+            ],
+            &[
+                "--auth-pass",
+                "s3cret",
+                "--preempt-delay",
+                "5s",
+                "--unicast-peer",
+                "192.0.2.202",
+                "--unicast-src",
+                "192.0.2.201",
+            ],
+            &[
+                "--vrrp-version",
+                "3",
+                "--v3-checksum",
+                "rfc9568",
+                "--track-cmd",
+                "systemctl is-active nginx",
+                "--track-tcp",
+                "[::1]:8080",
+                "--track-http",
+                "http://127.0.0.1:32463/healthz",
+                "--track-interval",
+                "2s",
+                "--track-timeout",
+                "500ms",
+                "--track-rise",
+                "2",
+                "--track-fall",
+                "3",
+                "--track-weight",
+                "20",
+                "--on-master",
+                "/usr/local/bin/notify master",
+                "--on-stop",
+                "logger stopped",
+                "--hook-timeout",
+                "3s",
+            ],
+        ] {
+            round_trip(&config(extra).unwrap());
+        }
+        let text = "vrrp_instance VI_1 {\n  interface ens33\n  virtual_router_id 41\n  priority 200\n  advert_int 1\n  nopreempt\n  authentication {\n    auth_type PASS\n    auth_pass 1111\n  }\n  virtual_ipaddress {\n    192.0.2.250/24\n  }\n}\n";
+        let conf = crate::keepalived_conf::instance(text, None).unwrap();
+        let Command::Run(args) = Cli::try_parse_from(["vipflip", "run"]).unwrap().command else {
+            unreachable!()
+        };
+        let c = run_config(&args, Some(&conf)).unwrap();
+        assert_eq!(
+            shell_line(&c.command_line()),
+            "run --vip 192.0.2.250/24 --iface ens33 --vrid 41 --priority 200 --vrrp-version 2 --advert-int 1s --no-preempt --auth-pass 1111"
+        );
+        round_trip(&c);
+        assert_eq!(
+            shell_line(&[
+                "--track-cmd".into(),
+                "test ! -e /tmp/it's".into(),
+                "[::1]:80".into()
+            ]),
+            "--track-cmd 'test ! -e /tmp/it'\\''s' '[::1]:80'"
+        );
     }
 
     #[test]

@@ -434,3 +434,91 @@ fn ipv6_unicast_group_ignores_a_sender_outside_its_peer_list() {
         "{out}"
     );
 }
+
+#[test]
+fn check_says_what_would_run_and_touches_nothing() {
+    if !available("check_says_what_would_run_and_touches_nothing", false) {
+        return;
+    }
+    let lab = Lab::new(2);
+    let pcap = lab.dir().join("check.pcap").display().to_string();
+    let mut dump = lab.spawn(
+        2,
+        "tcpdump",
+        &[
+            "-Z",
+            "root",
+            "--immediate-mode",
+            "-i",
+            "eth0",
+            "-U",
+            "-w",
+            &pcap,
+            // What a run sends: adverts and gratuitous ARP (not the lab's own IPv6 chatter).
+            "ip proto 112 or arp",
+        ],
+    );
+    dump.expect_line(
+        "listening on",
+        Instant::now() - Duration::from_secs(60),
+        Duration::from_secs(5),
+    );
+    let mut args = fast("200");
+    args.extend([
+        "--track-cmd",
+        "test -d /",
+        "--on-master",
+        "logger vip here",
+        "--check",
+    ]);
+    let out = lab.vipflip_output(1, &args);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("vrid 41 on eth0 from 192.0.2.201: VRRPv3, priority 200, advert every 100ms"),
+        "the start line: {text}"
+    );
+    assert!(
+        text.contains(
+            "same as: vipflip run --vip 192.0.2.250/24 --iface eth0 --vrid 41 --priority 200 \
+             --vrrp-version 3 --advert-int 100ms --track-cmd 'test -d /' --on-master 'logger vip here'"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("configuration OK"), "{text}");
+    std::thread::sleep(Duration::from_millis(300));
+    dump.signal(Signal::SIGINT);
+    assert!(dump.wait_exit(Duration::from_secs(3)).is_some());
+    let captured = dump.expect_line(
+        " captured",
+        Instant::now() - Duration::from_secs(60),
+        Duration::from_secs(1),
+    );
+    assert!(
+        captured.text.starts_with("0 packets captured"),
+        "--check sent something: {}",
+        captured.text
+    );
+    assert!(lab.holders(VIP4).is_empty(), "--check added the VIP");
+
+    // A missing program is the usual error, exit 2.
+    let mut bad = fast("200");
+    bad.extend([
+        "--on-backup",
+        "/usr/local/bin/no-such-notify backup",
+        "--check",
+    ]);
+    let out = lab.vipflip_output(1, &bad);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.starts_with("vipflip: invalid --on-backup '/usr/local/bin/no-such-notify backup'")
+            && err.lines().count() == 2,
+        "{err}"
+    );
+}

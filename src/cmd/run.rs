@@ -79,6 +79,9 @@ pub fn run(args: &RunArgs) -> Result<i32> {
     for warning in &cfg.warnings {
         ui.say(Level::Warn, "warning", 0, warning);
     }
+    if args.check {
+        return check_only(&cfg, ui);
+    }
     require_net_admin_and_raw()?;
     let iface = Interface::lookup(&cfg.iface)?;
     let primary = primary_address(&cfg, &iface)?;
@@ -139,6 +142,122 @@ fn read_keepalived_conf(path: &std::path::Path, instance: Option<&str>) -> Resul
         Error::new(format!("cannot use {shown}"), e)
             .hint("remove what vipflip does not support (see 'vipflip run --help'), or give the settings as flags")
     })
+}
+
+/// `run --check`: everything up to the first packet, said, then exit 0.
+fn check_only(cfg: &RunConfig, mut ui: Ui) -> Result<i32> {
+    let iface = Interface::lookup(&cfg.iface)?;
+    let primary = primary_address(cfg, &iface)?;
+    check_programs(cfg)?;
+    let machine = Machine::new(cfg.params(primary));
+    ui.start(&start_info(&machine, &iface, cfg));
+    for warning in ownership_warnings(cfg, &iface) {
+        ui.say(Level::Warn, "warning", cfg.vrid, &warning);
+    }
+    let vrid = cfg.vrid;
+    for check in &cfg.track.checks {
+        let effect = match cfg.track.weight {
+            Some(w) => format!("a failure lowers the priority by {w}"),
+            None => "a failure hands the VIP over (fault)".into(),
+        };
+        let text = format!(
+            "health check {} every {}, timeout {}, rise {}, fall {}: {effect}",
+            check.name(),
+            humantime::format_duration(cfg.track.interval),
+            humantime::format_duration(cfg.track.timeout),
+            cfg.track.rise,
+            cfg.track.fall
+        );
+        ui.say(Level::Plain, "check", vrid, &text);
+    }
+    for (flag, argv) in cfg.hooks.all() {
+        ui.say(
+            Level::Plain,
+            "hook",
+            vrid,
+            &format!("{flag}: {}", argv.join(" ")),
+        );
+    }
+    if let Err(e) = require_net_admin_and_raw() {
+        let text = format!("{e}").replace('\n', "; ");
+        ui.say(
+            Level::Warn,
+            "privileges",
+            vrid,
+            &format!("to run for real: {text}"),
+        );
+    }
+    let line = crate::config::shell_line(&cfg.command_line());
+    ui.say(
+        Level::Plain,
+        "command",
+        vrid,
+        &format!("same as: vipflip {line}"),
+    );
+    ui.say(
+        Level::Plain,
+        "checked",
+        vrid,
+        "configuration OK (checked only: no address added, nothing sent)",
+    );
+    Ok(0)
+}
+
+/// Every program of --track-cmd and --on-* exists and is executable, or the error names it.
+fn check_programs(cfg: &RunConfig) -> Result<()> {
+    let checks = cfg.track.checks.iter().filter_map(|c| match c {
+        health::Check::Cmd(argv) => Some(("--track-cmd", argv.as_slice())),
+        _ => None,
+    });
+    for (flag, argv) in checks.chain(cfg.hooks.all()) {
+        let program = argv.first().map(String::as_str).unwrap_or_default();
+        if let Err(why) = crate::net::exec::find_program(program) {
+            return Err(
+                Error::new(format!("invalid {flag} '{}'", argv.join(" ")), why)
+                    .hint("give the program's full path, or install it; it runs without a shell"),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Priority 255 says "I own the VIP": worth a word when the interface does not have it.
+fn ownership_warnings(cfg: &RunConfig, iface: &Interface) -> Vec<String> {
+    if cfg.priority != 255 {
+        return Vec::new();
+    }
+    cfg.vips
+        .iter()
+        .filter(|vip| !iface.addrs.contains(&vip.addr))
+        .map(|vip| {
+            format!(
+                "priority 255 claims ownership of {} but {} does not have it; use 254 or lower unless this node owns the address",
+                vip.addr, iface.name
+            )
+        })
+        .collect()
+}
+
+/// The facts of the start line.
+fn start_info<'a>(machine: &Machine, iface: &'a Interface, cfg: &RunConfig) -> StartInfo<'a> {
+    let p = machine.params();
+    StartInfo {
+        vrid: p.vrid,
+        iface: &iface.name,
+        primary: p.primary,
+        mac: iface.mac.to_string(),
+        version: p.version.number(),
+        priority: p.priority,
+        interval: crate::vrrp::timers::interval(p.interval_cs),
+        skew: machine.skew_time(),
+        master_down: machine.master_down_interval(),
+        vips: cfg.vips.iter().map(|v| v.to_string()).collect(),
+        preempt: p.preempt,
+        checksum: match cfg.v3_checksum {
+            crate::wire::V3Checksum::Keepalived => "keepalived",
+            crate::wire::V3Checksum::Rfc9568 => "rfc9568",
+        },
+    }
 }
 
 /// The advert source: --unicast-src (which must be on the interface), else the primary address.
@@ -412,7 +531,9 @@ impl Node {
     /// Before the machine starts: clean up a stale VIP left by a killed run, say who we are.
     fn prepare(&mut self) -> Result<()> {
         if self.cfg.priority == 255 {
-            self.check_ownership();
+            for warning in ownership_warnings(&self.cfg, &self.iface) {
+                self.ui.say(Level::Warn, "warning", self.vrid(), &warning);
+            }
         } else {
             for vip in self.cfg.vips.clone() {
                 if self.ledger.netlink.remove(self.iface.index, &vip)? {
@@ -425,37 +546,9 @@ impl Node {
                 }
             }
         }
-        let p = self.machine.params().clone();
-        self.ui.start(&StartInfo {
-            vrid: p.vrid,
-            iface: &self.iface.name,
-            primary: p.primary,
-            mac: self.iface.mac.to_string(),
-            version: p.version.number(),
-            priority: p.priority,
-            interval: crate::vrrp::timers::interval(p.interval_cs),
-            skew: self.machine.skew_time(),
-            master_down: self.machine.master_down_interval(),
-            vips: self.cfg.vips.iter().map(|v| v.to_string()).collect(),
-            preempt: p.preempt,
-            checksum: match self.cfg.v3_checksum {
-                crate::wire::V3Checksum::Keepalived => "keepalived",
-                crate::wire::V3Checksum::Rfc9568 => "rfc9568",
-            },
-        });
+        let info = start_info(&self.machine, &self.iface, &self.cfg);
+        self.ui.start(&info);
         Ok(())
-    }
-
-    fn check_ownership(&mut self) {
-        for vip in self.cfg.vips.clone() {
-            if !self.iface.addrs.contains(&vip.addr) {
-                let msg = format!(
-                    "priority 255 claims ownership of {} but {} does not have it; use 254 or lower unless this node owns the address",
-                    vip.addr, self.iface.name
-                );
-                self.ui.say(Level::Warn, "warning", self.vrid(), &msg);
-            }
-        }
     }
 
     fn run_loop(&mut self, rx: &Receiver<Event>) -> Result<i32> {

@@ -52,6 +52,28 @@ pub fn argv(cmd: &str) -> Vec<String> {
     cmd.split_whitespace().map(String::from).collect()
 }
 
+/// Where `program` would be run from: a path with a `/` as given, else the first match in
+/// $PATH. `Err` says what is wrong (missing, not a file, not executable).
+pub fn find_program(program: &str) -> std::result::Result<std::path::PathBuf, String> {
+    use std::os::unix::fs::PermissionsExt;
+    let runnable = |path: &std::path::Path| {
+        std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    };
+    if program.contains('/') {
+        let path = std::path::PathBuf::from(program);
+        return match std::fs::metadata(&path) {
+            Err(e) => Err(format!("{program}: {e}")),
+            Ok(_) if runnable(&path) => Ok(path),
+            Ok(_) => Err(format!("{program} is not an executable file")),
+        };
+    }
+    let paths = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&paths)
+        .map(|dir| dir.join(program))
+        .find(|path| runnable(path))
+        .ok_or_else(|| format!("'{program}' is not found in PATH"))
+}
+
 /// Runs `argv` with extra `env`, killing it after `timeout`.
 pub fn run(argv: &[String], env: &[(String, String)], timeout: Duration) -> Outcome {
     let Some((program, args)) = argv.split_first() else {

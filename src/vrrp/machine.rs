@@ -349,6 +349,13 @@ pub const LINGER_MIN: Duration = Duration::from_millis(50);
 /// How long a yielded master keeps the VIP after the last announcement by another MAC.
 pub const CLAIM_SETTLE: Duration = Duration::from_millis(5);
 
+/// After a contested takeover the winner announces once more this long after the last
+/// sign of the loser (its claim or advert): past the loser's `LINGER_MIN` and its settle.
+/// A client that resolved the VIP while both held it may have the loser's MAC (an ARP reply
+/// is not an announcement: nobody sees it but the client); a gratuitous ARP or unsolicited
+/// NA overrides its entry whatever the entry's age.
+pub const AFTER_LINGER: Duration = Duration::from_millis(60);
+
 /// How many answers (to claims of our VIP by another MAC, and to lower-priority adverts) a
 /// master sends per second. A contested takeover brings one burst (5 frames per VIP from
 /// keepalived or vipflip); more than this is a host configured with our address, or a
@@ -412,6 +419,8 @@ pub struct Machine {
     announce_at: Vec<Instant>,
     /// Answers due (`Action::Answer`): after claims settle, one interval after a lower advert.
     answer_at: Vec<Instant>,
+    /// The answer due once a contest's loser has dropped the VIP (`AFTER_LINGER`).
+    after_linger_at: Option<Instant>,
     preempt_until: Option<Instant>,
     down_cause: DownCause,
     /// The master we last accepted an advert from, and when.
@@ -454,6 +463,7 @@ impl Machine {
             down_at: None,
             announce_at: Vec::new(),
             answer_at: Vec::new(),
+            after_linger_at: None,
             preempt_until: None,
             down_cause: DownCause::Silence,
             last_master: None,
@@ -510,6 +520,7 @@ impl Machine {
             self.down_at,
             self.announce_at.iter().min().copied(),
             self.answer_at.iter().min().copied(),
+            self.after_linger_at,
             self.release.map(|r| r.at),
             self.linger.map(|l| l.at),
         ];
@@ -623,7 +634,11 @@ impl Machine {
             return;
         }
         let full = take_due(&mut self.announce_at, now);
-        let answer = take_due(&mut self.answer_at, now);
+        let mut answer = take_due(&mut self.answer_at, now);
+        if self.after_linger_at.is_some_and(|at| at <= now) {
+            self.after_linger_at = None;
+            answer = true;
+        }
         if full {
             out.push(Action::Announce);
         } else if answer {
@@ -734,6 +749,7 @@ impl Machine {
         self.adver_at = None;
         self.announce_at.clear();
         self.answer_at.clear();
+        self.after_linger_at = None;
         self.down_cause = DownCause::Silence;
         self.down_at = Some(now + self.master_down_interval());
         self.listening_since = Some(now);
@@ -896,6 +912,7 @@ impl Machine {
         }
         if self.spend_answer(now) <= MAX_ANSWERS {
             out.push(Action::Answer);
+            self.after_linger_at = Some(now + AFTER_LINGER);
             let soon = now + interval(self.p.interval_cs);
             if !self.answer_at.iter().any(|&at| at <= soon) {
                 self.answer_at.push(soon);
@@ -945,6 +962,7 @@ impl Machine {
         let trail = now + CLAIM_SETTLE;
         self.answer_at.retain(|&at| at >= trail);
         self.answer_at.push(trail);
+        self.after_linger_at = Some(now + AFTER_LINGER);
     }
 
     fn link_down(&mut self, now: Instant, out: &mut Vec<Action>) {
@@ -1062,6 +1080,7 @@ impl Machine {
         self.down_at = None;
         self.announce_at.clear();
         self.answer_at.clear();
+        self.after_linger_at = None;
         self.preempt_until = None;
     }
 }

@@ -412,17 +412,55 @@ fn master_answers_a_lower_priority_with_an_advert_and_an_announcement_at_once() 
             out[2],
             Action::Note(Note::AnsweredLowerPriority { priority: 199, .. })
         ));
-        // Once more one interval later, in case a frame was lost; nothing after that.
+        // Once more after the loser's linger (AFTER_LINGER), and one interval later in case
+        // a frame was lost; nothing after that.
         let every = Duration::from_millis(10 * u64::from(interval_cs));
+        let step = every / 10;
         let mut announced = Vec::new();
-        for step in 1..=300u32 {
-            let at = t1 + every * step / 10;
+        for k in 1..=300u32 {
+            let at = t1 + step * k;
             if m.handle(at, Input::Tick).contains(&Action::Answer) {
                 announced.push(at - t1);
             }
         }
-        assert_eq!(announced, vec![every], "{version:?} {interval_cs}cs");
+        let first_step_at = |d: Duration| step * d.as_nanos().div_ceil(step.as_nanos()) as u32;
+        let mut expected = vec![first_step_at(AFTER_LINGER), every];
+        expected.sort();
+        expected.dedup();
+        assert_eq!(announced, expected, "{version:?} {interval_cs}cs");
     }
+}
+
+#[test]
+fn after_a_contest_the_winner_announces_once_the_losers_linger_is_over() {
+    // Seen in `vipflip demo` (CI): n1 and n2 became master in the same millisecond; a
+    // client that resolved the VIP right then got the ARP reply of n2, which lingered
+    // (LINGER_MIN), then dropped the VIP: the client stayed on n2's MAC with nothing behind
+    // it until the second announcement 5 s later. A gratuitous ARP overrides a client's
+    // entry whatever its age, so one more after the loser's linger moves such clients.
+    let p = Params {
+        version: Version::V3,
+        interval_cs: 100,
+        ..params()
+    };
+    let (mut m, t) = master(p.clone());
+    let vip = ip("192.0.2.250");
+    let by = MacAddr(2, 0, 0, 0, 0, 3);
+    assert!(m
+        .handle(t + ms(1), Input::Claimed { vip, by })
+        .contains(&Action::Answer));
+    let trail = t + ms(1) + CLAIM_SETTLE;
+    assert_eq!(m.handle(trail, Input::Tick), vec![Action::Answer]);
+    let after = t + ms(1) + AFTER_LINGER;
+    assert!(AFTER_LINGER > LINGER_MIN + CLAIM_SETTLE);
+    assert!(m.handle(after - ms(1), Input::Tick).is_empty());
+    assert_eq!(m.handle(after, Input::Tick), vec![Action::Answer]);
+    // The same after a lower-priority advert (the loser's advert, no claim seen).
+    let t2 = t + ms(3000);
+    let out = m.handle(t2, advert(&p, 199));
+    assert!(out.contains(&Action::Answer), "{out:?}");
+    let out = m.handle(t2 + AFTER_LINGER, Input::Tick);
+    assert!(out.contains(&Action::Answer), "{out:?}");
 }
 
 #[test]
@@ -461,6 +499,11 @@ fn a_master_answers_each_claim_of_its_vip_by_another_mac() {
         .is_empty());
     assert_eq!(
         m.handle(last + CLAIM_SETTLE, Input::Tick),
+        vec![Action::Answer]
+    );
+    // And once after the loser's linger, wherever the claims came from.
+    assert_eq!(
+        m.handle(last + AFTER_LINGER, Input::Tick),
         vec![Action::Answer]
     );
     // A host that keeps claiming gets MAX_ANSWERS a second, then a note, then silence.

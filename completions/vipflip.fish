@@ -50,10 +50,11 @@ complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l unicast-src -d '
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l track-cmd -d 'Health check: a command, healthy when it exits 0 (repeatable; split at spaces, run without a shell)' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l track-tcp -d 'Health check: a TCP connect to HOST:PORT (repeatable)' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l track-http -d 'Health check: an HTTP GET, healthy on a 2xx or 3xx status (repeatable; http:// only)' -r
-complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l track-interval -d 'How often each check runs (10ms to 1h)' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l track-interval -d 'How often each check runs (10ms to 1h; default 1s)' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l track-timeout -d 'A check taking longer fails (a command is killed). Default: the --track-interval; up to 1h' -r
-complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l track-rise -d 'Successes in a row before a failed check counts as healthy again' -r
-complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l track-fall -d 'Failures in a row before a check counts as failed' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l track-rise -d 'Successes in a row before a failed check counts as healthy again (default 1)' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l track-fall -d 'Failures in a row before a check counts as failed (default 1)' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l track-iface -d 'Go to fault while this interface is down (repeatable; keepalived\'s track_interface)' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l track-weight -d 'A failing check lowers the advertised priority by N (keepalived\'s weight). Without it a failing check sends the node to fault, handing the VIP over' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l on-master -d 'Run CMD on becoming master, with the arguments INSTANCE NAME MASTER PRIORITY and VIPFLIP_* variables (no shell)' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l on-backup -d 'Run CMD on becoming backup' -r

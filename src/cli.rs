@@ -356,21 +356,29 @@ pub struct RunArgs {
     )]
     pub track_http: Vec<String>,
 
-    /// How often each check runs (10ms to 1h).
-    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = duration_in(ZERO, HOUR), help_heading = "Health checks")]
-    pub track_interval: Duration,
+    /// How often each check runs (10ms to 1h; default 1s).
+    #[arg(long, value_name = "DURATION", value_parser = duration_in(ZERO, HOUR), help_heading = "Health checks")]
+    pub track_interval: Option<Duration>,
 
     /// A check taking longer fails (a command is killed). Default: the --track-interval; up to 1h.
     #[arg(long, value_name = "DURATION", value_parser = duration_in(ZERO, HOUR), help_heading = "Health checks")]
     pub track_timeout: Option<Duration>,
 
-    /// Successes in a row before a failed check counts as healthy again.
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100), help_heading = "Health checks")]
-    pub track_rise: u32,
+    /// Successes in a row before a failed check counts as healthy again (default 1).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100), help_heading = "Health checks")]
+    pub track_rise: Option<u32>,
 
-    /// Failures in a row before a check counts as failed.
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100), help_heading = "Health checks")]
-    pub track_fall: u32,
+    /// Failures in a row before a check counts as failed (default 1).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100), help_heading = "Health checks")]
+    pub track_fall: Option<u32>,
+
+    /// Go to fault while this interface is down (repeatable; keepalived's track_interface).
+    #[arg(
+        long = "track-iface",
+        value_name = "NAME",
+        help_heading = "Health checks"
+    )]
+    pub track_ifaces: Vec<String>,
 
     /// A failing check lowers the advertised priority by N (keepalived's weight). Without it a failing check sends the node to fault, handing the VIP over.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=254), help_heading = "Health checks")]

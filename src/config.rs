@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use crate::cli::{ChecksumArg, DemoArgs, ReleaseArgs, RunArgs};
 use crate::error::{Error, Result};
-use crate::keepalived_conf::Instance;
+use crate::keepalived_conf::{Instance, ScriptTrack};
 use crate::net::exec;
 use crate::net::health::{self, Check};
 use crate::vrrp::Params;
@@ -76,11 +76,15 @@ pub struct RunConfig {
     pub unicast_peers: Vec<IpAddr>,
     pub unicast_src: Option<IpAddr>,
     pub track: Track,
+    /// Fault while one of these interfaces is down.
+    pub track_ifaces: Vec<String>,
     pub hooks: Hooks,
     /// The name hooks get: the keepalived instance's, or vrid<N>.
     pub name: String,
     /// Things worth saying that do not stop the run.
     pub warnings: Vec<String>,
+    /// What was accepted and changes nothing (keepalived.conf keywords), said once.
+    pub notes: Vec<String>,
 }
 
 /// Health checks and how they count.
@@ -182,6 +186,9 @@ impl RunConfig {
             flag("unicast-src", src.to_string());
         }
         self.track.push_flags(&mut flag, &time);
+        for iface in &self.track_ifaces {
+            flag("track-iface", iface.clone());
+        }
         self.hooks.push_flags(&mut flag, &time);
         args
     }
@@ -312,7 +319,16 @@ pub fn run_config(args: &RunArgs, conf: Option<&Instance>) -> Result<RunConfig> 
             "use 1-255, the same on every node",
         ));
     }
+    let mut notes = conf.notes.clone();
+    let (track, bonus) = check_track(args, &conf.track, &mut notes)?;
     let priority = args.priority.or(conf.priority).unwrap_or(100);
+    // keepalived's positive weight raises the priority while the script passes: the same
+    // as a higher priority lowered by the weight while it fails.
+    let priority = if bonus > 0 {
+        priority.saturating_add(bonus).min(254)
+    } else {
+        priority
+    };
     if priority == 0 {
         return Err(bad_flag(
             "priority",
@@ -357,8 +373,12 @@ pub fn run_config(args: &RunArgs, conf: Option<&Instance>) -> Result<RunConfig> 
     };
     let unicast_src = args.unicast_src.or(conf.unicast_src);
     check_unicast(&unicast_peers, unicast_src, ipv4)?;
-    let track = check_track(args)?;
-    let hooks = check_hooks(args)?;
+    let hooks = check_hooks(args, conf)?;
+    let track_ifaces = if args.track_ifaces.is_empty() {
+        conf.track_ifaces.clone()
+    } else {
+        args.track_ifaces.clone()
+    };
     let name = if conf.name.is_empty() {
         format!("vrid{vrid}")
     } else {
@@ -380,9 +400,11 @@ pub fn run_config(args: &RunArgs, conf: Option<&Instance>) -> Result<RunConfig> 
         unicast_peers,
         unicast_src,
         track,
+        track_ifaces,
         hooks,
         name,
         warnings,
+        notes,
     })
 }
 
@@ -636,9 +658,17 @@ fn check_checksum(asked: Option<ChecksumArg>, version: Version, ipv4: bool) -> R
     }
 }
 
-fn check_track(args: &RunArgs) -> Result<Track> {
+/// The checks from the flags, else from keepalived.conf's tracked scripts; with the
+/// priority to add for a positive keepalived weight.
+fn check_track(args: &RunArgs, conf: &ScriptTrack, notes: &mut Vec<String>) -> Result<(Track, u8)> {
     let mut checks = Vec::new();
-    for cmd in &args.track_cmds {
+    let from_conf = args.track_cmds.is_empty() && !conf.cmds.is_empty();
+    let cmds = if from_conf {
+        &conf.cmds
+    } else {
+        &args.track_cmds
+    };
+    for cmd in cmds {
         let argv = exec::argv(cmd);
         if argv.is_empty() {
             return Err(bad_flag(
@@ -664,6 +694,11 @@ fn check_track(args: &RunArgs) -> Result<Track> {
             )
         })?);
     }
+    let (weight, bonus) = match (args.track_weight, conf.weight) {
+        (Some(w), _) => (Some(w), 0),
+        (None, Some(w)) if from_conf => conf_weight(w, notes)?,
+        _ => (None, 0),
+    };
     if checks.is_empty() && args.track_weight.is_some() {
         return Err(bad_flag(
             "--track-weight",
@@ -671,14 +706,21 @@ fn check_track(args: &RunArgs) -> Result<Track> {
             "add --track-cmd, --track-tcp or --track-http",
         ));
     }
-    if args.track_interval < Duration::from_millis(10) {
+    let interval = args
+        .track_interval
+        .or(conf.interval.filter(|_| from_conf))
+        .unwrap_or(Duration::from_secs(1));
+    if interval < Duration::from_millis(10) {
         return Err(bad_flag(
             "--track-interval",
             "below 10ms",
             "use e.g. --track-interval 1s",
         ));
     }
-    let timeout = args.track_timeout.unwrap_or(args.track_interval);
+    let timeout = args
+        .track_timeout
+        .or(conf.timeout.filter(|_| from_conf))
+        .unwrap_or(interval);
     if timeout.is_zero() {
         return Err(bad_flag(
             "--track-timeout",
@@ -686,17 +728,47 @@ fn check_track(args: &RunArgs) -> Result<Track> {
             "use e.g. --track-timeout 1s",
         ));
     }
-    Ok(Track {
+    let pick = |flag: Option<u32>, file: Option<u32>| {
+        flag.or(file.filter(|_| from_conf))
+            .unwrap_or(1)
+            .clamp(1, 100)
+    };
+    let track = Track {
         checks,
-        interval: args.track_interval,
+        interval,
         timeout,
-        rise: args.track_rise,
-        fall: args.track_fall,
-        weight: args.track_weight,
+        rise: pick(args.track_rise, conf.rise),
+        fall: pick(args.track_fall, conf.fall),
+        weight,
+    };
+    Ok((track, bonus))
+}
+
+/// keepalived's weight as --track-weight, and the priority to add for a positive one.
+fn conf_weight(w: i32, notes: &mut Vec<String>) -> Result<(Option<u8>, u8)> {
+    let size = u8::try_from(w.unsigned_abs())
+        .ok()
+        .filter(|n| *n <= 254)
+        .ok_or_else(|| {
+            bad_flag(
+                "vrrp_script weight",
+                format!("{w} is outside -254..254"),
+                "use a weight keepalived accepts",
+            )
+        })?;
+    Ok(match w {
+        0 => (None, 0),
+        w if w < 0 => (Some(size), 0),
+        _ => {
+            notes.push(format!(
+                "keepalived.conf: weight {w} (raise while passing) runs as priority + {w} with --track-weight {w} (lower while failing): the same priorities"
+            ));
+            (Some(size), size)
+        }
     })
 }
 
-fn check_hooks(args: &RunArgs) -> Result<Hooks> {
+fn check_hooks(args: &RunArgs, conf: &Instance) -> Result<Hooks> {
     let hook = |flag: &str, cmd: &Option<String>| -> Result<Option<Vec<String>>> {
         match cmd {
             Some(text) if exec::argv(text).is_empty() => Err(bad_flag(
@@ -715,12 +787,13 @@ fn check_hooks(args: &RunArgs) -> Result<Hooks> {
             "use e.g. --hook-timeout 10s",
         ));
     }
+    let either = |flag: &Option<String>, file: &Option<String>| flag.clone().or(file.clone());
     Ok(Hooks {
-        on_master: hook("--on-master", &args.on_master)?,
-        on_backup: hook("--on-backup", &args.on_backup)?,
-        on_fault: hook("--on-fault", &args.on_fault)?,
-        on_stop: hook("--on-stop", &args.on_stop)?,
-        on_change: hook("--on-change", &args.on_change)?,
+        on_master: hook("--on-master", &either(&args.on_master, &conf.on_master))?,
+        on_backup: hook("--on-backup", &either(&args.on_backup, &conf.on_backup))?,
+        on_fault: hook("--on-fault", &either(&args.on_fault, &conf.on_fault))?,
+        on_stop: hook("--on-stop", &either(&args.on_stop, &conf.on_stop))?,
+        on_change: hook("--on-change", &either(&args.on_change, &conf.on_change))?,
         timeout: args.hook_timeout,
     })
 }
@@ -985,6 +1058,7 @@ mod tests {
         let same = |c: &RunConfig| RunConfig {
             name: String::new(),
             warnings: Vec::new(),
+            notes: Vec::new(),
             ..c.clone()
         };
         assert_eq!(same(&again), same(c), "{}", shell_line(&line));
@@ -1072,6 +1146,50 @@ mod tests {
                 "[::1]:80".into()
             ]),
             "--track-cmd 'test ! -e /tmp/it'\\''s' '[::1]:80'"
+        );
+    }
+
+    #[test]
+    fn tracked_scripts_and_notify_become_flags() {
+        let text = "vrrp_script chk {\n  script \"/usr/bin/curl -fsS http://127.0.0.1:32463/\"\n  interval 2\n  weight 10\n  fall 3\n}\nvrrp_instance VI_1 {\n  interface ens33\n  virtual_router_id 41\n  priority 190\n  track_script {\n    chk\n  }\n  track_interface {\n    ens34\n  }\n  notify_master \"/etc/keepalived/notify.sh master\"\n  virtual_ipaddress {\n    192.0.2.250/24\n  }\n}\n";
+        let conf = crate::keepalived_conf::instance(text, None).unwrap();
+        let Command::Run(args) = Cli::try_parse_from(["vipflip", "run"]).unwrap().command else {
+            unreachable!()
+        };
+        let c = run_config(&args, Some(&conf)).unwrap();
+        assert_eq!(
+            shell_line(&c.command_line()),
+            "run --vip 192.0.2.250/24 --iface ens33 --vrid 41 --priority 200 --vrrp-version 2 \
+             --advert-int 1s --track-cmd '/usr/bin/curl -fsS http://127.0.0.1:32463/' \
+             --track-interval 2s --track-fall 3 --track-weight 10 --track-iface ens34 \
+             --on-master '/etc/keepalived/notify.sh master'",
+            "weight +10 on 190: 200 while passing, 190 while failing"
+        );
+        assert!(
+            c.notes.iter().any(|n| n.contains("weight 10")),
+            "{:?}",
+            c.notes
+        );
+        round_trip(&c);
+        // Flags still win over the file.
+        let Command::Run(args) = Cli::try_parse_from([
+            "vipflip",
+            "run",
+            "--track-cmd",
+            "/bin/true",
+            "--track-weight",
+            "5",
+        ])
+        .unwrap()
+        .command
+        else {
+            unreachable!()
+        };
+        let c = run_config(&args, Some(&conf)).unwrap();
+        assert_eq!(
+            (c.priority, c.track.weight, c.track.interval, c.track.fall),
+            (190, Some(5), Duration::from_secs(1), 1),
+            "the file's script settings go with the file's scripts"
         );
     }
 

@@ -249,3 +249,89 @@ fn hooks_run_in_order_with_keepalived_arguments_and_a_hanging_hook_blocks_nothin
         ]
     );
 }
+
+#[test]
+fn a_keepalived_conf_with_scripts_notify_and_track_interface_runs_as_keepalived_would() {
+    if !available(
+        "a_keepalived_conf_with_scripts_notify_and_track_interface_runs_as_keepalived_would",
+        false,
+    ) {
+        return;
+    }
+    let lab = Lab::new(2);
+    lab.side_link(1);
+    let notified = lab.dir().join("notified");
+    let notify = lab.write_file(
+        "notify.sh",
+        &format!("#!/bin/sh\necho \"$@\" >> {}\n", notified.display()),
+    );
+    let _ = std::process::Command::new("chmod")
+        .args(["755", &notify.display().to_string()])
+        .status();
+    let conf = lab.write_file(
+        "keepalived.conf",
+        &format!(
+            "global_defs {{\n  router_id n1\n  notification_email {{\n    ops@example.com\n  }}\n}}\n\
+             vrrp_script chk {{\n  script \"/bin/true\"\n  interval 0.1\n}}\n\
+             vrrp_instance VI_1 {{\n  state MASTER\n  interface eth0\n  virtual_router_id 41\n  \
+             priority 200\n  advert_int 0.1\n  version 3\n  track_interface {{\n    eth1\n  }}\n  \
+             track_script {{\n    chk\n  }}\n  notify_master {}\n  virtual_ipaddress {{\n    \
+             192.0.2.250/24 dev eth0 label eth0:vip\n  }}\n}}\n",
+            notify.display()
+        ),
+    );
+    let conf = conf.display().to_string();
+    let check = lab.vipflip_output(1, &["run", "--keepalived-conf", &conf, "--check"]);
+    let text = String::from_utf8_lossy(&check.stdout).into_owned();
+    assert_eq!(check.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("note  keepalived.conf: global_defs router_id, notification_email accepted"),
+        "{text}"
+    );
+    let same = format!(
+        "same as: vipflip run --vip 192.0.2.250/24 --iface eth0 --vrid 41 --priority 200 \
+         --vrrp-version 3 --advert-int 100ms --track-cmd /bin/true --track-interval 100ms \
+         --track-iface eth1 --on-master {}",
+        notify.display()
+    );
+    assert!(text.contains(&same), "{text}");
+    assert!(
+        text.contains("fault while interface eth1 is down (it is up)"),
+        "{text}"
+    );
+
+    let n1 = lab.vipflip(1, &["run", "--keepalived-conf", &conf]);
+    let _n2 = lab.vipflip(2, &fast("150"));
+    assert!(
+        lab.wait_sole_holder(1, VIP4, mdi(200) + Duration::from_secs(2)),
+        "{}",
+        n1.output()
+    );
+    assert!(lab::wait_until(Duration::from_secs(2), || {
+        std::fs::read_to_string(&notified).is_ok_and(|t| t.contains("INSTANCE VI_1 MASTER 200"))
+    }));
+    // The tracked interface goes down: fault, and the backup takes the VIP.
+    let t = Instant::now();
+    lab.exec(1, &["ip", "link", "set", "eth1", "down"]);
+    n1.expect_line(
+        "tracked interface eth1 is down: fault until it is up",
+        t,
+        Duration::from_secs(2),
+    );
+    n1.expect_line("FAULT", t, Duration::from_secs(2));
+    assert!(lab.wait_sole_holder(2, VIP4, mdi(150) + MARGIN + Duration::from_secs(1)));
+    // Back up: out of fault, and the higher priority preempts.
+    let t = Instant::now();
+    lab.exec(1, &["ip", "link", "set", "eth1", "up"]);
+    n1.expect_line(
+        "tracked interface eth1 is up again",
+        t,
+        Duration::from_secs(2),
+    );
+    assert!(
+        lab.wait_sole_holder(1, VIP4, mdi(200) + Duration::from_secs(2)),
+        "{}",
+        n1.output()
+    );
+    n1.signal(Signal::SIGTERM);
+}

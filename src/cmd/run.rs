@@ -49,6 +49,11 @@ enum Event {
         generation: u32,
         cause: String,
     },
+    /// A --track-iface interface went up or down.
+    TrackedLink {
+        index: usize,
+        up: bool,
+    },
     /// A health check flipped.
     Check {
         index: usize,
@@ -79,6 +84,9 @@ pub fn run(args: &RunArgs) -> Result<i32> {
     for warning in &cfg.warnings {
         ui.say(Level::Warn, "warning", 0, warning);
     }
+    for note in &cfg.notes {
+        ui.say(Level::Info, "note", 0, note);
+    }
     if args.check {
         return check_only(&cfg, ui);
     }
@@ -102,10 +110,12 @@ pub fn run(args: &RunArgs) -> Result<i32> {
     start_edges(&socket, &iface, &tx, &packets)?;
     start_claim_watch(&cfg, &iface, &tx)?;
     start_checks(&cfg, &tx)?;
+    start_tracked_ifaces(&cfg, &tx)?;
     let hooks = start_hooks(&cfg, &tx)?;
     let snapshot = Snapshot::default();
     status::serve(&iface.name, cfg.vrid, Arc::clone(&snapshot))?;
     let cfg_checks = cfg.track.checks.len();
+    let cfg_ifaces = cfg.track_ifaces.len();
     let mut node = Node {
         machine: Machine::new(cfg.params(primary)),
         cfg,
@@ -119,6 +129,7 @@ pub fn run(args: &RunArgs) -> Result<i32> {
         sent: 0,
         link_up: true,
         failing: vec![None; cfg_checks],
+        ifaces_down: vec![None; cfg_ifaces],
         hooks,
         detached: false,
         tx,
@@ -177,6 +188,15 @@ fn check_only(cfg: &RunConfig, mut ui: Ui) -> Result<i32> {
             vrid,
             &format!("{flag}: {}", argv.join(" ")),
         );
+    }
+    for name in &cfg.track_ifaces {
+        let now = if tracked_iface(name)?.up {
+            "up"
+        } else {
+            "down: it would start in fault"
+        };
+        let text = format!("fault while interface {name} is down (it is {now})");
+        ui.say(Level::Plain, "track-iface", vrid, &text);
     }
     if let Err(e) = require_net_admin_and_raw() {
         let text = format!("{e}").replace('\n', "; ");
@@ -400,6 +420,35 @@ fn start_checks(cfg: &RunConfig, tx: &Sender<Event>) -> Result<()> {
     Ok(())
 }
 
+/// A --track-iface interface, or the usual error naming the flag.
+fn tracked_iface(name: &str) -> Result<Interface> {
+    Interface::lookup(name).map_err(|e| Error {
+        what: format!("--track-iface: {}", e.what),
+        ..e
+    })
+}
+
+/// Watches each --track-iface; its state now is the first report.
+fn start_tracked_ifaces(cfg: &RunConfig, tx: &Sender<Event>) -> Result<()> {
+    for (index, name) in cfg.track_ifaces.iter().enumerate() {
+        let iface = tracked_iface(name)?;
+        let _ = tx.send(Event::TrackedLink {
+            index,
+            up: iface.up,
+        });
+        let tx = tx.clone();
+        spawn_monitor(name, iface.index, move |event| {
+            let up = match event {
+                NetEvent::Link(up) | NetEvent::LinkAppeared { up, .. } => up,
+                NetEvent::LinkGone => false,
+                NetEvent::AddressRemoved(_) => return true,
+            };
+            tx.send(Event::TrackedLink { index, up }).is_ok()
+        })?;
+    }
+    Ok(())
+}
+
 fn start_hooks(cfg: &RunConfig, tx: &Sender<Event>) -> Result<Option<HookRunner>> {
     let h = &cfg.hooks;
     if [
@@ -507,6 +556,8 @@ struct Node {
     link_up: bool,
     /// Per health check: the name while it fails.
     failing: Vec<Option<String>>,
+    /// Per --track-iface: "interface NAME down" while it is.
+    ifaces_down: Vec<Option<String>>,
     hooks: Option<HookRunner>,
     /// The interface was deleted; waiting for one of the same name.
     detached: bool,
@@ -603,6 +654,7 @@ impl Node {
                 healthy,
                 why,
             } => self.check_input(index, healthy, &why),
+            Event::TrackedLink { index, up } => self.tracked_link_input(index, up),
             Event::Hook {
                 name,
                 argv,
@@ -653,11 +705,33 @@ impl Node {
         if let Some(slot) = self.failing.get_mut(index) {
             *slot = (!healthy).then_some(name);
         }
+        Some(self.health())
+    }
+
+    /// A tracked interface changed: said when it goes down or comes back.
+    fn tracked_link_input(&mut self, index: usize, up: bool) -> Option<Input> {
+        let name = self.cfg.track_ifaces.get(index)?.clone();
+        let slot = self.ifaces_down.get_mut(index)?;
+        let was_down = slot.is_some();
+        *slot = (!up).then(|| format!("interface {name} down"));
+        match (was_down, up) {
+            (false, false) => {
+                let msg = format!("tracked interface {name} is down: fault until it is up");
+                self.ui.say(Level::Warn, "track-iface", self.vrid(), &msg);
+            }
+            (true, true) => {
+                let msg = format!("tracked interface {name} is up again");
+                self.ui.say(Level::Info, "track-iface", self.vrid(), &msg);
+            }
+            _ => return None,
+        }
+        Some(self.health())
+    }
+
+    fn health(&self) -> Input {
         let failing: Vec<String> = self.failing.iter().flatten().cloned().collect();
-        Some(Input::Health(track::health(
-            &failing,
-            self.cfg.track.weight,
-        )))
+        let down: Vec<String> = self.ifaces_down.iter().flatten().cloned().collect();
+        Input::Health(track::health(&failing, self.cfg.track.weight, &down))
     }
 
     fn say_hook(&mut self, name: &str, argv: &[String], outcome: &Outcome) {

@@ -41,8 +41,17 @@ impl RiseFall {
 }
 
 /// The machine's view of `failing` checks (their names): with a weight each lowers the
-/// priority by it; without, the first one is a fault.
-pub fn health(failing: &[String], weight: Option<u8>) -> Health {
+/// priority by it; without, the first one is a fault. A tracked interface that is down
+/// (`down`, "interface NAME down") is a fault whatever the weight, as in keepalived.
+pub fn health(failing: &[String], weight: Option<u8>, down: &[String]) -> Health {
+    let mut health = checks_health(failing, weight);
+    if let Some(first) = down.first() {
+        health.fault = Some(first.clone());
+    }
+    health
+}
+
+fn checks_health(failing: &[String], weight: Option<u8>) -> Health {
     match weight {
         Some(w) => Health {
             penalty: (failing.len() as u32 * u32::from(w)).min(255) as u8,
@@ -76,20 +85,29 @@ mod tests {
     fn weights_add_up_and_no_weight_is_fault() {
         let two = vec!["a".to_string(), "b".to_string()];
         assert_eq!(
-            health(&two, Some(30)),
+            health(&two, Some(30), &[]),
             Health {
                 penalty: 60,
                 fault: None
             }
         );
-        assert_eq!(health(&two, Some(200)).penalty, 255);
+        assert_eq!(health(&two, Some(200), &[]).penalty, 255);
         assert_eq!(
-            health(&two, None),
+            health(&two, None, &[]),
             Health {
                 penalty: 0,
                 fault: Some("a".into())
             }
         );
-        assert_eq!(health(&[], None), Health::default());
+        assert_eq!(health(&[], None, &[]), Health::default());
+        let down = vec!["interface ens34 down".to_string()];
+        assert_eq!(
+            health(&two, Some(30), &down),
+            Health {
+                penalty: 60,
+                fault: Some("interface ens34 down".into())
+            },
+            "a tracked interface down is a fault, whatever the weight"
+        );
     }
 }

@@ -327,8 +327,8 @@ fn track_script(out: &mut Instance, item: &Item, scripts: &[&Item]) -> Result<()
             .find(|s| s.args.first() == Some(&line.key))
             .ok_or_else(|| {
                 format!(
-                    "track_script on line {}: no vrrp_script '{}'",
-                    line.line, line.key
+                    "track_script '{}': there is no vrrp_script of that name",
+                    line.key
                 )
             })?;
         let mut weight = None;
@@ -791,7 +791,7 @@ vrrp_instance VRRP1 {
         assert!(instance(missing, None)
             .unwrap_err()
             .to_string()
-            .contains("line 2: track_script on line 3: no vrrp_script 'nope'"));
+            .contains("line 2: track_script 'nope': there is no vrrp_script of that name"));
         let overridden = "vrrp_script a {\n  script /bin/true\n}\nvrrp_instance V {\n  track_script {\n    a weight 10\n  }\n}\n";
         assert_eq!(instance(overridden, None).unwrap().track.weight, Some(10));
     }

@@ -37,6 +37,7 @@ Register-ArgumentCompleter -Native -CommandName 'vipflip' -ScriptBlock {
         'vipflip;run' {
             [CompletionResult]::new('--vip', '--vip', [CompletionResultType]::ParameterName, 'Virtual IP to hold while master, with prefix length (repeatable; IPv4 or IPv6, one family). Required unless --keepalived-conf gives it')
             [CompletionResult]::new('--iface', '--iface', [CompletionResultType]::ParameterName, 'Interface to run VRRP on and to add the VIP to (keepalived: interface)')
+            [CompletionResult]::new('--interface', '--interface', [CompletionResultType]::ParameterName, 'Interface to run VRRP on and to add the VIP to (keepalived: interface)')
             [CompletionResult]::new('--vrid', '--vrid', [CompletionResultType]::ParameterName, 'Virtual router ID shared by all nodes of the group, 1-255 (keepalived: virtual_router_id)')
             [CompletionResult]::new('--priority', '--priority', [CompletionResultType]::ParameterName, 'Priority 1-254 (default 100); the highest live node is master. 255 = address owner, master at once')
             [CompletionResult]::new('--advert-int', '--advert-int', [CompletionResultType]::ParameterName, 'Advert interval (default 1s), e.g. 1s, 100ms. Below 1s needs --vrrp-version 3 (10 ms steps, up to 40.95s)')
@@ -62,10 +63,10 @@ Register-ArgumentCompleter -Native -CommandName 'vipflip' -ScriptBlock {
             [CompletionResult]::new('--on-fault', '--on-fault', [CompletionResultType]::ParameterName, 'Run CMD on entering fault (interface down or a failed check)')
             [CompletionResult]::new('--on-stop', '--on-stop', [CompletionResultType]::ParameterName, 'Run CMD when vipflip stops')
             [CompletionResult]::new('--on-change', '--on-change', [CompletionResultType]::ParameterName, 'Run CMD on every change above (keepalived''s notify)')
-            [CompletionResult]::new('--hook-timeout', '--hook-timeout', [CompletionResultType]::ParameterName, 'A hook running longer is killed (up to 1h)')
+            [CompletionResult]::new('--hook-timeout', '--hook-timeout', [CompletionResultType]::ParameterName, 'A hook running longer is killed (default 10s, up to 1h)')
             [CompletionResult]::new('--keepalived-conf', '--keepalived-conf', [CompletionResultType]::ParameterName, 'Read the settings from a keepalived.conf vrrp_instance; flags given here override it')
             [CompletionResult]::new('--instance', '--instance', [CompletionResultType]::ParameterName, 'Which vrrp_instance of --keepalived-conf to run (needed when it has several)')
-            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to color the output (never with NO_COLOR set, unless always)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to color the output (default auto: on a terminal, never with NO_COLOR set)')
             [CompletionResult]::new('--no-preempt', '--no-preempt', [CompletionResultType]::ParameterName, 'Do not take over from a live lower-priority master (keepalived: nopreempt)')
             [CompletionResult]::new('--check', '--check', [CompletionResultType]::ParameterName, 'Check everything up to the first packet, then stop: the flags or keepalived.conf, the interface and its addresses, the programs of --track-cmd and --on-*. Prints the effective settings and the equivalent `vipflip run` command; adds no address and sends nothing (no root needed). Exit 0, or 2 with the error (as keepalived -t)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON object per line instead of text, for scripts')
@@ -78,12 +79,13 @@ Register-ArgumentCompleter -Native -CommandName 'vipflip' -ScriptBlock {
         'vipflip;release' {
             [CompletionResult]::new('--vip', '--vip', [CompletionResultType]::ParameterName, 'VIP to remove, with prefix length (repeatable)')
             [CompletionResult]::new('--iface', '--iface', [CompletionResultType]::ParameterName, 'Interface the VIP is on')
+            [CompletionResult]::new('--interface', '--interface', [CompletionResultType]::ParameterName, 'Interface the VIP is on')
             [CompletionResult]::new('--vrid', '--vrid', [CompletionResultType]::ParameterName, 'Also send one priority-0 advert for this VRID so a backup takes over after Skew_Time')
             [CompletionResult]::new('--vrrp-version', '--vrrp-version', [CompletionResultType]::ParameterName, 'VRRP version of that advert. Default 2 for IPv4, 3 for IPv6')
-            [CompletionResult]::new('--advert-int', '--advert-int', [CompletionResultType]::ParameterName, 'The group''s advert interval, carried in that advert')
+            [CompletionResult]::new('--advert-int', '--advert-int', [CompletionResultType]::ParameterName, 'The group''s advert interval, carried in that advert (default 1s)')
             [CompletionResult]::new('--auth-pass', '--auth-pass', [CompletionResultType]::ParameterName, 'The group''s VRRPv2 password, if it uses keepalived''s auth_type PASS')
             [CompletionResult]::new('--v3-checksum', '--v3-checksum', [CompletionResultType]::ParameterName, 'Checksum form of that advert for VRRPv3 over IPv4')
-            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to color the output (never with NO_COLOR set, unless always)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to color the output (default auto: on a terminal, never with NO_COLOR set)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON object per line instead of text, for scripts')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -92,12 +94,14 @@ Register-ArgumentCompleter -Native -CommandName 'vipflip' -ScriptBlock {
             break
         }
         'vipflip;ping-watch' {
-            [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'Time between probes, 10ms to 1h')
-            [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'Stop after this many probes')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Time between probes, 10ms to 1h (default 100ms); a bare number is seconds, as ping''s -i')
+            [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'Time between probes, 10ms to 1h (default 100ms); a bare number is seconds, as ping''s -i')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Stop after this many probes (as ping''s -c)')
+            [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'Stop after this many probes (as ping''s -c)')
             [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'Stop after this long (up to 1 week)')
             [CompletionResult]::new('--tcp', '--tcp', [CompletionResultType]::ParameterName, 'Probe with TCP connects to this port instead of ICMP echo')
             [CompletionResult]::new('--max-outage', '--max-outage', [CompletionResultType]::ParameterName, 'Exit 1 if any outage lasted longer than this (up to 1h)')
-            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to color the output (never with NO_COLOR set, unless always)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to color the output (default auto: on a terminal, never with NO_COLOR set)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON object per line instead of text, for scripts')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -107,10 +111,11 @@ Register-ArgumentCompleter -Native -CommandName 'vipflip' -ScriptBlock {
         }
         'vipflip;probe' {
             [CompletionResult]::new('--iface', '--iface', [CompletionResultType]::ParameterName, 'Interface to listen on')
+            [CompletionResult]::new('--interface', '--interface', [CompletionResultType]::ParameterName, 'Interface to listen on')
             [CompletionResult]::new('--vrid', '--vrid', [CompletionResultType]::ParameterName, 'Report only this VRID')
-            [CompletionResult]::new('--vip', '--vip', [CompletionResultType]::ParameterName, 'Also ask who holds this address (repeatable), advertised or not')
-            [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'How long to listen before reporting (three advert intervals catch every master; up to 1 day)')
-            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to color the output (never with NO_COLOR set, unless always)')
+            [CompletionResult]::new('--vip', '--vip', [CompletionResultType]::ParameterName, 'Also ask who holds this address (repeatable), advertised or not; a /LEN is ignored')
+            [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'How long to listen before reporting (default 3s: three advert intervals catch every master; up to 1 day)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to color the output (default auto: on a terminal, never with NO_COLOR set)')
             [CompletionResult]::new('--watch', '--watch', [CompletionResultType]::ParameterName, 'After the report, keep listening and print each change until interrupted')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON object per line instead of text, for scripts')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -120,10 +125,10 @@ Register-ArgumentCompleter -Native -CommandName 'vipflip' -ScriptBlock {
             break
         }
         'vipflip;demo' {
-            [CompletionResult]::new('--nodes', '--nodes', [CompletionResultType]::ParameterName, 'Nodes in the group (2 to 8), priorities 200, 199, 198, ...')
+            [CompletionResult]::new('--nodes', '--nodes', [CompletionResultType]::ParameterName, 'Nodes in the group, 2 to 8 (default 3), priorities 200, 199, 198, ...')
             [CompletionResult]::new('--advert-int', '--advert-int', [CompletionResultType]::ParameterName, 'Advert interval of every node (VRRPv3: 10ms to 40s; VRRPv2: whole seconds). Default 100ms, 1s with --vrrp-version 2')
-            [CompletionResult]::new('--vrrp-version', '--vrrp-version', [CompletionResultType]::ParameterName, 'VRRP version the nodes speak')
-            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to color the output (never with NO_COLOR set, unless always)')
+            [CompletionResult]::new('--vrrp-version', '--vrrp-version', [CompletionResultType]::ParameterName, 'VRRP version the nodes speak (default 3)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to color the output (default auto: on a terminal, never with NO_COLOR set)')
             [CompletionResult]::new('--keep', '--keep', [CompletionResultType]::ParameterName, 'After the story, leave the lab running and say how to look inside, until Ctrl-C')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON object per line instead of text, for scripts')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -134,8 +139,9 @@ Register-ArgumentCompleter -Native -CommandName 'vipflip' -ScriptBlock {
         }
         'vipflip;status' {
             [CompletionResult]::new('--iface', '--iface', [CompletionResultType]::ParameterName, 'Only instances on this interface')
+            [CompletionResult]::new('--interface', '--interface', [CompletionResultType]::ParameterName, 'Only instances on this interface')
             [CompletionResult]::new('--vrid', '--vrid', [CompletionResultType]::ParameterName, 'Only this VRID')
-            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to color the output (never with NO_COLOR set, unless always)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to color the output (default auto: on a terminal, never with NO_COLOR set)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON object per line instead of text, for scripts')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')

@@ -221,7 +221,7 @@ _vipflip() {
             return 0
             ;;
         vipflip__subcmd__ping__subcmd__watch)
-            opts="-h -V --interval --count --duration --tcp --max-outage --color --json --help --version"
+            opts="-i -c -h -V --interval --count --duration --tcp --max-outage --color --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -231,7 +231,15 @@ _vipflip() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --count)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -259,13 +267,17 @@ _vipflip() {
             return 0
             ;;
         vipflip__subcmd__probe)
-            opts="-h -V --iface --vrid --vip --duration --watch --color --json --help --version"
+            opts="-h -V --interface --iface --vrid --vip --duration --watch --color --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --iface)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --interface)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -293,7 +305,7 @@ _vipflip() {
             return 0
             ;;
         vipflip__subcmd__release)
-            opts="-h -V --vip --iface --vrid --vrrp-version --advert-int --auth-pass --v3-checksum --color --json --help --version"
+            opts="-h -V --vip --interface --iface --vrid --vrrp-version --advert-int --auth-pass --v3-checksum --color --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -304,6 +316,10 @@ _vipflip() {
                     return 0
                     ;;
                 --iface)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --interface)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -339,7 +355,7 @@ _vipflip() {
             return 0
             ;;
         vipflip__subcmd__run)
-            opts="-h -V --vip --iface --vrid --priority --advert-int --vrrp-version --no-preempt --preempt-delay --v3-checksum --auth-pass --garp-repeat --garp-delay --unicast-peer --unicast-src --track-cmd --track-tcp --track-http --track-interval --track-timeout --track-rise --track-fall --track-iface --track-weight --on-master --on-backup --on-fault --on-stop --on-change --hook-timeout --check --keepalived-conf --instance --color --json --help --version"
+            opts="-h -V --vip --interface --iface --vrid --priority --advert-int --vrrp-version --no-preempt --preempt-delay --v3-checksum --auth-pass --garp-repeat --garp-delay --unicast-peer --unicast-src --track-cmd --track-tcp --track-http --track-interval --track-timeout --track-rise --track-fall --track-iface --track-weight --on-master --on-backup --on-fault --on-stop --on-change --hook-timeout --check --keepalived-conf --instance --color --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -350,6 +366,10 @@ _vipflip() {
                     return 0
                     ;;
                 --iface)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --interface)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -477,13 +497,17 @@ _vipflip() {
             return 0
             ;;
         vipflip__subcmd__status)
-            opts="-h -V --iface --vrid --color --json --help --version"
+            opts="-h -V --interface --iface --vrid --color --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --iface)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --interface)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

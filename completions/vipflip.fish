@@ -34,7 +34,7 @@ complete -c vipflip -n "__fish_vipflip_needs_command" -f -a "demo" -d 'Show a fa
 complete -c vipflip -n "__fish_vipflip_needs_command" -f -a "status" -d 'What the vipflip instances on this node are doing now: state and since when, priority, master, VIPs'
 complete -c vipflip -n "__fish_vipflip_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l vip -d 'Virtual IP to hold while master, with prefix length (repeatable; IPv4 or IPv6, one family). Required unless --keepalived-conf gives it' -r
-complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l iface -d 'Interface to run VRRP on and to add the VIP to (keepalived: interface)' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l iface -l interface -d 'Interface to run VRRP on and to add the VIP to (keepalived: interface)' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l vrid -d 'Virtual router ID shared by all nodes of the group, 1-255 (keepalived: virtual_router_id)' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l priority -d 'Priority 1-254 (default 100); the highest live node is master. 255 = address owner, master at once' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l advert-int -d 'Advert interval (default 1s), e.g. 1s, 100ms. Below 1s needs --vrrp-version 3 (10 ms steps, up to 40.95s)' -r
@@ -61,10 +61,10 @@ complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l on-backup -d 'Ru
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l on-fault -d 'Run CMD on entering fault (interface down or a failed check)' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l on-stop -d 'Run CMD when vipflip stops' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l on-change -d 'Run CMD on every change above (keepalived\'s notify)' -r
-complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l hook-timeout -d 'A hook running longer is killed (up to 1h)' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l hook-timeout -d 'A hook running longer is killed (default 10s, up to 1h)' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l keepalived-conf -d 'Read the settings from a keepalived.conf vrrp_instance; flags given here override it' -r -F
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l instance -d 'Which vrrp_instance of --keepalived-conf to run (needed when it has several)' -r
-complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l color -d 'When to color the output (never with NO_COLOR set, unless always)' -r -f -a "auto\t''
+complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l color -d 'When to color the output (default auto: on a terminal, never with NO_COLOR set)' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l no-preempt -d 'Do not take over from a live lower-priority master (keepalived: nopreempt)'
@@ -73,54 +73,54 @@ complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l json -d 'One JSO
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -s V -l version -d 'Print version'
 complete -c vipflip -n "__fish_vipflip_using_subcommand release" -l vip -d 'VIP to remove, with prefix length (repeatable)' -r
-complete -c vipflip -n "__fish_vipflip_using_subcommand release" -l iface -d 'Interface the VIP is on' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand release" -l iface -l interface -d 'Interface the VIP is on' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand release" -l vrid -d 'Also send one priority-0 advert for this VRID so a backup takes over after Skew_Time' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand release" -l vrrp-version -d 'VRRP version of that advert. Default 2 for IPv4, 3 for IPv6' -r
-complete -c vipflip -n "__fish_vipflip_using_subcommand release" -l advert-int -d 'The group\'s advert interval, carried in that advert' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand release" -l advert-int -d 'The group\'s advert interval, carried in that advert (default 1s)' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand release" -l auth-pass -d 'The group\'s VRRPv2 password, if it uses keepalived\'s auth_type PASS' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand release" -l v3-checksum -d 'Checksum form of that advert for VRRPv3 over IPv4' -r -f -a "keepalived\t''
 rfc9568\t''"
-complete -c vipflip -n "__fish_vipflip_using_subcommand release" -l color -d 'When to color the output (never with NO_COLOR set, unless always)' -r -f -a "auto\t''
+complete -c vipflip -n "__fish_vipflip_using_subcommand release" -l color -d 'When to color the output (default auto: on a terminal, never with NO_COLOR set)' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c vipflip -n "__fish_vipflip_using_subcommand release" -l json -d 'One JSON object per line instead of text, for scripts'
 complete -c vipflip -n "__fish_vipflip_using_subcommand release" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c vipflip -n "__fish_vipflip_using_subcommand release" -s V -l version -d 'Print version'
-complete -c vipflip -n "__fish_vipflip_using_subcommand ping-watch" -l interval -d 'Time between probes, 10ms to 1h' -r
-complete -c vipflip -n "__fish_vipflip_using_subcommand ping-watch" -l count -d 'Stop after this many probes' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand ping-watch" -s i -l interval -d 'Time between probes, 10ms to 1h (default 100ms); a bare number is seconds, as ping\'s -i' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand ping-watch" -s c -l count -d 'Stop after this many probes (as ping\'s -c)' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand ping-watch" -l duration -d 'Stop after this long (up to 1 week)' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand ping-watch" -l tcp -d 'Probe with TCP connects to this port instead of ICMP echo' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand ping-watch" -l max-outage -d 'Exit 1 if any outage lasted longer than this (up to 1h)' -r
-complete -c vipflip -n "__fish_vipflip_using_subcommand ping-watch" -l color -d 'When to color the output (never with NO_COLOR set, unless always)' -r -f -a "auto\t''
+complete -c vipflip -n "__fish_vipflip_using_subcommand ping-watch" -l color -d 'When to color the output (default auto: on a terminal, never with NO_COLOR set)' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c vipflip -n "__fish_vipflip_using_subcommand ping-watch" -l json -d 'One JSON object per line instead of text, for scripts'
 complete -c vipflip -n "__fish_vipflip_using_subcommand ping-watch" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c vipflip -n "__fish_vipflip_using_subcommand ping-watch" -s V -l version -d 'Print version'
-complete -c vipflip -n "__fish_vipflip_using_subcommand probe" -l iface -d 'Interface to listen on' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand probe" -l iface -l interface -d 'Interface to listen on' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand probe" -l vrid -d 'Report only this VRID' -r
-complete -c vipflip -n "__fish_vipflip_using_subcommand probe" -l vip -d 'Also ask who holds this address (repeatable), advertised or not' -r
-complete -c vipflip -n "__fish_vipflip_using_subcommand probe" -l duration -d 'How long to listen before reporting (three advert intervals catch every master; up to 1 day)' -r
-complete -c vipflip -n "__fish_vipflip_using_subcommand probe" -l color -d 'When to color the output (never with NO_COLOR set, unless always)' -r -f -a "auto\t''
+complete -c vipflip -n "__fish_vipflip_using_subcommand probe" -l vip -d 'Also ask who holds this address (repeatable), advertised or not; a /LEN is ignored' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand probe" -l duration -d 'How long to listen before reporting (default 3s: three advert intervals catch every master; up to 1 day)' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand probe" -l color -d 'When to color the output (default auto: on a terminal, never with NO_COLOR set)' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c vipflip -n "__fish_vipflip_using_subcommand probe" -l watch -d 'After the report, keep listening and print each change until interrupted'
 complete -c vipflip -n "__fish_vipflip_using_subcommand probe" -l json -d 'One JSON object per line instead of text, for scripts'
 complete -c vipflip -n "__fish_vipflip_using_subcommand probe" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c vipflip -n "__fish_vipflip_using_subcommand probe" -s V -l version -d 'Print version'
-complete -c vipflip -n "__fish_vipflip_using_subcommand demo" -l nodes -d 'Nodes in the group (2 to 8), priorities 200, 199, 198, ...' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand demo" -l nodes -d 'Nodes in the group, 2 to 8 (default 3), priorities 200, 199, 198, ...' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand demo" -l advert-int -d 'Advert interval of every node (VRRPv3: 10ms to 40s; VRRPv2: whole seconds). Default 100ms, 1s with --vrrp-version 2' -r
-complete -c vipflip -n "__fish_vipflip_using_subcommand demo" -l vrrp-version -d 'VRRP version the nodes speak' -r
-complete -c vipflip -n "__fish_vipflip_using_subcommand demo" -l color -d 'When to color the output (never with NO_COLOR set, unless always)' -r -f -a "auto\t''
+complete -c vipflip -n "__fish_vipflip_using_subcommand demo" -l vrrp-version -d 'VRRP version the nodes speak (default 3)' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand demo" -l color -d 'When to color the output (default auto: on a terminal, never with NO_COLOR set)' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c vipflip -n "__fish_vipflip_using_subcommand demo" -l keep -d 'After the story, leave the lab running and say how to look inside, until Ctrl-C'
 complete -c vipflip -n "__fish_vipflip_using_subcommand demo" -l json -d 'One JSON object per line instead of text, for scripts'
 complete -c vipflip -n "__fish_vipflip_using_subcommand demo" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c vipflip -n "__fish_vipflip_using_subcommand demo" -s V -l version -d 'Print version'
-complete -c vipflip -n "__fish_vipflip_using_subcommand status" -l iface -d 'Only instances on this interface' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand status" -l iface -l interface -d 'Only instances on this interface' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand status" -l vrid -d 'Only this VRID' -r
-complete -c vipflip -n "__fish_vipflip_using_subcommand status" -l color -d 'When to color the output (never with NO_COLOR set, unless always)' -r -f -a "auto\t''
+complete -c vipflip -n "__fish_vipflip_using_subcommand status" -l color -d 'When to color the output (default auto: on a terminal, never with NO_COLOR set)' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c vipflip -n "__fish_vipflip_using_subcommand status" -l json -d 'One JSON object per line instead of text, for scripts'

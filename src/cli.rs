@@ -45,7 +45,10 @@ pub enum Command {
     /// the VIP over; hooks (--on-*) run on each change; --unicast-peer replaces multicast.
     /// Speaks VRRP exactly, so keepalived nodes with the same VRID are members of the same
     /// group.
-    #[command(after_help = RUN_EXAMPLES)]
+    #[command(
+        after_help = RUN_EXAMPLES,
+        override_usage = "vipflip run --vip <ADDR/LEN> --iface <NAME> --vrid <VRID> [OPTIONS]\n       vipflip run --keepalived-conf <FILE> [OPTIONS]"
+    )]
     Run(Box<RunArgs>),
 
     /// Remove a VIP left behind (after a killed vipflip or keepalived), and optionally hand over at once.
@@ -121,11 +124,11 @@ Examples:
 #[derive(Debug, Args)]
 pub struct StatusArgs {
     /// Only instances on this interface.
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, visible_alias = "interface", value_name = "NAME")]
     pub iface: Option<String>,
 
     /// Only this VRID.
-    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=255))]
+    #[arg(long, value_parser = number_in::<u8>(1, 255))]
     pub vrid: Option<u8>,
 
     #[command(flatten)]
@@ -143,16 +146,16 @@ Examples:
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Nodes in the group (2 to 8), priorities 200, 199, 198, ...
-    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u8).range(2..=8))]
+    /// Nodes in the group, 2 to 8 (default 3), priorities 200, 199, 198, ...
+    #[arg(long, value_name = "N", default_value_t = 3, hide_default_value = true, value_parser = number_in::<u8>(2, 8))]
     pub nodes: u8,
 
     /// Advert interval of every node (VRRPv3: 10ms to 40s; VRRPv2: whole seconds). Default 100ms, 1s with --vrrp-version 2.
     #[arg(long, value_name = "DURATION", value_parser = duration_in(ZERO, HOUR))]
     pub advert_int: Option<Duration>,
 
-    /// VRRP version the nodes speak.
-    #[arg(long, value_name = "2|3", default_value_t = 3, value_parser = clap::value_parser!(u8).range(2..=3))]
+    /// VRRP version the nodes speak (default 3).
+    #[arg(long, value_name = "2|3", default_value_t = 3, hide_default_value = true, value_parser = number_in::<u8>(2, 3))]
     pub vrrp_version: u8,
 
     /// After the story, leave the lab running and say how to look inside, until Ctrl-C.
@@ -175,19 +178,19 @@ Examples:
 #[derive(Debug, Args)]
 pub struct ProbeArgs {
     /// Interface to listen on.
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, visible_alias = "interface", value_name = "NAME")]
     pub iface: String,
 
     /// Report only this VRID.
-    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=255))]
+    #[arg(long, value_parser = number_in::<u8>(1, 255))]
     pub vrid: Option<u8>,
 
-    /// Also ask who holds this address (repeatable), advertised or not.
-    #[arg(long = "vip", value_name = "ADDR")]
+    /// Also ask who holds this address (repeatable), advertised or not; a /LEN is ignored.
+    #[arg(long = "vip", value_name = "ADDR", value_parser = addr_maybe_len)]
     pub vips: Vec<std::net::IpAddr>,
 
-    /// How long to listen before reporting (three advert intervals catch every master; up to 1 day).
-    #[arg(long, value_name = "DURATION", default_value = "3s", value_parser = duration_in(ZERO, DAY))]
+    /// How long to listen before reporting (default 3s: three advert intervals catch every master; up to 1 day).
+    #[arg(long, value_name = "DURATION", default_value = "3s", hide_default_value = true, value_parser = duration_in(ZERO, DAY))]
     pub duration: Duration,
 
     /// After the report, keep listening and print each change until interrupted.
@@ -209,16 +212,16 @@ Examples:
 
 #[derive(Debug, Args)]
 pub struct PingWatchArgs {
-    /// Address to watch, IPv4 or IPv6.
-    #[arg(value_name = "ADDR")]
+    /// Address to watch, IPv4 or IPv6 (a /LEN is ignored).
+    #[arg(value_name = "ADDR", value_parser = addr_maybe_len)]
     pub addr: std::net::IpAddr,
 
-    /// Time between probes, 10ms to 1h.
-    #[arg(long, value_name = "DURATION", default_value = "100ms", value_parser = duration_in(ZERO, HOUR))]
+    /// Time between probes, 10ms to 1h (default 100ms); a bare number is seconds, as ping's -i.
+    #[arg(short = 'i', long, value_name = "DURATION", default_value = "100ms", hide_default_value = true, value_parser = seconds_or_duration)]
     pub interval: Duration,
 
-    /// Stop after this many probes.
-    #[arg(long, value_name = "N", conflicts_with = "duration", value_parser = clap::value_parser!(u64).range(1..))]
+    /// Stop after this many probes (as ping's -c).
+    #[arg(short = 'c', long, value_name = "N", conflicts_with = "duration", value_parser = at_least::<u64>(1))]
     pub count: Option<u64>,
 
     /// Stop after this long (up to 1 week).
@@ -226,7 +229,7 @@ pub struct PingWatchArgs {
     pub duration: Option<Duration>,
 
     /// Probe with TCP connects to this port instead of ICMP echo.
-    #[arg(long, value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..))]
+    #[arg(long, value_name = "PORT", value_parser = number_in::<u16>(1, u16::MAX))]
     pub tcp: Option<u16>,
 
     /// Exit 1 if any outage lasted longer than this (up to 1h).
@@ -251,19 +254,19 @@ pub struct ReleaseArgs {
     pub vips: Vec<Vip>,
 
     /// Interface the VIP is on.
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, visible_alias = "interface", value_name = "NAME")]
     pub iface: String,
 
     /// Also send one priority-0 advert for this VRID so a backup takes over after Skew_Time.
-    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=255))]
+    #[arg(long, value_parser = number_in::<u8>(1, 255))]
     pub vrid: Option<u8>,
 
     /// VRRP version of that advert. Default 2 for IPv4, 3 for IPv6.
-    #[arg(long, value_name = "2|3", value_parser = clap::value_parser!(u8).range(2..=3), requires = "vrid")]
+    #[arg(long, value_name = "2|3", value_parser = number_in::<u8>(2, 3), requires = "vrid")]
     pub vrrp_version: Option<u8>,
 
-    /// The group's advert interval, carried in that advert.
-    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = duration_in(ZERO, HOUR))]
+    /// The group's advert interval, carried in that advert (default 1s).
+    #[arg(long, value_name = "DURATION", default_value = "1s", hide_default_value = true, value_parser = duration_in(ZERO, HOUR))]
     pub advert_int: Duration,
 
     /// The group's VRRPv2 password, if it uses keepalived's auth_type PASS.
@@ -285,15 +288,15 @@ pub struct RunArgs {
     pub vips: Vec<Vip>,
 
     /// Interface to run VRRP on and to add the VIP to (keepalived: interface).
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, visible_alias = "interface", value_name = "NAME")]
     pub iface: Option<String>,
 
     /// Virtual router ID shared by all nodes of the group, 1-255 (keepalived: virtual_router_id).
-    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=255))]
+    #[arg(long, value_parser = number_in::<u8>(1, 255))]
     pub vrid: Option<u8>,
 
     /// Priority 1-254 (default 100); the highest live node is master. 255 = address owner, master at once.
-    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=255))]
+    #[arg(long, value_parser = number_in::<u8>(1, 255))]
     pub priority: Option<u8>,
 
     /// Advert interval (default 1s), e.g. 1s, 100ms. Below 1s needs --vrrp-version 3 (10 ms steps, up to 40.95s).
@@ -301,7 +304,7 @@ pub struct RunArgs {
     pub advert_int: Option<Duration>,
 
     /// VRRP version: 2 (RFC 3768) or 3 (RFC 5798/9568). Default 2 for IPv4 (as keepalived), 3 for IPv6.
-    #[arg(long, value_name = "2|3", value_parser = clap::value_parser!(u8).range(2..=3))]
+    #[arg(long, value_name = "2|3", value_parser = number_in::<u8>(2, 3))]
     pub vrrp_version: Option<u8>,
 
     /// Do not take over from a live lower-priority master (keepalived: nopreempt).
@@ -321,7 +324,7 @@ pub struct RunArgs {
     pub auth_pass: Option<String>,
 
     /// Gratuitous ARPs / unsolicited NAs per VIP on becoming master (default 5).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100))]
+    #[arg(long, value_name = "N", value_parser = number_in::<u32>(1, 100))]
     pub garp_repeat: Option<u32>,
 
     /// Repeat the announcement burst this long after becoming master (default 5s; 0 = never; up to 1h).
@@ -365,11 +368,11 @@ pub struct RunArgs {
     pub track_timeout: Option<Duration>,
 
     /// Successes in a row before a failed check counts as healthy again (default 1).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100), help_heading = "Health checks")]
+    #[arg(long, value_name = "N", value_parser = number_in::<u32>(1, 100), help_heading = "Health checks")]
     pub track_rise: Option<u32>,
 
     /// Failures in a row before a check counts as failed (default 1).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100), help_heading = "Health checks")]
+    #[arg(long, value_name = "N", value_parser = number_in::<u32>(1, 100), help_heading = "Health checks")]
     pub track_fall: Option<u32>,
 
     /// Go to fault while this interface is down (repeatable; keepalived's track_interface).
@@ -381,7 +384,7 @@ pub struct RunArgs {
     pub track_ifaces: Vec<String>,
 
     /// A failing check lowers the advertised priority by N (keepalived's weight). Without it a failing check sends the node to fault, handing the VIP over.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=254), help_heading = "Health checks")]
+    #[arg(long, value_name = "N", value_parser = number_in::<u8>(1, 254), help_heading = "Health checks")]
     pub track_weight: Option<u8>,
 
     /// Run CMD on becoming master, with the arguments INSTANCE NAME MASTER PRIORITY and VIPFLIP_* variables (no shell).
@@ -404,8 +407,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "CMD", help_heading = "Hooks")]
     pub on_change: Option<String>,
 
-    /// A hook running longer is killed (up to 1h).
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = duration_in(ZERO, HOUR), help_heading = "Hooks")]
+    /// A hook running longer is killed (default 10s, up to 1h).
+    #[arg(long, value_name = "DURATION", default_value = "10s", hide_default_value = true, value_parser = duration_in(ZERO, HOUR), help_heading = "Hooks")]
     pub hook_timeout: Duration,
 
     /// Check everything up to the first packet, then stop: the flags or keepalived.conf, the
@@ -429,8 +432,8 @@ pub struct RunArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct OutputArgs {
-    /// When to color the output (never with NO_COLOR set, unless always).
-    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
+    /// When to color the output (default auto: on a terminal, never with NO_COLOR set).
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto, hide_default_value = true)]
     pub color: ColorWhen,
 
     /// One JSON object per line instead of text, for scripts.
@@ -455,6 +458,61 @@ const ZERO: Duration = Duration::ZERO;
 const HOUR: Duration = Duration::from_secs(3600);
 const DAY: Duration = Duration::from_secs(24 * 3600);
 const WEEK: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// A whole-number flag with its range, said plainly ("must be 1 to 255, got 0"); clap's
+/// own words ("invalid digit found in string") are Rust's, not the user's.
+fn number_in<T>(
+    min: T,
+    max: T,
+) -> impl Fn(&str) -> Result<T, String> + Clone + Send + Sync + 'static
+where
+    T: TryFrom<i128> + Into<i128> + std::fmt::Display + Copy + Send + Sync + 'static,
+{
+    move |text| {
+        let value: i128 = text
+            .trim()
+            .parse()
+            .map_err(|_| format!("must be a whole number from {min} to {max}, got '{text}'"))?;
+        if !(min.into()..=max.into()).contains(&value) {
+            return Err(format!("must be {min} to {max}, got {value}"));
+        }
+        T::try_from(value).map_err(|_| format!("must be {min} to {max}, got {value}"))
+    }
+}
+
+/// A whole-number flag with only a lower bound ("must be at least 1, got 0").
+fn at_least<T>(min: T) -> impl Fn(&str) -> Result<T, String> + Clone + Send + Sync + 'static
+where
+    T: TryFrom<i128> + Into<i128> + std::fmt::Display + Copy + Send + Sync + 'static,
+{
+    move |text| {
+        let value: i128 = text
+            .trim()
+            .parse()
+            .map_err(|_| format!("must be a whole number, at least {min}, got '{text}'"))?;
+        if value < min.into() {
+            return Err(format!("must be at least {min}, got {value}"));
+        }
+        T::try_from(value).map_err(|_| format!("{value} is too large"))
+    }
+}
+
+/// An address, with a prefix length allowed and ignored ("192.0.2.250/24" as `--vip` takes
+/// it), so that a VIP can be pasted from any vipflip command line.
+fn addr_maybe_len(text: &str) -> Result<std::net::IpAddr, String> {
+    let addr = text.trim().split('/').next().unwrap_or_default();
+    addr.parse()
+        .map_err(|_| format!("must be an IPv4 or IPv6 address (a /LEN is allowed), got '{text}'"))
+}
+
+/// ping's habit: a bare number is seconds (`-i 0.2`); otherwise a duration as everywhere.
+fn seconds_or_duration(text: &str) -> Result<Duration, String> {
+    match text.trim().parse::<f64>() {
+        Ok(secs) if (0.0..=3600.0).contains(&secs) => Ok(Duration::from_secs_f64(secs)),
+        Ok(_) => Err(format!("must be 0 to 3600 seconds, got {text}")),
+        Err(_) => duration_in(ZERO, HOUR)(text),
+    }
+}
 
 /// A duration flag with its range: humantime also takes values (centuries) that would
 /// overflow the clock, and a flag's range says what makes sense.

@@ -68,6 +68,13 @@ fn clap_exit(e: clap::Error) -> ExitCode {
             },
         );
     }
+    if let Some(cause) = value_error(&e) {
+        eprintln!(
+            "{}",
+            Error::new("invalid arguments", cause).hint(help_hint(None))
+        );
+        return ExitCode::from(2);
+    }
     let rendered = e.render().to_string();
     let cause = rendered
         .lines()
@@ -80,6 +87,37 @@ fn clap_exit(e: clap::Error) -> ExitCode {
         .lines()
         .find_map(|l| l.trim().strip_prefix("tip: "))
         .map(|t| format!("{t}; "));
+    eprintln!(
+        "{}",
+        Error::new("invalid arguments", cause).hint(help_hint(tip))
+    );
+    ExitCode::from(2)
+}
+
+/// A flag's value that its parser refused, said as "--vrid must be 1 to 255, got 0".
+fn value_error(e: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue};
+    if e.kind() != ErrorKind::ValueValidation {
+        return None;
+    }
+    let ContextValue::String(arg) = e.get(ContextKind::InvalidArg)? else {
+        return None;
+    };
+    let flag = arg
+        .split_whitespace()
+        .next()
+        .unwrap_or(arg)
+        .trim_matches(['<', '>']);
+    let why = std::error::Error::source(e)?.to_string();
+    Some(if why.starts_with("must") {
+        format!("{flag} {why}")
+    } else {
+        format!("{flag}: {why}")
+    })
+}
+
+/// "see 'vipflip run --help'", after clap's tip if it has one.
+fn help_hint(tip: Option<String>) -> String {
     let known = vipflip::cli::command()
         .get_subcommands()
         .any(|s| std::env::args().nth(1).as_deref() == Some(s.get_name()));
@@ -87,7 +125,5 @@ fn clap_exit(e: clap::Error) -> ExitCode {
         Some(sub) if known => format!("see 'vipflip {sub} --help'"),
         _ => "see 'vipflip --help'".into(),
     };
-    let hint = format!("{}{help}", tip.unwrap_or_default());
-    eprintln!("{}", Error::new("invalid arguments", cause).hint(hint));
-    ExitCode::from(2)
+    format!("{}{help}", tip.unwrap_or_default())
 }

@@ -84,7 +84,7 @@ fn help_shows_examples_and_exit_codes() {
 
 #[test]
 fn bad_flags_get_one_line_and_a_hint() {
-    assert_error(&run_with(&["--vrid", "0"]), "0 is not in 1..=255");
+    assert_error(&run_with(&["--vrid", "0"]), "must be 1 to 255, got 0");
     assert_error(
         &[
             "run",
@@ -95,10 +95,13 @@ fn bad_flags_get_one_line_and_a_hint() {
             "--vip",
             "192.0.2.250/24",
         ],
-        "256 is not in 1..=255",
+        "must be 1 to 255, got 256",
     );
-    assert_error(&run_with(&["--priority", "0"]), "0 is not in 1..=255");
-    assert_error(&run_with(&["--priority", "300"]), "300 is not in 1..=255");
+    assert_error(&run_with(&["--priority", "0"]), "must be 1 to 255, got 0");
+    assert_error(
+        &run_with(&["--priority", "300"]),
+        "must be 1 to 255, got 300",
+    );
     assert_error(
         &run_with(&["--advert-int", "soon"]),
         "'soon' is not a duration",
@@ -111,7 +114,7 @@ fn bad_flags_get_one_line_and_a_hint() {
         &run_with(&["--vrrp-version", "3", "--advert-int", "5ms"]),
         "not a multiple of 10ms",
     );
-    assert_error(&run_with(&["--vrrp-version", "4"]), "4 is not in 2..=3");
+    assert_error(&run_with(&["--vrrp-version", "4"]), "must be 2 to 3, got 4");
     assert_error(
         &run_with(&["--vip", "192.0.2.250/24", "--vip", "2001:db8::250/64"]),
         "IPv4 and IPv6 VIPs mixed",
@@ -128,7 +131,10 @@ fn bad_flags_get_one_line_and_a_hint() {
         &run_with(&["--garp-delay", "later"]),
         "'later' is not a duration",
     );
-    assert_error(&run_with(&["--garp-repeat", "0"]), "0 is not in 1..=100");
+    assert_error(
+        &run_with(&["--garp-repeat", "0"]),
+        "must be 1 to 100, got 0",
+    );
     assert_error(
         &run_with(&["--no-preempt", "--preempt-delay", "1s"]),
         "conflicts with --no-preempt",
@@ -277,14 +283,17 @@ fn companion_commands_reject_bad_values() {
     );
     assert_error(
         &["probe", "--iface", "lo", "--vrid", "0"],
-        "0 is not in 1..=255",
+        "must be 1 to 255, got 0",
     );
     assert_error(
         &["probe", "--iface", "lo", "--vip", "nope"],
-        "invalid value 'nope' for '--vip <ADDR>'",
+        "--vip must be an IPv4 or IPv6 address (a /LEN is allowed), got 'nope'",
     );
     assert_error(&["ping-watch"], "<ADDR>");
-    assert_error(&["ping-watch", "not-an-ip"], "invalid value 'not-an-ip'");
+    assert_error(
+        &["ping-watch", "not-an-ip"],
+        "ADDR must be an IPv4 or IPv6 address (a /LEN is allowed), got 'not-an-ip'",
+    );
     assert_error(
         &["ping-watch", "192.0.2.250", "--interval", "5ms"],
         "5ms is below 10ms",
@@ -302,7 +311,7 @@ fn companion_commands_reject_bad_values() {
     );
     assert_error(
         &["ping-watch", "192.0.2.250", "--tcp", "0"],
-        "0 is not in 1..=65535",
+        "must be 1 to 65535, got 0",
     );
     assert_error(
         &["ping-watch", "192.0.2.250", "--max-outage", "soonish"],
@@ -390,4 +399,89 @@ fn no_duration_flag_can_overflow_the_clock() {
         assert!(err.contains(flag), "{err}");
     }
     assert_error(&run_with(&["--preempt-delay", "2h"]), "use 0s to 1h");
+}
+
+#[test]
+fn help_fits_80_columns_and_shows_what_run_needs() {
+    for sub in ["run", "release", "probe", "ping-watch", "status", "demo"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_vipflip"))
+            .args([sub, "--help"])
+            .env("COLUMNS", "80")
+            .output()
+            .expect("run vipflip");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert_eq!(out.status.code(), Some(0), "{sub}");
+        for line in text.lines() {
+            assert!(line.chars().count() <= 80, "{sub} --help: {line:?}");
+        }
+        if sub == "run" {
+            assert!(
+                text.contains(
+                    "Usage: vipflip run --vip <ADDR/LEN> --iface <NAME> --vrid <VRID> [OPTIONS]"
+                ) && text.contains("vipflip run --keepalived-conf <FILE> [OPTIONS]"),
+                "{text}"
+            );
+        }
+        assert!(
+            !text.contains("[default:"),
+            "one style for defaults, '(default X)': {sub}"
+        );
+    }
+}
+
+#[test]
+fn range_errors_speak_plainly_and_habits_of_other_tools_work() {
+    assert_error(
+        &[
+            "run",
+            "--vip",
+            "192.0.2.250/24",
+            "--iface",
+            "lo",
+            "--vrid",
+            "0",
+        ],
+        "vipflip: invalid arguments: --vrid must be 1 to 255, got 0",
+    );
+    assert_error(
+        &["run", "--vrid", "abc"],
+        "--vrid must be a whole number from 1 to 255, got 'abc'",
+    );
+    assert_error(&["demo", "--nodes", "9"], "--nodes must be 2 to 8, got 9");
+    assert_error(
+        &["ping-watch", "192.0.2.250", "-c", "0"],
+        "--count must be at least 1, got 0",
+    );
+    assert_error(
+        &["probe", "--interface", "lo", "--vip", "192.0.2"],
+        "--vip must be an IPv4 or IPv6 address (a /LEN is allowed), got '192.0.2'",
+    );
+    use clap::Parser;
+    use vipflip::cli::{Cli, Command as Sub};
+    let parsed = Cli::try_parse_from([
+        "vipflip",
+        "ping-watch",
+        "192.0.2.250/24",
+        "-i",
+        "0.2",
+        "-c",
+        "5",
+    ])
+    .expect("ping's -i and -c, and ADDR/LEN");
+    let Sub::PingWatch(p) = parsed.command else {
+        panic!()
+    };
+    assert_eq!(p.addr.to_string(), "192.0.2.250");
+    assert_eq!(p.interval, std::time::Duration::from_millis(200));
+    assert_eq!(p.count, Some(5));
+    let parsed =
+        Cli::try_parse_from(["vipflip", "run", "--interface", "eth0"]).expect("--interface");
+    let Sub::Run(r) = parsed.command else {
+        panic!()
+    };
+    assert_eq!(
+        r.iface.as_deref(),
+        Some("eth0"),
+        "keepalived's and ucarp's word"
+    );
 }

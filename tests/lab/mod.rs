@@ -260,6 +260,9 @@ pub struct Host {
 
 pub struct Lab {
     prefix: String,
+    /// VIPFLIP_LAB_CAPTURE=DIR: tcpdump on the bridge into DIR/<prefix>.pcap, kept after the
+    /// lab (for a failure that only shows in full runs).
+    capture: Option<Child>,
     /// Namespaces added after the start (side links), removed with the rest.
     extra: std::sync::Mutex<Vec<String>>,
     pub hosts: Vec<Host>,
@@ -281,6 +284,7 @@ impl Lab {
         let _ = std::fs::create_dir_all(&dir);
         let mut lab = Lab {
             prefix: prefix.clone(),
+            capture: None,
             extra: std::sync::Mutex::new(Vec::new()),
             hosts: Vec::new(),
             client: host(&prefix, 0, "c"),
@@ -290,6 +294,16 @@ impl Lab {
         let br = lab.bridge_ns();
         sh(&["ip", "-n", &br, "link", "add", "br0", "type", "bridge"]);
         sh(&["ip", "-n", &br, "link", "set", "br0", "up"]);
+        if let Ok(dir) = std::env::var("VIPFLIP_LAB_CAPTURE") {
+            let pcap = format!("{dir}/{prefix}.pcap");
+            lab.capture = Command::new("ip")
+                .args(["netns", "exec", &br, "tcpdump", "-Z", "root", "-i", "br0"])
+                .args(["--immediate-mode", "-U", "-s", "256", "-w", &pcap])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .ok();
+        }
         for i in 1..=nodes {
             let h = host(&prefix, i, &i.to_string());
             lab.add_host(&h);
@@ -673,6 +687,13 @@ fn spawn_in(ns: &str, program: &str, args: &[&str], extra_pid_file: Option<PathB
 
 impl Drop for Lab {
     fn drop(&mut self) {
+        if let Some(mut dump) = self.capture.take() {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(dump.id() as i32),
+                nix::sys::signal::Signal::SIGINT,
+            );
+            let _ = dump.wait();
+        }
         let mut names = vec![self.client.ns.clone(), self.bridge_ns()];
         names.extend(self.extra.lock().map(|e| e.clone()).unwrap_or_default());
         names.extend(self.hosts.iter().map(|h| h.ns.clone()));

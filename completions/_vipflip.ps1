@@ -64,6 +64,7 @@ Register-ArgumentCompleter -Native -CommandName 'vipflip' -ScriptBlock {
             [CompletionResult]::new('--on-stop', '--on-stop', [CompletionResultType]::ParameterName, 'Run CMD when vipflip stops')
             [CompletionResult]::new('--on-change', '--on-change', [CompletionResultType]::ParameterName, 'Run CMD on every change above (keepalived''s notify)')
             [CompletionResult]::new('--hook-timeout', '--hook-timeout', [CompletionResultType]::ParameterName, 'A hook running longer is killed (default 10s, up to 1h)')
+            [CompletionResult]::new('--args-file', '--args-file', [CompletionResultType]::ParameterName, 'Read more flags from FILE, one per line with its value as the rest of the line (`--track-cmd systemctl is-active nginx`: no quoting, spaces stay in the value; `#` starts a comment line). For systemd units, where $VAR splits at every space')
             [CompletionResult]::new('--keepalived-conf', '--keepalived-conf', [CompletionResultType]::ParameterName, 'Read the settings from a keepalived.conf vrrp_instance; flags given here override it')
             [CompletionResult]::new('--instance', '--instance', [CompletionResultType]::ParameterName, 'Which vrrp_instance of --keepalived-conf to run (needed when it has several)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to color the output (default auto: on a terminal, never with NO_COLOR set)')

@@ -60,6 +60,7 @@ set edit:completion:arg-completer[vipflip] = {|@words|
             cand --on-stop 'Run CMD when vipflip stops'
             cand --on-change 'Run CMD on every change above (keepalived''s notify)'
             cand --hook-timeout 'A hook running longer is killed (default 10s, up to 1h)'
+            cand --args-file 'Read more flags from FILE, one per line with its value as the rest of the line (`--track-cmd systemctl is-active nginx`: no quoting, spaces stay in the value; `#` starts a comment line). For systemd units, where $VAR splits at every space'
             cand --keepalived-conf 'Read the settings from a keepalived.conf vrrp_instance; flags given here override it'
             cand --instance 'Which vrrp_instance of --keepalived-conf to run (needed when it has several)'
             cand --color 'When to color the output (default auto: on a terminal, never with NO_COLOR set)'

@@ -418,6 +418,12 @@ pub struct RunArgs {
     #[arg(long)]
     pub check: bool,
 
+    /// Read more flags from FILE, one per line with its value as the rest of the line
+    /// (`--track-cmd systemctl is-active nginx`: no quoting, spaces stay in the value; `#`
+    /// starts a comment line). For systemd units, where $VAR splits at every space.
+    #[arg(long, value_name = "FILE")]
+    pub args_file: Option<std::path::PathBuf>,
+
     /// Read the settings from a keepalived.conf vrrp_instance; flags given here override it.
     #[arg(long, value_name = "FILE")]
     pub keepalived_conf: Option<std::path::PathBuf>,
@@ -539,6 +545,31 @@ fn duration_in(
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     humantime::parse_duration(text.trim())
         .map_err(|e| format!("'{text}' is not a duration ({e}); write e.g. 1s, 100ms, 2s 500ms"))
+}
+
+/// The flags of an --args-file: one per line, `--flag value with spaces` or `--flag`;
+/// blank lines and `#` comments skipped. `Err` names the line.
+pub fn args_from_file(text: &str) -> Result<Vec<String>, String> {
+    let mut args = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (flag, value) = match line.split_once(char::is_whitespace) {
+            Some((flag, value)) => (flag, Some(value.trim())),
+            None => (line, None),
+        };
+        if !flag.starts_with("--") || flag == "--args-file" {
+            return Err(format!(
+                "line {}: '{flag}' is not a flag of run; write one per line, e.g. --track-cmd systemctl is-active nginx",
+                n + 1
+            ));
+        }
+        args.push(flag.to_string());
+        args.extend(value.map(str::to_string));
+    }
+    Ok(args)
 }
 
 pub fn command() -> clap::Command {

@@ -2,6 +2,7 @@
 
 #![deny(unsafe_code)]
 
+use std::ffi::OsString;
 use std::process::ExitCode;
 
 use clap::error::ErrorKind;
@@ -10,7 +11,14 @@ use vipflip::cli::{Cli, Command};
 use vipflip::error::Error;
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let argv = match with_args_file(std::env::args_os().collect()) {
+        Ok(argv) => argv,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    let cli = match Cli::try_parse_from(argv) {
         Ok(cli) => cli,
         Err(e) => return clap_exit(e),
     };
@@ -49,6 +57,41 @@ fn main() -> ExitCode {
         }
         Err(_) => ExitCode::from(2),
     }
+}
+
+/// `run --args-file FILE` replaced by the flags in FILE, where they stand (so flags after it
+/// override it, as flags override --keepalived-conf).
+fn with_args_file(argv: Vec<OsString>) -> Result<Vec<OsString>, Error> {
+    if argv.get(1).is_none_or(|sub| sub != "run") {
+        return Ok(argv);
+    }
+    let mut out = Vec::with_capacity(argv.len());
+    let mut rest = argv.into_iter();
+    while let Some(arg) = rest.next() {
+        let path = match arg.to_str() {
+            Some("--args-file") => rest.next(),
+            Some(a) if a.starts_with("--args-file=") => Some(a["--args-file=".len()..].into()),
+            _ => {
+                out.push(arg);
+                continue;
+            }
+        };
+        let Some(path) = path else {
+            return Err(Error::new("invalid arguments", "--args-file needs a FILE")
+                .hint("see 'vipflip run --help'"));
+        };
+        let shown = path.to_string_lossy().into_owned();
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            Error::new(format!("cannot read {shown}"), e)
+                .hint("check the path given to --args-file")
+        })?;
+        let args = vipflip::cli::args_from_file(&text).map_err(|e| {
+            Error::new(format!("cannot use {shown}"), e)
+                .hint("one flag per line, its value the rest of the line, no quotes")
+        })?;
+        out.extend(args.into_iter().map(OsString::from));
+    }
+    Ok(out)
 }
 
 /// Help and version print as clap renders them; usage errors get vipflip's one-line form.

@@ -522,3 +522,57 @@ fn check_says_what_would_run_and_touches_nothing() {
         "{err}"
     );
 }
+
+#[test]
+fn an_args_file_and_systemd_notify_as_the_unit_runs_it() {
+    if !available("an_args_file_and_systemd_notify_as_the_unit_runs_it", false) {
+        return;
+    }
+    let lab = Lab::new(1);
+    let args = lab.write_file(
+        "vip41.args",
+        "# as /etc/vipflip/vip41.args\n--vip 192.0.2.250/24\n--iface eth0\n--vrid 41\n\
+         --priority 200\n--vrrp-version 3\n--advert-int 100ms\n--track-cmd test -d /\n",
+    );
+    let sock_path = lab.dir().join("notify.sock");
+    let sock = std::os::unix::net::UnixDatagram::bind(&sock_path).expect("bind");
+    sock.set_read_timeout(Some(Duration::from_secs(3)))
+        .expect("timeout");
+    let mut node = lab.spawn(
+        1,
+        "env",
+        &[
+            &format!("NOTIFY_SOCKET={}", sock_path.display()),
+            env!("CARGO_BIN_EXE_vipflip"),
+            "run",
+            "--args-file",
+            &args.display().to_string(),
+        ],
+    );
+    let next = || {
+        let mut buf = [0u8; 512];
+        let n = sock.recv(&mut buf).expect("a notify message");
+        String::from_utf8_lossy(&buf[..n]).into_owned()
+    };
+    let ready = next();
+    assert!(
+        ready.starts_with("READY=1\nSTATUS=BACKUP vrid 41 on eth0: started, listening"),
+        "{ready}\n{}",
+        node.output()
+    );
+    let master = next();
+    assert!(
+        master.starts_with("STATUS=MASTER vrid 41 on eth0"),
+        "{master}"
+    );
+    assert!(lab.holds(1, VIP4));
+    // The --track-cmd value kept its spaces: one check, `test -d /`, passing.
+    assert!(!node.output().contains("health check"), "{}", node.output());
+    node.signal(Signal::SIGTERM);
+    let stopping = next();
+    assert!(
+        stopping.starts_with("STOPPING=1\nSTATUS=RELEASING"),
+        "{stopping}"
+    );
+    assert!(node.wait_exit(Duration::from_secs(3)).is_some());
+}

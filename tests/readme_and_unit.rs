@@ -33,30 +33,56 @@ fn every_command_line_in_the_readme_parses() {
 #[test]
 fn the_systemd_unit_runs_the_example_flags_with_least_privilege() {
     let unit = root("contrib/vipflip@.service");
-    let env = root("contrib/vipflip.env.example");
+    let example = root("contrib/vipflip.args.example");
     let exec = unit
         .lines()
         .find_map(|l| l.strip_prefix("ExecStart="))
         .expect("an ExecStart line");
-    let mut checked = 0;
-    for args in env
+    assert_eq!(exec, "vipflip run --args-file /etc/vipflip/%i.args");
+    // The example as shipped, and its commented alternative, each give a command that parses;
+    // a --track-cmd with arguments stays one value.
+    let shipped = vipflip::cli::args_from_file(&example).expect("the example reads");
+    let i = shipped
+        .iter()
+        .position(|a| a == "--track-cmd")
+        .expect("a --track-cmd");
+    assert_eq!(shipped[i + 1], "systemctl is-active nginx");
+    let alternative: String = example
         .lines()
-        .filter_map(|l| l.trim_start_matches("# ").strip_prefix("VIPFLIP_ARGS="))
-    {
-        let line = exec.replace("$VIPFLIP_ARGS", args);
-        let mut argv: Vec<&str> = line.split_whitespace().collect();
-        argv[0] = "vipflip";
+        .filter_map(|l| l.strip_prefix("# --"))
+        .map(|l| format!("--{l}\n"))
+        .collect();
+    for args in [
+        shipped,
+        vipflip::cli::args_from_file(&alternative).expect("reads"),
+    ] {
+        let mut argv = vec!["vipflip".to_string(), "run".to_string()];
+        argv.extend(args);
         if let Err(e) = Cli::try_parse_from(&argv) {
             panic!("the unit's command {argv:?} does not parse:\n{e}");
         }
-        checked += 1;
     }
-    assert_eq!(checked, 2, "both example argument lines are checked");
     for needed in [
+        "Type=notify",
         "AmbientCapabilities=CAP_NET_ADMIN CAP_NET_RAW",
         "KillSignal=SIGTERM",
         "NoNewPrivileges=yes",
     ] {
         assert!(unit.contains(needed), "the unit lacks {needed}");
     }
+    let override_conf = root("contrib/vipflip@.service.d/hooks-as-root.conf");
+    assert!(override_conf.contains("[Service]") && override_conf.contains("User=root"));
+}
+
+#[test]
+fn an_args_file_names_the_line_it_cannot_read() {
+    let err = vipflip::cli::args_from_file("--vrid 41\nvip 192.0.2.250/24\n").unwrap_err();
+    assert!(
+        err.starts_with("line 2: 'vip' is not a flag of run"),
+        "{err}"
+    );
+    assert_eq!(
+        vipflip::cli::args_from_file("# c\n\n  --no-preempt  \n--on-master a b  c\n").unwrap(),
+        vec!["--no-preempt", "--on-master", "a b  c"]
+    );
 }

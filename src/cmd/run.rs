@@ -20,6 +20,7 @@ use crate::net::health;
 use crate::net::hooks::HookRunner;
 use crate::net::iface::{forwards_ipv6, Interface};
 use crate::net::netlink::{spawn_monitor, NetEvent, Netlink};
+use crate::net::notify::Notifier;
 use crate::net::signals::on_stop;
 use crate::net::status::{self, Snapshot};
 use crate::net::vrrp_socket::{RxPacket, VrrpSocket};
@@ -138,6 +139,7 @@ pub fn run(args: &RunArgs) -> Result<i32> {
         checksum_warned: Default::default(),
         snapshot,
         state_since: SystemTime::now(),
+        systemd: Notifier::from_env(),
     };
     node.prepare()?;
     node.run_loop(&rx)
@@ -572,6 +574,8 @@ struct Node {
     /// What `vipflip status` reads (net/status.rs), and when the state last changed.
     snapshot: Snapshot,
     state_since: SystemTime,
+    /// systemd's Type=notify socket, when run under it.
+    systemd: Option<Notifier>,
 }
 
 impl Node {
@@ -919,6 +923,7 @@ impl Node {
                     self.state_since = SystemTime::now();
                     self.ui
                         .transition(self.cfg.vrid, from, to, &reason.to_string());
+                    self.tell_systemd(from, to, &reason.to_string());
                     if let Some(hooks) = &self.hooks {
                         for job in run_hooks::jobs(&self.cfg, from, to, self.machine.priority()) {
                             hooks.run(job);
@@ -933,6 +938,25 @@ impl Node {
             }
         }
         false
+    }
+
+    /// READY=1 once the node listens (its first state after init), a STATUS line on every
+    /// change, STOPPING=1 when it stops: what `systemctl status` and Type=notify use.
+    fn tell_systemd(&self, from: State, to: State, reason: &str) {
+        let Some(systemd) = &self.systemd else {
+            return;
+        };
+        let state = to.name().to_uppercase();
+        let status = format!(
+            "STATUS={state} vrid {} on {}: {reason}",
+            self.cfg.vrid, self.iface.name
+        );
+        let message = match (from, to) {
+            (State::Init, _) => format!("READY=1\n{status}"),
+            (_, State::Releasing | State::Stopped) => format!("STOPPING=1\n{status}"),
+            _ => status,
+        };
+        systemd.send(&message);
     }
 
     /// The state `vipflip status` shows, as one JSON object.

@@ -1,6 +1,6 @@
 //! THE ONLY SYSCALLS: capabilities, interface lookup, raw VRRP sockets, AF_PACKET frames,
 //! netlink (VIP add/remove, link and address monitor), signals, TCP probes, the local
-//! time zone, the status socket, and the demo's namespaces and child processes.
+//! time zone, the status socket, systemd's notify socket, and the demo's namespaces and child processes.
 
 pub mod caps;
 pub mod clock;
@@ -12,6 +12,7 @@ pub mod icmp;
 pub mod iface;
 pub mod lab;
 pub mod netlink;
+pub mod notify;
 pub mod signals;
 pub mod sock;
 pub mod status;

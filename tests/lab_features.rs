@@ -254,7 +254,7 @@ fn hooks_run_in_order_with_keepalived_arguments_and_a_hanging_hook_blocks_nothin
 fn a_keepalived_conf_with_scripts_notify_and_track_interface_runs_as_keepalived_would() {
     if !available(
         "a_keepalived_conf_with_scripts_notify_and_track_interface_runs_as_keepalived_would",
-        false,
+        true,
     ) {
         return;
     }
@@ -300,8 +300,13 @@ fn a_keepalived_conf_with_scripts_notify_and_track_interface_runs_as_keepalived_
         "{text}"
     );
 
+    // Beside a real keepalived node of the same group.
     let n1 = lab.vipflip(1, &["run", "--keepalived-conf", &conf]);
-    let _n2 = lab.vipflip(2, &fast("150"));
+    let _ka = lab.keepalived(
+        2,
+        "  state BACKUP\n  virtual_router_id 41\n  priority 150\n  version 3\n  advert_int 0.1\n  \
+         virtual_ipaddress {\n    192.0.2.250/24\n  }",
+    );
     assert!(
         lab.wait_sole_holder(1, VIP4, mdi(200) + Duration::from_secs(2)),
         "{}",

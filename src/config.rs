@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use std::str::FromStr;
 use std::time::Duration;
 
-use crate::cli::{ChecksumArg, DemoArgs, ReleaseArgs, RunArgs};
+use crate::cli::{ChecksumArg, DemoArgs, PingWatchArgs, ProbeArgs, ReleaseArgs, RunArgs};
 use crate::error::{Error, Result};
 use crate::keepalived_conf::{Instance, ScriptTrack};
 use crate::net::exec;
@@ -501,6 +501,76 @@ fn check_vips(vips: &[Vip]) -> Result<Vec<Vip>> {
     // RFC 5798 §5.2.9: an IPv6 group's link-local address comes first in the advert.
     unique.sort_by_key(|v| !matches!(v.addr, IpAddr::V6(a) if a.is_unicast_link_local()));
     Ok(unique)
+}
+
+/// What `vipflip probe` listens for, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProbeConfig {
+    pub iface: String,
+    pub vrid: Option<u8>,
+    pub vips: Vec<IpAddr>,
+    pub duration: Duration,
+    pub watch: bool,
+}
+
+pub fn probe_config(args: &ProbeArgs) -> Result<ProbeConfig> {
+    if args.duration.is_zero() {
+        return Err(
+            Error::new("invalid --duration", "0s hears nothing").hint("use e.g. --duration 3s")
+        );
+    }
+    Ok(ProbeConfig {
+        iface: args.iface.clone(),
+        vrid: args.vrid,
+        vips: args.vips.clone(),
+        duration: args.duration,
+        watch: args.watch,
+    })
+}
+
+/// What `vipflip ping-watch` probes and when it stops, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PingWatchConfig {
+    pub addr: IpAddr,
+    pub interval: Duration,
+    pub count: Option<u64>,
+    pub duration: Option<Duration>,
+    /// TCP connects to this port instead of ICMP echo.
+    pub tcp: Option<u16>,
+    pub max_outage: Option<Duration>,
+}
+
+pub fn ping_watch_config(args: &PingWatchArgs) -> Result<PingWatchConfig> {
+    if args.interval < Duration::from_millis(10) {
+        return Err(Error::new(
+            "invalid --interval",
+            format!(
+                "{} is below 10ms",
+                humantime::format_duration(args.interval)
+            ),
+        )
+        .hint("use 10ms or more, e.g. --interval 10ms"));
+    }
+    if args.duration.is_some_and(|d| d.is_zero()) {
+        return Err(
+            Error::new("invalid --duration", "0s watches nothing").hint("use e.g. --duration 30s")
+        );
+    }
+    if args.addr.is_unspecified() || args.addr.is_multicast() {
+        return Err(Error::new(
+            format!("invalid address {}", args.addr),
+            "not a unicast address",
+        )
+        .hint("give the VIP, e.g. 192.0.2.250"));
+    }
+    Ok(PingWatchConfig {
+        addr: args.addr,
+        interval: args.interval,
+        count: args.count,
+        duration: args.duration,
+        tcp: args.tcp,
+        max_outage: args.max_outage,
+    })
 }
 
 /// `vipflip demo`: the group it builds and how each node runs.

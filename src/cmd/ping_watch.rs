@@ -7,6 +7,7 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::cli::PingWatchArgs;
+use crate::config::{ping_watch_config, PingWatchConfig};
 use crate::error::{Error, Result};
 use crate::net::caps::{require, NET_RAW};
 use crate::net::frames::{spawn_reader, FrameSocket};
@@ -45,9 +46,9 @@ enum Prober {
     Tcp { target: SocketAddr, tx: Sender<Msg> },
 }
 
-pub fn ping_watch(args: &PingWatchArgs) -> Result<i32> {
-    check_args(args)?;
-    let mut ui = super::stdout_ui(&args.output);
+pub fn ping_watch(flags: &PingWatchArgs) -> Result<i32> {
+    let cfg = ping_watch_config(flags)?;
+    let mut ui = super::stdout_ui(&flags.output);
     require(
         &[NET_RAW],
         "ping-watch sends ICMP echo and reads the replies with their MAC",
@@ -55,38 +56,38 @@ pub fn ping_watch(args: &PingWatchArgs) -> Result<i32> {
     let frames = FrameSocket::open(0, true)?;
     let ident = (std::process::id() & 0xffff) as u16;
     let (tx, rx) = mpsc::channel();
-    let prober = match args.tcp {
+    let prober = match cfg.tcp {
         None => Prober::Icmp {
-            sender: IcmpSender::open(args.addr)?,
+            sender: IcmpSender::open(cfg.addr)?,
             ident,
         },
         Some(port) => Prober::Tcp {
-            target: SocketAddr::new(args.addr, port),
+            target: SocketAddr::new(cfg.addr, port),
             tx: tx.clone(),
         },
     };
     spawn_receiver(
         frames,
-        args.addr,
-        args.tcp.is_none().then_some(ident),
+        cfg.addr,
+        cfg.tcp.is_none().then_some(ident),
         tx.clone(),
     )?;
     let stop_tx = tx.clone();
     on_stop(move || {
         let _ = stop_tx.send(Msg::Stop);
     })?;
-    let how = match args.tcp {
+    let how = match cfg.tcp {
         None => "ICMP echo".to_string(),
         Some(port) => format!("TCP connects to port {port}"),
     };
     let text = format!(
         "watching {} with {how} every {} (Ctrl-C to stop)",
-        args.addr,
-        humantime::format_duration(args.interval)
+        cfg.addr,
+        humantime::format_duration(cfg.interval)
     );
     ui.say(Level::Plain, "start", 0, &text);
     let mut watch = Watch {
-        args,
+        cfg: &cfg,
         ui,
         prober,
         tracker: Tracker::new(PROBE_TIMEOUT),
@@ -94,32 +95,6 @@ pub fn ping_watch(args: &PingWatchArgs) -> Result<i32> {
         seq: 0,
     };
     watch.run(&rx)
-}
-
-fn check_args(args: &PingWatchArgs) -> Result<()> {
-    if args.interval < Duration::from_millis(10) {
-        return Err(Error::new(
-            "invalid --interval",
-            format!(
-                "{} is below 10ms",
-                humantime::format_duration(args.interval)
-            ),
-        )
-        .hint("use 10ms or more, e.g. --interval 10ms"));
-    }
-    if args.duration.is_some_and(|d| d.is_zero()) {
-        return Err(
-            Error::new("invalid --duration", "0s watches nothing").hint("use e.g. --duration 30s")
-        );
-    }
-    if args.addr.is_unspecified() || args.addr.is_multicast() {
-        return Err(Error::new(
-            format!("invalid address {}", args.addr),
-            "not a unicast address",
-        )
-        .hint("give the VIP, e.g. 192.0.2.250"));
-    }
-    Ok(())
 }
 
 fn spawn_receiver(
@@ -150,7 +125,7 @@ fn spawn_receiver(
 }
 
 struct Watch<'a> {
-    args: &'a PingWatchArgs,
+    cfg: &'a PingWatchConfig,
     ui: Ui,
     prober: Prober,
     tracker: Tracker,
@@ -167,7 +142,7 @@ impl Watch<'_> {
             let now = Instant::now();
             if draining.is_none() && now >= next_probe {
                 self.probe(now);
-                next_probe = (next_probe + self.args.interval).max(now);
+                next_probe = (next_probe + self.cfg.interval).max(now);
                 if self.done_sending(start, now) {
                     draining = Some(now + PROBE_TIMEOUT);
                 }
@@ -200,8 +175,8 @@ impl Watch<'_> {
     }
 
     fn done_sending(&self, start: Instant, now: Instant) -> bool {
-        self.args.count.is_some_and(|n| self.seq >= n)
-            || self.args.duration.is_some_and(|d| now >= start + d)
+        self.cfg.count.is_some_and(|n| self.seq >= n)
+            || self.cfg.duration.is_some_and(|d| now >= start + d)
     }
 
     fn probe(&mut self, now: Instant) {
@@ -212,7 +187,7 @@ impl Watch<'_> {
             Prober::Icmp { sender, ident } => {
                 // A failed send (no route) is a lost probe like any other.
                 let _ = sender.send(&echo_request(
-                    self.args.addr.is_ipv6(),
+                    self.cfg.addr.is_ipv6(),
                     *ident,
                     (seq & 0xffff) as u16,
                 ));
@@ -248,7 +223,7 @@ impl Watch<'_> {
                 Event::OutageEnded(outage) => self.report(&outage, false),
                 Event::MacChanged { from, to } => {
                     self.ui.answered_by(
-                        self.args.addr,
+                        self.cfg.addr,
                         from.map(|m| m.to_string()),
                         &to.to_string(),
                     );
@@ -299,7 +274,7 @@ impl Watch<'_> {
             .max();
         let outages = t.outages.len() + usize::from(ongoing.is_some());
         let summary = WatchSummary {
-            addr: self.args.addr,
+            addr: self.cfg.addr,
             sent: t.sent,
             received: t.received,
             outages,
@@ -310,7 +285,7 @@ impl Watch<'_> {
         if t.received == 0 {
             return 1;
         }
-        match (self.args.max_outage, longest) {
+        match (self.cfg.max_outage, longest) {
             (Some(max), Some(longest)) if longest > max => {
                 let msg = format!(
                     "longest outage {:.3}s exceeds --max-outage {:.3}s",

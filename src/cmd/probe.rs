@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::cli::ProbeArgs;
+use crate::config::{probe_config, ProbeConfig};
 use crate::error::{Error, Result};
 use crate::net::caps::{require, NET_RAW};
 use crate::net::frames::{spawn_reader, FrameSocket};
@@ -30,18 +31,14 @@ enum Msg {
     ReceiveFailed(String),
 }
 
-pub fn probe(args: &ProbeArgs) -> Result<i32> {
-    if args.duration.is_zero() {
-        return Err(
-            Error::new("invalid --duration", "0s hears nothing").hint("use e.g. --duration 3s")
-        );
-    }
-    let ui = super::stdout_ui(&args.output);
+pub fn probe(flags: &ProbeArgs) -> Result<i32> {
+    let cfg = probe_config(flags)?;
+    let ui = super::stdout_ui(&flags.output);
     require(
         &[NET_RAW],
         "probe reads every frame on the interface and asks who has each VIP",
     )?;
-    let iface = Interface::lookup(&args.iface)?;
+    let iface = Interface::lookup(&cfg.iface)?;
     let frames = Arc::new(FrameSocket::open(iface.index, true)?);
     let (tx, rx) = mpsc::channel();
     spawn_listener(Arc::clone(&frames), tx.clone())?;
@@ -49,7 +46,7 @@ pub fn probe(args: &ProbeArgs) -> Result<i32> {
         let _ = tx.send(Msg::Stop);
     })?;
     let mut p = Probe {
-        args,
+        cfg: &cfg,
         iface,
         frames,
         ui,
@@ -57,10 +54,10 @@ pub fn probe(args: &ProbeArgs) -> Result<i32> {
         malformed: 0,
         stopped: false,
     };
-    p.listen(&rx, Instant::now() + args.duration, false)?;
+    p.listen(&rx, Instant::now() + cfg.duration, false)?;
     let holders = p.ask_holders(&rx)?;
     let heard = p.report(&holders);
-    if args.watch && !p.stopped {
+    if cfg.watch && !p.stopped {
         p.watch(&rx)?;
     }
     Ok(if heard { 0 } else { 1 })
@@ -76,7 +73,7 @@ fn spawn_listener(frames: Arc<FrameSocket>, tx: Sender<Msg>) -> Result<()> {
 }
 
 struct Probe<'a> {
-    args: &'a ProbeArgs,
+    cfg: &'a ProbeConfig,
     iface: Interface,
     frames: Arc<FrameSocket>,
     ui: Ui,
@@ -139,12 +136,12 @@ impl Probe<'_> {
     }
 
     fn wanted(&self, key: GroupKey) -> bool {
-        self.args.vrid.is_none_or(|vrid| vrid == key.0)
+        self.cfg.vrid.is_none_or(|vrid| vrid == key.0)
     }
 
     /// Every VIP to ask about: --vip, and those advertised in the groups reported.
     fn vips(&self) -> Vec<IpAddr> {
-        let mut vips = self.args.vips.clone();
+        let mut vips = self.cfg.vips.clone();
         for (key, speakers) in &self.survey.groups {
             if self.wanted(*key) {
                 vips.extend(speakers.iter().flat_map(|s| s.vips.iter().copied()));
@@ -270,25 +267,25 @@ impl Probe<'_> {
     fn say_heard(&mut self, keys: &[GroupKey], holders: &BTreeMap<IpAddr, Vec<MacAddr>>) -> bool {
         let groups = !keys.is_empty();
         let vips = self
-            .args
+            .cfg
             .vips
             .iter()
             .any(|v| holders.get(v).is_some_and(|m| !m.is_empty()));
-        let heard = match (self.args.vrid, self.args.vips.is_empty()) {
+        let heard = match (self.cfg.vrid, self.cfg.vips.is_empty()) {
             (None, true) => groups || !self.survey.carp.is_empty(),
             (None, false) => vips,
             (Some(_), true) => groups,
             (Some(_), false) => groups || vips,
         };
         if !heard {
-            let what = match self.args.vrid {
+            let what = match self.cfg.vrid {
                 Some(vrid) => format!("no adverts for vrid {vrid}"),
                 None => "no VRRP adverts".into(),
             };
             let msg = format!(
                 "{what} heard on {} in {}",
                 self.iface.name,
-                humantime::format_duration(self.args.duration)
+                humantime::format_duration(self.cfg.duration)
             );
             self.ui.say(Level::Plain, "nothing-heard", 0, &msg);
         }

@@ -11,6 +11,7 @@ pub mod cli;
 pub mod cmd;
 pub mod config;
 pub mod error;
+pub mod events;
 #[doc(hidden)]
 pub mod fuzz_entry;
 pub mod keepalived_conf;

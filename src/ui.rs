@@ -103,6 +103,31 @@ pub fn json_field(line: &str, key: &str) -> Option<String> {
     None
 }
 
+/// The top-level fields of one line `Json` wrote: (name, value as written, strings quoted).
+/// `None` when it is not a flat object of that form.
+pub fn json_top_level(line: &str) -> Option<Vec<(String, String)>> {
+    let mut rest = line.trim().strip_prefix('{')?.strip_suffix('}')?;
+    let mut fields = Vec::new();
+    while !rest.is_empty() {
+        let after_quote = rest.strip_prefix('"')?;
+        let end = after_quote.find("\":")?;
+        let name = after_quote[..end].to_string();
+        let value_text = &after_quote[end + 2..];
+        let value = if value_text.starts_with('"') {
+            let inner = json_field(&format!("{{\"v\":{value_text}"), "v")?;
+            let written = json_string(&inner);
+            value_text.get(..written.len())?.to_string()
+        } else {
+            raw_value(value_text).to_string()
+        };
+        rest = value_text[value.len()..]
+            .strip_prefix(',')
+            .unwrap_or(&value_text[value.len()..]);
+        fields.push((name, value));
+    }
+    Some(fields)
+}
+
 /// A number, boolean or nested value at the start of `rest`: up to the `,` or `}` that
 /// ends it, outside brackets and strings.
 fn raw_value(rest: &str) -> &str {
@@ -208,12 +233,19 @@ impl Ui {
     }
 
     /// Writes `text` as a line (text mode) or `json` plus time and event name (JSON mode).
+    /// Debug builds (every test) check each event against the schema in events.rs, in
+    /// either mode.
     pub fn event(&mut self, event: &str, text: &str, json: Json) {
         let (clock, iso) = local_time((self.clock)());
+        let mut full = Json::default().str("time", iso).str("event", event);
+        full.fields.extend(json.fields);
+        let line = full.finish();
+        if cfg!(debug_assertions) {
+            if let Err(e) = crate::events::check(&line) {
+                panic!("event does not match the schema (src/events.rs): {e}: {line}");
+            }
+        }
         if self.json {
-            let mut full = Json::default().str("time", iso).str("event", event);
-            full.fields.extend(json.fields);
-            let line = full.finish();
             self.write_line(&line);
         } else {
             self.write_line(&format!("{clock} {text}"));
@@ -243,6 +275,52 @@ impl Ui {
             (Level::Info, true) => "note  ".dimmed().to_string(),
             (Level::Warn, true) => "WARN  ".magenta().bold().to_string(),
         }
+    }
+}
+
+impl Ui {
+    /// A note of the state machine, as its own event with its facts as fields.
+    pub fn machine_note(&mut self, vrid: u8, note: &crate::vrrp::Note) {
+        use crate::vrrp::Note;
+        let ms_of = |cs: u16| u64::from(cs) * 10;
+        let (event, fields) = match note {
+            Note::AnsweredLowerPriority { from, priority } => (
+                "answered-lower-priority",
+                Json::default().str("from", from).raw("priority", priority),
+            ),
+            Note::IntervalAdopted { from, interval_cs } => (
+                "interval-adopted",
+                Json::default()
+                    .str("from", from)
+                    .raw("advert_int_ms", ms_of(*interval_cs)),
+            ),
+            Note::PreemptDelayStarted {
+                from,
+                priority,
+                delay,
+            } => (
+                "preempt-delay",
+                Json::default()
+                    .str("from", from)
+                    .raw("priority", priority)
+                    .raw("delay_ms", ms(*delay)),
+            ),
+            Note::SameAddress { from } => ("same-address", Json::default().str("from", from)),
+            Note::VipsRestored => ("vips-restored", Json::default()),
+            Note::ClaimAnswered { vip, by } => (
+                "claim-answered",
+                Json::default().str("vip", vip).str("by", by),
+            ),
+            Note::ClaimsIgnored { vip, by } => (
+                "claims-ignored",
+                Json::default().str("vip", vip).str("by", by),
+            ),
+            Note::PriorityChanged { from, to } => (
+                "priority-changed",
+                Json::default().raw("from", from).raw("to", to),
+            ),
+        };
+        self.tell(Level::Info, event, vrid, &note.to_string(), fields);
     }
 }
 
@@ -318,6 +396,11 @@ impl Ui {
 
     /// A note (`Level::Info`) or warning about `vrid` (0: not about a group).
     pub fn say(&mut self, level: Level, event: &str, vrid: u8, message: &str) {
+        self.tell(level, event, vrid, message, Json::default());
+    }
+
+    /// `say` with the facts of the line as fields, for scripts.
+    pub fn tell(&mut self, level: Level, event: &str, vrid: u8, message: &str, fields: Json) {
         let group = if vrid == 0 {
             String::new()
         } else {
@@ -328,6 +411,7 @@ impl Ui {
         if vrid != 0 {
             json = json.raw("vrid", vrid);
         }
+        json.fields.extend(fields.fields);
         self.event(event, &text, json.str("message", message));
     }
 
@@ -696,7 +780,7 @@ mod tests {
         let (u, cap) = ui(false, false);
         let mut u = u.with_live_status(true);
         u.status("sent 3");
-        u.event("x", "event", Json::default());
+        u.say(Level::Plain, "config-note", 0, "event");
         assert!(
             cap.text().starts_with("\r\x1b[Ksent 3\r\x1b[K"),
             "{:?}",
@@ -740,14 +824,12 @@ mod tests {
     #[test]
     fn text_line_has_time_and_plain_state_without_color() {
         let (mut u, cap) = ui(false, false);
-        let word = u.state_word(State::Master);
-        u.event(
-            "transition",
-            &format!("vrid 41 {word} reason"),
-            Json::default(),
-        );
+        u.transition(41, State::Backup, State::Master, "reason");
         let text = cap.text();
-        assert!(text.ends_with(".123 vrid 41 MASTER reason\n"), "{text:?}");
+        assert!(
+            text.ends_with(".123 vrid 41 MASTER reason (was backup)\n"),
+            "{text:?}"
+        );
         assert!(!text.contains('\u{1b}'));
     }
 
@@ -763,7 +845,7 @@ mod tests {
     fn json_line_is_one_object_with_escaped_strings() {
         let (mut u, cap) = ui(true, false);
         u.event(
-            "note",
+            "vips-restored",
             "ignored",
             Json::default()
                 .str("message", "a \"quoted\"\nline")
@@ -774,7 +856,7 @@ mod tests {
         assert!(text.starts_with("{\"time\":\"20"), "{text}");
         assert!(
             text.contains(
-                "\"event\":\"note\",\"message\":\"a \\\"quoted\\\"\\nline\",\"vrid\":41}"
+                "\"event\":\"vips-restored\",\"message\":\"a \\\"quoted\\\"\\nline\",\"vrid\":41}"
             ),
             "{text}"
         );

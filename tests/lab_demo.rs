@@ -152,7 +152,7 @@ fn demo_tells_the_story_and_leaves_nothing_behind() {
         outage <= bound + MARGIN.as_secs_f64() * 1000.0,
         "crash outage {outage} ms, Master_Down_Interval {bound} ms: {crash}"
     );
-    let summary = &events(&out, "summary")[0];
+    let summary = &events(&out, "demo-summary")[0];
     assert!(
         summary.contains("\"step\":\"crash of n1 (kill -9)\""),
         "{summary}"

@@ -98,6 +98,41 @@ fn man_page(cmd: clap::Command, page: &str) -> Vec<u8> {
 }
 
 /// Every generated file, relative to the repository root, with its contents.
+/// vipflip-json(7): every --json event and field, from the schema in src/events.rs.
+fn json_page() -> String {
+    let mut roff = String::from(concat!(
+        ".TH vipflip-json 7 \"\" \"vipflip\"\n",
+        ".SH NAME\nvipflip\\-json \\- the events vipflip prints with \\-\\-json\n",
+        ".SH DESCRIPTION\n",
+        "With \\fB\\-\\-json\\fR every command prints one JSON object per line. Every object has ",
+        "\\fBtime\\fR (string, RFC 3339 local time) and \\fBevent\\fR (string), then the fields of its event ",
+        "below. Durations are numbers of milliseconds in fields named *_ms; times since 1970 are *_unix_ms. ",
+        "\\fBmessage\\fR is the text line's words, for people; scripts use the other fields and the event name. ",
+        "Fields marked optional appear only when they apply. Debug builds check every event printed against ",
+        "this list, so the test suite fails when they disagree.\n",
+        ".SH EVENTS\n",
+    ));
+    for spec in vipflip::events::EVENTS {
+        roff.push_str(&format!(
+            ".TP\n\\fB{}\\fR ({})\n{}\n",
+            roff_escape(spec.event),
+            roff_escape(spec.from),
+            roff_escape(spec.doc)
+        ));
+        for field in spec.fields {
+            let optional = if field.optional { ", optional" } else { "" };
+            roff.push_str(&format!(
+                ".br\n\\fI{}\\fR ({}{optional}): {}\n",
+                roff_escape(field.name),
+                field.kind.describe(),
+                roff_escape(field.doc)
+            ));
+        }
+    }
+    roff.push_str(".SH \"SEE ALSO\"\n\\fBvipflip\\fR(1)\n");
+    roff
+}
+
 pub fn generate() -> Vec<(PathBuf, Vec<u8>)> {
     let mut files = Vec::new();
     let mut cmd = vipflip::cli::command();
@@ -113,6 +148,10 @@ pub fn generate() -> Vec<(PathBuf, Vec<u8>)> {
             man_page(sub.clone(), &page),
         ));
     }
+    files.push((
+        PathBuf::from("man/vipflip-json.7"),
+        json_page().into_bytes(),
+    ));
     for shell in [
         Shell::Bash,
         Shell::Zsh,

@@ -89,17 +89,17 @@ pub fn demo(args: &DemoArgs) -> Result<i32> {
     let left = lab::remove_leftovers();
     if left.namespaces > 0 {
         let pids: Vec<String> = left.pids.iter().map(u32::to_string).collect();
-        ui.say(
-            Level::Info,
-            "leftovers",
-            0,
-            &format!(
-                "removed what an earlier demo (pid {}) left behind: {} namespace(s), {} process(es)",
-                pids.join(", "),
-                left.namespaces,
-                left.processes
-            ),
+        let text = format!(
+            "removed what an earlier demo (pid {}) left behind: {} namespace(s), {} process(es)",
+            pids.join(", "),
+            left.namespaces,
+            left.processes
         );
+        let fields = Json::default()
+            .raw("pids", format!("[{}]", pids.join(",")))
+            .raw("namespaces", left.namespaces)
+            .raw("processes", left.processes);
+        ui.tell(Level::Info, "leftovers", 0, &text, fields);
     }
     let (tx, rx) = mpsc::channel();
     let stop = tx.clone();
@@ -242,19 +242,24 @@ impl Show {
             .str("vip", DEMO_VIP)
             .raw("vrid", DEMO_VRID)
             .raw("version", version)
-            .raw("advert_int_ms", self.cfg.interval().as_millis());
+            .raw("advert_int_ms", self.cfg.interval().as_millis())
+            .raw("master_down_ms", self.mdi(1).as_millis());
         self.ui.event("lab", &text, json);
     }
 
-    fn say(&mut self, event: &str, text: &str) {
-        self.ui
-            .event(event, text, Json::default().str("message", text));
+    fn say(&mut self, event: &str, text: &str, fields: Json) {
+        self.ui.event(event, text, fields.str("message", text));
+    }
+
+    /// What happens next, for the reader; `step` names it for scripts.
+    fn step(&mut self, step: &str, text: &str) {
+        self.say("step", text, Json::default().str("step", step));
     }
 
     fn elect(&mut self) -> Going {
         let all: Vec<String> = (0..self.nodes.len()).map(|i| self.label(i)).collect();
-        self.say(
-            "step",
+        self.step(
+            "start",
             &format!(
                 "starting {}: the highest priority becomes master",
                 all.join(", ")
@@ -266,8 +271,8 @@ impl Show {
         if !self.wait_for("n1 becomes master", |s| s.master() == Some(0))? {
             return Ok(false);
         }
-        self.say(
-            "step",
+        self.step(
+            "client",
             &format!(
                 "client {} pings {} every 10ms",
                 self.lab.client.ip4,
@@ -282,8 +287,8 @@ impl Show {
     }
 
     fn planned_stop(&mut self) -> Going {
-        self.say(
-            "step",
+        self.step(
+            "planned-stop",
             "planned stop of n1 (SIGTERM, as systemctl stop does): it hands over, then exits",
         );
         let mark = self.outages.len();
@@ -297,8 +302,8 @@ impl Show {
     }
 
     fn comeback(&mut self) -> Going {
-        self.say(
-            "step",
+        self.step(
+            "comeback",
             "n1 starts again: it waits Master_Down_Interval, then takes the VIP back (preemption)",
         );
         let mark = self.outages.len();
@@ -311,8 +316,8 @@ impl Show {
 
     fn crash(&mut self) -> Going {
         let mdi = self.mdi(1);
-        self.say(
-            "step",
+        self.step(
+            "crash",
             &format!(
                 "crash of n1 (kill -9 and its cable pulled): n2 waits Master_Down_Interval ({:.3}s)",
                 mdi.as_secs_f64()
@@ -464,9 +469,12 @@ impl Show {
             (_, None) if line.trim().is_empty() => {}
             (Who::Node(i), _) if stderr => {
                 let text = format!("{}: {}", self.node(i).name, line.trim());
-                self.say("node-error", &text);
+                let fields = Json::default().str("node", &self.node(i).name);
+                self.say("node-error", &text, fields);
             }
-            (Who::Client, _) if stderr => self.say("client-error", &format!("client: {line}")),
+            (Who::Client, _) if stderr => {
+                self.say("client-error", &format!("client: {line}"), Json::default())
+            }
             (Who::Node(i), Some("transition")) => self.node_transition(i, line),
             (Who::Client, Some("answered" | "mac-change")) => self.client_answer(line),
             (Who::Client, Some("outage")) => self.client_outage(line),
@@ -496,7 +504,7 @@ impl Show {
             .raw("priority", self.cfg.priorities[i])
             .str("to", &to)
             .str("reason", &reason);
-        self.ui.event("transition", &text, json);
+        self.ui.event("node-transition", &text, json);
     }
 
     fn client_answer(&mut self, line: &str) {
@@ -516,7 +524,7 @@ impl Show {
             vip_addr()
         );
         let json = Json::default().str("holder", &holder).str("mac", &mac);
-        self.ui.event("client", &text, json);
+        self.ui.event("client-answered", &text, json);
         self.answered_by = Some(mac);
     }
 
@@ -538,7 +546,7 @@ impl Show {
         let json = Json::default()
             .raw("length_ms", format!("{length_ms:.3}"))
             .raw("lost", lost);
-        self.ui.event("outage", &text, json);
+        self.ui.event("client-outage", &text, json);
     }
 
     fn summary(&mut self) {
@@ -569,7 +577,7 @@ impl Show {
             .map(|s| step_json(s, &self.node(s.master).name).finish())
             .collect();
         let json = Json::default().raw("steps", format!("[{}]", steps.join(",")));
-        self.ui.event("summary", &text, json);
+        self.ui.event("demo-summary", &text, json);
     }
 
     /// `--keep`: n1 comes back, and the lab stays until Ctrl-C.
@@ -587,7 +595,8 @@ impl Show {
              sudo ip netns exec {prefix}-n1 ip addr show eth0\n  \
              sudo kill $(sudo ip netns pids {prefix}-n1)   # stop n1, watch n2 take over here"
         );
-        self.say("keep", &text);
+        let fields = Json::default().str("prefix", &prefix);
+        self.say("keep", &text, fields);
         while self.pause(Duration::from_secs(3600))? {}
         Ok(true)
     }
@@ -609,7 +618,11 @@ impl Show {
         };
         match &end {
             End::Missed(what) => self.ui.say(Level::Warn, "missed", 0, what),
-            End::Interrupted => self.say("interrupted", "interrupted: stopping the nodes"),
+            End::Interrupted => self.say(
+                "interrupted",
+                "interrupted: stopping the nodes",
+                Json::default(),
+            ),
             End::Told => {}
         }
         let mut text = format!(
@@ -619,7 +632,10 @@ impl Show {
         if stray > 0 {
             text.push_str(&format!(" ({stray} still running were killed)"));
         }
-        self.say("cleanup", &text);
+        let fields = Json::default()
+            .raw("namespaces", namespaces)
+            .raw("killed", stray);
+        self.say("cleanup", &text, fields);
         code
     }
 }

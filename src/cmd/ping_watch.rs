@@ -15,7 +15,7 @@ use crate::net::icmp::IcmpSender;
 use crate::net::signals::on_stop;
 use crate::net::tcp;
 use crate::outage::{Event, Outage, Tracker};
-use crate::ui::{Level, OutageLine, Ui, WatchSummary};
+use crate::ui::{Json, Level, OutageLine, Ui, WatchSummary};
 use crate::wire::announce::MacAddr;
 use crate::wire::echo::{echo_reply, echo_request, mac_of_sender};
 
@@ -85,7 +85,13 @@ pub fn ping_watch(flags: &PingWatchArgs) -> Result<i32> {
         cfg.addr,
         humantime::format_duration(cfg.interval)
     );
-    ui.say(Level::Plain, "start", 0, &text);
+    let mut fields = Json::default()
+        .str("addr", cfg.addr)
+        .raw("interval_ms", cfg.interval.as_millis());
+    if let Some(port) = cfg.tcp {
+        fields = fields.raw("tcp_port", port);
+    }
+    ui.tell(Level::Plain, "watch-start", 0, &text, fields);
     let mut watch = Watch {
         cfg: &cfg,
         ui,
@@ -292,7 +298,11 @@ impl Watch<'_> {
                     longest.as_secs_f64(),
                     max.as_secs_f64()
                 );
-                self.ui.say(Level::Warn, "max-outage-exceeded", 0, &msg);
+                let fields = Json::default()
+                    .raw("longest_ms", longest.as_millis())
+                    .raw("max_ms", max.as_millis());
+                self.ui
+                    .tell(Level::Warn, "max-outage-exceeded", 0, &msg, fields);
                 1
             }
             _ => 0,

@@ -14,7 +14,7 @@ use crate::net::caps::{require, NET_RAW};
 use crate::net::frames::{spawn_reader, FrameSocket};
 use crate::net::iface::Interface;
 use crate::net::signals::on_stop;
-use crate::ui::{Level, Ui};
+use crate::ui::{Json, Level, Ui};
 use crate::vrrp::survey::{Change, GroupKey, Heard, Survey};
 use crate::wire::announce::{arp_reply_for, arp_request, na_for, neighbour_solicitation, MacAddr};
 use crate::wire::frame::{carp_vhid, vrrp_frame};
@@ -206,12 +206,11 @@ impl Probe<'_> {
             }
         };
         if let Err(e) = self.frames.send(&frame) {
-            self.ui.say(
-                Level::Warn,
-                "error",
-                0,
-                &format!("cannot ask who has {vip} on {}: {e}", self.iface.name),
-            );
+            let text = format!("cannot ask who has {vip} on {}: {e}", self.iface.name);
+            let fields = Json::default()
+                .str("vip", vip)
+                .str("iface", &self.iface.name);
+            self.ui.tell(Level::Warn, "ask-failed", 0, &text, fields);
         }
     }
 
@@ -248,18 +247,21 @@ impl Probe<'_> {
                     macs.len(),
                     list.join(", ")
                 );
-                self.ui.say(Level::Warn, "duplicate-holder", 0, &msg);
+                let fields = Json::default().str("vip", vip).list("macs", list);
+                self.ui
+                    .tell(Level::Warn, "duplicate-holder", 0, &msg, fields);
             }
         }
         for warning in self.survey.warnings(now) {
-            self.ui.say(Level::Warn, "warning", 0, &warning);
+            self.ui.say(Level::Warn, "survey-warning", 0, &warning);
         }
         if self.malformed > 0 {
             let msg = format!(
                 "{} malformed protocol-112 packet(s) ignored",
                 self.malformed
             );
-            self.ui.say(Level::Warn, "warning", 0, &msg);
+            let fields = Json::default().raw("count", self.malformed);
+            self.ui.tell(Level::Warn, "malformed", 0, &msg, fields);
         }
         self.say_heard(&keys, holders)
     }
@@ -287,7 +289,10 @@ impl Probe<'_> {
                 self.iface.name,
                 humantime::format_duration(self.cfg.duration)
             );
-            self.ui.say(Level::Plain, "nothing-heard", 0, &msg);
+            let fields = Json::default()
+                .str("iface", &self.iface.name)
+                .raw("duration_ms", self.cfg.duration.as_millis());
+            self.ui.tell(Level::Plain, "nothing-heard", 0, &msg, fields);
         }
         heard
     }
@@ -304,12 +309,9 @@ impl Probe<'_> {
     }
 
     fn watch(&mut self, rx: &Receiver<Msg>) -> Result<()> {
-        self.ui.say(
-            Level::Plain,
-            "watching",
-            0,
-            &format!("watching {} for changes (Ctrl-C to stop)", self.iface.name),
-        );
+        let text = format!("watching {} for changes (Ctrl-C to stop)", self.iface.name);
+        let fields = Json::default().str("iface", &self.iface.name);
+        self.ui.tell(Level::Plain, "watching", 0, &text, fields);
         while !self.stopped {
             self.listen(rx, Instant::now() + EXPIRE_EVERY, true)?;
             let changes = self.survey.expire(Instant::now());
@@ -320,7 +322,7 @@ impl Probe<'_> {
 
     fn print_changes(&mut self, changes: Vec<Change>) {
         for change in changes {
-            let (group, text) = match change {
+            let (group, src, kind, text) = match change {
                 Change::NewMaster {
                     group,
                     src,
@@ -328,6 +330,8 @@ impl Probe<'_> {
                     previous: Some(prev),
                 } => (
                     group,
+                    src,
+                    "new-master",
                     format!("new master {src} priority {priority} (was {prev})"),
                 ),
                 Change::NewMaster {
@@ -335,17 +339,28 @@ impl Probe<'_> {
                     src,
                     priority,
                     previous: None,
-                } => (group, format!("master {src} priority {priority}")),
+                } => (
+                    group,
+                    src,
+                    "new-master",
+                    format!("master {src} priority {priority}"),
+                ),
                 Change::PriorityChanged {
                     group,
                     src,
                     from,
                     to,
-                } => (group, format!("{src} priority {from} -> {to}")),
-                Change::Gone { group, src } => (group, format!("{src} went silent")),
+                } => (
+                    group,
+                    src,
+                    "priority",
+                    format!("{src} priority {from} -> {to}"),
+                ),
+                Change::Gone { group, src } => (group, src, "gone", format!("{src} went silent")),
             };
             if self.wanted(group) {
-                self.ui.say(Level::Plain, "change", group.0, &text);
+                let fields = Json::default().str("src", src).str("change", kind);
+                self.ui.tell(Level::Plain, "change", group.0, &text, fields);
             }
         }
     }

@@ -13,7 +13,7 @@ use crate::net::caps::require_net_admin_and_raw;
 use crate::net::iface::Interface;
 use crate::net::netlink::{IfAddr, Netlink};
 use crate::net::vrrp_socket::{RxPacket, VrrpSocket};
-use crate::ui::{Level, Ui};
+use crate::ui::{Json, Level, Ui};
 use crate::vrrp::checks::{check, Received, Verdict};
 use crate::vrrp::{Action, Input, Machine, Params, State};
 use crate::wire::announce::MacAddr;
@@ -22,7 +22,7 @@ pub fn release(args: &ReleaseArgs) -> Result<i32> {
     let cfg = release_config(args)?;
     let mut ui = super::stdout_ui(&args.output);
     for warning in &cfg.warnings {
-        ui.say(Level::Warn, "warning", 0, warning);
+        ui.say(Level::Warn, "config-warning", 0, warning);
     }
     require_net_admin_and_raw()?;
     let iface = Interface::lookup(&cfg.iface)?;
@@ -182,20 +182,13 @@ fn listen(
 }
 
 fn remove_one(netlink: &Netlink, iface: &Interface, vip: &Vip, ui: &mut Ui) -> Result<()> {
+    let fields = Json::default().str("vip", vip).str("iface", &iface.name);
     if netlink.remove(iface.index, vip)? {
-        ui.say(
-            Level::Plain,
-            "removed",
-            0,
-            &format!("removed {vip} from {}", iface.name),
-        );
+        let text = format!("removed {vip} from {}", iface.name);
+        ui.tell(Level::Plain, "removed", 0, &text, fields);
     } else {
-        ui.say(
-            Level::Plain,
-            "absent",
-            0,
-            &format!("{vip} was not on {}: nothing to remove", iface.name),
-        );
+        let text = format!("{vip} was not on {}: nothing to remove", iface.name);
+        ui.tell(Level::Plain, "absent", 0, &text, fields);
     }
     Ok(())
 }

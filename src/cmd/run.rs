@@ -83,10 +83,10 @@ pub fn run(args: &RunArgs) -> Result<i32> {
     let cfg = run_config(args, conf.as_ref())?;
     let mut ui = super::stdout_ui(&args.output);
     for warning in &cfg.warnings {
-        ui.say(Level::Warn, "warning", 0, warning);
+        ui.say(Level::Warn, "config-warning", 0, warning);
     }
     for note in &cfg.notes {
-        ui.say(Level::Info, "note", 0, note);
+        ui.say(Level::Info, "config-note", 0, note);
     }
     if args.check {
         return check_only(&cfg, ui);
@@ -164,8 +164,15 @@ fn check_only(cfg: &RunConfig, mut ui: Ui) -> Result<i32> {
     check_programs(cfg)?;
     let machine = Machine::new(cfg.params(primary));
     ui.start(&start_info(&machine, &iface, cfg));
-    for warning in ownership_warnings(cfg, &iface) {
-        ui.say(Level::Warn, "warning", cfg.vrid, &warning);
+    for (vip, warning) in ownership_warnings(cfg, &iface) {
+        let fields = Json::default().str("vip", vip).str("iface", &iface.name);
+        ui.tell(
+            Level::Warn,
+            "owner-without-address",
+            cfg.vrid,
+            &warning,
+            fields,
+        );
     }
     let vrid = cfg.vrid;
     for check in &cfg.track.checks {
@@ -181,24 +188,25 @@ fn check_only(cfg: &RunConfig, mut ui: Ui) -> Result<i32> {
             cfg.track.rise,
             cfg.track.fall
         );
-        ui.say(Level::Plain, "check", vrid, &text);
+        let fields = Json::default().str("check", check.name());
+        ui.tell(Level::Plain, "check-plan", vrid, &text, fields);
     }
     for (flag, argv) in cfg.hooks.all() {
-        ui.say(
-            Level::Plain,
-            "hook",
-            vrid,
-            &format!("{flag}: {}", argv.join(" ")),
-        );
+        let program = argv.first().cloned().unwrap_or_default();
+        let fields = Json::default().str("hook", flag).str("program", program);
+        let text = format!("{flag}: {}", argv.join(" "));
+        ui.tell(Level::Plain, "hook-plan", vrid, &text, fields);
     }
     for name in &cfg.track_ifaces {
-        let now = if tracked_iface(name)?.up {
+        let up = tracked_iface(name)?.up;
+        let now = if up {
             "up"
         } else {
             "down: it would start in fault"
         };
         let text = format!("fault while interface {name} is down (it is {now})");
-        ui.say(Level::Plain, "track-iface", vrid, &text);
+        let fields = Json::default().str("iface", name).raw("up", up);
+        ui.tell(Level::Plain, "track-iface-plan", vrid, &text, fields);
     }
     if let Err(e) = require_net_admin_and_raw() {
         let text = format!("{e}").replace('\n', "; ");
@@ -209,13 +217,11 @@ fn check_only(cfg: &RunConfig, mut ui: Ui) -> Result<i32> {
             &format!("to run for real: {text}"),
         );
     }
-    let line = crate::config::shell_line(&cfg.command_line());
-    ui.say(
-        Level::Plain,
-        "command",
-        vrid,
-        &format!("same as: vipflip {line}"),
-    );
+    let argv = cfg.command_line();
+    let line = crate::config::shell_line(&argv);
+    let fields = Json::default().list("argv", argv);
+    let text = format!("same as: vipflip {line}");
+    ui.tell(Level::Plain, "command", vrid, &text, fields);
     ui.say(
         Level::Plain,
         "checked",
@@ -244,7 +250,7 @@ fn check_programs(cfg: &RunConfig) -> Result<()> {
 }
 
 /// Priority 255 says "I own the VIP": worth a word when the interface does not have it.
-fn ownership_warnings(cfg: &RunConfig, iface: &Interface) -> Vec<String> {
+fn ownership_warnings(cfg: &RunConfig, iface: &Interface) -> Vec<(IpAddr, String)> {
     if cfg.priority != 255 {
         return Vec::new();
     }
@@ -252,10 +258,11 @@ fn ownership_warnings(cfg: &RunConfig, iface: &Interface) -> Vec<String> {
         .iter()
         .filter(|vip| !iface.addrs.contains(&vip.addr))
         .map(|vip| {
-            format!(
+            let text = format!(
                 "priority 255 claims ownership of {} but {} does not have it; use 254 or lower unless this node owns the address",
                 vip.addr, iface.name
-            )
+            );
+            (vip.addr, text)
         })
         .collect()
 }
@@ -586,8 +593,13 @@ impl Node {
     /// Before the machine starts: clean up a stale VIP left by a killed run, say who we are.
     fn prepare(&mut self) -> Result<()> {
         if self.cfg.priority == 255 {
-            for warning in ownership_warnings(&self.cfg, &self.iface) {
-                self.ui.say(Level::Warn, "warning", self.vrid(), &warning);
+            for (vip, warning) in ownership_warnings(&self.cfg, &self.iface) {
+                let fields = Json::default()
+                    .str("vip", vip)
+                    .str("iface", &self.iface.name);
+                let vrid = self.vrid();
+                self.ui
+                    .tell(Level::Warn, "owner-without-address", vrid, &warning, fields);
             }
         } else {
             for vip in self.cfg.vips.clone() {
@@ -596,8 +608,12 @@ impl Node {
                         "removed stale {vip} from {} (left by an earlier run?)",
                         self.iface.name
                     );
+                    let fields = Json::default()
+                        .str("vip", vip)
+                        .str("iface", &self.iface.name);
+                    let vrid = self.vrid();
                     self.ui
-                        .say(Level::Warn, "stale-vip-removed", self.vrid(), &msg);
+                        .tell(Level::Warn, "stale-vip-removed", vrid, &msg, fields);
                 }
             }
         }
@@ -705,7 +721,9 @@ impl Node {
         } else {
             (Level::Warn, format!("health check {name} failed: {why}"))
         };
-        self.ui.say(level, "check", self.vrid(), &msg);
+        let fields = Json::default().str("check", &name).raw("healthy", healthy);
+        let vrid = self.vrid();
+        self.ui.tell(level, "check", vrid, &msg, fields);
         if let Some(slot) = self.failing.get_mut(index) {
             *slot = (!healthy).then_some(name);
         }
@@ -718,17 +736,17 @@ impl Node {
         let slot = self.ifaces_down.get_mut(index)?;
         let was_down = slot.is_some();
         *slot = (!up).then(|| format!("interface {name} down"));
-        match (was_down, up) {
-            (false, false) => {
-                let msg = format!("tracked interface {name} is down: fault until it is up");
-                self.ui.say(Level::Warn, "track-iface", self.vrid(), &msg);
-            }
-            (true, true) => {
-                let msg = format!("tracked interface {name} is up again");
-                self.ui.say(Level::Info, "track-iface", self.vrid(), &msg);
-            }
+        let (level, msg) = match (was_down, up) {
+            (false, false) => (
+                Level::Warn,
+                format!("tracked interface {name} is down: fault until it is up"),
+            ),
+            (true, true) => (Level::Info, format!("tracked interface {name} is up again")),
             _ => return None,
-        }
+        };
+        let fields = Json::default().str("iface", &name).raw("up", up);
+        let vrid = self.vrid();
+        self.ui.tell(level, "track-iface", vrid, &msg, fields);
         Some(self.health())
     }
 
@@ -746,7 +764,12 @@ impl Node {
         };
         let program = argv.first().map(String::as_str).unwrap_or("");
         let msg = format!("hook {name} ({program}) {}", outcome.describe());
-        self.ui.say(level, "hook", self.vrid(), &msg);
+        let fields = Json::default()
+            .str("hook", name)
+            .str("program", program)
+            .raw("ok", outcome.ok());
+        let vrid = self.vrid();
+        self.ui.tell(level, "hook", vrid, &msg, fields);
     }
 
     fn judge(&mut self, packet: &RxPacket) -> Option<Input> {
@@ -770,7 +793,14 @@ impl Node {
                         theirs.join(" "),
                         self.vip_list()
                     );
-                    self.ui.say(Level::Warn, "warning", self.vrid(), &msg);
+                    let ours = self.cfg.vips.iter().map(|v| v.addr.to_string());
+                    let fields = Json::default()
+                        .str("from", packet.src)
+                        .list("theirs", theirs)
+                        .list("ours", ours);
+                    let vrid = self.vrid();
+                    self.ui
+                        .tell(Level::Warn, "vip-mismatch", vrid, &msg, fields);
                 }
                 Some(Input::Advert {
                     src: packet.src,
@@ -799,7 +829,10 @@ impl Node {
         if let Some(text) = checksum_disagreement(self.cfg.v3_checksum, form) {
             if self.checksum_warned.insert(src) {
                 let msg = format!("{src} {text}");
-                self.ui.say(Level::Warn, "warning", self.vrid(), &msg);
+                let fields = Json::default().str("from", src);
+                let vrid = self.vrid();
+                self.ui
+                    .tell(Level::Warn, "checksum-form", vrid, &msg, fields);
             }
         }
     }
@@ -815,7 +848,11 @@ impl Node {
                     "interface {} is back (index {})",
                     self.iface.name, self.iface.index
                 );
-                self.ui.say(Level::Info, "note", self.vrid(), &msg);
+                let fields = Json::default()
+                    .str("iface", &self.iface.name)
+                    .raw("index", self.iface.index);
+                let vrid = self.vrid();
+                self.ui.tell(Level::Info, "iface-back", vrid, &msg, fields);
                 Some(Input::LinkUp)
             }
             Err(e) => {
@@ -823,7 +860,10 @@ impl Node {
                     "interface {} is back but not usable yet: {}",
                     self.iface.name, e.cause
                 );
-                self.ui.say(Level::Warn, "warning", self.vrid(), &msg);
+                let fields = Json::default().str("iface", &self.iface.name);
+                let vrid = self.vrid();
+                self.ui
+                    .tell(Level::Warn, "iface-not-usable", vrid, &msg, fields);
                 None
             }
         }
@@ -837,7 +877,12 @@ impl Node {
                 "{} now has {primary}; adverts keep the address vipflip started with",
                 iface.name
             );
-            self.ui.say(Level::Warn, "warning", self.vrid(), &msg);
+            let fields = Json::default()
+                .str("iface", &iface.name)
+                .str("primary", primary);
+            let vrid = self.vrid();
+            self.ui
+                .tell(Level::Warn, "primary-changed", vrid, &msg, fields);
         }
         let socket = Arc::new(VrrpSocket::open(
             &iface.name,
@@ -879,7 +924,10 @@ impl Node {
                     "interface {} was deleted: fault until it is back",
                     self.iface.name
                 );
-                self.ui.say(Level::Warn, "warning", self.vrid(), &msg);
+                let fields = Json::default().str("iface", &self.iface.name);
+                let vrid = self.vrid();
+                self.ui
+                    .tell(Level::Warn, "iface-deleted", vrid, &msg, fields);
                 self.link_up = false;
                 self.detached = true;
                 Some(Input::LinkDown)
@@ -913,8 +961,12 @@ impl Node {
                 Action::AddVips => self.add_vips(),
                 Action::RemoveVips => {
                     for e in self.ledger.remove_all() {
-                        self.ui
-                            .say(Level::Warn, "error", self.vrid(), &e.to_string());
+                        self.ui.say(
+                            Level::Warn,
+                            "vip-remove-failed",
+                            self.vrid(),
+                            &e.to_string(),
+                        );
                     }
                 }
                 Action::Announce => self.announce(self.cfg.garp_repeat),
@@ -930,10 +982,7 @@ impl Node {
                         }
                     }
                 }
-                Action::Note(note) => {
-                    self.ui
-                        .say(Level::Info, "note", self.cfg.vrid, &note.to_string())
-                }
+                Action::Note(note) => self.ui.machine_note(self.cfg.vrid, &note),
                 Action::Exit => return true,
             }
         }
@@ -1005,7 +1054,9 @@ impl Node {
             Ok(()) => self.sent += 1,
             Err(e) if self.limit.allow("send", Instant::now()) => {
                 let msg = format!("cannot send advert on {}: {e}", self.iface.name);
-                self.ui.say(Level::Warn, "error", self.cfg.vrid, &msg);
+                let fields = Json::default().str("iface", &self.iface.name);
+                self.ui
+                    .tell(Level::Warn, "send-failed", self.cfg.vrid, &msg, fields);
             }
             Err(_) => {}
         }
@@ -1025,11 +1076,15 @@ impl Node {
                         "{vip} was already on {} but not added by vipflip: it will not be removed",
                         self.iface.name
                     );
-                    self.ui.say(Level::Warn, "warning", self.cfg.vrid, &msg);
+                    let fields = Json::default()
+                        .str("vip", vip)
+                        .str("iface", &self.iface.name);
+                    self.ui
+                        .tell(Level::Warn, "vip-not-ours", self.cfg.vrid, &msg, fields);
                 }
                 Err(e) => self
                     .ui
-                    .say(Level::Warn, "error", self.cfg.vrid, &e.to_string()),
+                    .say(Level::Warn, "vip-add-failed", self.cfg.vrid, &e.to_string()),
             }
         }
     }
@@ -1052,7 +1107,9 @@ impl Node {
                     if self.limit.allow("announce", Instant::now()) {
                         let msg =
                             format!("cannot send gratuitous ARP/NA on {}: {e}", self.iface.name);
-                        self.ui.say(Level::Warn, "error", self.cfg.vrid, &msg);
+                        let fields = Json::default().str("iface", &self.iface.name);
+                        self.ui
+                            .tell(Level::Warn, "announce-failed", self.cfg.vrid, &msg, fields);
                     }
                 }
             }

@@ -4,7 +4,7 @@
 use crate::cli::StatusArgs;
 use crate::error::Result;
 use crate::net::status::instances;
-use crate::ui::{json_field, Level};
+use crate::ui::{json_field, Json, Level};
 
 pub fn status(args: &StatusArgs) -> Result<i32> {
     let mut ui = super::stdout_ui(&args.output);
@@ -22,7 +22,14 @@ pub fn status(args: &StatusArgs) -> Result<i32> {
             what.push_str(&format!(" on {iface}"));
         }
         what.push_str(" in this network namespace");
-        ui.say(Level::Plain, "none", 0, &what);
+        let mut fields = Json::default();
+        if let Some(iface) = &args.iface {
+            fields = fields.str("iface", iface);
+        }
+        if let Some(vrid) = args.vrid {
+            fields = fields.raw("vrid", vrid);
+        }
+        ui.tell(Level::Plain, "none", 0, &what, fields);
         return Ok(1);
     }
     let mut master = false;

@@ -610,7 +610,7 @@ impl Show {
             lab::stop_child(node, Signal::SIGKILL, Duration::ZERO);
         }
         let namespaces = self.lab.namespaces();
-        let stray = self.lab.remove();
+        let (stray, left) = self.lab.remove();
         let code = match &end {
             End::Told => 0,
             End::Interrupted => 130,
@@ -631,6 +631,12 @@ impl Show {
         );
         if stray > 0 {
             text.push_str(&format!(" ({stray} still running were killed)"));
+        }
+        if !left.is_empty() {
+            text.push_str(&format!(
+                "; could not remove {}: run the demo again to remove them",
+                left.join(", ")
+            ));
         }
         let fields = Json::default()
             .raw("namespaces", namespaces)

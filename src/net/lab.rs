@@ -167,13 +167,15 @@ impl Lab {
     }
 
     /// Removes every namespace, after killing what still runs in them. Returns how many
-    /// processes had to be killed.
-    pub fn remove(&mut self) -> usize {
+    /// processes had to be killed, and the namespaces that could not be removed.
+    pub fn remove(&mut self) -> (usize, Vec<String>) {
         let killed = self.created.iter().map(|ns| kill_all_in(ns)).sum();
-        for ns in std::mem::take(&mut self.created).iter().rev() {
-            let _ = ip(&["netns", "del", ns]);
-        }
-        killed
+        let left = std::mem::take(&mut self.created)
+            .into_iter()
+            .rev()
+            .filter(|ns| !delete_ns(ns))
+            .collect();
+        (killed, left)
     }
 
     /// How many namespaces this lab has made (and not yet removed).
@@ -186,6 +188,18 @@ impl Drop for Lab {
     fn drop(&mut self) {
         self.remove();
     }
+}
+
+/// `ip netns del`, tried a few times: with several labs made and removed at once (the test
+/// suite), a delete was seen to fail once while another `ip netns` ran.
+fn delete_ns(ns: &str) -> bool {
+    for attempt in 0..5 {
+        if ip(&["netns", "del", ns]).is_ok() || !Path::new(NETNS_DIR).join(ns).exists() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20 << attempt));
+    }
+    false
 }
 
 /// Stops one child: SIGTERM, then SIGKILL after `grace`. Reaps it either way.
@@ -259,7 +273,7 @@ pub fn remove_leftovers() -> Leftovers {
             continue;
         }
         found.processes += kill_all_in(&name);
-        if ip(&["netns", "del", &name]).is_ok() {
+        if delete_ns(&name) {
             found.namespaces += 1;
         }
         if !found.pids.contains(&pid) {

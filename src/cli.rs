@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::config::Vip;
+use crate::vip::Vip;
 
 const RUN_EXAMPLES: &str = "\
 Examples:

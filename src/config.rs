@@ -3,59 +3,15 @@
 
 use std::fmt;
 use std::net::IpAddr;
-use std::str::FromStr;
 use std::time::Duration;
 
 use crate::cli::{ChecksumArg, DemoArgs, PingWatchArgs, ProbeArgs, ReleaseArgs, RunArgs};
 use crate::error::{Error, Result};
+use crate::health_checks::{self, Check};
 use crate::keepalived_conf::{Instance, ScriptTrack};
-use crate::net::exec;
-use crate::net::health::{self, Check};
+pub use crate::vip::Vip;
 use crate::vrrp::Params;
 use crate::wire::{Auth, V3Checksum, Version};
-
-/// A virtual IP with its prefix length.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Vip {
-    pub addr: IpAddr,
-    pub prefix: u8,
-}
-
-impl FromStr for Vip {
-    type Err = String;
-
-    /// `ADDR/LEN`, or a bare address meaning /32 or /128 (as keepalived reads it).
-    fn from_str(text: &str) -> std::result::Result<Vip, String> {
-        let (addr_text, prefix_text) = match text.split_once('/') {
-            Some((a, p)) => (a, Some(p)),
-            None => (text, None),
-        };
-        let addr: IpAddr = addr_text.parse().map_err(|_| {
-            format!("'{addr_text}' is not an IPv4 or IPv6 address; write e.g. 192.0.2.250/24")
-        })?;
-        let max = if addr.is_ipv4() { 32 } else { 128 };
-        let prefix = match prefix_text {
-            None => max,
-            Some(p) => p
-                .parse::<u8>()
-                .ok()
-                .filter(|&p| p <= max)
-                .ok_or_else(|| format!("prefix length '{p}' is not 0-{max}"))?,
-        };
-        if addr.is_unspecified() || addr.is_multicast() || addr.is_loopback() {
-            return Err(format!(
-                "{addr} cannot be a virtual IP (unspecified, multicast or loopback)"
-            ));
-        }
-        Ok(Vip { addr, prefix })
-    }
-}
-
-impl fmt::Display for Vip {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.addr, self.prefix)
-    }
-}
 
 /// Everything `run` needs, checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -739,7 +695,7 @@ fn check_track(args: &RunArgs, conf: &ScriptTrack, notes: &mut Vec<String>) -> R
         &args.track_cmds
     };
     for cmd in cmds {
-        let argv = exec::argv(cmd);
+        let argv = health_checks::argv(cmd);
         if argv.is_empty() {
             return Err(bad_flag(
                 "--track-cmd",
@@ -751,12 +707,12 @@ fn check_track(args: &RunArgs, conf: &ScriptTrack, notes: &mut Vec<String>) -> R
     }
     for target in &args.track_tcp {
         checks
-            .push(health::parse_tcp(target).map_err(|e| {
+            .push(health_checks::parse_tcp(target).map_err(|e| {
                 bad_flag("--track-tcp", e, "write HOST:PORT, e.g. 127.0.0.1:32463")
             })?);
     }
     for url in &args.track_http {
-        checks.push(health::parse_http(url).map_err(|e| {
+        checks.push(health_checks::parse_http(url).map_err(|e| {
             bad_flag(
                 "--track-http",
                 e,
@@ -841,12 +797,12 @@ fn conf_weight(w: i32, notes: &mut Vec<String>) -> Result<(Option<u8>, u8)> {
 fn check_hooks(args: &RunArgs, conf: &Instance) -> Result<Hooks> {
     let hook = |flag: &str, cmd: &Option<String>| -> Result<Option<Vec<String>>> {
         match cmd {
-            Some(text) if exec::argv(text).is_empty() => Err(bad_flag(
+            Some(text) if health_checks::argv(text).is_empty() => Err(bad_flag(
                 flag,
                 "an empty command",
                 "give the program to run, e.g. /usr/local/bin/vip-changed",
             )),
-            Some(text) => Ok(Some(exec::argv(text))),
+            Some(text) => Ok(Some(health_checks::argv(text))),
             None => Ok(None),
         }
     };

@@ -7,7 +7,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::config::Vip;
+use crate::vip::Vip;
 
 /// A keyword with its arguments and, if it opens one, its block.
 #[derive(Debug, Clone, PartialEq, Eq)]

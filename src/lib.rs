@@ -14,9 +14,11 @@ pub mod error;
 pub mod events;
 #[doc(hidden)]
 pub mod fuzz_entry;
+pub mod health_checks;
 pub mod keepalived_conf;
 pub mod net;
 pub mod outage;
 pub mod ui;
+pub mod vip;
 pub mod vrrp;
 pub mod wire;

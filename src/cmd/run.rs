@@ -55,10 +55,10 @@ enum Event {
         index: usize,
         up: bool,
     },
-    /// A health check flipped.
+    /// A health check ran: passed, or failed and why (rise/fall is counted in the loop).
     Check {
         index: usize,
-        healthy: bool,
+        ok: bool,
         why: String,
     },
     /// Another MAC announced one of our VIPs (a frame seen on the segment).
@@ -117,6 +117,7 @@ pub fn run(args: &RunArgs) -> Result<i32> {
     status::serve(&iface.name, cfg.vrid, Arc::clone(&snapshot))?;
     let cfg_checks = cfg.track.checks.len();
     let cfg_ifaces = cfg.track_ifaces.len();
+    let rise_fall = RiseFall::new(cfg.track.rise, cfg.track.fall);
     let mut node = Node {
         machine: Machine::new(cfg.params(primary)),
         cfg,
@@ -130,6 +131,7 @@ pub fn run(args: &RunArgs) -> Result<i32> {
         sent: 0,
         link_up: true,
         failing: vec![None; cfg_checks],
+        rise_fall: vec![rise_fall; cfg_checks],
         ifaces_down: vec![None; cfg_ifaces],
         hooks,
         detached: false,
@@ -234,7 +236,7 @@ fn check_only(cfg: &RunConfig, mut ui: Ui) -> Result<i32> {
 /// Every program of --track-cmd and --on-* exists and is executable, or the error names it.
 fn check_programs(cfg: &RunConfig) -> Result<()> {
     let checks = cfg.track.checks.iter().filter_map(|c| match c {
-        health::Check::Cmd(argv) => Some(("--track-cmd", argv.as_slice())),
+        crate::health_checks::Check::Cmd(argv) => Some(("--track-cmd", argv.as_slice())),
         _ => None,
     });
     for (flag, argv) in checks.chain(cfg.hooks.all()) {
@@ -410,21 +412,8 @@ fn start_checks(cfg: &RunConfig, tx: &Sender<Event>) -> Result<()> {
     let t = &cfg.track;
     for (index, check) in t.checks.iter().enumerate() {
         let tx = tx.clone();
-        let report = move |healthy, why| {
-            tx.send(Event::Check {
-                index,
-                healthy,
-                why,
-            })
-            .is_ok()
-        };
-        health::spawn(
-            check.clone(),
-            t.interval,
-            t.timeout,
-            RiseFall::new(t.rise, t.fall),
-            report,
-        )?;
+        let report = move |ok, why| tx.send(Event::Check { index, ok, why }).is_ok();
+        health::spawn(check.clone(), t.interval, t.timeout, report)?;
     }
     Ok(())
 }
@@ -565,6 +554,8 @@ struct Node {
     link_up: bool,
     /// Per health check: the name while it fails.
     failing: Vec<Option<String>>,
+    /// Per health check: keepalived's rise/fall debouncing of its raw results.
+    rise_fall: Vec<RiseFall>,
     /// Per --track-iface: "interface NAME down" while it is.
     ifaces_down: Vec<Option<String>>,
     hooks: Option<HookRunner>,
@@ -669,11 +660,10 @@ impl Node {
             Event::Net(net) => self.net_input(net),
             Event::Shutdown => Some(Input::Shutdown),
             Event::Claim { vip, by, .. } => Some(Input::Claimed { vip, by }),
-            Event::Check {
-                index,
-                healthy,
-                why,
-            } => self.check_input(index, healthy, &why),
+            Event::Check { index, ok, why } => {
+                let flipped = self.rise_fall.get_mut(index).and_then(|c| c.record(ok));
+                flipped.and_then(|healthy| self.check_input(index, healthy, &why))
+            }
             Event::TrackedLink { index, up } => self.tracked_link_input(index, up),
             Event::Hook {
                 name,

@@ -47,11 +47,6 @@ impl Outcome {
     }
 }
 
-/// `CMD` split at white space: no shell, so no quoting; use a script for anything more.
-pub fn argv(cmd: &str) -> Vec<String> {
-    cmd.split_whitespace().map(String::from).collect()
-}
-
 /// Where `program` would be run from: a path with a `/` as given, else the first match in
 /// $PATH. `Err` says what is wrong (missing, not a file, not executable).
 pub fn find_program(program: &str) -> std::result::Result<std::path::PathBuf, String> {
@@ -117,6 +112,7 @@ pub fn run(argv: &[String], env: &[(String, String)], timeout: Duration) -> Outc
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::health_checks::argv;
 
     fn sh(script: &str) -> Vec<String> {
         vec!["sh".into(), "-c".into(), script.into()]
@@ -124,7 +120,7 @@ mod tests {
 
     #[test]
     fn exit_codes_stderr_timeouts_and_missing_programs() {
-        assert!(run(&argv("true"), &[], Duration::from_secs(5)).ok());
+        assert!(run(&["true".to_string()], &[], Duration::from_secs(5)).ok());
         let out = run(&sh("echo oops >&2; exit 3"), &[], Duration::from_secs(5));
         assert_eq!(out.describe(), "exited 3: oops");
         let started = Instant::now();

@@ -10,104 +10,7 @@ use std::time::{Duration, Instant};
 
 use super::exec;
 use crate::error::{Error, Result};
-use crate::vrrp::track::RiseFall;
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Check {
-    Cmd(Vec<String>),
-    Tcp {
-        host: String,
-        port: u16,
-    },
-    Http {
-        host: String,
-        port: u16,
-        path: String,
-    },
-}
-
-impl Check {
-    /// How the check is named in logs and hooks.
-    pub fn name(&self) -> String {
-        match self {
-            Check::Cmd(argv) => format!("cmd '{}'", argv.join(" ")),
-            Check::Tcp { host, port } => format!("tcp {host}:{port}"),
-            Check::Http { host, port, path } => format!("http://{host}:{port}{path}"),
-        }
-    }
-
-    /// Runs the check once; `Err` says why it failed.
-    pub fn probe(&self, timeout: Duration) -> std::result::Result<(), String> {
-        match self {
-            Check::Cmd(argv) => {
-                let outcome = exec::run(argv, &[], timeout);
-                if outcome.ok() {
-                    Ok(())
-                } else {
-                    Err(outcome.describe())
-                }
-            }
-            Check::Tcp { host, port } => connect(host, *port, timeout).map(|_| ()),
-            Check::Http { host, port, path } => http_get(host, *port, path, timeout),
-        }
-    }
-}
-
-/// `HOST:PORT` (IPv6 as `[::1]:80`).
-pub fn parse_tcp(text: &str) -> std::result::Result<Check, String> {
-    let (host, port) = text
-        .rsplit_once(':')
-        .ok_or_else(|| format!("'{text}' is not HOST:PORT"))?;
-    let port = port
-        .parse::<u16>()
-        .ok()
-        .filter(|p| *p > 0)
-        .ok_or_else(|| format!("'{port}' is not a port"))?;
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    if host.is_empty() {
-        return Err(format!("'{text}' has no host"));
-    }
-    Ok(Check::Tcp {
-        host: host.to_string(),
-        port,
-    })
-}
-
-/// `http://HOST[:PORT][/PATH]`; https needs a TLS client vipflip does not carry.
-pub fn parse_http(url: &str) -> std::result::Result<Check, String> {
-    let rest = url.strip_prefix("http://").ok_or_else(|| format!("'{url}' is not an http:// URL (https is not supported; use --track-cmd 'curl -fsS URL')"))?;
-    let (authority, path) = match rest.find('/') {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, "/"),
-    };
-    let port_of = |p: &str| p.parse::<u16>().map_err(|_| format!("'{p}' is not a port"));
-    let (host, port) = match authority.strip_prefix('[') {
-        Some(v6) => {
-            let (host, tail) = v6
-                .split_once(']')
-                .ok_or_else(|| format!("'{url}' has an unclosed '['"))?;
-            (
-                host,
-                tail.strip_prefix(':')
-                    .map(port_of)
-                    .transpose()?
-                    .unwrap_or(80),
-            )
-        }
-        None => match authority.rsplit_once(':') {
-            Some((host, port)) => (host, port_of(port)?),
-            None => (authority, 80),
-        },
-    };
-    if host.is_empty() {
-        return Err(format!("'{url}' has no host"));
-    }
-    Ok(Check::Http {
-        host: host.to_string(),
-        port,
-        path: path.to_string(),
-    })
-}
+pub use crate::health_checks::Check;
 
 fn connect(host: &str, port: u16, timeout: Duration) -> std::result::Result<TcpStream, String> {
     let addr = (host, port)
@@ -156,13 +59,25 @@ fn http_get(
 
 /// Runs `check` every `interval` on its own thread and calls `report(healthy, why)` each
 /// time its debounced state flips; stops when `report` returns false.
-pub fn spawn<F>(
-    check: Check,
-    interval: Duration,
-    timeout: Duration,
-    mut state: RiseFall,
-    report: F,
-) -> Result<()>
+/// Runs `check` once; `Err` says why it failed.
+pub fn probe(check: &Check, timeout: Duration) -> std::result::Result<(), String> {
+    match check {
+        Check::Cmd(argv) => {
+            let outcome = exec::run(argv, &[], timeout);
+            if outcome.ok() {
+                Ok(())
+            } else {
+                Err(outcome.describe())
+            }
+        }
+        Check::Tcp { host, port } => connect(host, *port, timeout).map(|_| ()),
+        Check::Http { host, port, path } => http_get(host, *port, path, timeout),
+    }
+}
+
+/// Runs `check` every `interval` on its own thread and reports every result (healthy, and
+/// why not) until `report` returns false; rise/fall counting is the caller's.
+pub fn spawn<F>(check: Check, interval: Duration, timeout: Duration, report: F) -> Result<()>
 where
     F: Fn(bool, String) -> bool + Send + 'static,
 {
@@ -171,16 +86,14 @@ where
         .name("health-check".into())
         .spawn(move || loop {
             let started = Instant::now();
-            let result = check.probe(timeout);
+            let result = probe(&check, timeout);
             let why = result
                 .as_ref()
                 .err()
                 .cloned()
                 .unwrap_or_else(|| "ok".into());
-            if let Some(healthy) = state.record(result.is_ok()) {
-                if !report(healthy, why) {
-                    return;
-                }
+            if !report(result.is_ok(), why) {
+                return;
             }
             thread::sleep(interval.saturating_sub(started.elapsed()));
         })
@@ -191,55 +104,6 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn parses_targets() {
-        assert_eq!(
-            parse_tcp("127.0.0.1:8080").unwrap(),
-            Check::Tcp {
-                host: "127.0.0.1".into(),
-                port: 8080
-            }
-        );
-        assert_eq!(
-            parse_tcp("[::1]:80").unwrap(),
-            Check::Tcp {
-                host: "::1".into(),
-                port: 80
-            }
-        );
-        assert!(parse_tcp("localhost")
-            .unwrap_err()
-            .contains("not HOST:PORT"));
-        assert!(parse_tcp("h:0").is_err());
-        assert_eq!(
-            parse_http("http://127.0.0.1:8080/healthz").unwrap(),
-            Check::Http {
-                host: "127.0.0.1".into(),
-                port: 8080,
-                path: "/healthz".into()
-            }
-        );
-        assert_eq!(
-            parse_http("http://example.test").unwrap(),
-            Check::Http {
-                host: "example.test".into(),
-                port: 80,
-                path: "/".into()
-            }
-        );
-        assert!(parse_http("https://example.test/")
-            .unwrap_err()
-            .contains("https is not supported"));
-        assert_eq!(
-            parse_http("http://[2001:db8::1]:81/x").unwrap(),
-            Check::Http {
-                host: "2001:db8::1".into(),
-                port: 81,
-                path: "/x".into()
-            }
-        );
-    }
 
     #[test]
     fn tcp_and_http_against_a_local_listener() {
@@ -259,21 +123,18 @@ mod tests {
             }
         });
         let t = Duration::from_secs(2);
-        assert_eq!(
-            Check::Tcp {
-                host: "127.0.0.1".into(),
-                port
-            }
-            .probe(t),
-            Ok(())
-        );
+        let tcp = Check::Tcp {
+            host: "127.0.0.1".into(),
+            port,
+        };
+        assert_eq!(probe(&tcp, t), Ok(()));
         let http = Check::Http {
             host: "127.0.0.1".into(),
             port,
             path: "/".into(),
         };
-        assert_eq!(http.probe(t), Ok(()));
-        assert_eq!(http.probe(t), Err("HTTP status 503".into()));
+        assert_eq!(probe(&http, t), Ok(()));
+        assert_eq!(probe(&http, t), Err("HTTP status 503".into()));
         server.join().unwrap();
         // A port bound but not listening refuses, and stays ours while we look (the port
         // the server had may be taken by another test's listener at once).
@@ -282,14 +143,10 @@ mod tests {
         let any: std::net::SocketAddr = "127.0.0.1:0".parse().unwrap();
         bound.bind(&any.into()).unwrap();
         let closed = bound.local_addr().unwrap().as_socket().unwrap().port();
-        assert!(
-            Check::Tcp {
-                host: "127.0.0.1".into(),
-                port: closed
-            }
-            .probe(t)
-            .is_err(),
-            "nobody listens there"
-        );
+        let refused = Check::Tcp {
+            host: "127.0.0.1".into(),
+            port: closed,
+        };
+        assert!(probe(&refused, t).is_err(), "nobody listens there");
     }
 }

@@ -16,8 +16,8 @@ use netlink_packet_route::RouteNetlinkMessage;
 use rtnetlink::{Handle, MulticastGroup};
 use tokio::runtime::Runtime;
 
-use crate::config::Vip;
 use crate::error::{Error, Result};
+use crate::vip::Vip;
 
 /// An address on an interface as the kernel lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -706,6 +706,59 @@ impl Ui {
     }
 }
 
+impl Ui {
+    /// What breaks groups, from probe's survey: its own event with the facts as fields.
+    pub fn survey_warning(&mut self, warning: &crate::vrrp::survey::Warning) {
+        use crate::vrrp::survey::Warning;
+        let family = |v4: bool| if v4 { "ipv4" } else { "ipv6" };
+        let (event, fields) = match warning {
+            Warning::SplitBrain { group, masters } => {
+                let list: Vec<String> = masters
+                    .iter()
+                    .map(|(src, p)| Json::default().str("src", src).raw("priority", p).finish())
+                    .collect();
+                (
+                    "split-brain",
+                    Json::default()
+                        .raw("vrid", group.0)
+                        .str("family", family(group.1))
+                        .raw("masters", format!("[{}]", list.join(","))),
+                )
+            }
+            Warning::Disagree {
+                group,
+                setting,
+                values,
+            } => {
+                let list: Vec<String> = values
+                    .iter()
+                    .map(|(v, src)| Json::default().str("value", v).str("src", src).finish())
+                    .collect();
+                (
+                    "members-disagree",
+                    Json::default()
+                        .raw("vrid", group.0)
+                        .str("family", family(group.1))
+                        .str("setting", setting)
+                        .raw("values", format!("[{}]", list.join(","))),
+                )
+            }
+            Warning::Carp {
+                vhid,
+                senders,
+                clashes,
+            } => (
+                "carp",
+                Json::default()
+                    .raw("vhid", vhid)
+                    .list("senders", senders.iter().map(|s| s.to_string()))
+                    .raw("clashes", clashes),
+            ),
+        };
+        self.tell(Level::Warn, event, 0, &warning.to_string(), fields);
+    }
+}
+
 /// Shared writer for tests: everything written, as a string.
 #[cfg(test)]
 #[derive(Clone, Default)]

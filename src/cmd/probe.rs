@@ -253,7 +253,7 @@ impl Probe<'_> {
             }
         }
         for warning in self.survey.warnings(now) {
-            self.ui.say(Level::Warn, "survey-warning", 0, &warning);
+            self.ui.survey_warning(&warning);
         }
         if self.malformed > 0 {
             let msg = format!(

@@ -13,6 +13,91 @@ use crate::wire::{Advert, Auth, ChecksumForm, Version};
 /// A group's key: VRID and whether it is IPv4.
 pub type GroupKey = (u8, bool);
 
+/// What breaks groups, as data (probe prints it as text or as JSON fields).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Warning {
+    /// Two or more active masters: (address, priority) of each.
+    SplitBrain {
+        group: GroupKey,
+        masters: Vec<(IpAddr, u8)>,
+    },
+    /// Members disagree on `setting`: (value, member) of each.
+    Disagree {
+        group: GroupKey,
+        setting: &'static str,
+        values: Vec<(String, IpAddr)>,
+    },
+    /// CARP (ucarp) on a VRRP protocol number; `clashes` when a VRRP group has that number.
+    Carp {
+        vhid: u8,
+        senders: Vec<IpAddr>,
+        clashes: bool,
+    },
+}
+
+fn family(v4: bool) -> &'static str {
+    if v4 {
+        "IPv4"
+    } else {
+        "IPv6"
+    }
+}
+
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Warning::SplitBrain { group, masters } => {
+                let who: Vec<String> = masters
+                    .iter()
+                    .map(|(src, p)| format!("{src} (priority {p})"))
+                    .collect();
+                write!(
+                    f,
+                    "vrid {} ({}): {} masters at once (split brain): {}; they cannot hear each other, or disagree on the settings below",
+                    group.0,
+                    family(group.1),
+                    masters.len(),
+                    who.join(", ")
+                )
+            }
+            Warning::Disagree {
+                group,
+                setting,
+                values,
+            } => {
+                let each: Vec<String> = values
+                    .iter()
+                    .map(|(v, src)| format!("{v} from {src}"))
+                    .collect();
+                write!(
+                    f,
+                    "vrid {} ({}): members disagree on the {setting}: {}",
+                    group.0,
+                    family(group.1),
+                    each.join(", ")
+                )
+            }
+            Warning::Carp {
+                vhid,
+                senders,
+                clashes,
+            } => {
+                let who: Vec<String> = senders.iter().map(|s| s.to_string()).collect();
+                let clash = if *clashes {
+                    " and clash with VRRP vrid of the same number"
+                } else {
+                    ""
+                };
+                write!(
+                    f,
+                    "CARP (ucarp) packets with vhid {vhid} from {}{clash}: CARP uses VRRP's protocol number but does not interoperate",
+                    who.join(", ")
+                )
+            }
+        }
+    }
+}
+
 /// One advert as heard, with what the frame told.
 #[derive(Debug, Clone)]
 pub struct Heard {
@@ -155,38 +240,25 @@ impl Survey {
     }
 
     /// What breaks groups, as sentences an operator can act on.
-    pub fn warnings(&self, now: Instant) -> Vec<String> {
+    pub fn warnings(&self, now: Instant) -> Vec<Warning> {
         let mut out = Vec::new();
-        for (&(vrid, v4), speakers) in &self.groups {
-            let family = if v4 { "IPv4" } else { "IPv6" };
-            let active: Vec<&Speaker> = speakers
+        for (&group, speakers) in &self.groups {
+            let masters: Vec<(IpAddr, u8)> = speakers
                 .iter()
                 .filter(|s| s.active(now) && s.adverts >= 2)
+                .map(|s| (s.src, s.priority))
                 .collect();
-            if active.len() >= 2 {
-                let who: Vec<String> = active
-                    .iter()
-                    .map(|s| format!("{} (priority {})", s.src, s.priority))
-                    .collect();
-                out.push(format!(
-                    "vrid {vrid} ({family}): {} masters at once (split brain): {}; they cannot hear each other, or disagree on the settings below",
-                    active.len(),
-                    who.join(", ")
-                ));
+            if masters.len() >= 2 {
+                out.push(Warning::SplitBrain { group, masters });
             }
-            out.extend(disagreements(vrid, family, speakers));
+            out.extend(disagreements(group, speakers));
         }
         for (vhid, senders) in &self.carp {
-            let clash = if self.groups.contains_key(&(*vhid, true)) {
-                " and clash with VRRP vrid of the same number"
-            } else {
-                ""
-            };
-            let who: Vec<String> = senders.iter().map(|s| s.to_string()).collect();
-            out.push(format!(
-                "CARP (ucarp) packets with vhid {vhid} from {}{clash}: CARP uses VRRP's protocol number but does not interoperate",
-                who.join(", ")
-            ));
+            out.push(Warning::Carp {
+                vhid: *vhid,
+                senders: senders.clone(),
+                clashes: self.groups.contains_key(&(*vhid, true)),
+            });
         }
         out
     }
@@ -226,7 +298,7 @@ fn update(s: &mut Speaker, h: &Heard) {
 type Setting = fn(&Speaker) -> String;
 
 /// One line per setting on which the members of a group differ.
-fn disagreements(vrid: u8, family: &str, speakers: &[Speaker]) -> Vec<String> {
+fn disagreements(group: GroupKey, speakers: &[Speaker]) -> Vec<Warning> {
     let settings: [(&str, Setting); 4] = [
         ("version", |s| format!("VRRPv{}", s.version.number())),
         ("advert interval", |s| {
@@ -249,19 +321,18 @@ fn disagreements(vrid: u8, family: &str, speakers: &[Speaker]) -> Vec<String> {
     ];
     let mut out = Vec::new();
     for (name, value) in settings {
-        let mut values: Vec<String> = speakers
-            .iter()
-            .map(|s| format!("{} from {}", value(s), s.src))
-            .collect();
+        let mut values: Vec<(String, IpAddr)> =
+            speakers.iter().map(|s| (value(s), s.src)).collect();
         let mut distinct: Vec<String> = speakers.iter().map(value).collect();
         distinct.sort();
         distinct.dedup();
         if distinct.len() > 1 {
             values.sort();
-            out.push(format!(
-                "vrid {vrid} ({family}): members disagree on the {name}: {}",
-                values.join(", ")
-            ));
+            out.push(Warning::Disagree {
+                group,
+                setting: name,
+                values,
+            });
         }
     }
     out
@@ -328,7 +399,11 @@ mod tests {
             s.record(heard(t0 + ms(100 * i), "192.0.2.201", 200, 10));
             s.record(heard(t0 + ms(100 * i), "192.0.2.202", 150, 100));
         }
-        let w = s.warnings(t0 + ms(250));
+        let w: Vec<String> = s
+            .warnings(t0 + ms(250))
+            .iter()
+            .map(|w| w.to_string())
+            .collect();
         assert!(w[0].contains("2 masters at once (split brain): 192.0.2.201 (priority 200), 192.0.2.202 (priority 150)"), "{w:?}");
         assert!(
             w[1].contains(
@@ -379,7 +454,11 @@ mod tests {
         let mut s = Survey::default();
         s.record(heard(Instant::now(), "192.0.2.201", 200, 10));
         s.record_carp(41, ip("192.0.2.209"));
-        let w = s.warnings(Instant::now());
+        let w: Vec<String> = s
+            .warnings(Instant::now())
+            .iter()
+            .map(|w| w.to_string())
+            .collect();
         assert!(
             w.iter().any(|l| l.contains(
                 "CARP (ucarp) packets with vhid 41 from 192.0.2.209 and clash with VRRP vrid"

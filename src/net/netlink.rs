@@ -2,8 +2,9 @@
 //! rtnetlink is async; each user owns a small current-thread runtime so the async never
 //! leaves this file.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 use std::thread;
+use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use futures::TryStreamExt;
@@ -91,7 +92,12 @@ impl Netlink {
                 .push(AddressAttribute::Flags(AddressFlags::Nodad));
         }
         match self.rt.block_on(request.execute()) {
-            Ok(()) => Ok(true),
+            Ok(()) => {
+                if let IpAddr::V6(v6) = vip.addr {
+                    wait_local_route(v6, LOCAL_ROUTE_WAIT);
+                }
+                Ok(true)
+            }
             Err(e) if errno(&e) == Some(nix::libc::EEXIST) => Ok(false),
             Err(e) => Err(nl_error(format!("cannot add {vip}"), e)),
         }
@@ -224,4 +230,65 @@ fn link_name(link: &LinkMessage) -> Option<&str> {
 
 fn link_up(link: &LinkMessage) -> bool {
     link.header.flags.contains(LinkFlags::Up) && link.header.flags.contains(LinkFlags::Running)
+}
+
+/// How long `add` waits for an IPv6 VIP's local route (seen: up to 9 ms on a loaded host).
+const LOCAL_ROUTE_WAIT: Duration = Duration::from_millis(100);
+
+/// Waits until the kernel routes `addr` to this host. An IPv6 address is in the interface's
+/// list when the netlink add returns, but its local route is installed later, by the
+/// kernel's address work (addrconf_dad_work, also with NODAD): a packet to it in between is
+/// dropped. Captured in a lab: the first probe after a takeover's NA, 0.6 ms after it, got
+/// no reply; the MLD report 9 ms later marked the route. Announcing only once the route is
+/// there closes that window. IPv4 routes come with the add itself.
+fn wait_local_route(addr: Ipv6Addr, timeout: Duration) -> bool {
+    let end = Instant::now() + timeout;
+    loop {
+        let table = std::fs::read_to_string("/proc/net/ipv6_route").unwrap_or_default();
+        if has_local_route(&table, addr) {
+            return true;
+        }
+        if Instant::now() >= end {
+            return false;
+        }
+        std::thread::sleep(Duration::from_micros(500));
+    }
+}
+
+/// A /128 route with RTF_LOCAL for `addr` in a /proc/net/ipv6_route text.
+fn has_local_route(table: &str, addr: Ipv6Addr) -> bool {
+    const RTF_LOCAL: u32 = 0x8000_0000;
+    let dest = addr
+        .octets()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<String>();
+    table.lines().any(|line| {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        fields.len() >= 9
+            && fields[0] == dest
+            && fields[1] == "80"
+            && u32::from_str_radix(fields[8], 16).is_ok_and(|flags| flags & RTF_LOCAL != 0)
+    })
+}
+
+#[cfg(test)]
+mod local_route_tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_local_route_of_an_address() {
+        let vip: Ipv6Addr = "2001:db8::250".parse().unwrap();
+        let table = "\
+20010db8000000000000000000000000 40 00000000000000000000000000000000 00 00000000000000000000000000000000 00000100 00000001 00000000 00000001     eth0
+20010db8000000000000000000000250 80 00000000000000000000000000000000 00 00000000000000000000000000000000 00000000 00000002 00000000 80200001     eth0
+";
+        assert!(has_local_route(table, vip));
+        let before_the_work = table.lines().next().unwrap_or_default();
+        assert!(
+            !has_local_route(before_the_work, vip),
+            "only the /64 on-link route"
+        );
+        assert!(!has_local_route(table, "2001:db8::251".parse().unwrap()));
+    }
 }

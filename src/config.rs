@@ -66,6 +66,11 @@ pub struct Hooks {
 }
 
 impl RunConfig {
+    /// Priority 255: this node owns the VIPs (the machine's rule, `vrrp::is_owner`).
+    pub fn is_owner(&self) -> bool {
+        crate::vrrp::is_owner(self.priority)
+    }
+
     pub fn ipv4(&self) -> bool {
         self.vips[0].addr.is_ipv4()
     }
@@ -861,7 +866,7 @@ fn check_preempt(preempt: bool, delay: Option<Duration>, priority: u8) -> Result
             "drop one of the two",
         ));
     }
-    if !preempt && priority == 255 {
+    if !preempt && crate::vrrp::is_owner(priority) {
         return Err(bad_flag(
             "--no-preempt",
             "the address owner (priority 255) always takes over",

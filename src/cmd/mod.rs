@@ -5,6 +5,7 @@ pub mod ping_watch;
 pub mod probe;
 pub mod release;
 pub mod run;
+mod run_edges;
 pub mod run_hooks;
 pub mod status;
 

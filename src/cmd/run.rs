@@ -1,13 +1,17 @@
-//! `vipflip run`: one VRRP node. Edge threads (VRRP receive, netlink monitor, signals) feed
-//! one channel; this loop owns the state machine and executes its actions.
+//! `vipflip run`: one VRRP node. The edge threads (run_edges.rs: VRRP receive, netlink
+//! monitor, signals, claims, checks, hooks) feed one channel; this loop owns the state
+//! machine and executes its actions.
 
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::Arc;
-use std::thread;
 use std::time::{Instant, SystemTime};
 
+use super::run_edges::{
+    start_checks, start_claim_watch, start_edges, start_hooks, start_receiver,
+    start_tracked_ifaces, tracked_iface, Event, Quota, PACKET_QUOTA,
+};
 use super::run_hooks;
 use crate::cli::RunArgs;
 use crate::config::{run_config, RunConfig, Vip};
@@ -16,12 +20,10 @@ use crate::keepalived_conf::Instance;
 use crate::net::caps::require_net_admin_and_raw;
 use crate::net::exec::Outcome;
 use crate::net::frames::FrameSocket;
-use crate::net::health;
 use crate::net::hooks::HookRunner;
 use crate::net::iface::{forwards_ipv6, Interface};
-use crate::net::netlink::{spawn_monitor, NetEvent, Netlink};
+use crate::net::netlink::{NetEvent, Netlink};
 use crate::net::notify::Notifier;
-use crate::net::signals::on_stop;
 use crate::net::status::{self, Snapshot};
 use crate::net::vrrp_socket::{RxPacket, VrrpSocket};
 use crate::ui::{Json, Level, StartInfo, Ui};
@@ -30,50 +32,8 @@ use crate::vrrp::checks::{
 };
 use crate::vrrp::track::{self, RiseFall};
 use crate::vrrp::{Action, Input, Machine, State};
-use crate::wire::announce::{gratuitous_arp, unsolicited_na, MacAddr};
+use crate::wire::announce::{gratuitous_arp, unsolicited_na};
 use crate::wire::vrrp::ChecksumForm;
-
-/// What the edge threads report.
-enum Event {
-    Packet {
-        packet: RxPacket,
-        _slot: Slot,
-    },
-    /// Something arrived on the VRRP socket that is not an IP packet carrying VRRP.
-    NotVrrp {
-        _slot: Slot,
-    },
-    Net(NetEvent),
-    Shutdown,
-    /// The receive thread of socket `generation` stopped (a re-created interface has a new one).
-    ReceiveFailed {
-        generation: u32,
-        cause: String,
-    },
-    /// A --track-iface interface went up or down.
-    TrackedLink {
-        index: usize,
-        up: bool,
-    },
-    /// A health check ran: passed, or failed and why (rise/fall is counted in the loop).
-    Check {
-        index: usize,
-        ok: bool,
-        why: String,
-    },
-    /// Another MAC announced one of our VIPs (a frame seen on the segment).
-    Claim {
-        vip: IpAddr,
-        by: MacAddr,
-        _slot: Slot,
-    },
-    /// A hook ended.
-    Hook {
-        name: String,
-        argv: Vec<String>,
-        outcome: Outcome,
-    },
-}
 
 pub fn run(args: &RunArgs) -> Result<i32> {
     let conf = match &args.keepalived_conf {
@@ -253,7 +213,7 @@ fn check_programs(cfg: &RunConfig) -> Result<()> {
 
 /// Priority 255 says "I own the VIP": worth a word when the interface does not have it.
 fn ownership_warnings(cfg: &RunConfig, iface: &Interface) -> Vec<(IpAddr, String)> {
-    if cfg.priority != 255 {
+    if !cfg.is_owner() {
         return Vec::new();
     }
     cfg.vips
@@ -335,184 +295,6 @@ fn primary_address(cfg: &RunConfig, iface: &Interface) -> Result<IpAddr> {
     })
 }
 
-fn start_edges(
-    socket: &Arc<VrrpSocket>,
-    iface: &Interface,
-    tx: &Sender<Event>,
-    packets: &Quota,
-) -> Result<()> {
-    let (name, index) = (iface.name.as_str(), iface.index);
-    start_receiver(socket, tx, packets, 0)?;
-    let net_tx = tx.clone();
-    spawn_monitor(name, index, move |event| {
-        net_tx.send(Event::Net(event)).is_ok()
-    })?;
-    let signal_tx = tx.clone();
-    on_stop(move || {
-        let _ = signal_tx.send(Event::Shutdown);
-    })
-}
-
-/// One producer's share of the channel: at most `limit` of its events wait at a time, the
-/// rest are dropped and counted. On a loaded host a storm of adverts or announcements must
-/// not pile up behind the loop (measured before this: 865 MB per process, and every advert
-/// handled seconds late, which made more takeovers). A claim waits alone: the answer to the
-/// ones dropped behind it is the same.
-#[derive(Clone)]
-struct Quota {
-    waiting: Arc<AtomicUsize>,
-    dropped: Arc<AtomicU64>,
-    limit: usize,
-}
-
-/// A place in the channel, given back when the loop drops the event that holds it.
-struct Slot(Arc<AtomicUsize>);
-
-impl Drop for Slot {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
-    }
-}
-
-impl Quota {
-    fn new(limit: usize) -> Quota {
-        Quota {
-            waiting: Arc::default(),
-            dropped: Arc::default(),
-            limit,
-        }
-    }
-
-    fn take(&self) -> Option<Slot> {
-        if self.waiting.fetch_add(1, Ordering::AcqRel) < self.limit {
-            return Some(Slot(Arc::clone(&self.waiting)));
-        }
-        self.waiting.fetch_sub(1, Ordering::AcqRel);
-        self.dropped.fetch_add(1, Ordering::Relaxed);
-        None
-    }
-}
-
-/// Received packets that may wait for the loop: a 16-node group at 10 ms brings ~100
-/// a second, so this is seconds of a normal load, and a fraction of a second of a storm.
-const PACKET_QUOTA: usize = 256;
-
-/// Watches the segment for another MAC announcing our VIPs (a node that lost a contested
-/// takeover, the other side of a healed partition), so a master can answer at once.
-fn start_claim_watch(cfg: &RunConfig, iface: &Interface, tx: &Sender<Event>) -> Result<()> {
-    let vips: Vec<IpAddr> = cfg.vips.iter().map(|v| v.addr).collect();
-    let (tx, quota) = (tx.clone(), Quota::new(1));
-    super::watch_claims(iface, vips, move |vip, by| match quota.take() {
-        Some(_slot) => tx.send(Event::Claim { vip, by, _slot }).is_ok(),
-        None => true,
-    })
-}
-
-fn start_checks(cfg: &RunConfig, tx: &Sender<Event>) -> Result<()> {
-    let t = &cfg.track;
-    for (index, check) in t.checks.iter().enumerate() {
-        let tx = tx.clone();
-        let report = move |ok, why| tx.send(Event::Check { index, ok, why }).is_ok();
-        health::spawn(check.clone(), t.interval, t.timeout, report)?;
-    }
-    Ok(())
-}
-
-/// A --track-iface interface, or the usual error naming the flag.
-fn tracked_iface(name: &str) -> Result<Interface> {
-    Interface::lookup(name).map_err(|e| Error {
-        what: format!("--track-iface: {}", e.what),
-        ..e
-    })
-}
-
-/// Watches each --track-iface; its state now is the first report.
-fn start_tracked_ifaces(cfg: &RunConfig, tx: &Sender<Event>) -> Result<()> {
-    for (index, name) in cfg.track_ifaces.iter().enumerate() {
-        let iface = tracked_iface(name)?;
-        let _ = tx.send(Event::TrackedLink {
-            index,
-            up: iface.up,
-        });
-        let tx = tx.clone();
-        spawn_monitor(name, iface.index, move |event| {
-            let up = match event {
-                NetEvent::Link(up) | NetEvent::LinkAppeared { up, .. } => up,
-                NetEvent::LinkGone => false,
-                NetEvent::AddressRemoved(_) => return true,
-            };
-            tx.send(Event::TrackedLink { index, up }).is_ok()
-        })?;
-    }
-    Ok(())
-}
-
-fn start_hooks(cfg: &RunConfig, tx: &Sender<Event>) -> Result<Option<HookRunner>> {
-    let h = &cfg.hooks;
-    if [
-        &h.on_master,
-        &h.on_backup,
-        &h.on_fault,
-        &h.on_stop,
-        &h.on_change,
-    ]
-    .iter()
-    .all(|x| x.is_none())
-    {
-        return Ok(None);
-    }
-    let tx = std::sync::Mutex::new(tx.clone());
-    let report = move |job: &crate::net::hooks::Job, outcome| {
-        if let Ok(tx) = tx.lock() {
-            let _ = tx.send(Event::Hook {
-                name: job.name.clone(),
-                argv: job.argv.clone(),
-                outcome,
-            });
-        }
-    };
-    HookRunner::spawn(h.timeout, report)
-        .map(Some)
-        .map_err(|e| Error::new("cannot start the hook thread", e))
-}
-
-fn start_receiver(
-    socket: &Arc<VrrpSocket>,
-    tx: &Sender<Event>,
-    quota: &Quota,
-    generation: u32,
-) -> Result<()> {
-    let (rx_socket, rx_tx, quota) = (Arc::clone(socket), tx.clone(), quota.clone());
-    thread::Builder::new()
-        .name("vrrp-receive".into())
-        .spawn(move || receive_loop(&rx_socket, &rx_tx, &quota, generation))
-        .map(|_| ())
-        .map_err(|e| Error::new("cannot start the receive thread", e))
-}
-
-fn receive_loop(socket: &VrrpSocket, tx: &Sender<Event>, quota: &Quota, generation: u32) {
-    loop {
-        // Whatever arrived, VRRP or not, waits only within the quota (a flood of malformed
-        // packets must not pile up either).
-        let event = match socket.recv() {
-            Ok(received) => match (received, quota.take()) {
-                (_, None) => continue,
-                (Some(packet), Some(_slot)) => Event::Packet { packet, _slot },
-                (None, Some(_slot)) => Event::NotVrrp { _slot },
-            },
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => Event::ReceiveFailed {
-                generation,
-                cause: e.to_string(),
-            },
-        };
-        let failed = matches!(event, Event::ReceiveFailed { .. });
-        if tx.send(event).is_err() || failed {
-            return;
-        }
-    }
-}
-
 /// The VIPs this process added: only these are ever removed, also on error and panic.
 struct VipLedger {
     netlink: Netlink,
@@ -583,7 +365,7 @@ impl Node {
 
     /// Before the machine starts: clean up a stale VIP left by a killed run, say who we are.
     fn prepare(&mut self) -> Result<()> {
-        if self.cfg.priority == 255 {
+        if self.cfg.is_owner() {
             for (vip, warning) in ownership_warnings(&self.cfg, &self.iface) {
                 let fields = Json::default()
                     .str("vip", vip)
@@ -1060,7 +842,7 @@ impl Node {
                         self.ledger.added.push(vip);
                     }
                 }
-                Ok(false) if self.ledger.added.contains(&vip) || self.cfg.priority == 255 => {}
+                Ok(false) if self.ledger.added.contains(&vip) || self.cfg.is_owner() => {}
                 Ok(false) => {
                     let msg = format!(
                         "{vip} was already on {} but not added by vipflip: it will not be removed",

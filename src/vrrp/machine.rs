@@ -32,7 +32,20 @@ pub struct Params {
     pub unicast_peers: Vec<IpAddr>,
 }
 
+/// The priority of the address owner (RFC 5798): master at once, never lowered, never preempted.
+pub const OWNER_PRIORITY: u8 = 255;
+
+/// Whether `priority` claims ownership of the VIPs: the one address-owner rule.
+pub fn is_owner(priority: u8) -> bool {
+    priority == OWNER_PRIORITY
+}
+
 impl Params {
+    /// This node owns the VIPs (priority 255).
+    pub fn is_owner(&self) -> bool {
+        is_owner(self.priority)
+    }
+
     /// The advert this node sends with `priority` (0 when stepping down).
     pub fn advert(&self, priority: u8) -> Advert {
         Advert {
@@ -493,7 +506,7 @@ impl Machine {
     /// The priority advertised and compared: the configured one less the health penalty,
     /// never below 1; the owner's 255 is never lowered (as keepalived).
     pub fn priority(&self) -> u8 {
-        if self.p.priority == 255 {
+        if self.p.is_owner() {
             255
         } else {
             self.p.priority.saturating_sub(self.penalty).max(1)
@@ -682,7 +695,7 @@ impl Machine {
     /// its own interval until it hears a master (RFC 5798 §6.4.1).
     fn enter_running(&mut self, now: Instant, out: &mut Vec<Action>, why: fn(Duration) -> Reason) {
         self.master_interval_cs = self.p.interval_cs;
-        if self.p.priority == 255 {
+        if self.p.is_owner() {
             self.become_master(now, Reason::AddressOwner, out);
             return;
         }

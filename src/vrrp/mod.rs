@@ -8,4 +8,4 @@ pub mod survey;
 pub mod timers;
 pub mod track;
 
-pub use machine::{Action, Health, Input, Machine, Note, Params, Reason, State};
+pub use machine::{is_owner, Action, Health, Input, Machine, Note, Params, Reason, State};

@@ -1077,6 +1077,15 @@ mod tests {
         assert!(err.contains("whole seconds"), "{err}");
     }
 
+    /// `vipflip run --keepalived-conf` with a file of `text` and no flags.
+    fn from_conf(text: &str) -> RunConfig {
+        let conf = crate::keepalived_conf::instance(text, None).unwrap();
+        let Command::Run(args) = Cli::try_parse_from(["vipflip", "run"]).unwrap().command else {
+            unreachable!()
+        };
+        run_config(&args, Some(&conf)).unwrap()
+    }
+
     /// `--check`'s one-line command gives back the same configuration.
     fn round_trip(c: &RunConfig) {
         let line = c.command_line();
@@ -1160,11 +1169,7 @@ mod tests {
             round_trip(&config(extra).unwrap());
         }
         let text = "vrrp_instance VI_1 {\n  interface ens33\n  virtual_router_id 41\n  priority 200\n  advert_int 1\n  nopreempt\n  authentication {\n    auth_type PASS\n    auth_pass 1111\n  }\n  virtual_ipaddress {\n    192.0.2.250/24\n  }\n}\n";
-        let conf = crate::keepalived_conf::instance(text, None).unwrap();
-        let Command::Run(args) = Cli::try_parse_from(["vipflip", "run"]).unwrap().command else {
-            unreachable!()
-        };
-        let c = run_config(&args, Some(&conf)).unwrap();
+        let c = from_conf(text);
         assert_eq!(
             shell_line(&c.command_line()),
             "run --vip 192.0.2.250/24 --iface ens33 --vrid 41 --priority 200 --vrrp-version 2 --advert-int 1s --no-preempt --auth-pass 1111"
@@ -1184,10 +1189,7 @@ mod tests {
     fn tracked_scripts_and_notify_become_flags() {
         let text = "vrrp_script chk {\n  script \"/usr/bin/curl -fsS http://127.0.0.1:32463/\"\n  interval 2\n  weight 10\n  fall 3\n}\nvrrp_instance VI_1 {\n  interface ens33\n  virtual_router_id 41\n  priority 190\n  track_script {\n    chk\n  }\n  track_interface {\n    ens34\n  }\n  notify_master \"/etc/keepalived/notify.sh master\"\n  virtual_ipaddress {\n    192.0.2.250/24\n  }\n}\n";
         let conf = crate::keepalived_conf::instance(text, None).unwrap();
-        let Command::Run(args) = Cli::try_parse_from(["vipflip", "run"]).unwrap().command else {
-            unreachable!()
-        };
-        let c = run_config(&args, Some(&conf)).unwrap();
+        let c = from_conf(text);
         assert_eq!(
             shell_line(&c.command_line()),
             "run --vip 192.0.2.250/24 --iface ens33 --vrid 41 --priority 200 --vrrp-version 2 \

@@ -9,11 +9,11 @@ use pnet_packet::icmp::echo_request::MutableEchoRequestPacket;
 use pnet_packet::icmp::{self, IcmpCode, IcmpPacket, IcmpTypes};
 use pnet_packet::icmpv6::Icmpv6Types;
 use pnet_packet::ip::IpNextHeaderProtocols;
-use pnet_packet::ipv4::Ipv4Packet;
 use pnet_packet::ipv6::Ipv6Packet;
 use pnet_packet::Packet;
 
 use super::announce::MacAddr;
+use super::ipv4::parse_ipv4;
 
 const ECHO_LEN: usize = 8;
 
@@ -44,12 +44,9 @@ pub fn echo_request(ipv6: bool, ident: u16, seq: u16) -> Vec<u8> {
 fn ip_of(eth: &EthernetPacket<'_>) -> Option<(IpAddr, u8, Vec<u8>)> {
     match eth.get_ethertype() {
         EtherTypes::Ipv4 => {
-            let ip = Ipv4Packet::new(eth.payload())?;
-            Some((
-                ip.get_source().into(),
-                ip.get_next_level_protocol().0,
-                ip.payload().to_vec(),
-            ))
+            let bytes = eth.payload();
+            let ip = parse_ipv4(bytes)?;
+            Some((ip.src, ip.protocol, bytes.get(ip.payload)?.to_vec()))
         }
         EtherTypes::Ipv6 => {
             let ip = Ipv6Packet::new(eth.payload())?;

@@ -4,11 +4,11 @@
 use std::net::IpAddr;
 
 use pnet_packet::ethernet::{EtherTypes, EthernetPacket};
-use pnet_packet::ipv4::Ipv4Packet;
 use pnet_packet::ipv6::Ipv6Packet;
 use pnet_packet::Packet;
 
 use super::announce::MacAddr;
+use super::ipv4::parse_ipv4;
 use super::vrrp::PROTO_VRRP;
 
 /// A protocol-112 packet and the frame it came in.
@@ -27,16 +27,15 @@ pub fn vrrp_frame(frame: &[u8]) -> Option<VrrpFrame> {
     let mac = eth.get_source();
     match eth.get_ethertype() {
         EtherTypes::Ipv4 => {
-            let ip = Ipv4Packet::new(eth.payload())?;
-            let header = usize::from(ip.get_header_length()) * 4;
-            let len = usize::from(ip.get_total_length()).checked_sub(header)?;
-            (ip.get_next_level_protocol().0 == PROTO_VRRP).then_some(())?;
+            let bytes = eth.payload();
+            let ip = parse_ipv4(bytes)?;
+            (ip.protocol == PROTO_VRRP).then_some(())?;
             Some(VrrpFrame {
                 mac,
-                src: ip.get_source().into(),
-                dst: ip.get_destination().into(),
-                ttl: ip.get_ttl(),
-                payload: ip.payload().get(..len)?.to_vec(),
+                src: ip.src,
+                dst: ip.dst,
+                ttl: ip.ttl,
+                payload: bytes.get(ip.payload)?.to_vec(),
             })
         }
         EtherTypes::Ipv6 => {
@@ -78,6 +77,19 @@ mod tests {
         let v6 = vrrp_frame(&frames("keepalived-v3-ipv6.pcap")[0]).expect("v6 advert");
         assert_eq!(v6.dst, "ff02::12".parse::<IpAddr>().unwrap());
         assert_eq!(vrrp_frame(&all[0][..30]), None, "truncated");
+    }
+
+    #[test]
+    fn an_ipv4_header_that_is_not_one_is_no_advert() {
+        // The same checks as the VRRP socket's (wire::ipv4): version 4, header length at
+        // least 20 bytes. Before, probe read any ethertype-IPv4 frame as IPv4.
+        let advert = frames("keepalived-v2.pcap")[0].clone();
+        let mut not_v4 = advert.clone();
+        not_v4[14] = (6 << 4) | (not_v4[14] & 0x0f);
+        assert_eq!(vrrp_frame(&not_v4), None, "version 6 in an IPv4 frame");
+        let mut short = advert;
+        short[14] = (4 << 4) | 4;
+        assert_eq!(vrrp_frame(&short), None, "a 16-byte header");
     }
 
     #[test]

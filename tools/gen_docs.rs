@@ -32,6 +32,8 @@ fn extra_sections(page: &str) -> String {
 /// Examples of the top page, which has no after_help examples of its own.
 const TOP_EXAMPLES: &str = "\
 Examples:
+  # see a failover on this one machine, in network namespaces of its own
+  sudo vipflip demo
   # on each node, with a different priority
   vipflip run --vip 192.168.31.250/24 --iface ens33 --vrid 41 --priority 200
   # who is master, who holds the VIP
@@ -39,7 +41,9 @@ Examples:
   # measure the outage of a failover from a client
   vipflip ping-watch 192.168.31.250
   # drop a VIP left behind by a killed daemon
-  vipflip release --vip 192.168.31.250/24 --iface ens33";
+  vipflip release --vip 192.168.31.250/24 --iface ens33
+  # is this node master of VRID 41? (exit 0 if so, no root needed)
+  vipflip status --vrid 41";
 
 fn roff_escape(line: &str) -> String {
     let escaped = line.replace('\\', "\\e").replace('-', "\\-");

@@ -565,7 +565,7 @@ pub fn demo_config(args: &DemoArgs) -> Result<DemoConfig> {
 
 impl DemoConfig {
     pub fn interval(&self) -> Duration {
-        Duration::from_millis(u64::from(self.interval_cs) * 10)
+        crate::vrrp::timers::interval(self.interval_cs)
     }
 
     /// The `vipflip run` arguments of node `i` (from 1): JSON events for the demo to read.

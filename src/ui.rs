@@ -282,7 +282,6 @@ impl Ui {
     /// A note of the state machine, as its own event with its facts as fields.
     pub fn machine_note(&mut self, vrid: u8, note: &crate::vrrp::Note) {
         use crate::vrrp::Note;
-        let ms_of = |cs: u16| u64::from(cs) * 10;
         let (event, fields) = match note {
             Note::AnsweredLowerPriority { from, priority } => (
                 "answered-lower-priority",
@@ -290,9 +289,10 @@ impl Ui {
             ),
             Note::IntervalAdopted { from, interval_cs } => (
                 "interval-adopted",
-                Json::default()
-                    .str("from", from)
-                    .raw("advert_int_ms", ms_of(*interval_cs)),
+                Json::default().str("from", from).raw(
+                    "advert_int_ms",
+                    ms(crate::vrrp::timers::interval(*interval_cs)),
+                ),
             ),
             Note::PreemptDelayStarted {
                 from,
@@ -484,14 +484,7 @@ impl Ui {
             let d = now.duration_since(t).unwrap_or_default();
             humantime::format_duration(std::time::Duration::from_secs(d.as_secs())).to_string()
         };
-        let state = match field("state").as_str() {
-            "master" => State::Master,
-            "backup" => State::Backup,
-            "fault" => State::Fault,
-            "releasing" => State::Releasing,
-            "stopped" => State::Stopped,
-            _ => State::Init,
-        };
+        let state = State::from_name(&field("state")).unwrap_or(State::Init);
         let since = at("since_unix_ms").map_or_else(String::new, |t| {
             format!(" since {} ({} ago)", local_time(t).0, ago(t))
         });

@@ -217,22 +217,7 @@ fn rfc9568_checksum_form() {
             "rfc9568",
         ]
     };
-    let pcap = lab.dir().join("rfc9568.pcap").display().to_string();
-    let mut dump = lab.spawn(
-        3,
-        "tcpdump",
-        &[
-            "-Z",
-            "root",
-            "--immediate-mode",
-            "-i",
-            "eth0",
-            "-U",
-            "-w",
-            &pcap,
-            "ip proto 112",
-        ],
-    );
+    let (mut dump, pcap) = lab.capture(3, "rfc9568.pcap", "ip proto 112");
     let mut vf1 = lab.vipflip(1, &args("200"));
     let vf2 = lab.vipflip(2, &args("150"));
     assert!(lab.wait_sole_holder(

@@ -441,23 +441,8 @@ fn check_says_what_would_run_and_touches_nothing() {
         return;
     }
     let lab = Lab::new(2);
-    let pcap = lab.dir().join("check.pcap").display().to_string();
-    let mut dump = lab.spawn(
-        2,
-        "tcpdump",
-        &[
-            "-Z",
-            "root",
-            "--immediate-mode",
-            "-i",
-            "eth0",
-            "-U",
-            "-w",
-            &pcap,
-            // What a run sends: adverts and gratuitous ARP (not the lab's own IPv6 chatter).
-            "ip proto 112 or arp",
-        ],
-    );
+    // What a run sends: adverts and gratuitous ARP (not the lab's own IPv6 chatter).
+    let (mut dump, _) = lab.capture(2, "check.pcap", "ip proto 112 or arp");
     dump.expect_line(
         "listening on",
         Instant::now() - Duration::from_secs(60),

@@ -139,7 +139,7 @@ impl Show {
         tx: Sender<Heard>,
         rx: Receiver<Heard>,
     ) -> Show {
-        let n = nodes_len(&cfg);
+        let n = cfg.priorities.len();
         let nodes = (0..n).map(|_| None).collect();
         Show {
             ui,
@@ -485,14 +485,7 @@ impl Show {
     fn node_transition(&mut self, i: usize, line: &str) {
         let to = json_field(line, "to").unwrap_or_default();
         let reason = json_field(line, "reason").unwrap_or_default();
-        let state = match to.as_str() {
-            "master" => State::Master,
-            "backup" => State::Backup,
-            "fault" => State::Fault,
-            "releasing" => State::Releasing,
-            "stopped" => State::Stopped,
-            _ => State::Init,
-        };
+        let state = State::from_name(&to).unwrap_or(State::Init);
         self.states[i] = state;
         let text = format!(
             "{:<9} {} {reason}",
@@ -644,10 +637,6 @@ impl Show {
         self.say("cleanup", &text, fields);
         code
     }
-}
-
-fn nodes_len(cfg: &DemoConfig) -> usize {
-    cfg.priorities.len()
 }
 
 fn child_pid(child: &Child) -> nix::unistd::Pid {

@@ -21,7 +21,7 @@ pub type Snapshot = Arc<Mutex<String>>;
 /// Serves `snapshot` on the instance's status socket, on a thread of its own, for the
 /// life of the process.
 pub fn serve(iface: &str, vrid: u8, snapshot: Snapshot) -> Result<()> {
-    let name = format!("{PREFIX}{iface}/{vrid}/{}", std::process::id());
+    let name = socket_name(iface, vrid, std::process::id());
     let addr = SocketAddr::from_abstract_name(name.as_bytes())
         .map_err(|e| Error::new("cannot name the status socket", e))?;
     let listener = UnixListener::bind_addr(&addr).map_err(|e| {
@@ -40,6 +40,11 @@ pub fn serve(iface: &str, vrid: u8, snapshot: Snapshot) -> Result<()> {
         })
         .map_err(|e| Error::new("cannot start the status thread", e))?;
     Ok(())
+}
+
+/// The abstract socket name of one instance: what `serve` binds and `instances` parses.
+fn socket_name(iface: &str, vrid: u8, pid: u32) -> String {
+    format!("{PREFIX}{iface}/{vrid}/{pid}")
 }
 
 /// One running instance: what its socket name says, and the JSON line it sent.
@@ -94,7 +99,7 @@ pub fn instances() -> Result<Vec<Instance>> {
 
 /// The state line of one instance; `None` when it went away in between.
 fn ask(iface: &str, vrid: u8, pid: u32) -> Option<String> {
-    let name = format!("{PREFIX}{iface}/{vrid}/{pid}");
+    let name = socket_name(iface, vrid, pid);
     let addr = SocketAddr::from_abstract_name(name.as_bytes()).ok()?;
     let mut stream = UnixStream::connect_addr(&addr).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(1))).ok()?;

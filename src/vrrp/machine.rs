@@ -71,6 +71,20 @@ pub enum State {
 }
 
 impl State {
+    /// The state `name` gives back (as printed in events); `None` for any other word.
+    pub fn from_name(name: &str) -> Option<State> {
+        [
+            State::Init,
+            State::Backup,
+            State::Master,
+            State::Fault,
+            State::Releasing,
+            State::Stopped,
+        ]
+        .into_iter()
+        .find(|s| s.name() == name)
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             State::Init => "init",

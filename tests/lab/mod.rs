@@ -389,6 +389,24 @@ impl Lab {
         spawn_in(&h.ns, program, args, None)
     }
 
+    /// tcpdump on host `i`'s eth0 into `file` in the lab's directory, `filter` applied; its
+    /// path. Stop it with SIGINT: its last line says how many packets it captured.
+    pub fn capture(&self, i: usize, file: &str, filter: &str) -> (Proc, String) {
+        let pcap = self.dir.join(file).display().to_string();
+        let args = [
+            "-Z",
+            "root",
+            "--immediate-mode",
+            "-i",
+            "eth0",
+            "-U",
+            "-w",
+            &pcap,
+            filter,
+        ];
+        (self.spawn(i, "tcpdump", &args), pcap)
+    }
+
     /// `vipflip args` on host `i`.
     pub fn vipflip(&self, i: usize, args: &[&str]) -> Proc {
         self.spawn(i, env!("CARGO_BIN_EXE_vipflip"), args)

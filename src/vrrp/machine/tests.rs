@@ -1128,3 +1128,22 @@ fn release_steps_down_for_a_killed_master_with_the_stopping_masters_rule() {
     let out = m.handle(t + wait, Input::Tick);
     assert_eq!(reason(&out), Reason::NoSuccessor { waited: wait });
 }
+
+#[test]
+fn state_names_read_back() {
+    for state in [
+        State::Init,
+        State::Backup,
+        State::Master,
+        State::Fault,
+        State::Releasing,
+        State::Stopped,
+    ] {
+        assert_eq!(State::from_name(state.name()), Some(state));
+    }
+    assert_eq!(
+        State::from_name("MASTER"),
+        None,
+        "the event word, lower case"
+    );
+}

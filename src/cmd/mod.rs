@@ -7,6 +7,9 @@ pub mod release;
 pub mod run;
 mod run_edges;
 pub mod run_hooks;
+mod run_io;
+#[cfg(test)]
+mod run_tests;
 pub mod status;
 
 use std::io::IsTerminal;

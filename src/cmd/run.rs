@@ -3,16 +3,16 @@
 //! machine and executes its actions.
 
 use std::net::IpAddr;
-use std::sync::atomic::Ordering;
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 use super::run_edges::{
-    start_checks, start_claim_watch, start_edges, start_hooks, start_receiver,
-    start_tracked_ifaces, tracked_iface, Event, Quota, PACKET_QUOTA,
+    start_checks, start_claim_watch, start_edges, start_hooks, start_tracked_ifaces, tracked_iface,
+    Event, Quota, PACKET_QUOTA,
 };
 use super::run_hooks;
+use super::run_io::{NodeIo, RealIo};
 use crate::cli::RunArgs;
 use crate::config::{run_config, RunConfig, Vip};
 use crate::error::{Error, Result};
@@ -20,8 +20,7 @@ use crate::keepalived_conf::Instance;
 use crate::net::caps::require_net_admin_and_raw;
 use crate::net::exec::Outcome;
 use crate::net::frames::FrameSocket;
-use crate::net::hooks::HookRunner;
-use crate::net::iface::{forwards_ipv6, Interface};
+use crate::net::iface::Interface;
 use crate::net::netlink::{NetEvent, Netlink};
 use crate::net::notify::Notifier;
 use crate::net::status::{self, Snapshot};
@@ -61,11 +60,7 @@ pub fn run(args: &RunArgs) -> Result<i32> {
         &cfg.unicast_peers,
     )?);
     let frames = FrameSocket::open(iface.index, false)?;
-    let ledger = VipLedger {
-        netlink: Netlink::open()?,
-        index: iface.index,
-        added: Vec::new(),
-    };
+    let netlink = Netlink::open()?;
     let (tx, rx) = mpsc::channel();
     let packets = Quota::new(PACKET_QUOTA);
     start_edges(&socket, &iface, &tx, &packets)?;
@@ -75,34 +70,17 @@ pub fn run(args: &RunArgs) -> Result<i32> {
     let hooks = start_hooks(&cfg, &tx)?;
     let snapshot = Snapshot::default();
     status::serve(&iface.name, cfg.vrid, Arc::clone(&snapshot))?;
-    let cfg_checks = cfg.track.checks.len();
-    let cfg_ifaces = cfg.track_ifaces.len();
-    let rise_fall = RiseFall::new(cfg.track.rise, cfg.track.fall);
-    let mut node = Node {
-        machine: Machine::new(cfg.params(primary)),
-        cfg,
-        iface,
+    let io = RealIo {
         socket,
         frames,
-        ledger,
-        ui,
-        counters: Counters::default(),
-        limit: RateLimit::default(),
-        sent: 0,
-        link_up: true,
-        failing: vec![None; cfg_checks],
-        rise_fall: vec![rise_fall; cfg_checks],
-        ifaces_down: vec![None; cfg_ifaces],
+        netlink,
         hooks,
-        detached: false,
+        systemd: Notifier::from_env(),
         tx,
         packets,
-        generation: 0,
-        checksum_warned: Default::default(),
-        snapshot,
-        state_since: SystemTime::now(),
-        systemd: Notifier::from_env(),
+        cfg: cfg.clone(),
     };
+    let mut node = Node::new(cfg, iface, primary, io, ui, snapshot);
     node.prepare()?;
     node.run_loop(&rx)
 }
@@ -296,39 +274,19 @@ fn primary_address(cfg: &RunConfig, iface: &Interface) -> Result<IpAddr> {
 }
 
 /// The VIPs this process added: only these are ever removed, also on error and panic.
-struct VipLedger {
-    netlink: Netlink,
-    index: u32,
-    added: Vec<Vip>,
+#[derive(Default)]
+pub(super) struct VipLedger {
+    /// The interface they were added to.
+    pub(super) index: u32,
+    pub(super) added: Vec<Vip>,
 }
 
-impl VipLedger {
-    fn remove_all(&mut self) -> Vec<Error> {
-        let mut errors = Vec::new();
-        for vip in std::mem::take(&mut self.added) {
-            if let Err(e) = self.netlink.remove(self.index, &vip) {
-                errors.push(e);
-            }
-        }
-        errors
-    }
-}
-
-impl Drop for VipLedger {
-    fn drop(&mut self) {
-        for e in self.remove_all() {
-            eprintln!("{e}");
-        }
-    }
-}
-
-struct Node {
-    machine: Machine,
+pub(super) struct Node<I: NodeIo> {
+    pub(super) machine: Machine,
     cfg: RunConfig,
-    iface: Interface,
-    socket: Arc<VrrpSocket>,
-    frames: FrameSocket,
-    ledger: VipLedger,
+    pub(super) iface: Interface,
+    pub(super) io: I,
+    pub(super) ledger: VipLedger,
     ui: Ui,
     counters: Counters,
     limit: RateLimit,
@@ -340,25 +298,62 @@ struct Node {
     rise_fall: Vec<RiseFall>,
     /// Per --track-iface: "interface NAME down" while it is.
     ifaces_down: Vec<Option<String>>,
-    hooks: Option<HookRunner>,
     /// The interface was deleted; waiting for one of the same name.
     detached: bool,
-    /// For the receive thread of a re-created interface.
-    tx: Sender<Event>,
-    /// The received packets' share of the channel, for every receive thread.
-    packets: Quota,
     /// Which receive thread is current.
-    generation: u32,
+    pub(super) generation: u32,
     /// Peers already warned about their checksum form.
     checksum_warned: std::collections::HashSet<IpAddr>,
     /// What `vipflip status` reads (net/status.rs), and when the state last changed.
     snapshot: Snapshot,
     state_since: SystemTime,
-    /// systemd's Type=notify socket, when run under it.
-    systemd: Option<Notifier>,
 }
 
-impl Node {
+impl<I: NodeIo> Drop for Node<I> {
+    /// Error, panic unwind or a normal end: the VIPs this process added go.
+    fn drop(&mut self) {
+        for e in self.remove_vips() {
+            eprintln!("{e}");
+        }
+    }
+}
+
+impl<I: NodeIo> Node<I> {
+    pub(super) fn new(
+        cfg: RunConfig,
+        iface: Interface,
+        primary: IpAddr,
+        io: I,
+        ui: Ui,
+        snapshot: Snapshot,
+    ) -> Node<I> {
+        let (checks, ifaces) = (cfg.track.checks.len(), cfg.track_ifaces.len());
+        let rise_fall = RiseFall::new(cfg.track.rise, cfg.track.fall);
+        Node {
+            machine: Machine::new(cfg.params(primary)),
+            ledger: VipLedger {
+                index: iface.index,
+                added: Vec::new(),
+            },
+            link_up: iface.up,
+            cfg,
+            iface,
+            io,
+            ui,
+            counters: Counters::default(),
+            limit: RateLimit::default(),
+            sent: 0,
+            failing: vec![None; checks],
+            rise_fall: vec![rise_fall; checks],
+            ifaces_down: vec![None; ifaces],
+            detached: false,
+            generation: 0,
+            checksum_warned: Default::default(),
+            snapshot,
+            state_since: SystemTime::now(),
+        }
+    }
+
     fn vrid(&self) -> u8 {
         self.cfg.vrid
     }
@@ -376,7 +371,7 @@ impl Node {
             }
         } else {
             for vip in self.cfg.vips.clone() {
-                if self.ledger.netlink.remove(self.iface.index, &vip)? {
+                if self.io.remove_vip(self.iface.index, &vip)? {
                     let msg = format!(
                         "removed stale {vip} from {} (left by an earlier run?)",
                         self.iface.name
@@ -399,14 +394,10 @@ impl Node {
         let mut input = Input::Start {
             link_up: self.iface.up,
         };
-        self.link_up = self.iface.up;
         loop {
-            let actions = self.machine.handle(Instant::now(), input);
-            let done = self.execute(actions);
-            self.publish();
-            if done {
+            if self.step(Instant::now(), input) {
                 self.finish_hooks(rx);
-                let behind = self.packets.dropped.load(Ordering::Relaxed);
+                let behind = self.io.packets_dropped();
                 if behind > 0 {
                     self.counters.by_kind.insert("dropped, loop behind", behind);
                 }
@@ -431,8 +422,17 @@ impl Node {
         }
     }
 
+    /// The machine takes `input` at `now`, its actions are carried out; `true` when it said
+    /// to exit.
+    pub(super) fn step(&mut self, now: Instant, input: Input) -> bool {
+        let actions = self.machine.handle(now, input);
+        let done = self.execute(actions);
+        self.publish();
+        done
+    }
+
     /// Turns an edge event into a machine input; `None` when the machine need not hear it.
-    fn input_of(&mut self, event: Event) -> Result<Option<Input>> {
+    pub(super) fn input_of(&mut self, event: Event) -> Result<Option<Input>> {
         Ok(match event {
             Event::Packet { packet, .. } => self.judge(&packet),
             Event::NotVrrp { .. } => {
@@ -461,8 +461,7 @@ impl Node {
                 None
             }
             Event::ReceiveFailed { cause, .. } => {
-                let actions = self.machine.handle(Instant::now(), Input::Shutdown);
-                self.execute(actions);
+                self.step(Instant::now(), Input::Shutdown);
                 return Err(Error::new("receiving VRRP packets failed", cause));
             }
         })
@@ -470,10 +469,7 @@ impl Node {
 
     /// Waits for the hooks still queued (the stop hook among them) and logs how they ended.
     fn finish_hooks(&mut self, rx: &Receiver<Event>) {
-        let Some(mut hooks) = self.hooks.take() else {
-            return;
-        };
-        hooks.finish();
+        self.io.finish_hooks();
         while let Ok(event) = rx.try_recv() {
             if let Event::Hook {
                 name,
@@ -642,7 +638,7 @@ impl Node {
     }
 
     fn open_again(&mut self) -> Result<()> {
-        let iface = Interface::lookup(&self.cfg.iface)?;
+        let iface = self.io.lookup(&self.cfg.iface)?;
         let primary = primary_address(&self.cfg, &iface)?;
         if primary != self.machine.params().primary {
             let msg = format!(
@@ -656,20 +652,15 @@ impl Node {
             self.ui
                 .tell(Level::Warn, "primary-changed", vrid, &msg, fields);
         }
-        let socket = Arc::new(VrrpSocket::open(
-            &iface.name,
-            iface.index,
-            self.machine.params().primary,
-            &self.cfg.unicast_peers,
-        )?);
-        self.frames = FrameSocket::open(iface.index, false)?;
-        start_claim_watch(&self.cfg, &iface, &self.tx)?;
-        self.generation += 1;
-        start_receiver(&socket, &self.tx, &self.packets, self.generation)?;
-        self.socket = socket;
+        let generation = self.generation + 1;
+        self.io
+            .reopen(&iface, self.machine.params().primary, generation)?;
+        self.generation = generation;
         // The VIPs went with the old interface.
-        self.ledger.index = iface.index;
-        self.ledger.added.clear();
+        self.ledger = VipLedger {
+            index: iface.index,
+            added: Vec::new(),
+        };
         self.iface = iface;
         Ok(())
     }
@@ -719,10 +710,19 @@ impl Node {
     /// Whether `addr` is on the interface now: the removal just reported may be our own
     /// from before a quick backup-master round trip, with the VIP added again since.
     fn on_interface(&self, addr: IpAddr) -> bool {
-        self.ledger
-            .netlink
-            .addrs(self.iface.index)
-            .is_ok_and(|addrs| addrs.iter().any(|a| a.addr == addr))
+        self.io.has_addr(self.iface.index, addr)
+    }
+
+    /// Removes the VIPs this process added; what failed, to be said.
+    fn remove_vips(&mut self) -> Vec<Error> {
+        let index = self.ledger.index;
+        let mut errors = Vec::new();
+        for vip in std::mem::take(&mut self.ledger.added) {
+            if let Err(e) = self.io.remove_vip(index, &vip) {
+                errors.push(e);
+            }
+        }
+        errors
     }
 
     /// Carries out the machine's actions; `true` when it said to exit.
@@ -732,7 +732,7 @@ impl Node {
                 Action::SendAdvert { priority } => self.send_advert(priority),
                 Action::AddVips => self.add_vips(),
                 Action::RemoveVips => {
-                    for e in self.ledger.remove_all() {
+                    for e in self.remove_vips() {
                         self.ui.say(
                             Level::Warn,
                             "vip-remove-failed",
@@ -748,10 +748,8 @@ impl Node {
                     self.ui
                         .transition(self.cfg.vrid, from, to, &reason.to_string());
                     self.tell_systemd(from, to, &reason.to_string());
-                    if let Some(hooks) = &self.hooks {
-                        for job in run_hooks::jobs(&self.cfg, from, to, self.machine.priority()) {
-                            hooks.run(job);
-                        }
+                    for job in run_hooks::jobs(&self.cfg, from, to, self.machine.priority()) {
+                        self.io.run_hook(job);
                     }
                 }
                 Action::Note(note) => self.ui.machine_note(self.cfg.vrid, &note),
@@ -764,9 +762,6 @@ impl Node {
     /// READY=1 once the node listens (its first state after init), a STATUS line on every
     /// change, STOPPING=1 when it stops: what `systemctl status` and Type=notify use.
     fn tell_systemd(&self, from: State, to: State, reason: &str) {
-        let Some(systemd) = &self.systemd else {
-            return;
-        };
         let state = to.name().to_uppercase();
         let status = format!(
             "STATUS={state} vrid {} on {}: {reason}",
@@ -777,7 +772,7 @@ impl Node {
             (_, State::Releasing | State::Stopped) => format!("STOPPING=1\n{status}"),
             _ => status,
         };
-        systemd.send(&message);
+        self.io.notify_systemd(&message);
     }
 
     /// The state `vipflip status` shows, as one JSON object.
@@ -819,9 +814,10 @@ impl Node {
 
     fn send_advert(&mut self, priority: u8) {
         let p = self.machine.params();
+        let advert = p.advert(priority);
         match self
-            .socket
-            .send_advert(&p.advert(priority), p.primary, self.cfg.v3_checksum)
+            .io
+            .send_advert(&advert, p.primary, self.cfg.v3_checksum)
         {
             Ok(()) => self.sent += 1,
             Err(e) if self.limit.allow("send", Instant::now()) => {
@@ -836,7 +832,7 @@ impl Node {
 
     fn add_vips(&mut self) {
         for vip in self.cfg.vips.clone() {
-            match self.ledger.netlink.add(self.iface.index, &vip) {
+            match self.io.add_vip(self.iface.index, &vip) {
                 Ok(true) => {
                     if !self.ledger.added.contains(&vip) {
                         self.ledger.added.push(vip);
@@ -863,7 +859,7 @@ impl Node {
 
     /// `rounds` rounds, each announcing every VIP once (keepalived's order).
     fn announce(&mut self, rounds: u32) {
-        let router = !self.cfg.ipv4() && forwards_ipv6(&self.iface.name);
+        let router = !self.cfg.ipv4() && self.io.forwards_ipv6(&self.iface.name);
         let frames: Vec<Vec<u8>> = self
             .cfg
             .vips
@@ -875,7 +871,7 @@ impl Node {
             .collect();
         for _ in 0..rounds {
             for frame in &frames {
-                if let Err(e) = self.frames.send(frame) {
+                if let Err(e) = self.io.send_frame(frame) {
                     if self.limit.allow("announce", Instant::now()) {
                         let msg =
                             format!("cannot send gratuitous ARP/NA on {}: {e}", self.iface.name);

@@ -155,7 +155,6 @@ pub enum NetEvent {
     AddressRemoved(IpAddr),
 }
 
-/// Watches interface `index` on its own thread and calls `report` for each change.
 /// Watches interface `name` (index `index`) on its own thread and calls `report` for each
 /// change; follows the interface when it is deleted and created again under the same name.
 pub fn spawn_monitor<F>(name: &str, index: u32, report: F) -> Result<()>

@@ -1,0 +1,123 @@
+//! What `vipflip run`'s loop does to the world, behind one trait: the real node (sockets,
+//! netlink, hooks, systemd) here, a recording fake in the loop's unit tests (run_tests.rs),
+//! so the loop's handling of events is tested without root.
+
+use std::io;
+use std::net::IpAddr;
+use std::sync::atomic::Ordering;
+use std::sync::mpsc::Sender;
+use std::sync::Arc;
+
+use super::run_edges::{start_claim_watch, start_receiver, Event, Quota};
+use crate::config::RunConfig;
+use crate::error::Result;
+use crate::net::frames::FrameSocket;
+use crate::net::hooks::{HookRunner, Job};
+use crate::net::iface::{forwards_ipv6, Interface};
+use crate::net::netlink::Netlink;
+use crate::net::notify::Notifier;
+use crate::net::vrrp_socket::VrrpSocket;
+use crate::vip::Vip;
+use crate::wire::Advert;
+use crate::wire::V3Checksum;
+
+pub(super) trait NodeIo {
+    fn send_advert(&mut self, advert: &Advert, source: IpAddr, form: V3Checksum) -> io::Result<()>;
+    /// A gratuitous ARP or unsolicited NA, a whole Ethernet frame.
+    fn send_frame(&mut self, frame: &[u8]) -> io::Result<()>;
+    /// `Ok(true)` when added, `Ok(false)` when the interface had it already.
+    fn add_vip(&mut self, index: u32, vip: &Vip) -> Result<bool>;
+    /// `Ok(true)` when removed, `Ok(false)` when the interface did not have it.
+    fn remove_vip(&mut self, index: u32, vip: &Vip) -> Result<bool>;
+    /// Whether the interface has `addr` now (an unreadable list counts as no).
+    fn has_addr(&self, index: u32, addr: IpAddr) -> bool;
+    fn forwards_ipv6(&self, iface: &str) -> bool;
+    fn lookup(&self, name: &str) -> Result<Interface>;
+    /// New sockets and reader threads on a re-created interface; the new receive thread's
+    /// failure reports carry `generation`.
+    fn reopen(&mut self, iface: &Interface, source: IpAddr, generation: u32) -> Result<()>;
+    fn run_hook(&mut self, job: Job);
+    /// Waits for the hooks already queued.
+    fn finish_hooks(&mut self);
+    /// A message for systemd's notify socket, when run under Type=notify.
+    fn notify_systemd(&self, message: &str);
+    /// Received packets dropped because the loop was behind.
+    fn packets_dropped(&self) -> u64;
+}
+
+/// The real node: what `run` opened before the machine started.
+pub(super) struct RealIo {
+    pub(super) socket: Arc<VrrpSocket>,
+    pub(super) frames: FrameSocket,
+    pub(super) netlink: Netlink,
+    pub(super) hooks: Option<HookRunner>,
+    pub(super) systemd: Option<Notifier>,
+    /// For the threads of a re-created interface.
+    pub(super) tx: Sender<Event>,
+    pub(super) packets: Quota,
+    pub(super) cfg: RunConfig,
+}
+
+impl NodeIo for RealIo {
+    fn send_advert(&mut self, advert: &Advert, source: IpAddr, form: V3Checksum) -> io::Result<()> {
+        self.socket.send_advert(advert, source, form)
+    }
+
+    fn send_frame(&mut self, frame: &[u8]) -> io::Result<()> {
+        self.frames.send(frame)
+    }
+
+    fn add_vip(&mut self, index: u32, vip: &Vip) -> Result<bool> {
+        self.netlink.add(index, vip)
+    }
+
+    fn remove_vip(&mut self, index: u32, vip: &Vip) -> Result<bool> {
+        self.netlink.remove(index, vip)
+    }
+
+    fn has_addr(&self, index: u32, addr: IpAddr) -> bool {
+        self.netlink
+            .addrs(index)
+            .is_ok_and(|addrs| addrs.iter().any(|a| a.addr == addr))
+    }
+
+    fn forwards_ipv6(&self, iface: &str) -> bool {
+        forwards_ipv6(iface)
+    }
+
+    fn lookup(&self, name: &str) -> Result<Interface> {
+        Interface::lookup(name)
+    }
+
+    fn reopen(&mut self, iface: &Interface, source: IpAddr, generation: u32) -> Result<()> {
+        let peers = &self.cfg.unicast_peers;
+        let socket = Arc::new(VrrpSocket::open(&iface.name, iface.index, source, peers)?);
+        self.frames = FrameSocket::open(iface.index, false)?;
+        start_claim_watch(&self.cfg, iface, &self.tx)?;
+        start_receiver(&socket, &self.tx, &self.packets, generation)?;
+        self.socket = socket;
+        Ok(())
+    }
+
+    fn run_hook(&mut self, job: Job) {
+        if let Some(hooks) = &self.hooks {
+            hooks.run(job);
+        }
+    }
+
+    fn finish_hooks(&mut self) {
+        if let Some(mut hooks) = self.hooks.take() {
+            hooks.finish();
+        }
+    }
+
+    fn notify_systemd(&self, message: &str) {
+        if let Some(systemd) = &self.systemd {
+            systemd.send(message);
+        }
+    }
+
+    fn packets_dropped(&self) -> u64 {
+        self.packets.dropped.load(Ordering::Relaxed)
+    }
+}

@@ -1,0 +1,388 @@
+//! `run`'s loop with a recording fake for its I/O: which VIPs it adds and removes (only its
+//! own, also when it ends by error or panic), a re-created interface and its socket
+//! generations, a VIP removed by hand. No root, no network.
+
+use std::cell::RefCell;
+use std::io;
+use std::net::IpAddr;
+use std::rc::Rc;
+use std::time::Instant;
+
+use clap::Parser;
+
+use super::run::Node;
+use super::run_edges::Event;
+use super::run_io::NodeIo;
+use crate::cli::{Cli, Command};
+use crate::config::RunConfig;
+use crate::error::{Error, Result};
+use crate::net::hooks::Job;
+use crate::net::iface::Interface;
+use crate::net::netlink::NetEvent;
+use crate::net::status::Snapshot;
+use crate::ui::{json_field, Captured, Ui};
+use crate::vip::Vip;
+use crate::vrrp::{Input, State};
+use crate::wire::announce::MacAddr;
+use crate::wire::{Advert, V3Checksum};
+
+/// What the fake world holds and what the node did to it.
+#[derive(Default)]
+struct World {
+    /// (interface index, address) on the interfaces.
+    addrs: Vec<(u32, IpAddr)>,
+    /// What a lookup of the interface's name finds (after it was re-created).
+    found: Option<Interface>,
+    log: Vec<String>,
+}
+
+#[derive(Clone, Default)]
+struct Fake(Rc<RefCell<World>>);
+
+impl Fake {
+    fn log(&self) -> Vec<String> {
+        self.0.borrow().log.clone()
+    }
+
+    fn has(&self, index: u32, addr: &str) -> bool {
+        let addr: IpAddr = addr.parse().unwrap();
+        self.0.borrow().addrs.contains(&(index, addr))
+    }
+
+    fn put(&self, index: u32, addr: &str) {
+        self.0
+            .borrow_mut()
+            .addrs
+            .push((index, addr.parse().unwrap()));
+    }
+
+    fn take_away(&self, index: u32, addr: &str) {
+        let addr: IpAddr = addr.parse().unwrap();
+        self.0.borrow_mut().addrs.retain(|a| *a != (index, addr));
+    }
+
+    fn record(&self, line: String) {
+        self.0.borrow_mut().log.push(line);
+    }
+}
+
+impl NodeIo for Fake {
+    fn send_advert(&mut self, advert: &Advert, _: IpAddr, _: V3Checksum) -> io::Result<()> {
+        self.record(format!("advert {}", advert.priority));
+        Ok(())
+    }
+
+    fn send_frame(&mut self, _: &[u8]) -> io::Result<()> {
+        self.record("announce".into());
+        Ok(())
+    }
+
+    fn add_vip(&mut self, index: u32, vip: &Vip) -> Result<bool> {
+        self.record(format!("add {} on {index}", vip.addr));
+        let had = self.0.borrow().addrs.contains(&(index, vip.addr));
+        if !had {
+            self.0.borrow_mut().addrs.push((index, vip.addr));
+        }
+        Ok(!had)
+    }
+
+    fn remove_vip(&mut self, index: u32, vip: &Vip) -> Result<bool> {
+        self.record(format!("remove {} on {index}", vip.addr));
+        let had = self.0.borrow().addrs.contains(&(index, vip.addr));
+        self.0
+            .borrow_mut()
+            .addrs
+            .retain(|a| *a != (index, vip.addr));
+        Ok(had)
+    }
+
+    fn has_addr(&self, index: u32, addr: IpAddr) -> bool {
+        self.0.borrow().addrs.contains(&(index, addr))
+    }
+
+    fn forwards_ipv6(&self, _: &str) -> bool {
+        false
+    }
+
+    fn lookup(&self, name: &str) -> Result<Interface> {
+        self.0
+            .borrow()
+            .found
+            .clone()
+            .ok_or_else(|| Error::new(format!("unknown interface '{name}'"), "gone"))
+    }
+
+    fn reopen(&mut self, iface: &Interface, _: IpAddr, generation: u32) -> Result<()> {
+        self.record(format!("reopen on {} generation {generation}", iface.index));
+        Ok(())
+    }
+
+    fn run_hook(&mut self, job: Job) {
+        self.record(format!("hook {}", job.name));
+    }
+
+    fn finish_hooks(&mut self) {}
+
+    fn notify_systemd(&self, _: &str) {}
+
+    fn packets_dropped(&self) -> u64 {
+        0
+    }
+}
+
+fn cfg(extra: &[&str]) -> RunConfig {
+    let mut argv = vec!["vipflip", "run", "--iface", "veth0", "--vrid", "41"];
+    argv.extend(extra);
+    match Cli::try_parse_from(argv).unwrap().command {
+        Command::Run(args) => crate::config::run_config(&args, None).unwrap(),
+        other => panic!("{other:?}"),
+    }
+}
+
+fn iface(index: u32, addrs: &[&str]) -> Interface {
+    Interface {
+        name: "veth0".into(),
+        index,
+        mac: MacAddr(2, 0, 0, 0, 0, 1),
+        up: true,
+        addrs: addrs.iter().map(|a| a.parse().unwrap()).collect(),
+    }
+}
+
+/// A node on interface index 7 with 192.0.2.201, its output as JSON lines.
+fn node(extra: &[&str], fake: &Fake) -> (Node<Fake>, Captured) {
+    let out = Captured::default();
+    let ui = Ui::new(Box::new(out.clone()), false, true);
+    let primary = "192.0.2.201".parse().unwrap();
+    let iface = iface(7, &["192.0.2.201"]);
+    let node = Node::new(
+        cfg(extra),
+        iface,
+        primary,
+        fake.clone(),
+        ui,
+        Snapshot::default(),
+    );
+    (node, out)
+}
+
+/// Started, and master after Master_Down_Interval with no other node heard.
+fn master(node: &mut Node<Fake>) {
+    let start = Instant::now();
+    assert!(!node.step(start, Input::Start { link_up: true }));
+    while node.machine.state() != State::Master {
+        let at = node
+            .machine
+            .deadline()
+            .expect("a backup waits for a deadline");
+        assert!(!node.step(at, Input::Tick));
+    }
+}
+
+/// SIGTERM: the machine hands over (priority 0, a short wait) and says to exit.
+fn stop(node: &mut Node<Fake>) {
+    let mut now = Instant::now();
+    let mut input = Input::Shutdown;
+    while !node.step(now, input) {
+        now = node
+            .machine
+            .deadline()
+            .expect("a stopping node waits for a deadline");
+        input = Input::Tick;
+    }
+}
+
+fn events(out: &Captured) -> Vec<String> {
+    out.text()
+        .lines()
+        .filter_map(|l| json_field(l, "event"))
+        .collect()
+}
+
+fn net(node: &mut Node<Fake>, event: NetEvent) -> Option<Input> {
+    node.input_of(Event::Net(event)).unwrap()
+}
+
+#[test]
+fn a_new_master_adds_its_vips_announces_and_advertises() {
+    let fake = Fake::default();
+    let (mut node, _) = node(&["--vip", "192.0.2.250/24", "--priority", "200"], &fake);
+    master(&mut node);
+    let log = fake.log();
+    assert!(log.contains(&"add 192.0.2.250 on 7".to_string()), "{log:?}");
+    assert!(log.contains(&"announce".to_string()), "{log:?}");
+    assert!(log.contains(&"advert 200".to_string()), "{log:?}");
+    assert!(fake.has(7, "192.0.2.250"));
+}
+
+#[test]
+fn at_exit_only_the_vips_this_process_added_are_removed() {
+    let fake = Fake::default();
+    fake.put(7, "192.0.2.251");
+    let flags = ["--vip", "192.0.2.250/24", "--vip", "192.0.2.251/24"];
+    let (mut node, out) = node(&flags, &fake);
+    master(&mut node);
+    assert!(events(&out).contains(&"vip-not-ours".to_string()));
+    stop(&mut node);
+    assert!(!fake.has(7, "192.0.2.250"), "the VIP it added stays behind");
+    assert!(
+        fake.has(7, "192.0.2.251"),
+        "a VIP it did not add was removed"
+    );
+    drop(node);
+    let removes: Vec<String> = fake
+        .log()
+        .into_iter()
+        .filter(|l| l.starts_with("remove"))
+        .collect();
+    assert_eq!(removes, ["remove 192.0.2.250 on 7"]);
+}
+
+#[test]
+fn an_owner_neither_warns_about_nor_removes_its_own_address() {
+    let fake = Fake::default();
+    fake.put(7, "192.0.2.250");
+    let (mut node, out) = node(&["--vip", "192.0.2.250/24", "--priority", "255"], &fake);
+    master(&mut node);
+    stop(&mut node);
+    drop(node);
+    assert!(!events(&out).contains(&"vip-not-ours".to_string()));
+    assert!(fake.has(7, "192.0.2.250"));
+}
+
+#[test]
+fn ending_without_a_shutdown_still_removes_the_vips_it_added() {
+    // An error return or a panic unwind drops the node without the machine's RemoveVips.
+    let fake = Fake::default();
+    let (mut node, _) = node(&["--vip", "192.0.2.250/24"], &fake);
+    master(&mut node);
+    assert!(fake.has(7, "192.0.2.250"));
+    drop(node);
+    assert!(!fake.has(7, "192.0.2.250"));
+}
+
+#[test]
+fn a_vip_deleted_by_hand_while_master_is_added_again_and_announced() {
+    let fake = Fake::default();
+    let (mut node, _) = node(&["--vip", "192.0.2.250/24"], &fake);
+    master(&mut node);
+    let before = fake.log().len();
+    fake.take_away(7, "192.0.2.250");
+    let input = net(
+        &mut node,
+        NetEvent::AddressRemoved("192.0.2.250".parse().unwrap()),
+    );
+    assert!(matches!(input, Some(Input::VipsMissing)), "{input:?}");
+    node.step(Instant::now(), Input::VipsMissing);
+    let after = fake.log()[before..].to_vec();
+    assert!(
+        after.contains(&"add 192.0.2.250 on 7".to_string()),
+        "{after:?}"
+    );
+    assert!(after.contains(&"announce".to_string()), "{after:?}");
+    assert!(fake.has(7, "192.0.2.250"));
+}
+
+#[test]
+fn a_removal_reported_after_the_vip_came_back_changes_nothing() {
+    // A quick master-backup-master round trip: the removal event arrives late.
+    let fake = Fake::default();
+    let (mut node, _) = node(&["--vip", "192.0.2.250/24"], &fake);
+    master(&mut node);
+    let input = net(
+        &mut node,
+        NetEvent::AddressRemoved("192.0.2.250".parse().unwrap()),
+    );
+    assert!(input.is_none(), "{input:?}");
+}
+
+#[test]
+fn a_backup_ignores_the_removal_of_an_address() {
+    let fake = Fake::default();
+    let (mut node, _) = node(&["--vip", "192.0.2.250/24"], &fake);
+    node.step(Instant::now(), Input::Start { link_up: true });
+    assert_eq!(node.machine.state(), State::Backup);
+    let input = net(
+        &mut node,
+        NetEvent::AddressRemoved("192.0.2.250".parse().unwrap()),
+    );
+    assert!(input.is_none(), "{input:?}");
+}
+
+/// Master on index 7, then the interface is deleted and created again as index 9.
+fn recreated(fake: &Fake, addrs: &[&str]) -> (Node<Fake>, Captured, Option<Input>) {
+    let (mut node, out) = node(&["--vip", "192.0.2.250/24"], fake);
+    master(&mut node);
+    let down = net(&mut node, NetEvent::LinkGone);
+    assert!(matches!(down, Some(Input::LinkDown)), "{down:?}");
+    node.step(Instant::now(), Input::LinkDown);
+    assert_eq!(node.machine.state(), State::Fault);
+    fake.0.borrow_mut().found = Some(iface(9, addrs));
+    let back = net(&mut node, NetEvent::LinkAppeared { index: 9, up: true });
+    (node, out, back)
+}
+
+#[test]
+fn a_recreated_interface_gets_new_sockets_and_the_vips_go_on_it() {
+    let fake = Fake::default();
+    let (mut node, out, back) = recreated(&fake, &["192.0.2.201"]);
+    assert!(matches!(back, Some(Input::LinkUp)), "{back:?}");
+    assert!(fake.log().contains(&"reopen on 9 generation 1".to_string()));
+    assert!(events(&out).contains(&"iface-back".to_string()));
+    node.step(Instant::now(), Input::LinkUp);
+    master(&mut node);
+    assert!(fake.has(9, "192.0.2.250"), "{:?}", fake.log());
+    drop(node);
+    assert!(
+        !fake.has(9, "192.0.2.250"),
+        "the VIP on the new interface stays"
+    );
+}
+
+#[test]
+fn only_the_current_receive_thread_failing_ends_the_node() {
+    let fake = Fake::default();
+    let (mut node, _, _) = recreated(&fake, &["192.0.2.201"]);
+    node.step(Instant::now(), Input::LinkUp);
+    master(&mut node);
+    let old = Event::ReceiveFailed {
+        generation: 0,
+        cause: "No such device".into(),
+    };
+    assert!(matches!(node.input_of(old), Ok(None)));
+    assert_eq!(node.machine.state(), State::Master);
+    let current = Event::ReceiveFailed {
+        generation: 1,
+        cause: "Network is down".into(),
+    };
+    let err = node
+        .input_of(current)
+        .expect_err("the current socket failed");
+    assert!(err.to_string().contains("Network is down"), "{err}");
+    drop(node);
+    assert!(!fake.has(9, "192.0.2.250"), "a failed node keeps its VIP");
+}
+
+#[test]
+fn a_recreated_interface_without_an_address_keeps_the_node_in_fault() {
+    let fake = Fake::default();
+    let (node, out, back) = recreated(&fake, &[]);
+    assert!(back.is_none(), "{back:?}");
+    assert!(events(&out).contains(&"iface-not-usable".to_string()));
+    assert!(!fake.log().iter().any(|l| l.starts_with("reopen")));
+    assert_eq!(node.machine.state(), State::Fault);
+    assert_eq!(node.generation, 0);
+}
+
+#[test]
+fn a_transition_runs_its_hooks() {
+    let fake = Fake::default();
+    let flags = ["--vip", "192.0.2.250/24", "--on-master", "/bin/true"];
+    let (mut node, _) = node(&flags, &fake);
+    master(&mut node);
+    assert!(
+        fake.log().contains(&"hook on-master".to_string()),
+        "{:?}",
+        fake.log()
+    );
+}

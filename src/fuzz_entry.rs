@@ -4,10 +4,10 @@
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
-use crate::vrrp::checks::{check, Received};
+use crate::vrrp::checks::check;
 use crate::vrrp::survey::{Heard, Survey};
 use crate::vrrp::Params;
-use crate::wire::frame::{carp_vhid, vrrp_frame};
+use crate::wire::frame::{carp_vhid, vrrp_frame, VrrpFrame};
 use crate::wire::ipv4::parse_ipv4;
 use crate::wire::{Auth, Version};
 
@@ -31,19 +31,13 @@ fn params(version: Version, unicast: bool, src: IpAddr) -> Params {
 /// checks (v2 and v3, multicast and unicast) and the survey `probe` keeps.
 pub fn packet(data: &[u8]) {
     let _ = parse_ipv4(data);
-    let Some(frame) = vrrp_frame(data) else {
+    let Some(VrrpFrame { mac, packet: frame }) = vrrp_frame(data) else {
         return;
     };
     let _ = carp_vhid(&frame.payload);
-    let rx = Received {
-        ttl: frame.ttl,
-        src: frame.src,
-        dst: frame.dst,
-        payload: &frame.payload,
-    };
     for version in [Version::V2, Version::V3] {
         for unicast in [false, true] {
-            let _ = check(&params(version, unicast, frame.src), &rx).to_owned();
+            let _ = check(&params(version, unicast, frame.src), &frame).to_owned();
         }
     }
     if let Ok(parsed) = crate::wire::vrrp::parse(&frame.payload, frame.src, frame.dst) {
@@ -52,7 +46,7 @@ pub fn packet(data: &[u8]) {
         survey.record(Heard {
             at: now,
             src: frame.src,
-            mac: frame.mac,
+            mac,
             advert: parsed.advert,
             checksum: parsed.checksum,
         });

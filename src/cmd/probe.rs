@@ -17,7 +17,7 @@ use crate::net::signals::on_stop;
 use crate::ui::{Json, Level, Ui};
 use crate::vrrp::survey::{Change, GroupKey, Heard, Survey};
 use crate::wire::announce::{arp_reply_for, arp_request, na_for, neighbour_solicitation, MacAddr};
-use crate::wire::frame::{carp_vhid, vrrp_frame};
+use crate::wire::frame::{carp_vhid, vrrp_frame, VrrpFrame};
 use crate::wire::vrrp::parse;
 
 /// How long to wait for who-has answers, and how often to ask.
@@ -110,7 +110,7 @@ impl Probe<'_> {
 
     /// `false` when the frame is not protocol 112.
     fn record(&mut self, frame: &[u8], at: Instant, print: bool) -> bool {
-        let Some(v) = vrrp_frame(frame) else {
+        let Some(VrrpFrame { mac, packet: v }) = vrrp_frame(frame) else {
             return false;
         };
         match parse(&v.payload, v.src, v.dst) {
@@ -118,7 +118,7 @@ impl Probe<'_> {
                 let heard = Heard {
                     at,
                     src: v.src,
-                    mac: v.mac,
+                    mac,
                     advert: parsed.advert,
                     checksum: parsed.checksum,
                 };

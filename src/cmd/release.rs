@@ -3,20 +3,20 @@
 use std::net::IpAddr;
 use std::sync::mpsc::{self, Sender};
 use std::sync::Arc;
-use std::thread;
 use std::time::{Duration, Instant};
 
+use super::run_edges::{start_claim_watch, start_receiver, Event, Quota, PACKET_QUOTA};
 use crate::cli::ReleaseArgs;
 use crate::config::{release_config, StepDown, Vip};
 use crate::error::{Error, Result};
 use crate::net::caps::require_net_admin_and_raw;
 use crate::net::iface::Interface;
 use crate::net::netlink::{IfAddr, Netlink};
-use crate::net::vrrp_socket::{RxPacket, VrrpSocket};
+use crate::net::vrrp_socket::VrrpSocket;
 use crate::ui::{Json, Level, Ui};
-use crate::vrrp::checks::{check, Received, Verdict};
+use crate::vrrp::checks::{check, Verdict};
 use crate::vrrp::{Action, Input, Machine, Params, State};
-use crate::wire::announce::MacAddr;
+use crate::wire::Received;
 
 pub fn release(args: &ReleaseArgs) -> Result<i32> {
     let cfg = release_config(args)?;
@@ -78,19 +78,13 @@ fn refuse_primary(vip: &Vip, iface: &Interface, present: &[IfAddr]) -> Result<()
     Ok(())
 }
 
-/// What the step-down's loop hears: adverts and claims, from their own threads.
-enum Heard {
-    Packet(RxPacket),
-    Claim { vip: IpAddr, by: MacAddr },
-}
-
 /// Like a stopping master (one rule, the machine's): priority 0 first, and the VIP stays
 /// until the successor has advertised (an advert that passes the checks `run` applies) and
 /// announced it, plus a settle for probes on their way. Returns what happened, in words.
 fn step_down(step: &StepDown, iface: &Interface, primary: IpAddr, vips: &[Vip]) -> Result<String> {
     let socket = Arc::new(VrrpSocket::open(&iface.name, iface.index, primary, &[])?);
     let (tx, rx) = mpsc::channel();
-    listen(&socket, iface, vips, tx)?;
+    listen(&socket, iface, vips, &tx)?;
     let start = Instant::now();
     let (mut machine, mut actions) = Machine::stepping_down(step.params(primary, vips), start);
     loop {
@@ -122,11 +116,15 @@ fn step_down(step: &StepDown, iface: &Interface, primary: IpAddr, vips: &[Vip]) 
             at.saturating_duration_since(Instant::now())
         });
         let input = match rx.recv_timeout(left) {
-            Ok(Heard::Packet(packet)) => match advert_of(machine.params(), &packet) {
-                Some(input) => input,
-                None => continue,
-            },
-            Ok(Heard::Claim { vip, by }) => Input::Claimed { vip, by },
+            Ok(Event::Packet { packet, at, .. }) => {
+                match advert_of(machine.params(), &packet, at) {
+                    Some(input) => input,
+                    None => continue,
+                }
+            }
+            Ok(Event::Claim { vip, by, .. }) => Input::Claimed { vip, by },
+            // Deaf now (the receive thread failed): the machine's own timeout ends the wait.
+            Ok(_) => continue,
             Err(_) => Input::Tick,
         };
         actions = machine.handle(Instant::now(), input);
@@ -134,51 +132,27 @@ fn step_down(step: &StepDown, iface: &Interface, primary: IpAddr, vips: &[Vip]) 
 }
 
 /// An advert that passes `run`'s checks (TTL, version, VRID, auth, interval) as machine input.
-fn advert_of(params: &Params, packet: &RxPacket) -> Option<Input> {
-    let rx = Received {
-        ttl: packet.ttl,
-        src: packet.src,
-        dst: packet.dst,
-        payload: &packet.payload,
-    };
-    match check(params, &rx) {
+fn advert_of(params: &Params, packet: &Received, at: Instant) -> Option<Input> {
+    match check(params, packet) {
         Verdict::Accept(parsed) => Some(Input::Advert {
             src: packet.src,
             advert: parsed.advert,
-            received: Some(packet.received),
+            received: Some(at),
         }),
         _ => None,
     }
 }
 
-/// Receives adverts and claims of `vips` by other MACs on two threads; they end with the
-/// process (release is short-lived).
+/// Adverts and claims of `vips` by other MACs, heard on `run`'s own edge threads; they end
+/// with the process (release is short-lived).
 fn listen(
     socket: &Arc<VrrpSocket>,
     iface: &Interface,
     vips: &[Vip],
-    tx: Sender<Heard>,
+    tx: &Sender<Event>,
 ) -> Result<()> {
-    let (packets, packet_tx) = (Arc::clone(socket), tx.clone());
-    thread::Builder::new()
-        .name("vrrp-receive".into())
-        .spawn(move || loop {
-            match packets.recv() {
-                Ok(Some(packet)) => {
-                    if packet_tx.send(Heard::Packet(packet)).is_err() {
-                        return;
-                    }
-                }
-                Ok(None) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(_) => return,
-            }
-        })
-        .map_err(|e| Error::new("cannot start the receive thread", e))?;
-    let vips = vips.iter().map(|v| v.addr).collect();
-    super::watch_claims(iface, vips, move |vip, by| {
-        tx.send(Heard::Claim { vip, by }).is_ok()
-    })
+    start_receiver(socket, tx, &Quota::new(PACKET_QUOTA), 0)?;
+    start_claim_watch(vips, iface, tx)
 }
 
 fn remove_one(netlink: &Netlink, iface: &Interface, vip: &Vip, ui: &mut Ui) -> Result<()> {

@@ -24,15 +24,14 @@ use crate::net::iface::Interface;
 use crate::net::netlink::{NetEvent, Netlink};
 use crate::net::notify::Notifier;
 use crate::net::status::{self, Snapshot};
-use crate::net::vrrp_socket::{RxPacket, VrrpSocket};
+use crate::net::vrrp_socket::VrrpSocket;
 use crate::ui::{Json, Level, StartInfo, Ui};
-use crate::vrrp::checks::{
-    check, checksum_disagreement, vips_match, Counters, RateLimit, Received, Verdict,
-};
+use crate::vrrp::checks::{check, checksum_disagreement, vips_match, Counters, RateLimit, Verdict};
 use crate::vrrp::track::{self, RiseFall};
 use crate::vrrp::{Action, Input, Machine, State};
 use crate::wire::announce::{gratuitous_arp, unsolicited_na};
 use crate::wire::vrrp::ChecksumForm;
+use crate::wire::Received;
 
 pub fn run(args: &RunArgs) -> Result<i32> {
     let conf = match &args.keepalived_conf {
@@ -64,7 +63,7 @@ pub fn run(args: &RunArgs) -> Result<i32> {
     let (tx, rx) = mpsc::channel();
     let packets = Quota::new(PACKET_QUOTA);
     start_edges(&socket, &iface, &tx, &packets)?;
-    start_claim_watch(&cfg, &iface, &tx)?;
+    start_claim_watch(&cfg.vips, &iface, &tx)?;
     start_checks(&cfg, &tx)?;
     start_tracked_ifaces(&cfg, &tx)?;
     let hooks = start_hooks(&cfg, &tx)?;
@@ -434,7 +433,7 @@ impl<I: NodeIo> Node<I> {
     /// Turns an edge event into a machine input; `None` when the machine need not hear it.
     pub(super) fn input_of(&mut self, event: Event) -> Result<Option<Input>> {
         Ok(match event {
-            Event::Packet { packet, .. } => self.judge(&packet),
+            Event::Packet { packet, at, .. } => self.judge(&packet, at),
             Event::NotVrrp { .. } => {
                 self.counters.count("not-vrrp");
                 None
@@ -540,14 +539,8 @@ impl<I: NodeIo> Node<I> {
         self.ui.tell(level, "hook", vrid, &msg, fields);
     }
 
-    fn judge(&mut self, packet: &RxPacket) -> Option<Input> {
-        let rx = Received {
-            ttl: packet.ttl,
-            src: packet.src,
-            dst: packet.dst,
-            payload: &packet.payload,
-        };
-        match check(self.machine.params(), &rx) {
+    fn judge(&mut self, packet: &Received, at: Instant) -> Option<Input> {
+        match check(self.machine.params(), packet) {
             Verdict::Accept(parsed) => {
                 self.warn_checksum_form(packet.src, parsed.checksum);
                 if !vips_match(self.machine.params(), &parsed.advert)
@@ -573,7 +566,7 @@ impl<I: NodeIo> Node<I> {
                 Some(Input::Advert {
                     src: packet.src,
                     advert: parsed.advert,
-                    received: Some(packet.received),
+                    received: Some(at),
                 })
             }
             Verdict::OtherVrid(_) => {

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::Sender;
 use std::sync::Arc;
 use std::thread;
+use std::time::Instant;
 
 use crate::config::RunConfig;
 use crate::error::{Error, Result};
@@ -16,13 +17,17 @@ use crate::net::hooks::HookRunner;
 use crate::net::iface::Interface;
 use crate::net::netlink::{spawn_monitor, NetEvent};
 use crate::net::signals::on_stop;
-use crate::net::vrrp_socket::{RxPacket, VrrpSocket};
+use crate::net::vrrp_socket::VrrpSocket;
+use crate::vip::Vip;
 use crate::wire::announce::MacAddr;
+use crate::wire::Received;
 
 /// What the edge threads report.
 pub(super) enum Event {
     Packet {
-        packet: RxPacket,
+        packet: Received,
+        /// When the receive thread had it: the machine handles it as of this instant.
+        at: Instant,
         _slot: Slot,
     },
     /// Something arrived on the VRRP socket that is not an IP packet carrying VRRP.
@@ -125,12 +130,8 @@ pub(super) const PACKET_QUOTA: usize = 256;
 
 /// Watches the segment for another MAC announcing our VIPs (a node that lost a contested
 /// takeover, the other side of a healed partition), so a master can answer at once.
-pub(super) fn start_claim_watch(
-    cfg: &RunConfig,
-    iface: &Interface,
-    tx: &Sender<Event>,
-) -> Result<()> {
-    let vips: Vec<IpAddr> = cfg.vips.iter().map(|v| v.addr).collect();
+pub(super) fn start_claim_watch(vips: &[Vip], iface: &Interface, tx: &Sender<Event>) -> Result<()> {
+    let vips: Vec<IpAddr> = vips.iter().map(|v| v.addr).collect();
     let (tx, quota) = (tx.clone(), Quota::new(1));
     super::watch_claims(iface, vips, move |vip, by| match quota.take() {
         Some(_slot) => tx.send(Event::Claim { vip, by, _slot }).is_ok(),
@@ -232,7 +233,11 @@ pub(super) fn receive_loop(
         let event = match socket.recv() {
             Ok(received) => match (received, quota.take()) {
                 (_, None) => continue,
-                (Some(packet), Some(_slot)) => Event::Packet { packet, _slot },
+                (Some(packet), Some(_slot)) => Event::Packet {
+                    packet,
+                    at: Instant::now(),
+                    _slot,
+                },
                 (None, Some(_slot)) => Event::NotVrrp { _slot },
             },
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,

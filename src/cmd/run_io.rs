@@ -93,7 +93,7 @@ impl NodeIo for RealIo {
         let peers = &self.cfg.unicast_peers;
         let socket = Arc::new(VrrpSocket::open(&iface.name, iface.index, source, peers)?);
         self.frames = FrameSocket::open(iface.index, false)?;
-        start_claim_watch(&self.cfg, iface, &self.tx)?;
+        start_claim_watch(&self.cfg.vips, iface, &self.tx)?;
         start_receiver(&socket, &self.tx, &self.packets, generation)?;
         self.socket = socket;
         Ok(())

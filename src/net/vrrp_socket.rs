@@ -17,21 +17,10 @@ use super::sock::{none_on_timeout, open_error};
 use crate::error::{Error, Result};
 use crate::wire::ipv4::parse_ipv4;
 use crate::wire::vrrp::{emit, GROUP_V4, GROUP_V6, PROTO_VRRP};
-use crate::wire::{Advert, V3Checksum};
+use crate::wire::{Advert, Received, V3Checksum};
 
 /// Traffic class / TOS of VRRP packets: network control, as keepalived sends them.
 const TOS_NETWORK_CONTROL: u32 = 0xc0;
-
-/// One received VRRP packet with what the receive checks need.
-#[derive(Debug, Clone)]
-pub struct RxPacket {
-    pub ttl: u8,
-    pub src: IpAddr,
-    pub dst: IpAddr,
-    pub payload: Vec<u8>,
-    /// When `recv` returned it: the machine handles it as of this instant.
-    pub received: std::time::Instant,
-}
 
 pub struct VrrpSocket {
     socket: Socket,
@@ -134,7 +123,7 @@ impl VrrpSocket {
     }
 
     /// The next packet, waiting at most `timeout`; `Ok(None)` also when nothing came.
-    pub fn recv_timeout(&self, timeout: std::time::Duration) -> io::Result<Option<RxPacket>> {
+    pub fn recv_timeout(&self, timeout: std::time::Duration) -> io::Result<Option<Received>> {
         self.socket
             .set_read_timeout(Some(timeout.max(std::time::Duration::from_millis(1))))?;
         let got = self.recv();
@@ -144,7 +133,7 @@ impl VrrpSocket {
 
     /// Blocks for the next packet. `Ok(None)`: something arrived that is not even an IP
     /// packet carrying VRRP (counted by the caller as malformed).
-    pub fn recv(&self) -> io::Result<Option<RxPacket>> {
+    pub fn recv(&self) -> io::Result<Option<Received>> {
         if self.ipv4 {
             self.recv_v4()
         } else {
@@ -152,22 +141,21 @@ impl VrrpSocket {
         }
     }
 
-    fn recv_v4(&self) -> io::Result<Option<RxPacket>> {
+    fn recv_v4(&self) -> io::Result<Option<Received>> {
         let mut bytes = vec![0u8; 2048];
         let len = (&self.socket).read(&mut bytes)?;
         bytes.truncate(len);
         Ok(parse_ipv4(&bytes)
             .filter(|m| m.protocol == PROTO_VRRP)
-            .map(|m| RxPacket {
+            .map(|m| Received {
                 ttl: m.ttl,
                 src: m.src,
                 dst: m.dst,
                 payload: bytes[m.payload].to_vec(),
-                received: std::time::Instant::now(),
             }))
     }
 
-    fn recv_v6(&self) -> io::Result<Option<RxPacket>> {
+    fn recv_v6(&self) -> io::Result<Option<Received>> {
         let mut buf = vec![0u8; 2048];
         let mut cmsg = cmsg_space!(nix::libc::in6_pktinfo, nix::libc::c_int);
         let mut iov = [IoSliceMut::new(&mut buf)];
@@ -191,12 +179,11 @@ impl VrrpSocket {
         let src = msg.address.map(|a| a.ip());
         let len = msg.bytes;
         Ok(match (ttl, src, dst) {
-            (Some(ttl), Some(src), Some(dst)) => Some(RxPacket {
+            (Some(ttl), Some(src), Some(dst)) => Some(Received {
                 ttl,
                 src: IpAddr::V6(src),
                 dst: IpAddr::V6(dst),
                 payload: buf[..len].to_vec(),
-                received: std::time::Instant::now(),
             }),
             _ => None,
         })

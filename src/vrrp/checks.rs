@@ -10,21 +10,10 @@ use std::time::{Duration, Instant};
 use super::Params;
 use crate::wire::vrrp::{parse, ChecksumForm, Parsed};
 use crate::wire::V3Checksum;
-use crate::wire::{Advert, Auth, Version, WireError};
+use crate::wire::{Advert, Auth, Received, Version, WireError};
 
 /// How often one kind of discard may be logged.
 pub const LOG_EVERY: Duration = Duration::from_secs(10);
-
-/// A packet as the socket handed it over.
-#[derive(Debug, Clone, Copy)]
-pub struct Received<'a> {
-    /// TTL (IPv4) or hop limit (IPv6).
-    pub ttl: u8,
-    pub src: IpAddr,
-    pub dst: IpAddr,
-    /// The VRRP message, IP header removed.
-    pub payload: &'a [u8],
-}
 
 /// What to do with a received packet.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -143,14 +132,14 @@ fn auth_text(auth: Auth) -> String {
 }
 
 /// Judge `rx` against our configuration, in the RFCs' order.
-pub fn check(params: &Params, rx: &Received<'_>) -> Verdict {
+pub fn check(params: &Params, rx: &Received) -> Verdict {
     if rx.ttl != 255 {
         return Verdict::Discard(Discard::Ttl(rx.ttl));
     }
     if let Some(discard) = check_mode(params, rx) {
         return Verdict::Discard(discard);
     }
-    let parsed = match parse(rx.payload, rx.src, rx.dst) {
+    let parsed = match parse(&rx.payload, rx.src, rx.dst) {
         Ok(p) => p,
         Err(e) => return Verdict::Discard(Discard::Malformed(e)),
     };
@@ -178,7 +167,7 @@ pub fn checksum_disagreement(ours: V3Checksum, theirs: ChecksumForm) -> Option<S
 }
 
 /// Unicast mode takes only its peers' unicast adverts; multicast mode only multicast ones.
-fn check_mode(params: &Params, rx: &Received<'_>) -> Option<Discard> {
+fn check_mode(params: &Params, rx: &Received) -> Option<Discard> {
     let multicast = rx.dst.is_multicast();
     match (params.unicast_peers.is_empty(), multicast) {
         (true, true) => None,
@@ -301,7 +290,7 @@ mod tests {
                 ttl,
                 src: src(),
                 dst: dst(),
-                payload: &bytes,
+                payload: bytes,
             },
         )
     }
@@ -385,7 +374,7 @@ mod tests {
             ttl: 255,
             src: src(),
             dst: dst(),
-            payload: &bytes,
+            payload: bytes,
         };
         assert!(matches!(
             check(&p, &rx),
@@ -421,7 +410,7 @@ mod tests {
             ttl: 255,
             src: src(),
             dst: us,
-            payload: &bytes,
+            payload: bytes,
         };
         assert!(matches!(check(&p, &from_peer), Verdict::Accept(_)));
         let stranger: IpAddr = "192.0.2.209".parse().unwrap();
@@ -430,7 +419,7 @@ mod tests {
             ttl: 255,
             src: stranger,
             dst: us,
-            payload: &bytes,
+            payload: bytes,
         };
         assert_eq!(
             check(&p, &from_stranger),
@@ -448,7 +437,7 @@ mod tests {
             ttl: 255,
             src: src(),
             dst: us,
-            payload: &bytes,
+            payload: bytes,
         };
         assert_eq!(
             check(&multicast_mode, &unicast),
@@ -475,7 +464,7 @@ mod tests {
             ttl: 255,
             src: owner,
             dst: dst(),
-            payload: &bytes,
+            payload: bytes,
         };
         assert!(matches!(check(&p, &rx), Verdict::Accept(_)));
     }

@@ -1,24 +1,19 @@
 //! VRRP packets seen in whole Ethernet frames (probe listens on AF_PACKET to learn each
 //! speaker's MAC as well).
 
-use std::net::IpAddr;
-
 use pnet_packet::ethernet::{EtherTypes, EthernetPacket};
 use pnet_packet::ipv6::Ipv6Packet;
 use pnet_packet::Packet;
 
 use super::announce::MacAddr;
 use super::ipv4::parse_ipv4;
-use super::vrrp::PROTO_VRRP;
+use super::vrrp::{Received, PROTO_VRRP};
 
-/// A protocol-112 packet and the frame it came in.
+/// A protocol-112 packet and the source MAC of the frame it came in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VrrpFrame {
     pub mac: MacAddr,
-    pub src: IpAddr,
-    pub dst: IpAddr,
-    pub ttl: u8,
-    pub payload: Vec<u8>,
+    pub packet: Received,
 }
 
 /// `Some` when `frame` is IPv4 or IPv6 carrying protocol 112 (VRRP, or CARP's reuse of it).
@@ -30,19 +25,18 @@ pub fn vrrp_frame(frame: &[u8]) -> Option<VrrpFrame> {
             let bytes = eth.payload();
             let ip = parse_ipv4(bytes)?;
             (ip.protocol == PROTO_VRRP).then_some(())?;
-            Some(VrrpFrame {
-                mac,
+            let packet = Received {
                 src: ip.src,
                 dst: ip.dst,
                 ttl: ip.ttl,
                 payload: bytes.get(ip.payload)?.to_vec(),
-            })
+            };
+            Some(VrrpFrame { mac, packet })
         }
         EtherTypes::Ipv6 => {
             let ip = Ipv6Packet::new(eth.payload())?;
             (ip.get_next_header().0 == PROTO_VRRP).then_some(())?;
-            Some(VrrpFrame {
-                mac,
+            let packet = Received {
                 src: ip.get_source().into(),
                 dst: ip.get_destination().into(),
                 ttl: ip.get_hop_limit(),
@@ -50,7 +44,8 @@ pub fn vrrp_frame(frame: &[u8]) -> Option<VrrpFrame> {
                     .payload()
                     .get(..usize::from(ip.get_payload_length()))?
                     .to_vec(),
-            })
+            };
+            Some(VrrpFrame { mac, packet })
         }
         _ => None,
     }
@@ -72,10 +67,13 @@ mod tests {
         let all = frames("keepalived-v2.pcap");
         let first = vrrp_frame(&all[0]).expect("an advert");
         assert_eq!(first.mac, MacAddr(2, 0, 0xc0, 0, 2, 0xc9));
-        assert_eq!((first.ttl, first.payload.len()), (255, 20));
+        assert_eq!((first.packet.ttl, first.packet.payload.len()), (255, 20));
         assert_eq!(vrrp_frame(&all[5]), None, "a gratuitous ARP");
         let v6 = vrrp_frame(&frames("keepalived-v3-ipv6.pcap")[0]).expect("v6 advert");
-        assert_eq!(v6.dst, "ff02::12".parse::<IpAddr>().unwrap());
+        assert_eq!(
+            v6.packet.dst,
+            "ff02::12".parse::<std::net::IpAddr>().unwrap()
+        );
         assert_eq!(vrrp_frame(&all[0][..30]), None, "truncated");
     }
 
@@ -101,6 +99,7 @@ mod tests {
         assert_eq!(carp_vhid(&carp), Some(41));
         let advert = &vrrp_frame(&frames("keepalived-v2.pcap")[0])
             .unwrap()
+            .packet
             .payload;
         assert_eq!(carp_vhid(advert), None);
     }

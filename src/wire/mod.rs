@@ -9,7 +9,7 @@ pub mod frame;
 pub mod ipv4;
 pub mod vrrp;
 
-pub use vrrp::{Advert, Auth, ChecksumForm, V3Checksum, Version, WireError};
+pub use vrrp::{Advert, Auth, ChecksumForm, Received, V3Checksum, Version, WireError};
 
 #[cfg(test)]
 pub mod pcap_fixture;

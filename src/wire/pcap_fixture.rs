@@ -1,7 +1,6 @@
 //! Test-only reader for the keepalived captures in tests/fixtures/pcap (copied from
 //! ../shared/pcap; see its README for how each was made).
 
-use std::net::IpAddr;
 use std::path::PathBuf;
 
 pub const ALL: [&str; 7] = [
@@ -64,23 +63,11 @@ fn pcapng_frames(data: &[u8]) -> Vec<Vec<u8>> {
     out
 }
 
-/// A VRRP packet out of a capture, as a raw socket would hand it over.
-pub struct RxPacket {
-    pub src: IpAddr,
-    pub dst: IpAddr,
-    pub ttl: u8,
-    pub payload: Vec<u8>,
-}
-
-pub fn vrrp_packets(file: &str) -> Vec<RxPacket> {
+/// The VRRP packets of a capture, as a raw socket would hand them over.
+pub fn vrrp_packets(file: &str) -> Vec<crate::wire::Received> {
     frames(file)
         .iter()
         .filter_map(|f| crate::wire::frame::vrrp_frame(f))
-        .map(|v| RxPacket {
-            src: v.src,
-            dst: v.dst,
-            ttl: v.ttl,
-            payload: v.payload,
-        })
+        .map(|v| v.packet)
         .collect()
 }

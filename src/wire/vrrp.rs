@@ -20,6 +20,17 @@ const TYPE_ADVERTISEMENT: u8 = 1;
 const HEADER_LEN: usize = 8;
 const V2_AUTH_LEN: usize = 8;
 
+/// A VRRP packet as received (from a raw socket, a frame, a capture): the IP header's facts
+/// the receive checks need, and the VRRP message with the IP header removed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Received {
+    /// TTL (IPv4) or hop limit (IPv6).
+    pub ttl: u8,
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    pub payload: Vec<u8>,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Version {
     V2,
@@ -372,7 +383,7 @@ pub fn emit(advert: &Advert, src: IpAddr, dst: IpAddr, form: V3Checksum) -> Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wire::pcap_fixture::{vrrp_packets, RxPacket};
+    use crate::wire::pcap_fixture::vrrp_packets;
 
     fn v4(a: [u8; 4]) -> IpAddr {
         IpAddr::from(a)
@@ -384,7 +395,7 @@ mod tests {
     fn every_capture_round_trips_byte_identical() {
         let mut seen = 0;
         for file in crate::wire::pcap_fixture::ALL {
-            for RxPacket {
+            for Received {
                 src, dst, payload, ..
             } in vrrp_packets(file)
             {

@@ -13,12 +13,12 @@ use std::collections::BinaryHeap;
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant};
 
-use vipflip::vrrp::checks::{check, Received, Verdict};
+use vipflip::vrrp::checks::{check, Verdict};
 use vipflip::vrrp::timers::{handover_wait, interval, master_down_interval};
 use vipflip::vrrp::{Action, Health, Input, Machine, Params, State};
 use vipflip::wire::announce::MacAddr;
 use vipflip::wire::vrrp::{emit, GROUP_V4};
-use vipflip::wire::{Auth, V3Checksum, Version};
+use vipflip::wire::{Auth, Received, V3Checksum, Version};
 
 /// splitmix64: small, fast, and the same on every machine.
 pub struct Rng(u64);
@@ -481,7 +481,7 @@ impl Sim {
                     ttl: 255,
                     src: primary(d.from),
                     dst: IpAddr::V4(GROUP_V4),
-                    payload: &bytes,
+                    payload: bytes,
                 };
                 let verdict = check(&params, &rx);
                 if let Verdict::Accept(parsed) = &verdict {

@@ -38,7 +38,7 @@ struct Hostile {
 fn packets(src: IpAddr, unicast_dst: IpAddr) -> Vec<Hostile> {
     let group: IpAddr = "224.0.0.18".parse().unwrap_or(src);
     let (a, _) = good(src);
-    let bytes = |advert: &Advert| emit(advert, src, group, V3Checksum::Keepalived);
+    let bytes = |advert: &Advert| emit(advert, src, group, V3Checksum::Keepalived).unwrap();
     let valid = bytes(&a);
     let patched = |i: usize, v: u8| {
         let mut b = valid.clone();
@@ -143,7 +143,8 @@ fn packets(src: IpAddr, unicast_dst: IpAddr) -> Vec<Hostile> {
                 src,
                 unicast_dst,
                 V3Checksum::Keepalived,
-            ),
+            )
+            .unwrap(),
         },
         mk(
             "VRID not ours",
@@ -243,7 +244,8 @@ fn nineteen_kinds_of_hostile_packets_change_nothing_and_are_counted() {
             side_src,
             "224.0.0.18".parse().unwrap(),
             V3Checksum::Keepalived,
-        ),
+        )
+        .unwrap(),
     };
     lab.in_ns(&side, || send(&[flood], 500));
     std::thread::sleep(mdi);

@@ -86,7 +86,8 @@ impl VrrpSocket {
     pub fn send_advert(&self, advert: &Advert, source: IpAddr, form: V3Checksum) -> io::Result<()> {
         let mut result = Ok(());
         for dest in &self.dests {
-            let bytes = emit(advert, source, dest.ip(), form);
+            let bytes = emit(advert, source, dest.ip(), form)
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
             let sent = match (source, dest) {
                 (IpAddr::V6(src), SocketAddr::V6(dst)) => self.send_v6_from(&bytes, src, *dst),
                 _ => self

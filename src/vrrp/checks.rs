@@ -283,7 +283,7 @@ mod tests {
     }
 
     fn verdict(p: &Params, a: &Advert, ttl: u8) -> Verdict {
-        let bytes = emit(a, src(), dst(), V3Checksum::Keepalived);
+        let bytes = emit(a, src(), dst(), V3Checksum::Keepalived).unwrap();
         check(
             p,
             &Received {
@@ -368,7 +368,7 @@ mod tests {
             ..good.clone()
         };
         assert_eq!(discard(&v3p, &zero, 255), Discard::IntervalZero);
-        let mut bytes = emit(&good, src(), dst(), V3Checksum::Keepalived);
+        let mut bytes = emit(&good, src(), dst(), V3Checksum::Keepalived).unwrap();
         bytes[7] ^= 1;
         let rx = Received {
             ttl: 255,
@@ -405,7 +405,7 @@ mod tests {
         };
         let us: IpAddr = "192.0.2.202".parse().unwrap();
         let a = advert(&p);
-        let bytes = emit(&a, src(), us, V3Checksum::Keepalived);
+        let bytes = emit(&a, src(), us, V3Checksum::Keepalived).unwrap();
         let from_peer = Received {
             ttl: 255,
             src: src(),
@@ -414,7 +414,7 @@ mod tests {
         };
         assert!(matches!(check(&p, &from_peer), Verdict::Accept(_)));
         let stranger: IpAddr = "192.0.2.209".parse().unwrap();
-        let bytes = emit(&a, stranger, us, V3Checksum::Keepalived);
+        let bytes = emit(&a, stranger, us, V3Checksum::Keepalived).unwrap();
         let from_stranger = Received {
             ttl: 255,
             src: stranger,
@@ -432,7 +432,7 @@ mod tests {
             "TTL is still checked"
         );
         let multicast_mode = params();
-        let bytes = emit(&a, src(), us, V3Checksum::Keepalived);
+        let bytes = emit(&a, src(), us, V3Checksum::Keepalived).unwrap();
         let unicast = Received {
             ttl: 255,
             src: src(),
@@ -459,7 +459,7 @@ mod tests {
             Verdict::Accept(parsed) if parsed.advert.priority == 255
         ));
         let owner: IpAddr = "192.0.2.250".parse().unwrap();
-        let bytes = emit(&not_owner, owner, dst(), V3Checksum::Keepalived);
+        let bytes = emit(&not_owner, owner, dst(), V3Checksum::Keepalived).unwrap();
         let rx = Received {
             ttl: 255,
             src: owner,

@@ -17,8 +17,33 @@ pub const GROUP_V4: Ipv4Addr = Ipv4Addr::new(224, 0, 0, 18);
 pub const GROUP_V6: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x12);
 /// Type field value of an advertisement, the only type VRRP defines.
 const TYPE_ADVERTISEMENT: u8 = 1;
-const HEADER_LEN: usize = 8;
+const HEADER_LEN: usize = field::ADDRS;
 const V2_AUTH_LEN: usize = 8;
+
+/// Where each field of the VRRP header sits (RFC 3768 §5.1, RFC 9568 §5.1): the only place
+/// that names a byte offset of the message.
+mod field {
+    use std::ops::Range;
+
+    /// Version (high nibble) and type (low nibble).
+    pub const VERSION_TYPE: usize = 0;
+    pub const VRID: usize = 1;
+    pub const PRIORITY: usize = 2;
+    /// Count IPvX Addr.
+    pub const COUNT: usize = 3;
+    /// v2: Auth Type.
+    pub const AUTH_TYPE: usize = 4;
+    /// v2: Adver Int, whole seconds.
+    pub const ADVER_INT: usize = 5;
+    /// v3: 4 reserved bits, then Max Advert Int in centiseconds (12 bits).
+    pub const MAX_ADVER_INT: Range<usize> = 4..6;
+    pub const CHECKSUM: Range<usize> = 6..8;
+    /// The addresses, then (v2) the 8 bytes of authentication data.
+    pub const ADDRS: usize = 8;
+}
+
+/// The largest v3 Max Advert Int: 12 bits of centiseconds (40.95 s).
+pub const V3_MAX_INTERVAL_CS: u16 = 0x0fff;
 
 /// A VRRP packet as received (from a raw socket, a frame, a capture): the IP header's facts
 /// the receive checks need, and the VRRP message with the IP header removed.
@@ -199,18 +224,19 @@ pub fn parse(bytes: &[u8], src: IpAddr, dst: IpAddr) -> Result<Parsed, WireError
     if src.is_ipv4() != dst.is_ipv4() {
         return Err(WireError::FamilyMismatch);
     }
-    let version = match bytes[0] >> 4 {
+    let version = match bytes[field::VERSION_TYPE] >> 4 {
         2 => Version::V2,
         3 => Version::V3,
         other => return Err(WireError::Version(other)),
     };
-    if bytes[0] & 0x0f != TYPE_ADVERTISEMENT {
-        return Err(WireError::Type(bytes[0] & 0x0f));
+    let kind = bytes[field::VERSION_TYPE] & 0x0f;
+    if kind != TYPE_ADVERTISEMENT {
+        return Err(WireError::Type(kind));
     }
     if version == Version::V2 && src.is_ipv6() {
         return Err(WireError::V2OverIpv6);
     }
-    let count = bytes[3];
+    let count = bytes[field::COUNT];
     if count == 0 {
         return Err(WireError::ZeroCount);
     }
@@ -240,8 +266,8 @@ fn message_len(version: Version, ipv4: bool, count: usize) -> usize {
 }
 
 fn decode_fields(bytes: &[u8], version: Version, ipv4: bool) -> Advert {
-    let count = usize::from(bytes[3]);
-    let addr_bytes = &bytes[HEADER_LEN..];
+    let count = usize::from(bytes[field::COUNT]);
+    let addr_bytes = &bytes[field::ADDRS..];
     let addrs = if ipv4 {
         addr_bytes
             .chunks_exact(4)
@@ -260,13 +286,19 @@ fn decode_fields(bytes: &[u8], version: Version, ipv4: bool) -> Advert {
             .collect()
     };
     let (interval_cs, auth) = match version {
-        Version::V2 => (u16::from(bytes[5]) * 100, decode_auth(bytes, count)),
-        Version::V3 => (u16::from_be_bytes([bytes[4] & 0x0f, bytes[5]]), Auth::None),
+        Version::V2 => (
+            u16::from(bytes[field::ADVER_INT]) * 100,
+            decode_auth(bytes, count),
+        ),
+        Version::V3 => (
+            be16(&bytes[field::MAX_ADVER_INT]) & V3_MAX_INTERVAL_CS,
+            Auth::None,
+        ),
     };
     Advert {
         version,
-        vrid: bytes[1],
-        priority: bytes[2],
+        vrid: bytes[field::VRID],
+        priority: bytes[field::PRIORITY],
         interval_cs,
         auth,
         addrs,
@@ -274,10 +306,10 @@ fn decode_fields(bytes: &[u8], version: Version, ipv4: bool) -> Advert {
 }
 
 fn decode_auth(bytes: &[u8], count: usize) -> Auth {
-    match bytes[4] {
+    match bytes[field::AUTH_TYPE] {
         0 => Auth::None,
         1 => {
-            let start = HEADER_LEN + 4 * count;
+            let start = field::ADDRS + 4 * count;
             let mut pass = [0u8; 8];
             pass.copy_from_slice(&bytes[start..start + V2_AUTH_LEN]);
             Auth::Pass(pass)
@@ -292,10 +324,9 @@ fn verify_checksum(
     src: IpAddr,
     dst: IpAddr,
 ) -> Result<ChecksumForm, WireError> {
-    let got = u16::from_be_bytes([bytes[6], bytes[7]]);
+    let got = be16(&bytes[field::CHECKSUM]);
     let mut zeroed = bytes.to_vec();
-    zeroed[6] = 0;
-    zeroed[7] = 0;
+    zeroed[field::CHECKSUM].fill(0);
     let pseudo = pseudo_header(src, dst, bytes.len());
     let with_pseudo = internet_checksum(&[&pseudo, &zeroed]);
     let message_only = internet_checksum(&[&zeroed]);
@@ -341,33 +372,83 @@ fn ip_octets(addr: IpAddr) -> Vec<u8> {
     }
 }
 
+fn be16(two: &[u8]) -> u16 {
+    u16::from_be_bytes([two[0], two[1]])
+}
+
+/// An advert VRRP's fields cannot carry. Configuration rejects each before anything is
+/// sent; emit refuses rather than clamp, so a bug shows instead of a wrong packet.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EmitError {
+    /// More than 255 addresses (Count IPvX Addr is one byte).
+    TooManyAddrs(usize),
+    /// A v2 interval that is not whole seconds from 1 to 255 (centiseconds given).
+    V2Interval(u16),
+    /// A v3 interval above 4095 centiseconds.
+    V3Interval(u16),
+    /// An address of the other family than the packet's source.
+    Family(IpAddr),
+}
+
+impl fmt::Display for EmitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EmitError::TooManyAddrs(n) => write!(f, "{n} addresses, VRRP carries at most 255"),
+            EmitError::V2Interval(cs) => write!(
+                f,
+                "VRRPv2 interval {cs}0 ms is not whole seconds from 1 to 255"
+            ),
+            EmitError::V3Interval(cs) => {
+                write!(f, "VRRPv3 interval {cs}0 ms is above 40.95 s")
+            }
+            EmitError::Family(addr) => {
+                write!(f, "{addr} is not of the advert's address family")
+            }
+        }
+    }
+}
+
+impl std::error::Error for EmitError {}
+
 /// The bytes of `advert` as sent from `src` to `dst`; `form` matters only for v3 over IPv4.
-pub fn emit(advert: &Advert, src: IpAddr, dst: IpAddr, form: V3Checksum) -> Vec<u8> {
-    let mut out = Vec::with_capacity(message_len(
-        advert.version,
-        src.is_ipv4(),
-        advert.addrs.len(),
-    ));
-    out.push((advert.version.number() << 4) | TYPE_ADVERTISEMENT);
-    out.push(advert.vrid);
-    out.push(advert.priority);
-    out.push(advert.addrs.len().min(255) as u8);
+pub fn emit(
+    advert: &Advert,
+    src: IpAddr,
+    dst: IpAddr,
+    form: V3Checksum,
+) -> Result<Vec<u8>, EmitError> {
+    let count = u8::try_from(advert.addrs.len())
+        .map_err(|_| EmitError::TooManyAddrs(advert.addrs.len()))?;
+    if let Some(other) = advert.addrs.iter().find(|a| a.is_ipv4() != src.is_ipv4()) {
+        return Err(EmitError::Family(*other));
+    }
+    let mut out = vec![0u8; message_len(advert.version, src.is_ipv4(), advert.addrs.len())];
+    out[field::VERSION_TYPE] = (advert.version.number() << 4) | TYPE_ADVERTISEMENT;
+    out[field::VRID] = advert.vrid;
+    out[field::PRIORITY] = advert.priority;
+    out[field::COUNT] = count;
     match advert.version {
         Version::V2 => {
-            out.push(advert.auth.type_number());
-            out.push((advert.interval_cs / 100).min(255) as u8);
+            let seconds = u8::try_from(advert.interval_cs / 100)
+                .ok()
+                .filter(|s| *s > 0 && advert.interval_cs % 100 == 0)
+                .ok_or(EmitError::V2Interval(advert.interval_cs))?;
+            out[field::AUTH_TYPE] = advert.auth.type_number();
+            out[field::ADVER_INT] = seconds;
         }
-        Version::V3 => out.extend_from_slice(&(advert.interval_cs & 0x0fff).to_be_bytes()),
-    }
-    out.extend_from_slice(&[0, 0]);
-    for addr in advert.addrs.iter().take(255) {
-        out.extend_from_slice(&ip_octets(*addr));
-    }
-    if advert.version == Version::V2 {
-        match advert.auth {
-            Auth::Pass(pass) => out.extend_from_slice(&pass),
-            _ => out.extend_from_slice(&[0; V2_AUTH_LEN]),
+        Version::V3 if advert.interval_cs > V3_MAX_INTERVAL_CS => {
+            return Err(EmitError::V3Interval(advert.interval_cs))
         }
+        Version::V3 => out[field::MAX_ADVER_INT].copy_from_slice(&advert.interval_cs.to_be_bytes()),
+    }
+    let mut at = field::ADDRS;
+    for addr in &advert.addrs {
+        let octets = ip_octets(*addr);
+        out[at..at + octets.len()].copy_from_slice(&octets);
+        at += octets.len();
+    }
+    if let (Version::V2, Auth::Pass(pass)) = (advert.version, advert.auth) {
+        out[at..at + V2_AUTH_LEN].copy_from_slice(&pass);
     }
     let use_pseudo =
         advert.version == Version::V3 && (src.is_ipv6() || form == V3Checksum::Keepalived);
@@ -376,8 +457,8 @@ pub fn emit(advert: &Advert, src: IpAddr, dst: IpAddr, form: V3Checksum) -> Vec<
     } else {
         internet_checksum(&[&out])
     };
-    out[6..8].copy_from_slice(&sum.to_be_bytes());
-    out
+    out[field::CHECKSUM].copy_from_slice(&sum.to_be_bytes());
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -404,7 +485,11 @@ mod tests {
                     ChecksumForm::MessageOnly => V3Checksum::Rfc9568,
                     _ => V3Checksum::Keepalived,
                 };
-                assert_eq!(emit(&parsed.advert, src, dst, form), payload, "{file}");
+                assert_eq!(
+                    emit(&parsed.advert, src, dst, form).unwrap(),
+                    payload,
+                    "{file}"
+                );
                 seen += 1;
             }
         }
@@ -485,18 +570,65 @@ mod tests {
     }
 
     #[test]
+    fn emit_refuses_what_the_fields_cannot_carry_instead_of_clamping() {
+        let p = &vrrp_packets("keepalived-v2.pcap")[0];
+        let v2 = parse(&p.payload, p.src, p.dst).unwrap().advert;
+        let v3 = Advert {
+            version: Version::V3,
+            auth: Auth::None,
+            ..v2.clone()
+        };
+        let emit = |a: &Advert| emit(a, p.src, p.dst, V3Checksum::Keepalived);
+        let many =
+            |n: u8| (0..=u32::from(n)).map(|i| IpAddr::from((3_221_225_984 + i).to_be_bytes()));
+        let at_most = Advert {
+            addrs: many(254).collect(),
+            ..v3.clone()
+        };
+        assert_eq!(emit(&at_most).map(|b| b[field::COUNT]), Ok(255));
+        let too_many = Advert {
+            addrs: many(255).collect(),
+            ..v3.clone()
+        };
+        assert_eq!(emit(&too_many), Err(EmitError::TooManyAddrs(256)));
+        for (cs, ok) in [
+            (100, true),
+            (25_500, true),
+            (150, false),
+            (0, false),
+            (25_600, false),
+        ] {
+            let a = Advert {
+                interval_cs: cs,
+                ..v2.clone()
+            };
+            assert_eq!(emit(&a).is_ok(), ok, "v2 {cs} cs");
+        }
+        for (cs, ok) in [(4095, true), (4096, false), (u16::MAX, false)] {
+            let a = Advert {
+                interval_cs: cs,
+                ..v3.clone()
+            };
+            assert_eq!(emit(&a).is_ok(), ok, "v3 {cs} cs");
+        }
+        let v6: IpAddr = "2001:db8::250".parse().unwrap();
+        let mixed = Advert {
+            addrs: vec![v6],
+            ..v3
+        };
+        assert_eq!(emit(&mixed), Err(EmitError::Family(v6)));
+    }
+
+    #[test]
     fn rfc9568_message_only_form_is_accepted_and_reported() {
         let p = &vrrp_packets("keepalived-v3.pcap")[0];
         let advert = parse(&p.payload, p.src, p.dst).unwrap().advert;
-        let bytes = emit(&advert, p.src, p.dst, V3Checksum::Rfc9568);
+        let bytes = emit(&advert, p.src, p.dst, V3Checksum::Rfc9568).unwrap();
         assert_ne!(bytes, p.payload, "the two forms must differ");
         // Recompute by hand over the message alone, independent of emit().
         let mut zeroed = bytes.clone();
-        zeroed[6..8].copy_from_slice(&[0, 0]);
-        assert_eq!(
-            u16::from_be_bytes([bytes[6], bytes[7]]),
-            internet_checksum(&[&zeroed])
-        );
+        zeroed[field::CHECKSUM].fill(0);
+        assert_eq!(be16(&bytes[field::CHECKSUM]), internet_checksum(&[&zeroed]));
         let parsed = parse(&bytes, p.src, p.dst).unwrap();
         assert_eq!(parsed.checksum, ChecksumForm::MessageOnly);
         assert_eq!(parsed.advert, advert);
@@ -506,9 +638,9 @@ mod tests {
     fn message_only_is_not_accepted_for_ipv6() {
         let p = &vrrp_packets("keepalived-v3-ipv6.pcap")[0];
         let mut bytes = p.payload.clone();
-        bytes[6..8].copy_from_slice(&[0, 0]);
+        bytes[field::CHECKSUM].fill(0);
         let sum = internet_checksum(&[&bytes]);
-        bytes[6..8].copy_from_slice(&sum.to_be_bytes());
+        bytes[field::CHECKSUM].copy_from_slice(&sum.to_be_bytes());
         assert!(matches!(
             parse(&bytes, p.src, p.dst),
             Err(WireError::Checksum { .. })

@@ -414,7 +414,8 @@ impl Sim {
         match action {
             Action::SendAdvert { priority } => {
                 let p = self.nodes[i].machine.params().advert(priority);
-                let bytes = emit(&p, primary(i), IpAddr::V4(GROUP_V4), V3Checksum::Keepalived);
+                let bytes = emit(&p, primary(i), IpAddr::V4(GROUP_V4), V3Checksum::Keepalived)
+                    .map_err(|e| format!("n{i} cannot emit its advert: {e}"))?;
                 if self.nodes[i].link {
                     self.send(at, i, Payload::Advert(bytes));
                 }

@@ -218,6 +218,7 @@ impl Ui {
     }
 
     /// For tests: a fixed clock.
+    #[cfg(test)]
     pub fn with_clock(mut self, clock: impl Fn() -> SystemTime + Send + 'static) -> Ui {
         self.clock = Box::new(clock);
         self

@@ -6,7 +6,7 @@ pub mod probe;
 pub mod release;
 pub mod run;
 mod run_edges;
-pub mod run_hooks;
+mod run_hooks;
 mod run_io;
 #[cfg(test)]
 mod run_tests;
@@ -24,7 +24,7 @@ use crate::ui::{use_color, Ui};
 use crate::wire::announce::{claim, MacAddr};
 
 /// The output every subcommand writes to: stdout, color decided once.
-pub fn stdout_ui(output: &OutputArgs) -> Ui {
+fn stdout_ui(output: &OutputArgs) -> Ui {
     let stdout = std::io::stdout();
     let color = use_color(
         output.color,
@@ -38,7 +38,7 @@ pub fn stdout_ui(output: &OutputArgs) -> Ui {
 /// Watches `iface` for another MAC announcing one of `vips` (a node that lost a contested
 /// takeover, the successor of a stepping-down master) and calls `on_claim(vip, by)` for each
 /// announcement, on its own thread, until it returns false. Shared by run and release.
-pub fn watch_claims(
+fn watch_claims(
     iface: &Interface,
     vips: Vec<IpAddr>,
     mut on_claim: impl FnMut(IpAddr, MacAddr) -> bool + Send + 'static,

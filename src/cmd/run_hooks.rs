@@ -18,7 +18,7 @@ fn notify_word(state: State) -> Option<&'static str> {
 /// The jobs for a transition `from` -> `to` at `priority`: the state's own hook, then
 /// --on-change. Each gets `INSTANCE <name> <STATE> <priority>` appended, like keepalived's
 /// notify scripts, and VIPFLIP_* variables.
-pub fn jobs(cfg: &RunConfig, from: State, to: State, priority: u8) -> Vec<Job> {
+pub(super) fn jobs(cfg: &RunConfig, from: State, to: State, priority: u8) -> Vec<Job> {
     let Some(word) = notify_word(to) else {
         return Vec::new();
     };

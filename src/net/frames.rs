@@ -6,7 +6,7 @@ use std::io::{self, Read};
 
 use socket2::{Domain, SockAddr, Socket, Type};
 
-use super::sock::{none_on_timeout, open_error};
+use super::sock::open_error;
 use crate::error::{Error, Result};
 
 pub struct FrameSocket {
@@ -97,13 +97,6 @@ impl FrameSocket {
         let len = (&self.socket).read(&mut buf)?;
         buf.truncate(len);
         Ok(buf)
-    }
-
-    /// The next frame, or `None` after `timeout`.
-    pub fn recv_timeout(&self, timeout: std::time::Duration) -> io::Result<Option<Vec<u8>>> {
-        self.socket
-            .set_read_timeout(Some(timeout.max(std::time::Duration::from_millis(1))))?;
-        none_on_timeout(self.recv().map(Some))
     }
 }
 

@@ -1,5 +1,4 @@
-//! What every socket of net/ needs: one error for "cannot open" with the privilege hint,
-//! and timeouts as `None`.
+//! What every socket of net/ needs: one error for "cannot open" with the privilege hint.
 
 use std::io;
 
@@ -12,20 +11,5 @@ pub fn open_error(what: &str, e: io::Error) -> Error {
         err.hint(ROOT_HINT)
     } else {
         err
-    }
-}
-
-/// A read that timed out is `Ok(None)`, not an error.
-pub fn none_on_timeout<T>(result: io::Result<Option<T>>) -> io::Result<Option<T>> {
-    match result {
-        Err(e)
-            if matches!(
-                e.kind(),
-                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-            ) =>
-        {
-            Ok(None)
-        }
-        other => other,
     }
 }

@@ -13,7 +13,7 @@ use nix::sys::socket::{
 };
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
-use super::sock::{none_on_timeout, open_error};
+use super::sock::open_error;
 use crate::error::{Error, Result};
 use crate::wire::ipv4::parse_ipv4;
 use crate::wire::vrrp::{emit, GROUP_V4, GROUP_V6, PROTO_VRRP};
@@ -121,15 +121,6 @@ impl VrrpSocket {
         )
         .map(|_| ())
         .map_err(io::Error::from)
-    }
-
-    /// The next packet, waiting at most `timeout`; `Ok(None)` also when nothing came.
-    pub fn recv_timeout(&self, timeout: std::time::Duration) -> io::Result<Option<Received>> {
-        self.socket
-            .set_read_timeout(Some(timeout.max(std::time::Duration::from_millis(1))))?;
-        let got = self.recv();
-        self.socket.set_read_timeout(None)?;
-        none_on_timeout(got)
     }
 
     /// Blocks for the next packet. `Ok(None)`: something arrived that is not even an IP

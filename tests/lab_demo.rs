@@ -11,7 +11,7 @@ use std::time::Duration;
 use lab::{available, MARGIN};
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
-use vipflip::ui::json_field;
+use vipflip::json_field;
 
 const BIN: &str = env!("CARGO_BIN_EXE_vipflip");
 

@@ -471,7 +471,7 @@ fn status_answers_per_namespace_without_root_and_forgets_a_killed_instance() {
     let backup = status_unprivileged(&lab, 2, &["--json"]);
     let line = stdout(&backup);
     assert_eq!(backup.status.code(), Some(1), "a backup answers 1: {line}");
-    let field = |k| vipflip::ui::json_field(&line, k).unwrap_or_default();
+    let field = |k| vipflip::json_field(&line, k).unwrap_or_default();
     assert_eq!(
         (
             field("event"),

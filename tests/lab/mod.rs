@@ -140,6 +140,8 @@ pub struct Proc {
     pub name: String,
     child: Child,
     lines: Arc<Mutex<Vec<Line>>>,
+    /// Readers (stdout, stderr) that reached the end of their pipe.
+    readers_done: Arc<AtomicUsize>,
     /// keepalived forks its VRRP child; its pid file, to end that one too.
     extra_pid_file: Option<PathBuf>,
 }
@@ -219,6 +221,13 @@ impl Proc {
                 .map(|s| s.code().unwrap_or(-1));
             code.is_some()
         });
+        // The last lines may still be in the pipes: read them before anyone looks (a child
+        // that keeps the pipes, like keepalived's, is not waited for long).
+        if code.is_some() {
+            wait_until(Duration::from_secs(1), || {
+                self.readers_done.load(Ordering::SeqCst) == 2
+            });
+        }
         code
     }
 
@@ -678,12 +687,13 @@ fn spawn_in(ns: &str, program: &str, args: &[&str], extra_pid_file: Option<PathB
         .spawn()
         .unwrap_or_else(|e| panic!("start {program}: {e}"));
     let lines = Arc::new(Mutex::new(Vec::new()));
+    let readers_done = Arc::new(AtomicUsize::new(0));
     let readers: Vec<Box<dyn std::io::Read + Send>> = vec![
         Box::new(child.stdout.take().expect("piped stdout")),
         Box::new(child.stderr.take().expect("piped stderr")),
     ];
     for reader in readers {
-        let lines = Arc::clone(&lines);
+        let (lines, done) = (Arc::clone(&lines), Arc::clone(&readers_done));
         thread::spawn(move || {
             for text in BufReader::new(reader).lines().map_while(Result::ok) {
                 if let Ok(mut l) = lines.lock() {
@@ -693,12 +703,14 @@ fn spawn_in(ns: &str, program: &str, args: &[&str], extra_pid_file: Option<PathB
                     });
                 }
             }
+            done.fetch_add(1, Ordering::SeqCst);
         });
     }
     Proc {
         name: format!("{program} in {ns}"),
         child,
         lines,
+        readers_done,
         extra_pid_file,
     }
 }

@@ -11,7 +11,7 @@ use crate::config::{release_config, StepDown, Vip};
 use crate::error::{Error, Result};
 use crate::net::caps::require_net_admin_and_raw;
 use crate::net::iface::Interface;
-use crate::net::netlink::{IfAddr, Netlink};
+use crate::net::netlink::Netlink;
 use crate::net::vrrp_socket::VrrpSocket;
 use crate::ui::{Json, Level, Ui};
 use crate::vrrp::checks::{check, Verdict};
@@ -27,9 +27,8 @@ pub fn release(args: &ReleaseArgs) -> Result<i32> {
     require_net_admin_and_raw()?;
     let iface = Interface::lookup(&cfg.iface)?;
     let netlink = Netlink::open()?;
-    let present = netlink.addrs(iface.index)?;
     for vip in &cfg.vips {
-        refuse_primary(vip, &iface, &present)?;
+        refuse_primary(vip, &iface)?;
     }
     let vip_addrs: Vec<IpAddr> = cfg.vips.iter().map(|v| v.addr).collect();
     let primary = iface.primary(vip_addrs[0].is_ipv4(), &vip_addrs);
@@ -53,19 +52,9 @@ pub fn release(args: &ReleaseArgs) -> Result<i32> {
     Ok(0)
 }
 
-/// The interface's primary address (the first IPv4 that is not secondary, or a link-local
-/// IPv6) is never a VIP: removing it would cut the node off.
-fn refuse_primary(vip: &Vip, iface: &Interface, present: &[IfAddr]) -> Result<()> {
-    let first_v4 = present
-        .iter()
-        .find(|a| a.addr.is_ipv4() && !a.secondary)
-        .map(|a| a.addr);
-    let primary = match vip.addr {
-        IpAddr::V4(_) => first_v4 == Some(vip.addr),
-        // The last link-local is the interface's own; a second one (a link-local VIP) can go.
-        IpAddr::V6(v6) => v6.is_unicast_link_local() && iface.primary(false, &[vip.addr]).is_none(),
-    };
-    if primary {
+/// The interface's own address is never a VIP: removing it would cut the node off.
+fn refuse_primary(vip: &Vip, iface: &Interface) -> Result<()> {
+    if iface.is_primary(vip.addr) {
         return Err(Error::new(
             format!("refusing to remove {vip}"),
             format!("it is the primary address of {}, not a VIP", iface.name),

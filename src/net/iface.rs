@@ -64,6 +64,17 @@ impl Interface {
                 }
         })
     }
+
+    /// Whether `addr` is the interface's own address, never a VIP to remove (removing it would
+    /// cut the node off): the first IPv4 address (the kernel lists an interface's first
+    /// address before those added later, VIPs among them), or its only IPv6 link-local
+    /// address (a second link-local one may be a VIP). The same rule as `primary`.
+    pub fn is_primary(&self, addr: IpAddr) -> bool {
+        match addr {
+            IpAddr::V4(_) => self.primary(true, &[]) == Some(addr),
+            IpAddr::V6(v6) => v6.is_unicast_link_local() && self.primary(false, &[addr]).is_none(),
+        }
+    }
 }
 
 /// Whether `name` forwards IPv6 (it is a router there): then neighbour advertisements for a
@@ -85,6 +96,29 @@ mod tests {
             up: true,
             addrs: addrs.iter().map(|a| a.parse().unwrap()).collect(),
         }
+    }
+
+    #[test]
+    fn the_own_address_is_the_advert_source_and_never_a_vip_to_remove() {
+        let node = iface(&["192.0.2.201", "192.0.2.250", "fe80::c0ff:fe00:2c9"]);
+        let is = |a: &str| node.is_primary(a.parse().unwrap());
+        assert!(is("192.0.2.201"), "the first IPv4 address");
+        assert!(!is("192.0.2.250"), "an address added after it");
+        assert!(is("fe80::c0ff:fe00:2c9"), "the only link-local");
+        let two = iface(&["fe80::250", "fe80::c0ff:fe00:2c9"]);
+        assert!(
+            !two.is_primary("fe80::250".parse().unwrap()),
+            "a second link-local"
+        );
+        assert!(
+            !node.is_primary("2001:db8::250".parse().unwrap()),
+            "a global IPv6"
+        );
+        assert_eq!(
+            node.primary(true, &[]),
+            Some("192.0.2.201".parse().unwrap()),
+            "the address adverts come from is the one never removed"
+        );
     }
 
     #[test]

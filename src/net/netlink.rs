@@ -9,9 +9,7 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 use futures::TryStreamExt;
 use netlink_packet_core::NetlinkPayload;
-use netlink_packet_route::address::{
-    AddressAttribute, AddressFlags, AddressHeaderFlags, AddressMessage,
-};
+use netlink_packet_route::address::{AddressAttribute, AddressFlags, AddressMessage};
 use netlink_packet_route::link::{LinkFlags, LinkMessage};
 use netlink_packet_route::RouteNetlinkMessage;
 use rtnetlink::{Handle, MulticastGroup};
@@ -21,11 +19,9 @@ use crate::error::{Error, Result};
 use crate::vip::Vip;
 
 /// An address on an interface as the kernel lists it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct IfAddr {
     pub addr: IpAddr,
-    pub prefix: u8,
-    pub secondary: bool,
     message: AddressMessage,
 }
 
@@ -128,14 +124,8 @@ fn if_addr(message: AddressMessage) -> Option<IfAddr> {
         AddressAttribute::Address(ip) => Some(*ip),
         _ => None,
     });
-    let secondary = message.header.flags.contains(AddressHeaderFlags::Secondary)
-        || message.attributes.iter().any(
-            |a| matches!(a, AddressAttribute::Flags(f) if f.contains(AddressFlags::Secondary)),
-        );
     Some(IfAddr {
         addr: local.or(address)?,
-        prefix: message.header.prefix_len,
-        secondary,
         message,
     })
 }

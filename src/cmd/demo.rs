@@ -293,7 +293,7 @@ impl Show {
         );
         let mark = self.outages.len();
         if let Some(child) = self.nodes[0].as_mut() {
-            let _ = nix::sys::signal::kill(child_pid(child), Signal::SIGTERM);
+            lab::signal_child(child, Signal::SIGTERM);
         }
         if !self.wait_takeover("n2 takes over and n1 exits", 1, |s| s.exited(0))? {
             return Ok(false);
@@ -325,7 +325,7 @@ impl Show {
         );
         let mark = self.outages.len();
         if let Some(child) = self.nodes[0].as_mut() {
-            let _ = nix::sys::signal::kill(child_pid(child), Signal::SIGKILL);
+            lab::signal_child(child, Signal::SIGKILL);
         }
         let node = self.node(0).clone();
         self.lab
@@ -637,10 +637,6 @@ impl Show {
         self.say("cleanup", &text, fields);
         code
     }
-}
-
-fn child_pid(child: &Child) -> nix::unistd::Pid {
-    nix::unistd::Pid::from_raw(child.id() as i32)
 }
 
 fn vip_addr() -> String {

@@ -202,6 +202,11 @@ fn delete_ns(ns: &str) -> bool {
     false
 }
 
+/// Sends `signal` to a child of ours (a demo node), without waiting.
+pub fn signal_child(child: &Child, signal: Signal) {
+    let _ = kill(Pid::from_raw(child.id() as i32), signal);
+}
+
 /// Stops one child: SIGTERM, then SIGKILL after `grace`. Reaps it either way.
 pub fn stop_child(child: &mut Child, signal: Signal, grace: Duration) {
     if child.try_wait().ok().flatten().is_some() {

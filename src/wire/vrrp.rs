@@ -382,7 +382,8 @@ fn be16(two: &[u8]) -> u16 {
 pub enum EmitError {
     /// More than 255 addresses (Count IPvX Addr is one byte).
     TooManyAddrs(usize),
-    /// A v2 interval that is not whole seconds from 1 to 255 (centiseconds given).
+    /// A v2 interval that is not whole seconds up to 255 (centiseconds given). Zero is sent
+    /// as it is: receivers must discard it, and the tests send it to see that they do.
     V2Interval(u16),
     /// A v3 interval above 4095 centiseconds.
     V3Interval(u16),
@@ -394,10 +395,9 @@ impl fmt::Display for EmitError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             EmitError::TooManyAddrs(n) => write!(f, "{n} addresses, VRRP carries at most 255"),
-            EmitError::V2Interval(cs) => write!(
-                f,
-                "VRRPv2 interval {cs}0 ms is not whole seconds from 1 to 255"
-            ),
+            EmitError::V2Interval(cs) => {
+                write!(f, "VRRPv2 interval {cs}0 ms is not whole seconds up to 255")
+            }
             EmitError::V3Interval(cs) => {
                 write!(f, "VRRPv3 interval {cs}0 ms is above 40.95 s")
             }
@@ -431,7 +431,7 @@ pub fn emit(
         Version::V2 => {
             let seconds = u8::try_from(advert.interval_cs / 100)
                 .ok()
-                .filter(|s| *s > 0 && advert.interval_cs % 100 == 0)
+                .filter(|_| advert.interval_cs % 100 == 0)
                 .ok_or(EmitError::V2Interval(advert.interval_cs))?;
             out[field::AUTH_TYPE] = advert.auth.type_number();
             out[field::ADVER_INT] = seconds;
@@ -594,8 +594,8 @@ mod tests {
         for (cs, ok) in [
             (100, true),
             (25_500, true),
+            (0, true),
             (150, false),
-            (0, false),
             (25_600, false),
         ] {
             let a = Advert {

@@ -45,6 +45,7 @@ rfc9568\t''"
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l auth-pass -d 'VRRPv2 simple password, only to join keepalived groups with auth_type PASS. Not security: it is sent in clear text' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l garp-repeat -d 'Gratuitous ARPs / unsolicited NAs per VIP on becoming master (default 5)' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l garp-delay -d 'Repeat the announcement burst this long after becoming master (default 5s; 0 = never; up to 1h)' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l vmac -d 'Hold the VIP on the RFC\'s virtual MAC (00:00:5e:00:01:VRID; IPv6 00:00:5e:00:02:VRID), on a macvlan of --iface named NAME (default vrrp.VRID; IPv6 vrrp6.VRID), so clients keep one neighbour entry through every failover (keepalived: use_vmac). Sets arp_ignore=1 and arp_announce=2 on --iface for IPv4, restored at exit' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l unicast-peer -d 'Send adverts to this peer instead of the multicast group (repeatable; for networks that drop multicast). Adverts from other addresses are dropped (keepalived: unicast_peer)' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l unicast-src -d 'Address of --iface to send unicast adverts from (default: its primary address; keepalived: unicast_src_ip)' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l track-cmd -d 'Health check: a command, healthy when it exits 0 (repeatable; split at spaces, run without a shell)' -r

@@ -331,6 +331,10 @@ pub struct RunArgs {
     #[arg(long, value_name = "DURATION", value_parser = duration_in(ZERO, HOUR))]
     pub garp_delay: Option<Duration>,
 
+    /// Hold the VIP on the RFC's virtual MAC (00:00:5e:00:01:VRID; IPv6 00:00:5e:00:02:VRID), on a macvlan of --iface named NAME (default vrrp.VRID; IPv6 vrrp6.VRID), so clients keep one neighbour entry through every failover (keepalived: use_vmac). Sets arp_ignore=1 and arp_announce=2 on --iface for IPv4, restored at exit.
+    #[arg(long, value_name = "NAME", num_args = 0..=1, require_equals = true, default_missing_value = "")]
+    pub vmac: Option<String>,
+
     /// Send adverts to this peer instead of the multicast group (repeatable; for networks that drop multicast). Adverts from other addresses are dropped (keepalived: unicast_peer).
     #[arg(long = "unicast-peer", value_name = "ADDR")]
     pub unicast_peers: Vec<std::net::IpAddr>,

@@ -28,6 +28,8 @@ pub struct RunConfig {
     pub auth: Auth,
     pub garp_repeat: u32,
     pub garp_delay: Option<Duration>,
+    /// --vmac: the virtual MAC interface's name.
+    pub vmac: Option<String>,
     /// Unicast mode when not empty.
     pub unicast_peers: Vec<IpAddr>,
     pub unicast_src: Option<IpAddr>,
@@ -139,6 +141,13 @@ impl RunConfig {
             Some(d) if d == Duration::from_secs(5) => {}
             Some(d) => flag("garp-delay", time(d)),
             None => flag("garp-delay", "0s".into()),
+        }
+        if let Some(name) = &self.vmac {
+            if *name == default_vmac_name(self.vrid, self.ipv4()) {
+                flag("vmac", String::new());
+            } else {
+                flag(&format!("vmac={name}"), String::new());
+            }
         }
         for peer in &self.unicast_peers {
             flag("unicast-peer", peer.to_string());
@@ -335,6 +344,12 @@ pub fn run_config(args: &RunArgs, conf: Option<&Instance>) -> Result<RunConfig> 
     let unicast_src = args.unicast_src.or(conf.unicast_src);
     check_unicast(&unicast_peers, unicast_src, ipv4)?;
     let hooks = check_hooks(args, conf)?;
+    let vmac = check_vmac(
+        args.vmac.as_ref().or(conf.vmac.as_ref()),
+        &iface,
+        vrid,
+        ipv4,
+    )?;
     let track_ifaces = if args.track_ifaces.is_empty() {
         conf.track_ifaces.clone()
     } else {
@@ -358,6 +373,7 @@ pub fn run_config(args: &RunArgs, conf: Option<&Instance>) -> Result<RunConfig> 
         auth,
         garp_repeat,
         garp_delay: Some(garp_delay).filter(|d| !d.is_zero()),
+        vmac,
         unicast_peers,
         unicast_src,
         track,
@@ -367,6 +383,48 @@ pub fn run_config(args: &RunArgs, conf: Option<&Instance>) -> Result<RunConfig> 
         warnings,
         notes,
     })
+}
+
+/// keepalived's name for the virtual MAC interface, `vrrp.VRID`; IPv6 gets `vrrp6.VRID` so
+/// that an IPv4 and an IPv6 group of one VRID can both have one.
+pub fn default_vmac_name(vrid: u8, ipv4: bool) -> String {
+    if ipv4 {
+        format!("vrrp.{vrid}")
+    } else {
+        format!("vrrp6.{vrid}")
+    }
+}
+
+/// --vmac / use_vmac: an interface name the kernel takes, not --iface itself.
+fn check_vmac(name: Option<&String>, iface: &str, vrid: u8, ipv4: bool) -> Result<Option<String>> {
+    let Some(name) = name else {
+        return Ok(None);
+    };
+    if name.is_empty() {
+        return Ok(Some(default_vmac_name(vrid, ipv4)));
+    }
+    let bad = |why: &str| {
+        Err(bad_flag(
+            "--vmac",
+            format!("'{name}' {why}"),
+            "give an interface name of 1-15 characters without '/', ':' or spaces, or --vmac alone for vrrp.VRID",
+        ))
+    };
+    if name.len() > 15 {
+        return bad("is longer than 15 characters");
+    }
+    if name
+        .chars()
+        .any(|c| c == '/' || c == ':' || c.is_whitespace())
+        || name == "."
+        || name == ".."
+    {
+        return bad("is not an interface name");
+    }
+    if name == iface {
+        return bad("is --iface itself; the virtual MAC interface is a new one on it");
+    }
+    Ok(Some(name.clone()))
 }
 
 /// What `release` does: which VIPs to remove, and the priority-0 advert to send, if any.
@@ -984,6 +1042,44 @@ mod tests {
         assert!(error(&["--vrrp-version", "3", "--advert-int", "41s"])
             .contains("above VRRPv3's 40.95s"));
         assert!(error(&["--advert-int", "256s"]).contains("255s"));
+    }
+
+    #[test]
+    fn vmac_names_the_interface_by_vrid_and_family() {
+        assert_eq!(config(&[]).unwrap().vmac, None);
+        assert_eq!(
+            config(&["--vmac"]).unwrap().vmac.as_deref(),
+            Some("vrrp.41")
+        );
+        let v6 = config(&["--vip", "2001:db8::250/64", "--vmac"]).unwrap();
+        assert_eq!(
+            v6.vmac.as_deref(),
+            Some("vrrp6.41"),
+            "IPv6 next to IPv4, same VRID"
+        );
+        assert_eq!(
+            config(&["--vmac=vip0"]).unwrap().vmac.as_deref(),
+            Some("vip0")
+        );
+        assert!(error(&["--vmac=averyveryverylongname"]).contains("longer than 15"));
+        assert!(error(&["--vmac=a/b"]).contains("not an interface name"));
+        assert!(error(&["--vmac=eth0"]).contains("--iface itself"));
+        for extra in [&["--vmac"][..], &["--vmac=vip0"][..]] {
+            round_trip(&config(extra).unwrap());
+        }
+        let conf = from_conf(
+            "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 41\n use_vmac\n virtual_ipaddress {\n  192.0.2.250/24\n }\n}\n",
+        );
+        assert_eq!(conf.vmac.as_deref(), Some("vrrp.41"));
+        let named = from_conf(
+            "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 41\n use_vmac vip0\n vmac_xmit_base\n virtual_ipaddress {\n  192.0.2.250/24\n }\n}\n",
+        );
+        assert_eq!(named.vmac.as_deref(), Some("vip0"));
+        assert!(
+            named.notes.iter().any(|n| n.contains("vmac_xmit_base")),
+            "{:?}",
+            named.notes
+        );
     }
 
     #[test]

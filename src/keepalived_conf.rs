@@ -45,6 +45,8 @@ pub struct Instance {
     pub on_change: Option<String>,
     /// track_interface: fault while one of these is down.
     pub track_ifaces: Vec<String>,
+    /// use_vmac: the virtual MAC interface's name, empty for the default.
+    pub vmac: Option<String>,
     /// Keywords accepted that change nothing vipflip does, each named once.
     pub notes: Vec<String>,
 }
@@ -231,6 +233,8 @@ const INSTANCE_KEYWORDS: &[&str] = &[
     "unicast_peer",
     "track_script",
     "track_interface",
+    "use_vmac",
+    "vmac_xmit_base",
     "notify_master",
     "notify_backup",
     "notify_fault",
@@ -241,10 +245,6 @@ const INSTANCE_KEYWORDS: &[&str] = &[
 
 /// Keywords keepalived knows and vipflip does not run, with what to do instead.
 const UNSUPPORTED: &[(&str, &str)] = &[
-    (
-        "use_vmac",
-        "vipflip moves the VIP between the nodes' own MACs",
-    ),
     ("virtual_routes", "add them in an --on-master hook"),
     ("virtual_rules", "add them in an --on-master hook"),
     (
@@ -537,6 +537,14 @@ fn apply(out: &mut Instance, item: &Item) -> Result<(), String> {
             "keepalived.conf: smtp_alert accepted; vipflip sends no mail (use an --on-change hook)"
                 .into(),
         ),
+        "use_vmac" => match item.args.as_slice() {
+            [] => out.vmac = Some(String::new()),
+            [name] => out.vmac = Some(name.clone()),
+            _ => return Err("'use_vmac' takes at most one interface name".into()),
+        },
+        "vmac_xmit_base" => out.notes.push(
+            "keepalived.conf: vmac_xmit_base accepted; vipflip sends adverts from the virtual MAC interface, and from the base interface in unicast mode".into(),
+        ),
         "track_interface" => {
             for line in item.block.iter().flatten() {
                 if !line.args.is_empty() {
@@ -678,12 +686,12 @@ mod tests {
 
     #[test]
     fn unsupported_keywords_are_all_named_with_their_lines() {
-        let text = "vrrp_sync_group G {\n  group {\n    VI_1\n  }\n}\nvrrp_instance VI_1 {\n  interface eth0\n  use_vmac\n  virtual_routr_id 41\n  lvs_sync_daemon_interface eth0\n}\n";
+        let text = "vrrp_sync_group G {\n  group {\n    VI_1\n  }\n}\nvrrp_instance VI_1 {\n  interface eth0\n  virtual_routes\n  virtual_routr_id 41\n  lvs_sync_daemon_interface eth0\n}\n";
         let err = instance(text, None).unwrap_err().to_string();
         assert_eq!(
             err,
             "line 1: 'vrrp_sync_group' is not supported by vipflip: run one vipflip per instance; \
-             line 8: 'use_vmac' is not supported by vipflip: vipflip moves the VIP between the nodes' own MACs; \
+             line 8: 'virtual_routes' is not supported by vipflip: add them in an --on-master hook; \
              line 9: 'virtual_routr_id' is not a keyword vipflip knows; did you mean 'virtual_router_id'?; \
              line 10: 'lvs_sync_daemon_interface' is not supported by vipflip"
         );

@@ -254,12 +254,12 @@ fn keepalived_conf_problems_name_the_file_and_line() {
     let dir = std::env::temp_dir().join(format!("vipflip-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let conf = dir.join("keepalived.conf");
-    let text = "vrrp_instance VI_1 {\n  interface lo\n  virtual_router_id 41\n  use_vmac\n  virtual_ipaddress {\n    192.0.2.250/24\n  }\n}\n";
+    let text = "vrrp_instance VI_1 {\n  interface lo\n  virtual_router_id 41\n  virtual_routes\n  virtual_ipaddress {\n    192.0.2.250/24\n  }\n}\n";
     std::fs::write(&conf, text).expect("write conf");
     let path = conf.display().to_string();
     let err = assert_error(
         &["run", "--keepalived-conf", &path],
-        "line 4: 'use_vmac' is not supported by vipflip: vipflip moves the VIP between the nodes' own MACs",
+        "line 4: 'virtual_routes' is not supported by vipflip: add them in an --on-master hook",
     );
     assert!(err.contains(&format!("cannot use {path}")), "{err}");
     assert_error(

@@ -12,18 +12,18 @@ use super::run_edges::{
     Event, Quota, PACKET_QUOTA,
 };
 use super::run_hooks;
-use super::run_io::{NodeIo, RealIo};
+use super::run_io::{NodeIo, RealIo, VipLink, VipSide};
 use crate::cli::RunArgs;
 use crate::config::{run_config, RunConfig, Vip};
 use crate::error::{Error, Result};
 use crate::keepalived_conf::Instance;
 use crate::net::caps::require_net_admin_and_raw;
 use crate::net::exec::Outcome;
-use crate::net::frames::FrameSocket;
 use crate::net::iface::Interface;
 use crate::net::netlink::{NetEvent, Netlink};
 use crate::net::notify::Notifier;
 use crate::net::status::{self, Snapshot};
+use crate::net::vmac::VmacChange;
 use crate::net::vrrp_socket::VrrpSocket;
 use crate::ui::{Json, Level, StartInfo, Ui};
 use crate::vrrp::checks::{check, checksum_disagreement, vips_match, Counters, RateLimit, Verdict};
@@ -58,20 +58,21 @@ pub fn run(args: &RunArgs) -> Result<i32> {
         primary,
         &cfg.unicast_peers,
     )?);
-    let frames = FrameSocket::open(iface.index, false)?;
     let netlink = Netlink::open()?;
+    let (side, vmac_said) = VipSide::open(&cfg, &iface, primary)?;
     let (tx, rx) = mpsc::channel();
     let packets = Quota::new(PACKET_QUOTA);
     start_edges(&socket, &iface, &tx, &packets)?;
-    start_claim_watch(&cfg.vips, &iface, &tx)?;
+    start_claim_watch(&cfg.vips, &side.claim_iface(&iface), &tx)?;
     start_checks(&cfg, &tx)?;
     start_tracked_ifaces(&cfg, &tx)?;
     let hooks = start_hooks(&cfg, &tx)?;
     let snapshot = Snapshot::default();
     status::serve(&iface.name, cfg.vrid, Arc::clone(&snapshot))?;
+    let link = side.link;
     let io = RealIo {
         socket,
-        frames,
+        side,
         netlink,
         hooks,
         systemd: Notifier::from_env(),
@@ -79,8 +80,9 @@ pub fn run(args: &RunArgs) -> Result<i32> {
         packets,
         cfg: cfg.clone(),
     };
-    let mut node = Node::new(cfg, iface, primary, io, ui, snapshot);
+    let mut node = Node::new(cfg, iface, primary, link, io, ui, snapshot);
     node.prepare()?;
+    node.tell_vmac(vmac_said);
     node.run_loop(&rx)
 }
 
@@ -284,6 +286,8 @@ pub(super) struct Node<I: NodeIo> {
     pub(super) machine: Machine,
     cfg: RunConfig,
     pub(super) iface: Interface,
+    /// Where the VIPs go: the interface, or its virtual MAC interface.
+    pub(super) vip_link: VipLink,
     pub(super) io: I,
     pub(super) ledger: VipLedger,
     ui: Ui,
@@ -322,6 +326,7 @@ impl<I: NodeIo> Node<I> {
         cfg: RunConfig,
         iface: Interface,
         primary: IpAddr,
+        vip_link: VipLink,
         io: I,
         ui: Ui,
         snapshot: Snapshot,
@@ -331,9 +336,10 @@ impl<I: NodeIo> Node<I> {
         Node {
             machine: Machine::new(cfg.params(primary)),
             ledger: VipLedger {
-                index: iface.index,
+                index: vip_link.index,
                 added: Vec::new(),
             },
+            vip_link,
             link_up: iface.up,
             cfg,
             iface,
@@ -396,6 +402,8 @@ impl<I: NodeIo> Node<I> {
         loop {
             if self.step(Instant::now(), input) {
                 self.finish_hooks(rx);
+                let undone = self.io.close();
+                self.tell_vmac(undone);
                 let behind = self.io.packets_dropped();
                 if behind > 0 {
                     self.counters.by_kind.insert("dropped, loop behind", behind);
@@ -646,16 +654,62 @@ impl<I: NodeIo> Node<I> {
                 .tell(Level::Warn, "primary-changed", vrid, &msg, fields);
         }
         let generation = self.generation + 1;
-        self.io
+        let (link, said) = self
+            .io
             .reopen(&iface, self.machine.params().primary, generation)?;
         self.generation = generation;
         // The VIPs went with the old interface.
         self.ledger = VipLedger {
-            index: iface.index,
+            index: link.index,
             added: Vec::new(),
         };
+        self.vip_link = link;
         self.iface = iface;
+        self.tell_vmac(said);
         Ok(())
+    }
+
+    /// What --vmac set up or undid, one line each.
+    pub(super) fn tell_vmac(&mut self, changes: Vec<VmacChange>) {
+        let vrid = self.vrid();
+        for change in changes {
+            let (kind, iface, extra) = match &change {
+                VmacChange::RemovedStale { name } => ("removed-stale", name, Json::default()),
+                VmacChange::Created { name, mac, .. } => {
+                    ("created", name, Json::default().str("mac", mac))
+                }
+                VmacChange::Set {
+                    iface, knob, to, ..
+                } => (
+                    "set",
+                    iface,
+                    Json::default().str("knob", knob).raw("value", to),
+                ),
+                VmacChange::Removed { name } => ("removed", name, Json::default()),
+                VmacChange::Restored { iface, knob, to } => (
+                    "restored",
+                    iface,
+                    Json::default().str("knob", knob).raw("value", to),
+                ),
+                VmacChange::Kept {
+                    iface, knob, value, ..
+                } => (
+                    "kept",
+                    iface,
+                    Json::default().str("knob", knob).raw("value", value),
+                ),
+            };
+            let level = match change {
+                VmacChange::Kept { .. } | VmacChange::RemovedStale { .. } => Level::Warn,
+                _ => Level::Info,
+            };
+            let fields = Json::default()
+                .str("change", kind)
+                .str("iface", iface)
+                .fields_of(&extra.finish());
+            self.ui
+                .tell(level, "vmac", vrid, &change.describe(), fields);
+        }
     }
 
     fn vip_list(&self) -> String {
@@ -692,8 +746,9 @@ impl<I: NodeIo> Node<I> {
                 self.iface.index = index;
                 (self.detached && up).then(|| self.reattach()).flatten()
             }
-            NetEvent::AddressRemoved(addr) => {
-                let ours = self.ledger.added.iter().any(|v| v.addr == addr);
+            NetEvent::AddressRemoved { index, addr } => {
+                let ours =
+                    index == self.ledger.index && self.ledger.added.iter().any(|v| v.addr == addr);
                 let master = self.machine.state() == State::Master;
                 (ours && master && !self.on_interface(addr)).then_some(Input::VipsMissing)
             }
@@ -703,7 +758,7 @@ impl<I: NodeIo> Node<I> {
     /// Whether `addr` is on the interface now: the removal just reported may be our own
     /// from before a quick backup-master round trip, with the VIP added again since.
     fn on_interface(&self, addr: IpAddr) -> bool {
-        self.io.has_addr(self.iface.index, addr)
+        self.io.has_addr(self.vip_link.index, addr)
     }
 
     /// Removes the VIPs this process added; what failed, to be said.
@@ -825,7 +880,7 @@ impl<I: NodeIo> Node<I> {
 
     fn add_vips(&mut self) {
         for vip in self.cfg.vips.clone() {
-            match self.io.add_vip(self.iface.index, &vip) {
+            match self.io.add_vip(self.vip_link.index, &vip) {
                 Ok(true) => {
                     if !self.ledger.added.contains(&vip) {
                         self.ledger.added.push(vip);
@@ -858,8 +913,8 @@ impl<I: NodeIo> Node<I> {
             .vips
             .iter()
             .map(|vip| match vip.addr {
-                IpAddr::V4(v4) => gratuitous_arp(self.iface.mac, v4),
-                IpAddr::V6(v6) => unsolicited_na(self.iface.mac, v6, router),
+                IpAddr::V4(v4) => gratuitous_arp(self.vip_link.mac, v4),
+                IpAddr::V6(v6) => unsolicited_na(self.vip_link.mac, v6, router),
             })
             .collect();
         for _ in 0..rounds {

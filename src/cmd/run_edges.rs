@@ -170,7 +170,7 @@ pub(super) fn start_tracked_ifaces(cfg: &RunConfig, tx: &Sender<Event>) -> Resul
             let up = match event {
                 NetEvent::Link(up) | NetEvent::LinkAppeared { up, .. } => up,
                 NetEvent::LinkGone => false,
-                NetEvent::AddressRemoved(_) => return true,
+                NetEvent::AddressRemoved { .. } => return true,
             };
             tx.send(Event::TrackedLink { index, up }).is_ok()
         })?;

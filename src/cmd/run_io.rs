@@ -16,10 +16,20 @@ use crate::net::hooks::{HookRunner, Job};
 use crate::net::iface::{forwards_ipv6, Interface};
 use crate::net::netlink::Netlink;
 use crate::net::notify::Notifier;
+use crate::net::vmac::{Vmac, VmacChange};
 use crate::net::vrrp_socket::VrrpSocket;
 use crate::vip::Vip;
+use crate::wire::announce::{virtual_mac, MacAddr};
 use crate::wire::Advert;
 use crate::wire::V3Checksum;
+
+/// Where the VIPs go and the MAC their announcements carry: the interface itself, or its
+/// virtual MAC interface (--vmac).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct VipLink {
+    pub(super) index: u32,
+    pub(super) mac: MacAddr,
+}
 
 pub(super) trait NodeIo {
     fn send_advert(&mut self, advert: &Advert, source: IpAddr, form: V3Checksum) -> io::Result<()>;
@@ -33,9 +43,16 @@ pub(super) trait NodeIo {
     fn has_addr(&self, index: u32, addr: IpAddr) -> bool;
     fn forwards_ipv6(&self, iface: &str) -> bool;
     fn lookup(&self, name: &str) -> Result<Interface>;
-    /// New sockets and reader threads on a re-created interface; the new receive thread's
-    /// failure reports carry `generation`.
-    fn reopen(&mut self, iface: &Interface, source: IpAddr, generation: u32) -> Result<()>;
+    /// New sockets and reader threads on a re-created interface (and a new virtual MAC
+    /// interface on it); the new receive thread's failure reports carry `generation`.
+    fn reopen(
+        &mut self,
+        iface: &Interface,
+        source: IpAddr,
+        generation: u32,
+    ) -> Result<(VipLink, Vec<VmacChange>)>;
+    /// At exit, after the VIPs are removed: undo what was set up (the virtual MAC interface).
+    fn close(&mut self) -> Vec<VmacChange>;
     fn run_hook(&mut self, job: Job);
     /// Waits for the hooks already queued.
     fn finish_hooks(&mut self);
@@ -45,10 +62,68 @@ pub(super) trait NodeIo {
     fn packets_dropped(&self) -> u64;
 }
 
+/// The VIPs' side of the node: their interface (the virtual MAC one with --vmac), the socket
+/// announcements leave from, and the socket adverts leave from when it is not the parent's.
+pub(super) struct VipSide {
+    pub(super) link: VipLink,
+    frames: FrameSocket,
+    sender: Option<VrrpSocket>,
+    vmac: Option<Vmac>,
+}
+
+impl VipSide {
+    /// On `iface` itself, or (--vmac) on a new virtual MAC interface on it.
+    pub(super) fn open(
+        cfg: &RunConfig,
+        iface: &Interface,
+        source: IpAddr,
+    ) -> Result<(VipSide, Vec<VmacChange>)> {
+        let Some(name) = &cfg.vmac else {
+            let side = VipSide {
+                link: VipLink {
+                    index: iface.index,
+                    mac: iface.mac,
+                },
+                frames: FrameSocket::open(iface.index, false)?,
+                sender: None,
+                vmac: None,
+            };
+            return Ok((side, Vec::new()));
+        };
+        let mac = virtual_mac(cfg.vrid, cfg.ipv4());
+        let (vmac, said) = Vmac::create(iface, name, mac, cfg.ipv4())?;
+        // Unicast adverts leave from the parent (keepalived's vmac_xmit_base): they are
+        // routed to each peer, and the virtual MAC interface has no route of its own.
+        let sender = if cfg.unicast_peers.is_empty() {
+            Some(VrrpSocket::open_sender(&vmac.name, vmac.index, source)?)
+        } else {
+            None
+        };
+        let side = VipSide {
+            link: VipLink {
+                index: vmac.index,
+                mac: vmac.mac,
+            },
+            frames: FrameSocket::open(vmac.index, false)?,
+            sender,
+            vmac: Some(vmac),
+        };
+        Ok((side, said))
+    }
+
+    /// The interface the claim watch reads, with the MAC that is ours to announce.
+    pub(super) fn claim_iface(&self, iface: &Interface) -> Interface {
+        Interface {
+            mac: self.link.mac,
+            ..iface.clone()
+        }
+    }
+}
+
 /// The real node: what `run` opened before the machine started.
 pub(super) struct RealIo {
     pub(super) socket: Arc<VrrpSocket>,
-    pub(super) frames: FrameSocket,
+    pub(super) side: VipSide,
     pub(super) netlink: Netlink,
     pub(super) hooks: Option<HookRunner>,
     pub(super) systemd: Option<Notifier>,
@@ -60,11 +135,12 @@ pub(super) struct RealIo {
 
 impl NodeIo for RealIo {
     fn send_advert(&mut self, advert: &Advert, source: IpAddr, form: V3Checksum) -> io::Result<()> {
-        self.socket.send_advert(advert, source, form)
+        let socket = self.side.sender.as_ref().unwrap_or(&self.socket);
+        socket.send_advert(advert, source, form)
     }
 
     fn send_frame(&mut self, frame: &[u8]) -> io::Result<()> {
-        self.frames.send(frame)
+        self.side.frames.send(frame)
     }
 
     fn add_vip(&mut self, index: u32, vip: &Vip) -> Result<bool> {
@@ -89,14 +165,28 @@ impl NodeIo for RealIo {
         Interface::lookup(name)
     }
 
-    fn reopen(&mut self, iface: &Interface, source: IpAddr, generation: u32) -> Result<()> {
+    fn reopen(
+        &mut self,
+        iface: &Interface,
+        source: IpAddr,
+        generation: u32,
+    ) -> Result<(VipLink, Vec<VmacChange>)> {
         let peers = &self.cfg.unicast_peers;
         let socket = Arc::new(VrrpSocket::open(&iface.name, iface.index, source, peers)?);
-        self.frames = FrameSocket::open(iface.index, false)?;
-        start_claim_watch(&self.cfg.vips, iface, &self.tx)?;
+        // The old virtual MAC interface and the old parent's settings went with it.
+        if let Some(old) = self.side.vmac.as_mut() {
+            old.forget();
+        }
+        let (side, said) = VipSide::open(&self.cfg, iface, source)?;
+        start_claim_watch(&self.cfg.vips, &side.claim_iface(iface), &self.tx)?;
         start_receiver(&socket, &self.tx, &self.packets, generation)?;
         self.socket = socket;
-        Ok(())
+        self.side = side;
+        Ok((self.side.link, said))
+    }
+
+    fn close(&mut self) -> Vec<VmacChange> {
+        self.side.vmac.as_mut().map(Vmac::close).unwrap_or_default()
     }
 
     fn run_hook(&mut self, job: Job) {

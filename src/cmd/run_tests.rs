@@ -12,7 +12,7 @@ use clap::Parser;
 
 use super::run::Node;
 use super::run_edges::Event;
-use super::run_io::NodeIo;
+use super::run_io::{NodeIo, VipLink};
 use crate::cli::{Cli, Command};
 use crate::config::RunConfig;
 use crate::error::{Error, Result};
@@ -20,6 +20,7 @@ use crate::net::hooks::Job;
 use crate::net::iface::Interface;
 use crate::net::netlink::NetEvent;
 use crate::net::status::Snapshot;
+use crate::net::vmac::VmacChange;
 use crate::ui::{json_field, Captured, Ui};
 use crate::vip::Vip;
 use crate::vrrp::{Input, State};
@@ -112,9 +113,18 @@ impl NodeIo for Fake {
             .ok_or_else(|| Error::new(format!("unknown interface '{name}'"), "gone"))
     }
 
-    fn reopen(&mut self, iface: &Interface, _: IpAddr, generation: u32) -> Result<()> {
+    fn reopen(
+        &mut self,
+        iface: &Interface,
+        _: IpAddr,
+        generation: u32,
+    ) -> Result<(VipLink, Vec<VmacChange>)> {
         self.record(format!("reopen on {} generation {generation}", iface.index));
-        Ok(())
+        Ok((link_of(iface), Vec::new()))
+    }
+
+    fn close(&mut self) -> Vec<VmacChange> {
+        Vec::new()
     }
 
     fn run_hook(&mut self, job: Job) {
@@ -149,16 +159,26 @@ fn iface(index: u32, addrs: &[&str]) -> Interface {
     }
 }
 
+/// The VIPs on the interface itself (no --vmac).
+fn link_of(iface: &Interface) -> VipLink {
+    VipLink {
+        index: iface.index,
+        mac: iface.mac,
+    }
+}
+
 /// A node on interface index 7 with 192.0.2.201, its output as JSON lines.
 fn node(extra: &[&str], fake: &Fake) -> (Node<Fake>, Captured) {
     let out = Captured::default();
     let ui = Ui::new(Box::new(out.clone()), false, true);
     let primary = "192.0.2.201".parse().unwrap();
     let iface = iface(7, &["192.0.2.201"]);
+    let link = link_of(&iface);
     let node = Node::new(
         cfg(extra),
         iface,
         primary,
+        link,
         fake.clone(),
         ui,
         Snapshot::default(),
@@ -270,7 +290,10 @@ fn a_vip_deleted_by_hand_while_master_is_added_again_and_announced() {
     fake.take_away(7, "192.0.2.250");
     let input = net(
         &mut node,
-        NetEvent::AddressRemoved("192.0.2.250".parse().unwrap()),
+        NetEvent::AddressRemoved {
+            index: 7,
+            addr: "192.0.2.250".parse().unwrap(),
+        },
     );
     assert!(matches!(input, Some(Input::VipsMissing)), "{input:?}");
     node.step(Instant::now(), Input::VipsMissing);
@@ -291,7 +314,10 @@ fn a_removal_reported_after_the_vip_came_back_changes_nothing() {
     master(&mut node);
     let input = net(
         &mut node,
-        NetEvent::AddressRemoved("192.0.2.250".parse().unwrap()),
+        NetEvent::AddressRemoved {
+            index: 7,
+            addr: "192.0.2.250".parse().unwrap(),
+        },
     );
     assert!(input.is_none(), "{input:?}");
 }
@@ -304,7 +330,10 @@ fn a_backup_ignores_the_removal_of_an_address() {
     assert_eq!(node.machine.state(), State::Backup);
     let input = net(
         &mut node,
-        NetEvent::AddressRemoved("192.0.2.250".parse().unwrap()),
+        NetEvent::AddressRemoved {
+            index: 7,
+            addr: "192.0.2.250".parse().unwrap(),
+        },
     );
     assert!(input.is_none(), "{input:?}");
 }

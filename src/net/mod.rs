@@ -1,6 +1,6 @@
 //! THE ONLY SYSCALLS: capabilities, interface lookup, raw VRRP sockets, AF_PACKET frames,
 //! netlink (VIP add/remove, link and address monitor), signals, TCP probes, the local
-//! time zone, the status socket, systemd's notify socket, and the demo's namespaces and child processes.
+//! time zone, the status socket, the virtual MAC interface and its sysctls, systemd's notify socket, and the demo's namespaces and child processes.
 
 pub mod caps;
 pub mod clock;
@@ -16,5 +16,7 @@ pub mod notify;
 pub mod signals;
 pub mod sock;
 pub mod status;
+pub mod sysctl;
 pub mod tcp;
+pub mod vmac;
 pub mod vrrp_socket;

@@ -10,13 +10,16 @@ use futures::StreamExt;
 use futures::TryStreamExt;
 use netlink_packet_core::NetlinkPayload;
 use netlink_packet_route::address::{AddressAttribute, AddressFlags, AddressMessage};
-use netlink_packet_route::link::{LinkFlags, LinkMessage};
+use netlink_packet_route::link::{
+    InfoKind, LinkAttribute, LinkFlags, LinkInfo, LinkMessage, MacVlanMode,
+};
 use netlink_packet_route::RouteNetlinkMessage;
-use rtnetlink::{Handle, MulticastGroup};
+use rtnetlink::{Handle, LinkMacVlan, LinkUnspec, MulticastGroup};
 use tokio::runtime::Runtime;
 
 use crate::error::{Error, Result};
 use crate::vip::Vip;
+use crate::wire::announce::MacAddr;
 
 /// An address on an interface as the kernel lists it.
 #[derive(Debug, Clone)]
@@ -115,6 +118,108 @@ impl Netlink {
     }
 }
 
+/// What `link` reports about an interface: enough to recognise a virtual MAC interface.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkFacts {
+    pub name: String,
+    pub index: u32,
+    /// The interface it sits on (a macvlan's parent).
+    pub parent: Option<u32>,
+    pub mac: Option<MacAddr>,
+    pub macvlan: bool,
+}
+
+impl Netlink {
+    /// The interface called `name`, if there is one.
+    pub fn link(&self, name: &str) -> Result<Option<LinkFacts>> {
+        let request = self
+            .handle
+            .link()
+            .get()
+            .match_name(name.to_string())
+            .execute();
+        match self.rt.block_on(request.try_collect::<Vec<_>>()) {
+            Ok(links) => Ok(links.into_iter().next().map(link_facts)),
+            Err(e) if errno(&e) == Some(nix::libc::ENODEV) => Ok(None),
+            Err(e) => Err(nl_error(format!("cannot look up interface {name}"), e)),
+        }
+    }
+
+    /// Every interface sitting on `parent` (macvlans, VLANs).
+    pub fn links_on(&self, parent: u32) -> Result<Vec<LinkFacts>> {
+        let request = self.handle.link().get().execute();
+        let links: Vec<LinkMessage> = self
+            .rt
+            .block_on(request.try_collect())
+            .map_err(|e| nl_error("cannot list interfaces".into(), e))?;
+        Ok(links
+            .into_iter()
+            .map(link_facts)
+            .filter(|l| l.parent == Some(parent))
+            .collect())
+    }
+
+    /// Creates macvlan `name` on `parent` in bridge mode with `mac`, down; its index.
+    pub fn add_macvlan(&self, name: &str, parent: u32, mac: MacAddr) -> Result<u32> {
+        let message = LinkMacVlan::new(name, parent, MacVlanMode::Bridge)
+            .address(mac.octets().to_vec())
+            .build();
+        self.rt
+            .block_on(self.handle.link().add(message).execute())
+            .map_err(|e| nl_error(format!("cannot create macvlan {name}"), e))?;
+        match self.link(name)? {
+            Some(link) => Ok(link.index),
+            None => Err(Error::new(
+                format!("cannot create macvlan {name}"),
+                "it was gone right after it was created",
+            )),
+        }
+    }
+
+    pub fn set_up(&self, index: u32) -> Result<()> {
+        let message = LinkUnspec::new_with_index(index).up().build();
+        self.rt
+            .block_on(self.handle.link().set(message).execute())
+            .map_err(|e| nl_error(format!("cannot set interface {index} up"), e))
+    }
+
+    /// Deletes interface `index`; `Ok(false)` when it was gone already.
+    pub fn del_link(&self, index: u32) -> Result<bool> {
+        match self.rt.block_on(self.handle.link().del(index).execute()) {
+            Ok(()) => Ok(true),
+            Err(e) if errno(&e) == Some(nix::libc::ENODEV) => Ok(false),
+            Err(e) => Err(nl_error(format!("cannot delete interface {index}"), e)),
+        }
+    }
+}
+
+fn link_facts(link: LinkMessage) -> LinkFacts {
+    let mut facts = LinkFacts {
+        name: link_name(&link).unwrap_or_default().to_string(),
+        index: link.header.index,
+        parent: None,
+        mac: None,
+        macvlan: false,
+    };
+    for attr in &link.attributes {
+        match attr {
+            LinkAttribute::Link(parent) => facts.parent = Some(*parent),
+            LinkAttribute::Address(bytes) => {
+                facts.mac = <[u8; 6]>::try_from(bytes.as_slice())
+                    .ok()
+                    .map(MacAddr::from)
+            }
+            LinkAttribute::LinkInfo(infos) => {
+                facts.macvlan = infos
+                    .iter()
+                    .any(|i| matches!(i, LinkInfo::Kind(InfoKind::MacVlan)))
+            }
+            _ => {}
+        }
+    }
+    facts
+}
+
 fn if_addr(message: AddressMessage) -> Option<IfAddr> {
     let local = message.attributes.iter().find_map(|a| match a {
         AddressAttribute::Local(ip) => Some(*ip),
@@ -138,11 +243,9 @@ pub enum NetEvent {
     /// The interface was deleted.
     LinkGone,
     /// An interface of our name appeared again, with a new index.
-    LinkAppeared {
-        index: u32,
-        up: bool,
-    },
-    AddressRemoved(IpAddr),
+    LinkAppeared { index: u32, up: bool },
+    /// An address was removed from interface `index` (ours, or a virtual MAC interface).
+    AddressRemoved { index: u32, addr: IpAddr },
 }
 
 /// Watches interface `name` (index `index`) on its own thread and calls `report` for each
@@ -203,8 +306,12 @@ fn event_of(name: &str, index: u32, message: RouteNetlinkMessage) -> Option<NetE
         RouteNetlinkMessage::DelLink(link) if link.header.index == index => {
             Some(NetEvent::LinkGone)
         }
-        RouteNetlinkMessage::DelAddress(addr) if addr.header.index == index => {
-            if_addr(addr).map(|a| NetEvent::AddressRemoved(a.addr))
+        RouteNetlinkMessage::DelAddress(addr) => {
+            let on = addr.header.index;
+            if_addr(addr).map(|a| NetEvent::AddressRemoved {
+                index: on,
+                addr: a.addr,
+            })
         }
         _ => None,
     }

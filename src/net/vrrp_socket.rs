@@ -81,6 +81,59 @@ impl VrrpSocket {
         })
     }
 
+    /// A socket that only sends to the group, out of the virtual MAC interface `name`/`index`
+    /// (--vmac): its adverts carry the virtual MAC as Ethernet source, and still come from
+    /// `source`, an address of the parent. Bound to `source` (it never receives: the
+    /// parent's socket does), and IPv6 may name a source the interface lacks (IPV6_FREEBIND).
+    pub fn open_sender(name: &str, index: u32, source: IpAddr) -> Result<VrrpSocket> {
+        let domain = if source.is_ipv4() {
+            Domain::IPV4
+        } else {
+            Domain::IPV6
+        };
+        let socket = Socket::new(
+            domain,
+            Type::RAW,
+            Some(Protocol::from(i32::from(PROTO_VRRP))),
+        )
+        .map_err(|e| open_error("raw VRRP socket", e))?;
+        let setup = || -> io::Result<()> {
+            socket.bind_device(Some(name.as_bytes()))?;
+            match source {
+                IpAddr::V4(_) => {
+                    socket.set_multicast_ttl_v4(255)?;
+                    socket.set_ttl_v4(255)?;
+                    socket.set_multicast_loop_v4(false)?;
+                    socket.set_tos_v4(TOS_NETWORK_CONTROL)?;
+                    socket.bind(&SockAddr::from(socket_addr(source, index)))
+                }
+                IpAddr::V6(_) => {
+                    socket.set_freebind_v6(true)?;
+                    socket.set_multicast_if_v6(index)?;
+                    socket.set_multicast_hops_v6(255)?;
+                    socket.set_multicast_loop_v6(false)?;
+                    socket.set_tclass_v6(TOS_NETWORK_CONTROL)
+                }
+            }
+        };
+        setup().map_err(|e| {
+            Error::new(
+                format!("cannot set up the VRRP sending socket on {name}"),
+                e,
+            )
+        })?;
+        let group = match source {
+            IpAddr::V4(_) => IpAddr::V4(GROUP_V4),
+            IpAddr::V6(_) => IpAddr::V6(GROUP_V6),
+        };
+        Ok(VrrpSocket {
+            socket,
+            index,
+            dests: vec![socket_addr(group, index)],
+            ipv4: source.is_ipv4(),
+        })
+    }
+
     /// Sends `advert` from `source` to the group or each peer, checksummed in `form` (v3 over
     /// IPv4; the pseudo-header carries each real destination, as keepalived computes it).
     pub fn send_advert(&self, advert: &Advert, source: IpAddr, form: V3Checksum) -> io::Result<()> {

@@ -61,6 +61,18 @@ fn arp_frame(
     buf
 }
 
+/// The virtual router MAC of RFC 5798 §7.3: 00:00:5e:00:01:VRID (IPv4), 00:00:5e:00:02:VRID
+/// (IPv6).
+pub fn virtual_mac(vrid: u8, ipv4: bool) -> MacAddr {
+    MacAddr(0, 0, 0x5e, 0, if ipv4 { 1 } else { 2 }, vrid)
+}
+
+/// Whether `mac` is a VRRP virtual router MAC (IPv4 or IPv6).
+pub fn is_virtual_mac(mac: MacAddr) -> bool {
+    let [a, b, c, d, family, _] = mac.octets();
+    [a, b, c, d] == [0, 0, 0x5e, 0] && (family == 1 || family == 2)
+}
+
 /// Gratuitous ARP for `vip` from `mac`: a broadcast request with sender = target = VIP.
 pub fn gratuitous_arp(mac: MacAddr, vip: Ipv4Addr) -> Vec<u8> {
     arp_frame(ArpOperations::Request, mac, vip, vip, MacAddr::broadcast())

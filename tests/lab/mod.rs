@@ -522,9 +522,20 @@ impl Lab {
         path
     }
 
-    /// `ip -br addr show eth0` in host `i`.
+    /// `ip -br addr` in host `i`: every interface (with --vmac the VIP is on vrrp.VRID).
     pub fn addrs(&self, i: usize) -> String {
-        sh(&["ip", "-n", &self.host(i).ns, "-br", "addr", "show", "eth0"])
+        sh(&["ip", "-n", &self.host(i).ns, "-br", "addr"])
+    }
+
+    /// An IPv4 setting of interface `iface` in host `i` (/proc/sys/net/ipv4/conf).
+    pub fn sysctl4(&self, i: usize, iface: &str, knob: &str) -> String {
+        let path = format!("/proc/sys/net/ipv4/conf/{iface}/{knob}");
+        self.exec(i, &["cat", &path]).trim().to_string()
+    }
+
+    /// Whether host `i` has an interface `name`.
+    pub fn has_link(&self, i: usize, name: &str) -> bool {
+        sh_quiet(&["ip", "-n", &self.host(i).ns, "link", "show", name])
     }
 
     pub fn holds(&self, i: usize, vip: &str) -> bool {

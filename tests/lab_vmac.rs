@@ -148,6 +148,14 @@ fn vipflip_nodes_keep_the_client_on_the_virtual_mac_ipv4() {
     let all: Vec<&Proc> = nodes.iter().collect();
     client_on(&lab, VIP4, VMAC4, "after the planned stop", &all);
     assert!(!lab.has_link(1, "vrrp.41"), "{}", nodes[0].output());
+    // The successor announces the same MAC: still heard as its announcement.
+    assert!(
+        nodes[0]
+            .output()
+            .contains("VIP removed once 00:00:5e:00:01:29 announced it"),
+        "{}",
+        nodes[0].output()
+    );
     // The kill -9 left eth0's settings raised; the next run found them so and leaves them.
     assert_eq!(lab.sysctl4(1, "eth0", "arp_ignore"), "1");
     // A node that was never killed puts back what it changed.

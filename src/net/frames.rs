@@ -34,15 +34,31 @@ fn link_addr(index: u32, protocol_be: u16) -> SockAddr {
     addr
 }
 
-/// Classic BPF over an Ethernet frame: IPv6 next header (byte 20) is ICMPv6 (58) and the
-/// ICMPv6 type (byte 54) is a neighbour advertisement (136); anything else is dropped.
-const NEIGHBOUR_ADVERTS_ONLY: [socket2::SockFilter; 6] = [
-    socket2::SockFilter::new(0x30, 0, 0, 20),     // ldb [20]
-    socket2::SockFilter::new(0x15, 0, 3, 58),     // jeq #58, else drop
-    socket2::SockFilter::new(0x30, 0, 0, 54),     // ldb [54]
-    socket2::SockFilter::new(0x15, 0, 1, 136),    // jeq #136, else drop
-    socket2::SockFilter::new(0x06, 0, 0, 0xffff), // accept
-    socket2::SockFilter::new(0x06, 0, 0, 0),      // drop
+/// Classic BPF's load of the packet type (SKF_AD_OFF + SKF_AD_PKTTYPE), and the type of a
+/// frame this host sends (PACKET_OUTGOING): a claim socket sees its own node's frames too.
+const LOAD_PKTTYPE: socket2::SockFilter = socket2::SockFilter::new(0x30, 0, 0, 0xffff_f004);
+const PACKET_OUTGOING: u32 = 4;
+
+/// Classic BPF: frames this host sent are dropped, the rest kept.
+const RECEIVED_ONLY: [socket2::SockFilter; 4] = [
+    LOAD_PKTTYPE,
+    socket2::SockFilter::new(0x15, 1, 0, PACKET_OUTGOING), // jeq #4: drop
+    socket2::SockFilter::new(0x06, 0, 0, 0xffff),          // accept
+    socket2::SockFilter::new(0x06, 0, 0, 0),               // drop
+];
+
+/// Classic BPF over an Ethernet frame received (not sent by this host): IPv6 next header
+/// (byte 20) is ICMPv6 (58) and the ICMPv6 type (byte 54) is a neighbour advertisement (136);
+/// anything else is dropped.
+const NEIGHBOUR_ADVERTS_ONLY: [socket2::SockFilter; 8] = [
+    LOAD_PKTTYPE,
+    socket2::SockFilter::new(0x15, 5, 0, PACKET_OUTGOING), // jeq #4: drop
+    socket2::SockFilter::new(0x30, 0, 0, 20),              // ldb [20]
+    socket2::SockFilter::new(0x15, 0, 3, 58),              // jeq #58, else drop
+    socket2::SockFilter::new(0x30, 0, 0, 54),              // ldb [54]
+    socket2::SockFilter::new(0x15, 0, 1, 136),             // jeq #136, else drop
+    socket2::SockFilter::new(0x06, 0, 0, 0xffff),          // accept
+    socket2::SockFilter::new(0x06, 0, 0, 0),               // drop
 ];
 
 /// A packet socket on interface `index` for `protocol_be` (network order; 0 receives nothing),
@@ -76,11 +92,13 @@ impl FrameSocket {
         packet_socket(index, protocol, None)
     }
 
-    /// Receives only what can claim an address: ARP (IPv4), or ICMPv6 neighbour
-    /// advertisements (IPv6, picked by a socket filter so other IPv6 traffic costs nothing).
+    /// Receives only what another node sent that can claim an address: ARP (IPv4), or
+    /// ICMPv6 neighbour advertisements (IPv6, picked by a socket filter so other IPv6 traffic
+    /// costs nothing). The filters drop this host's own frames.
     pub fn open_claims(index: u32, ipv4: bool) -> Result<FrameSocket> {
         if ipv4 {
-            packet_socket(index, (nix::libc::ETH_P_ARP as u16).to_be(), None)
+            let protocol = (nix::libc::ETH_P_ARP as u16).to_be();
+            packet_socket(index, protocol, Some(&RECEIVED_ONLY))
         } else {
             let protocol = (nix::libc::ETH_P_IPV6 as u16).to_be();
             packet_socket(index, protocol, Some(&NEIGHBOUR_ADVERTS_ONLY))

@@ -48,6 +48,15 @@ pub fn mdi(priority: u8) -> Duration {
 /// `None` (with a visible SKIP line) when the lab cannot run here; a panic instead when
 /// VIPFLIP_REQUIRE_NETNS=1, so that CI can never skip.
 pub fn available(test: &str, needs_keepalived: bool) -> bool {
+    available_with(test, needs_keepalived, false)
+}
+
+/// `available`, also needing FRR's zebra, vrrpd and vtysh.
+pub fn available_frr(test: &str) -> bool {
+    available_with(test, false, true)
+}
+
+fn available_with(test: &str, needs_keepalived: bool, needs_frr: bool) -> bool {
     let required = std::env::var("VIPFLIP_REQUIRE_NETNS").is_ok_and(|v| v == "1");
     let root = nix::unistd::geteuid().is_root();
     let have = |prog: &str| {
@@ -62,6 +71,8 @@ pub fn available(test: &str, needs_keepalived: bool) -> bool {
         Some("needs iproute2".to_string())
     } else if needs_keepalived && !have("keepalived") {
         Some("needs keepalived".to_string())
+    } else if needs_frr && !(have(FRR_VRRPD) && have("vtysh")) {
+        Some("needs FRR (apt install frr)".to_string())
     } else {
         None
     };
@@ -72,6 +83,67 @@ pub fn available(test: &str, needs_keepalived: bool) -> bool {
             eprintln!("SKIP {test}: lab test {why}; run as root (CI sets VIPFLIP_REQUIRE_NETNS=1)");
             false
         }
+    }
+}
+
+const FRR_ZEBRA: &str = "/usr/lib/frr/zebra";
+const FRR_VRRPD: &str = "/usr/lib/frr/vrrpd";
+
+/// FRR's zebra and vrrpd in one host of the lab, and the directory of their sockets.
+pub struct Frr {
+    pub zebra: Proc,
+    pub vrrpd: Proc,
+    vty: String,
+}
+
+impl Frr {
+    /// `show vrrp`, through vtysh.
+    pub fn show(&self) -> String {
+        let out = Command::new("vtysh")
+            .args(["--vty_socket", &self.vty, "-c", "show vrrp"])
+            .output();
+        out.map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default()
+    }
+
+    /// The last word of `show vrrp`'s line `label`.
+    fn shown(&self, label: &str) -> Option<String> {
+        self.show()
+            .lines()
+            .find(|l| l.trim_start().starts_with(label))
+            .and_then(|l| l.split_whitespace().last().map(str::to_string))
+    }
+
+    /// The state vrrpd shows for `family` ("v4" or "v6"): Initialize, Backup or Master.
+    pub fn status(&self, family: &str) -> Option<String> {
+        self.shown(&format!("Status ({family})"))
+    }
+
+    /// Waits until vrrpd is master of `family` and its adverts go out: a fresh IPv6
+    /// link-local is unusable (tentative) for a while after vrrpd already says Master.
+    pub fn wait_advertising_master(&self, family: &str, timeout: Duration) -> bool {
+        let sent = || -> u64 {
+            self.shown(&format!("Advertisements Tx ({family})"))
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0)
+        };
+        let deadline = Instant::now() + timeout;
+        if !self.wait_status(family, "Master", timeout) {
+            return false;
+        }
+        let before = sent();
+        wait_until(deadline.saturating_duration_since(Instant::now()), || {
+            sent() >= before + 3
+        })
+    }
+
+    pub fn wait_status(&self, family: &str, want: &str, timeout: Duration) -> bool {
+        wait_until(timeout, || self.status(family).as_deref() == Some(want))
+    }
+
+    /// What vrrpd logged and showed, for a failure message.
+    pub fn report(&self) -> String {
+        format!("{}\n{}", self.vrrpd.output(), self.show())
     }
 }
 
@@ -441,6 +513,71 @@ impl Lab {
         );
         let args = ["-n", "-l", "-D", "-P", "-f", &conf, "-p", &pid, "-r", &vrrp];
         spawn_in(&h.ns, "keepalived", &args, Some(vrrp_pid))
+    }
+
+    /// FRR's vrrpd on host `i` for `vrid` with `vip` (ADDR/LEN), as FRR's documentation sets
+    /// it up: the VIP always on a macvlan `vrrpX-i-VRID` with the virtual MAC (vrrpd takes it
+    /// down with protodown while backup), IPv6 with a random link-local of its own.
+    pub fn frr(&self, i: usize, vrid: u8, vip: &str, lines: &[String]) -> Frr {
+        let ns = self.host(i).ns.clone();
+        let v6 = vip.contains(':');
+        let (family, kind) = if v6 { (6, 2) } else { (4, 1) };
+        let name = format!("vrrp{family}-{i}-{vrid}");
+        let mac = format!("00:00:5e:00:{kind:02x}:{vrid:02x}");
+        let ip = |args: &[&str]| {
+            let mut full = vec!["ip", "-n", &ns];
+            full.extend_from_slice(args);
+            sh(&full);
+        };
+        ip(&[
+            "link", "add", &name, "link", "eth0", "type", "macvlan", "mode", "bridge",
+        ]);
+        if v6 {
+            ip(&["link", "set", &name, "addrgenmode", "random"]);
+        }
+        ip(&["link", "set", "dev", &name, "address", &mac]);
+        let mut add = vec!["addr", "add", vip, "dev", &name];
+        if v6 {
+            add.push("nodad");
+        }
+        ip(&add);
+        ip(&["link", "set", "dev", &name, "up"]);
+        let dir = self.dir.join(format!("frr-{i}"));
+        let _ = std::fs::create_dir_all(&dir);
+        let path = |f: &str| dir.join(f).display().to_string();
+        std::fs::write(path("zebra.conf"), "").expect("zebra.conf");
+        let conf = format!("interface eth0\n{}\n", lines.join("\n"));
+        std::fs::write(path("vrrpd.conf"), conf).expect("vrrpd.conf");
+        let (vty, zserv) = (dir.display().to_string(), path("zserv.api"));
+        let daemon = |program: &str, name: &str| {
+            let (pid, conf) = (path(&format!("{name}.pid")), path(&format!("{name}.conf")));
+            let args = [
+                "-z",
+                &zserv,
+                "--vty_socket",
+                &vty,
+                "-i",
+                &pid,
+                "-u",
+                "root",
+                "-g",
+                "root",
+                "-f",
+                &conf,
+                "--log",
+                "stdout",
+            ];
+            spawn_in(&ns, program, &args, None)
+        };
+        let zebra = daemon(FRR_ZEBRA, "zebra");
+        assert!(
+            wait_until(Duration::from_secs(5), || std::path::Path::new(&zserv)
+                .exists()),
+            "zebra did not start:\n{}",
+            zebra.output()
+        );
+        let vrrpd = daemon(FRR_VRRPD, "vrrpd");
+        Frr { zebra, vrrpd, vty }
     }
 
     /// Creates host `i`'s link again after `ip link del eth0` removed it (the veth pair goes

@@ -170,7 +170,12 @@ fn group(c: &Case, vmac: bool) {
             "{round}: FRR takes over after vipflip's priority 0\n{}",
             frr.report()
         );
-        eprintln!("{round}: FRR master {:?} after SIGTERM", t.elapsed());
+        let stopped = vf.lines().into_iter().find(|l| l.text.contains("STOPPED"));
+        eprintln!(
+            "{round}: FRR master {:?} after SIGTERM; vipflip: {}",
+            t.elapsed(),
+            stopped.map(|l| l.text).unwrap_or_default()
+        );
         assert!(
             vf.output().contains("discarded no packets"),
             "every FRR advert passed the checks:\n{}",

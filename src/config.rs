@@ -73,8 +73,31 @@ impl RunConfig {
         crate::vrrp::is_owner(self.priority)
     }
 
+    /// Whether the VIPs are IPv4 (the first family of a run of both).
     pub fn ipv4(&self) -> bool {
-        self.vips[0].addr.is_ipv4()
+        self.vips.iter().any(|v| v.addr.is_ipv4())
+    }
+
+    /// IPv4 and IPv6 VIPs: two instances in step.
+    pub fn dual(&self) -> bool {
+        self.ipv4() && self.vips.iter().any(|v| v.addr.is_ipv6())
+    }
+
+    /// One configuration per address family, IPv4 first: a run with IPv4 and IPv6 VIPs is
+    /// two VRRPv3 instances of the same VRID (keepalived's vrrp_sync_group of two).
+    pub fn families(&self) -> Vec<RunConfig> {
+        if !self.dual() {
+            return vec![self.clone()];
+        }
+        [true, false]
+            .into_iter()
+            .map(|v4| {
+                let mut c = self.clone();
+                c.vips.retain(|v| v.addr.is_ipv4() == v4);
+                c.vmac = self.vmac.as_ref().map(|_| default_vmac_name(self.vrid, v4));
+                c
+            })
+            .collect()
     }
 
     /// The state machine's parameters, once the interface's primary address is known.
@@ -306,8 +329,12 @@ pub fn run_config(args: &RunArgs, conf: Option<&Instance>) -> Result<RunConfig> 
             "use 1-255",
         ));
     }
-    let ipv4 = vips[0].addr.is_ipv4();
-    let version = check_version(args.vrrp_version.or(conf.version), ipv4)?;
+    let (has4, has6) = (
+        vips.iter().any(|v| v.addr.is_ipv4()),
+        vips.iter().any(|v| v.addr.is_ipv6()),
+    );
+    let ipv4 = has4;
+    let version = check_version(args.vrrp_version.or(conf.version), has4, has6)?;
     let interval_cs = check_interval(
         args.advert_int
             .or(conf.advert_int)
@@ -342,14 +369,24 @@ pub fn run_config(args: &RunArgs, conf: Option<&Instance>) -> Result<RunConfig> 
         args.unicast_peers.clone()
     };
     let unicast_src = args.unicast_src.or(conf.unicast_src);
+    if has4 && has6 && !unicast_peers.is_empty() {
+        return Err(bad_flag(
+            "--unicast-peer",
+            "unicast with IPv4 and IPv6 VIPs (each family's adverts go to peers of that family)",
+            "run one vipflip per family for unicast",
+        ));
+    }
     check_unicast(&unicast_peers, unicast_src, ipv4)?;
     let hooks = check_hooks(args, conf)?;
-    let vmac = check_vmac(
-        args.vmac.as_ref().or(conf.vmac.as_ref()),
-        &iface,
-        vrid,
-        ipv4,
-    )?;
+    let vmac_name = args.vmac.as_ref().or(conf.vmac.as_ref());
+    if has4 && has6 && vmac_name.is_some_and(|n| !n.is_empty()) {
+        return Err(bad_flag(
+            "--vmac",
+            "one name for two virtual MAC interfaces (IPv4 and IPv6)",
+            "use --vmac alone: vrrp.VRID for IPv4 and vrrp6.VRID for IPv6",
+        ));
+    }
+    let vmac = check_vmac(vmac_name, &iface, vrid, ipv4)?;
     let track_ifaces = if args.track_ifaces.is_empty() {
         conf.track_ifaces.clone()
     } else {
@@ -466,12 +503,23 @@ impl StepDown {
 
 pub fn release_config(args: &ReleaseArgs) -> Result<ReleaseConfig> {
     let vips = check_vips(&args.vips)?;
-    let ipv4 = vips[0].addr.is_ipv4();
+    let (has4, has6) = (
+        vips.iter().any(|v| v.addr.is_ipv4()),
+        vips.iter().any(|v| v.addr.is_ipv6()),
+    );
+    let ipv4 = has4;
     let mut warnings = Vec::new();
     let advert = match args.vrid {
         None => None,
+        Some(_) if has4 && has6 => {
+            return Err(bad_flag(
+                "--vip",
+                "IPv4 and IPv6 VIPs with --vrid (a priority-0 advert speaks for one family)",
+                "run release --vrid once per family, or drop --vrid to only remove the VIPs",
+            ))
+        }
         Some(vrid) => {
-            let version = check_version(args.vrrp_version, ipv4)?;
+            let version = check_version(args.vrrp_version, has4, has6)?;
             Some(StepDown {
                 version,
                 vrid,
@@ -490,24 +538,15 @@ pub fn release_config(args: &ReleaseArgs) -> Result<ReleaseConfig> {
 }
 
 fn check_vips(vips: &[Vip]) -> Result<Vec<Vip>> {
-    let first = vips.first().ok_or_else(|| {
-        bad_flag(
+    if vips.is_empty() {
+        return Err(bad_flag(
             "--vip",
             "no virtual IP given",
             "add --vip ADDR/LEN, e.g. --vip 192.0.2.250/24",
-        )
-    })?;
-    if vips
-        .iter()
-        .any(|v| v.addr.is_ipv4() != first.addr.is_ipv4())
-    {
-        return Err(bad_flag(
-            "--vip",
-            "IPv4 and IPv6 VIPs mixed in one run (a VRRP group carries one address family)",
-            "run one vipflip per family, each with its own --vrid",
         ));
     }
-    if vips.len() > 255 {
+    let per_family = |v4: bool| vips.iter().filter(|v| v.addr.is_ipv4() == v4).count();
+    if per_family(true) > 255 || per_family(false) > 255 {
         return Err(bad_flag(
             "--vip",
             format!("{} VIPs, at most 255 fit in an advert", vips.len()),
@@ -607,7 +646,7 @@ pub const DEMO_VIP: &str = "192.0.2.250/24";
 pub const DEMO_VRID: u8 = 41;
 
 pub fn demo_config(args: &DemoArgs) -> Result<DemoConfig> {
-    let version = check_version(Some(args.vrrp_version), true)?;
+    let version = check_version(Some(args.vrrp_version), true, false)?;
     let default = match version {
         Version::V2 => Duration::from_secs(1),
         Version::V3 => Duration::from_millis(100),
@@ -653,14 +692,20 @@ impl DemoConfig {
     }
 }
 
-fn check_version(asked: Option<u8>, ipv4: bool) -> Result<Version> {
-    match (asked, ipv4) {
-        (Some(2), false) => Err(bad_flag(
+/// Default 2 for IPv4 (keepalived's), 3 for IPv6 and for a run of both families.
+fn check_version(asked: Option<u8>, has4: bool, has6: bool) -> Result<Version> {
+    match (asked, has4, has6) {
+        (Some(2), true, true) => Err(bad_flag(
+            "--vrrp-version",
+            "VRRPv2 has no IPv6 (RFC 3768 is IPv4 only), and IPv4 and IPv6 VIPs run as two VRRPv3 instances",
+            "drop --vrrp-version 2, or run the IPv4 VIPs in a vipflip of their own",
+        )),
+        (Some(2), false, _) => Err(bad_flag(
             "--vrrp-version",
             "VRRPv2 has no IPv6 (RFC 3768 is IPv4 only)",
             "drop --vrrp-version or use --vrrp-version 3 with IPv6 VIPs",
         )),
-        (Some(2), true) | (None, true) => Ok(Version::V2),
+        (Some(2), true, false) | (None, true, false) => Ok(Version::V2),
         _ => Ok(Version::V3),
     }
 }
@@ -1084,12 +1129,28 @@ mod tests {
 
     #[test]
     fn cross_flag_rules() {
-        let mixed = error(&["--vip", "192.0.2.250/24", "--vip", "2001:db8::250/64"]);
-        assert!(
-            mixed.starts_with("vipflip: invalid --vip: IPv4 and IPv6 VIPs mixed"),
-            "{mixed}"
-        );
-        assert!(mixed.contains("\nhint: "));
+        let both = ["--vip", "192.0.2.250/24", "--vip", "2001:db8::250/64"];
+        let dual = config(&both).unwrap();
+        assert_eq!(dual.version, Version::V3, "both families run VRRPv3");
+        let families = dual.families();
+        assert_eq!(families.len(), 2);
+        assert!(families[0].vips.iter().all(|v| v.addr.is_ipv4()));
+        assert!(families[1].vips.iter().all(|v| v.addr.is_ipv6()));
+        let v2 = error(&[&both[..], &["--vrrp-version", "2"]].concat());
+        assert!(v2.contains("two VRRPv3 instances"), "{v2}");
+        assert!(v2.contains("\nhint: "));
+        let unicast = error(&[&both[..], &["--unicast-peer", "192.0.2.202"]].concat());
+        assert!(unicast.contains("run one vipflip per family"), "{unicast}");
+        let named = error(&[&both[..], &["--vmac=vip0"]].concat());
+        assert!(named.contains("use --vmac alone"), "{named}");
+        let vmacs: Vec<Option<String>> = config(&[&both[..], &["--vmac"]].concat())
+            .unwrap()
+            .families()
+            .into_iter()
+            .map(|c| c.vmac)
+            .collect();
+        assert_eq!(vmacs, [Some("vrrp.41".into()), Some("vrrp6.41".into())]);
+        round_trip(&dual);
         assert!(error(&["--vip", "2001:db8::1/64", "--vrrp-version", "2"])
             .contains("VRRPv2 has no IPv6"));
         assert!(error(&["--no-preempt", "--preempt-delay", "2s"])

@@ -101,11 +101,13 @@ use Kind::*;
 const VRID: Field = f("vrid", Int, "the group");
 const MESSAGE: Field = f("message", Text, "the text line's words, for people");
 const IFACE: Field = f("iface", Text, "interface name");
+/// On any event of a run with IPv4 and IPv6 VIPs (two instances): which one said it.
+const FAMILY: Field = opt("family", Text, "ipv4 or ipv6");
 
 /// Every line of `--json` has `time` (Time) and `event` (Text), then the fields below.
 pub const EVENTS: &[Spec] = &[
     // run
-    Spec { event: "start", from: "run", doc: "the node's settings, once, before it listens", fields: &[VRID, IFACE, f("primary", Addr, "the address adverts come from"), f("mac", Mac, "the interface's MAC"), f("version", Int, "VRRP version"), f("priority", Int, "configured priority"), f("advert_int_ms", Ms, "advert interval"), f("skew_ms", Ms, "Skew_Time"), f("master_down_ms", Ms, "Master_Down_Interval"), f("vips", List, "the VIPs, ADDR/LEN strings"), f("preempt", Bool, "whether it preempts"), f("v3_checksum", Text, "keepalived or rfc9568")] },
+    Spec { event: "start", from: "run", doc: "the node's settings, once, before it listens", fields: &[VRID, IFACE, f("primary", Addr, "the address adverts come from"), opt("primary_ipv6", Addr, "the IPv6 instance's, in a run of both families"), f("mac", Mac, "the interface's MAC"), f("version", Int, "VRRP version"), f("priority", Int, "configured priority"), f("advert_int_ms", Ms, "advert interval"), f("skew_ms", Ms, "Skew_Time"), f("master_down_ms", Ms, "Master_Down_Interval"), f("vips", List, "the VIPs, ADDR/LEN strings"), f("preempt", Bool, "whether it preempts"), f("v3_checksum", Text, "keepalived or rfc9568")] },
     Spec { event: "transition", from: "run", doc: "the node changed state", fields: &[VRID, f("from", Text, "init, backup, master, fault, releasing or stopped"), f("to", Text, "the new state"), f("reason", Text, "why, in words")] },
     Spec { event: "discard", from: "run", doc: "a received packet was dropped (rate-limited: one line per kind and interval)", fields: &[VRID, f("from", Addr, "its source"), f("kind", Text, "the counter it was added to"), MESSAGE, f("count", Int, "packets of this kind so far")] },
     Spec { event: "exit", from: "run", doc: "the last line: adverts sent and packets discarded", fields: &[VRID, f("sent_adverts", Int, "adverts sent"), f("discarded", Object, "per kind, how many")] },
@@ -166,7 +168,7 @@ pub const EVENTS: &[Spec] = &[
     Spec { event: "summary", from: "ping-watch", doc: "the closing numbers", fields: &[f("addr", Addr, "the address"), f("sent", Int, "probes sent"), f("received", Int, "answered"), f("loss_percent", Num, "lost, percent"), f("outages", Int, "how many"), f("longest_ms", Ms, "the longest, or null"), f("mac_changes", Int, "how many")] },
     Spec { event: "max-outage-exceeded", from: "ping-watch --max-outage", doc: "an outage was longer than allowed (exit 1)", fields: &[f("longest_ms", Ms, "the longest outage"), f("max_ms", Ms, "--max-outage"), MESSAGE] },
     // status
-    Spec { event: "instance", from: "status", doc: "one running vipflip run", fields: &[f("pid", Int, "its process"), IFACE, VRID, f("state", Text, "its state"), f("since_unix_ms", Int, "when it entered it, ms since 1970"), f("priority", Int, "effective priority"), f("configured_priority", Int, "configured priority"), f("version", Int, "VRRP version"), f("advert_int_ms", Ms, "advert interval"), f("primary", Addr, "advert source"), f("vips", List, "ADDR/LEN strings"), f("sent_adverts", Int, "adverts sent"), f("discarded", Int, "packets discarded"), opt("master", Addr, "the master: itself when master, else the last heard"), opt("master_heard_unix_ms", Int, "when that master was last heard")] },
+    Spec { event: "instance", from: "status", doc: "one running vipflip run", fields: &[f("pid", Int, "its process"), IFACE, VRID, f("state", Text, "its state"), f("since_unix_ms", Int, "when it entered it, ms since 1970"), f("priority", Int, "effective priority"), f("configured_priority", Int, "configured priority"), f("version", Int, "VRRP version"), f("advert_int_ms", Ms, "advert interval"), f("primary", Addr, "advert source"), f("vips", List, "ADDR/LEN strings"), f("sent_adverts", Int, "adverts sent"), f("discarded", Int, "packets discarded"), FAMILY, opt("master", Addr, "the master: itself when master, else the last heard"), opt("master_heard_unix_ms", Int, "when that master was last heard")] },
     Spec { event: "none", from: "status", doc: "no matching instance runs in this network namespace (exit 1)", fields: &[opt("iface", Text, "the --iface asked"), opt("vrid", Int, "the --vrid asked"), MESSAGE] },
     // demo
     Spec { event: "leftovers", from: "demo", doc: "what an earlier, killed demo left was removed", fields: &[f("pids", List, "the dead demos' PIDs"), f("namespaces", Int, "namespaces removed"), f("processes", Int, "processes killed"), MESSAGE] },
@@ -210,6 +212,7 @@ pub fn check(line: &str) -> Result<(), String> {
             .fields
             .iter()
             .find(|f| f.name == name)
+            .or((name == FAMILY.name).then_some(&FAMILY))
             .ok_or_else(|| format!("{event}: field '{name}' is not in the schema"))?;
         if !field.kind.accepts(raw) {
             return Err(format!(

@@ -180,6 +180,8 @@ pub struct Ui {
     /// A live status line may be drawn (terminal, text mode).
     live: bool,
     status_shown: bool,
+    /// The instance's family in a run of both (IPv4, IPv6): named in every group line.
+    family: Option<&'static str>,
 }
 
 /// How a line is marked in text output.
@@ -200,6 +202,31 @@ impl Ui {
             clock: Box::new(SystemTime::now),
             live: false,
             status_shown: false,
+            family: None,
+        }
+    }
+
+    /// Lines about a group also name the family ("vrid 41 IPv6 ...", "family":"ipv6"): one
+    /// instance of a run with IPv4 and IPv6 VIPs.
+    pub fn with_family(mut self, ipv4: bool) -> Ui {
+        self.family = Some(if ipv4 { "IPv4" } else { "IPv6" });
+        self
+    }
+
+    /// "vrid 41 " or, for one family of two, "vrid 41 IPv6 ".
+    fn group(&self, vrid: u8) -> String {
+        match self.family {
+            Some(family) => format!("vrid {vrid} {family} "),
+            None => format!("vrid {vrid} "),
+        }
+    }
+
+    /// The JSON fields naming the group (and the family).
+    fn group_json(&self, vrid: u8) -> Json {
+        let json = Json::default().raw("vrid", vrid);
+        match self.family {
+            Some(family) => json.str("family", family.to_lowercase()),
+            None => json,
         }
     }
 
@@ -330,6 +357,8 @@ pub struct StartInfo<'a> {
     pub vrid: u8,
     pub iface: &'a str,
     pub primary: std::net::IpAddr,
+    /// The IPv6 instance's source, in a run of both families.
+    pub primary6: Option<std::net::IpAddr>,
     pub mac: String,
     pub version: u8,
     pub priority: u8,
@@ -356,7 +385,10 @@ impl Ui {
             env!("CARGO_PKG_VERSION"),
             s.vrid,
             s.iface,
-            s.primary,
+            match s.primary6 {
+                Some(v6) => format!("{} and {v6}", s.primary),
+                None => s.primary.to_string(),
+            },
             s.version,
             s.priority,
             humantime::format_duration(s.interval),
@@ -365,10 +397,14 @@ impl Ui {
             s.vips.join(" "),
             if s.preempt { "on" } else { "off" },
         );
-        let json = Json::default()
+        let mut json = Json::default()
             .raw("vrid", s.vrid)
             .str("iface", s.iface)
-            .str("primary", s.primary)
+            .str("primary", s.primary);
+        if let Some(v6) = s.primary6 {
+            json = json.str("primary_ipv6", v6);
+        }
+        let json = json
             .str("mac", &s.mac)
             .raw("version", s.version)
             .raw("priority", s.priority)
@@ -383,12 +419,13 @@ impl Ui {
 
     pub fn transition(&mut self, vrid: u8, from: State, to: State, reason: &str) {
         let text = format!(
-            "vrid {vrid} {} {reason} (was {})",
+            "{}{} {reason} (was {})",
+            self.group(vrid),
             self.state_word(to),
             from.name()
         );
-        let json = Json::default()
-            .raw("vrid", vrid)
+        let json = self
+            .group_json(vrid)
             .str("from", from.name())
             .str("to", to.name())
             .str("reason", reason);
@@ -405,12 +442,12 @@ impl Ui {
         let group = if vrid == 0 {
             String::new()
         } else {
-            format!("vrid {vrid} ")
+            self.group(vrid)
         };
         let text = format!("{group}{}{message}", self.mark(level));
         let mut json = Json::default();
         if vrid != 0 {
-            json = json.raw("vrid", vrid);
+            json = self.group_json(vrid);
         }
         json.fields.extend(fields.fields);
         self.event(event, &text, json.str("message", message));
@@ -418,11 +455,12 @@ impl Ui {
 
     pub fn discard(&mut self, vrid: u8, from: std::net::IpAddr, kind: &str, why: &str, count: u64) {
         let text = format!(
-            "vrid {vrid} {}discarded packet from {from}: {why} ({count} {kind} so far)",
+            "{}{}discarded packet from {from}: {why} ({count} {kind} so far)",
+            self.group(vrid),
             self.mark(Level::Warn)
         );
-        let json = Json::default()
-            .raw("vrid", vrid)
+        let json = self
+            .group_json(vrid)
             .str("from", from)
             .str("kind", kind)
             .str("message", why)
@@ -439,11 +477,12 @@ impl Ui {
     ) {
         let total: u64 = discards.values().sum();
         let detail: Vec<String> = discards.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        let group = self.group(vrid);
         let text = if total == 0 {
-            format!("vrid {vrid} exit: sent {sent} adverts, discarded no packets")
+            format!("{group}exit: sent {sent} adverts, discarded no packets")
         } else {
             format!(
-                "vrid {vrid} exit: sent {sent} adverts, discarded {total} packets ({})",
+                "{group}exit: sent {sent} adverts, discarded {total} packets ({})",
                 detail.join(", ")
             )
         };
@@ -451,8 +490,8 @@ impl Ui {
             .iter()
             .map(|(k, v)| format!("{}:{v}", json_string(k)))
             .collect();
-        let json = Json::default()
-            .raw("vrid", vrid)
+        let json = self
+            .group_json(vrid)
             .raw("sent_adverts", sent)
             .raw("discarded", format!("{{{}}}", counts.join(",")));
         self.event("exit", &text, json);
@@ -501,8 +540,13 @@ impl Ui {
             _ => "none heard yet".to_string(),
         };
         let vips = field("vips").replace(['[', ']', '"'], "").replace(',', " ");
+        let family = match json_field(snapshot, "family").as_deref() {
+            Some("ipv4") => " IPv4",
+            Some("ipv6") => " IPv6",
+            _ => "",
+        };
         let text = format!(
-            "vrid {} on {} (pid {}): {}{since}, priority {priority}, VRRPv{} every {}ms, master {master}, VIPs {vips}, {} adverts sent, {} packets discarded",
+            "vrid {}{family} on {} (pid {}): {}{since}, priority {priority}, VRRPv{} every {}ms, master {master}, VIPs {vips}, {} adverts sent, {} packets discarded",
             field("vrid"),
             field("iface"),
             field("pid"),

@@ -116,8 +116,15 @@ fn bad_flags_get_one_line_and_a_hint() {
     );
     assert_error(&run_with(&["--vrrp-version", "4"]), "must be 2 to 3, got 4");
     assert_error(
-        &run_with(&["--vip", "192.0.2.250/24", "--vip", "2001:db8::250/64"]),
-        "IPv4 and IPv6 VIPs mixed",
+        &run_with(&[
+            "--vip",
+            "192.0.2.250/24",
+            "--vip",
+            "2001:db8::250/64",
+            "--vrrp-version",
+            "2",
+        ]),
+        "run as two VRRPv3 instances",
     );
     assert_error(
         &run_with(&["--vip", "192.0.2.250/40"]),

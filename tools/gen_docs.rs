@@ -112,7 +112,8 @@ fn json_page() -> String {
         "\\fBtime\\fR (string, RFC 3339 local time) and \\fBevent\\fR (string), then the fields of its event ",
         "below. Durations are numbers of milliseconds in fields named *_ms; times since 1970 are *_unix_ms. ",
         "\\fBmessage\\fR is the text line's words, for people; scripts use the other fields and the event name. ",
-        "Fields marked optional appear only when they apply. Debug builds check every event printed against ",
+        "Fields marked optional appear only when they apply. A \\fBrun\\fR with IPv4 and IPv6 VIPs is two ",
+        "instances, and each of their events also has \\fBfamily\\fR (string, ipv4 or ipv6). Debug builds check every event printed against ",
         "this list, so the test suite fails when they disagree.\n",
         ".SH EVENTS\n",
     ));

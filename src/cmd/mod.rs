@@ -6,6 +6,7 @@ pub mod probe;
 pub mod release;
 pub mod run;
 mod run_edges;
+mod run_group;
 mod run_hooks;
 mod run_io;
 #[cfg(test)]

@@ -1,11 +1,11 @@
 //! `vipflip release`: remove VIPs left behind, and optionally tell the backups to take over now.
 
 use std::net::IpAddr;
-use std::sync::mpsc::{self, Sender};
+use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::run_edges::{start_claim_watch, start_receiver, Event, Quota, PACKET_QUOTA};
+use super::run_edges::{start_claim_watch, start_receiver, Event, EventTx, Quota, PACKET_QUOTA};
 use crate::cli::ReleaseArgs;
 use crate::config::{release_config, StepDown, Vip};
 use crate::error::{Error, Result};
@@ -73,7 +73,7 @@ fn refuse_primary(vip: &Vip, iface: &Interface) -> Result<()> {
 fn step_down(step: &StepDown, iface: &Interface, primary: IpAddr, vips: &[Vip]) -> Result<String> {
     let socket = Arc::new(VrrpSocket::open(&iface.name, iface.index, primary, &[])?);
     let (tx, rx) = mpsc::channel();
-    listen(&socket, iface, vips, &tx)?;
+    listen(&socket, iface, vips, &EventTx::new(tx, 0))?;
     let start = Instant::now();
     let (mut machine, mut actions) = Machine::stepping_down(step.params(primary, vips), start);
     loop {
@@ -105,13 +105,13 @@ fn step_down(step: &StepDown, iface: &Interface, primary: IpAddr, vips: &[Vip]) 
             at.saturating_duration_since(Instant::now())
         });
         let input = match rx.recv_timeout(left) {
-            Ok(Event::Packet { packet, at, .. }) => {
+            Ok((_, Event::Packet { packet, at, .. })) => {
                 match advert_of(machine.params(), &packet, at) {
                     Some(input) => input,
                     None => continue,
                 }
             }
-            Ok(Event::Claim { vip, by, .. }) => Input::Claimed { vip, by },
+            Ok((_, Event::Claim { vip, by, .. })) => Input::Claimed { vip, by },
             // Deaf now (the receive thread failed): the machine's own timeout ends the wait.
             Ok(_) => continue,
             Err(_) => Input::Tick,
@@ -134,12 +134,7 @@ fn advert_of(params: &Params, packet: &Received, at: Instant) -> Option<Input> {
 
 /// Adverts and claims of `vips` by other MACs, heard on `run`'s own edge threads; they end
 /// with the process (release is short-lived).
-fn listen(
-    socket: &Arc<VrrpSocket>,
-    iface: &Interface,
-    vips: &[Vip],
-    tx: &Sender<Event>,
-) -> Result<()> {
+fn listen(socket: &Arc<VrrpSocket>, iface: &Interface, vips: &[Vip], tx: &EventTx) -> Result<()> {
     start_receiver(socket, tx, &Quota::new(PACKET_QUOTA), 0)?;
     start_claim_watch(vips, iface, tx)
 }

@@ -3,14 +3,15 @@
 //! machine and executes its actions.
 
 use std::net::IpAddr;
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 use super::run_edges::{
-    start_checks, start_claim_watch, start_edges, start_hooks, start_tracked_ifaces, tracked_iface,
-    Event, Quota, PACKET_QUOTA,
+    start_checks, start_claim_watch, start_edges, start_hooks, start_signals, start_tracked_ifaces,
+    tracked_iface, Event, EventTx, Quota, PACKET_QUOTA,
 };
+use super::run_group::run_group;
 use super::run_hooks;
 use super::run_io::{NodeIo, RealIo, VipLink, VipSide};
 use crate::cli::RunArgs;
@@ -51,7 +52,51 @@ pub fn run(args: &RunArgs) -> Result<i32> {
     }
     require_net_admin_and_raw()?;
     let iface = Interface::lookup(&cfg.iface)?;
-    let primary = primary_address(&cfg, &iface)?;
+    let families = cfg.families();
+    let dual = families.len() > 1;
+    let (tx, rx) = mpsc::channel();
+    let mut ui = Some(ui);
+    let mut nodes = Vec::new();
+    let mut vmac_said = Vec::new();
+    for (instance, family) in families.into_iter().enumerate() {
+        let ui = match ui.take() {
+            Some(ui) if !dual => ui,
+            _ => super::stdout_ui(&args.output).with_family(family.ipv4()),
+        };
+        let (mut node, said) = open_node(family, &iface, EventTx::new(tx.clone(), instance), ui)?;
+        if dual {
+            node.family = Some(if instance == 0 { "IPv4" } else { "IPv6" });
+        }
+        nodes.push(node);
+        vmac_said.push(said);
+    }
+    let shared = EventTx::new(tx, 0);
+    start_signals(&shared)?;
+    start_checks(&cfg, &shared)?;
+    start_tracked_ifaces(&cfg, &shared)?;
+    drop(shared);
+    let snapshots = nodes.iter().map(|n| Arc::clone(&n.snapshot)).collect();
+    status::serve(&iface.name, cfg.vrid, snapshots)?;
+    for node in &mut nodes {
+        node.prepare()?;
+    }
+    let primary6 = nodes.get(1).map(|n| n.machine.params().primary);
+    nodes[0].say_start(&cfg, primary6);
+    for (node, said) in nodes.iter_mut().zip(vmac_said) {
+        node.tell_vmac(said);
+    }
+    run_group(&mut nodes, &rx)
+}
+
+/// One instance, its sockets open and its edge threads started (those of this family: VRRP
+/// receive, netlink monitor, claims, hooks).
+fn open_node(
+    cfg: RunConfig,
+    iface: &Interface,
+    tx: EventTx,
+    ui: Ui,
+) -> Result<(Node<RealIo>, Vec<VmacChange>)> {
+    let primary = primary_address(&cfg, iface)?;
     let socket = Arc::new(VrrpSocket::open(
         &iface.name,
         iface.index,
@@ -59,16 +104,11 @@ pub fn run(args: &RunArgs) -> Result<i32> {
         &cfg.unicast_peers,
     )?);
     let netlink = Netlink::open()?;
-    let (side, vmac_said) = VipSide::open(&cfg, &iface, primary)?;
-    let (tx, rx) = mpsc::channel();
+    let (side, said) = VipSide::open(&cfg, iface, primary)?;
     let packets = Quota::new(PACKET_QUOTA);
-    start_edges(&socket, &iface, &tx, &packets)?;
-    start_claim_watch(&cfg.vips, &side.claim_iface(&iface), &tx)?;
-    start_checks(&cfg, &tx)?;
-    start_tracked_ifaces(&cfg, &tx)?;
+    start_edges(&socket, iface, &tx, &packets)?;
+    start_claim_watch(&cfg.vips, &side.claim_iface(iface), &tx)?;
     let hooks = start_hooks(&cfg, &tx)?;
-    let snapshot = Snapshot::default();
-    status::serve(&iface.name, cfg.vrid, Arc::clone(&snapshot))?;
     let link = side.link;
     let io = RealIo {
         socket,
@@ -80,10 +120,16 @@ pub fn run(args: &RunArgs) -> Result<i32> {
         packets,
         cfg: cfg.clone(),
     };
-    let mut node = Node::new(cfg, iface, primary, link, io, ui, snapshot);
-    node.prepare()?;
-    node.tell_vmac(vmac_said);
-    node.run_loop(&rx)
+    let node = Node::new(
+        cfg,
+        iface.clone(),
+        primary,
+        link,
+        io,
+        ui,
+        Snapshot::default(),
+    );
+    Ok((node, said))
 }
 
 fn read_keepalived_conf(path: &std::path::Path, instance: Option<&str>) -> Result<Instance> {
@@ -101,10 +147,16 @@ fn read_keepalived_conf(path: &std::path::Path, instance: Option<&str>) -> Resul
 /// `run --check`: everything up to the first packet, said, then exit 0.
 fn check_only(cfg: &RunConfig, mut ui: Ui) -> Result<i32> {
     let iface = Interface::lookup(&cfg.iface)?;
-    let primary = primary_address(cfg, &iface)?;
+    let families = cfg.families();
+    let primaries = families
+        .iter()
+        .map(|family| primary_address(family, &iface))
+        .collect::<Result<Vec<IpAddr>>>()?;
     check_programs(cfg)?;
-    let machine = Machine::new(cfg.params(primary));
-    ui.start(&start_info(&machine, &iface, cfg));
+    let machine = Machine::new(families[0].params(primaries[0]));
+    let mut info = start_info(&machine, &iface, cfg);
+    info.primary6 = primaries.get(1).copied();
+    ui.start(&info);
     for (vip, warning) in ownership_warnings(cfg, &iface) {
         let fields = Json::default().str("vip", vip).str("iface", &iface.name);
         ui.tell(
@@ -215,6 +267,7 @@ fn start_info<'a>(machine: &Machine, iface: &'a Interface, cfg: &RunConfig) -> S
         vrid: p.vrid,
         iface: &iface.name,
         primary: p.primary,
+        primary6: None,
         mac: iface.mac.to_string(),
         version: p.version.number(),
         priority: p.priority,
@@ -308,8 +361,12 @@ pub(super) struct Node<I: NodeIo> {
     /// Peers already warned about their checksum form.
     checksum_warned: std::collections::HashSet<IpAddr>,
     /// What `vipflip status` reads (net/status.rs), and when the state last changed.
-    snapshot: Snapshot,
+    pub(super) snapshot: Snapshot,
     state_since: SystemTime,
+    /// In a run of both families: this instance's ("IPv4", "IPv6").
+    pub(super) family: Option<&'static str>,
+    /// In a run of both families: why the other instance is in fault, while it is.
+    partner_down: Option<String>,
 }
 
 impl<I: NodeIo> Drop for Node<I> {
@@ -356,6 +413,8 @@ impl<I: NodeIo> Node<I> {
             checksum_warned: Default::default(),
             snapshot,
             state_since: SystemTime::now(),
+            family: None,
+            partner_down: None,
         }
     }
 
@@ -390,43 +449,27 @@ impl<I: NodeIo> Node<I> {
                 }
             }
         }
-        let info = start_info(&self.machine, &self.iface, &self.cfg);
-        self.ui.start(&info);
         Ok(())
     }
 
-    fn run_loop(&mut self, rx: &Receiver<Event>) -> Result<i32> {
-        let mut input = Input::Start {
-            link_up: self.iface.up,
-        };
-        loop {
-            if self.step(Instant::now(), input) {
-                self.finish_hooks(rx);
-                let undone = self.io.close();
-                self.tell_vmac(undone);
-                let behind = self.io.packets_dropped();
-                if behind > 0 {
-                    self.counters.by_kind.insert("dropped, loop behind", behind);
-                }
-                self.ui
-                    .summary(self.cfg.vrid, self.sent, &self.counters.by_kind);
-                return Ok(0);
-            }
-            input = loop {
-                let event = match self.machine.deadline() {
-                    Some(at) => rx.recv_timeout(at.saturating_duration_since(Instant::now())),
-                    None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
-                };
-                match event {
-                    Ok(event) => match self.input_of(event)? {
-                        Some(input) => break input,
-                        None => continue,
-                    },
-                    Err(RecvTimeoutError::Timeout) => break Input::Tick,
-                    Err(RecvTimeoutError::Disconnected) => break Input::Shutdown,
-                }
-            };
+    /// The start line, once per run: `cfg` has every VIP, `primary6` is the IPv6 instance's
+    /// source in a run of both families.
+    pub(super) fn say_start(&mut self, cfg: &RunConfig, primary6: Option<IpAddr>) {
+        let mut info = start_info(&self.machine, &self.iface, cfg);
+        info.primary6 = primary6;
+        self.ui.start(&info);
+    }
+
+    /// At exit, after the hooks: undo what --vmac set up, and the summary line.
+    pub(super) fn finish(&mut self) {
+        let undone = self.io.close();
+        self.tell_vmac(undone);
+        let behind = self.io.packets_dropped();
+        if behind > 0 {
+            self.counters.by_kind.insert("dropped, loop behind", behind);
         }
+        self.ui
+            .summary(self.cfg.vrid, self.sent, &self.counters.by_kind);
     }
 
     /// The machine takes `input` at `now`, its actions are carried out; `true` when it said
@@ -474,21 +517,6 @@ impl<I: NodeIo> Node<I> {
         })
     }
 
-    /// Waits for the hooks still queued (the stop hook among them) and logs how they ended.
-    fn finish_hooks(&mut self, rx: &Receiver<Event>) {
-        self.io.finish_hooks();
-        while let Ok(event) = rx.try_recv() {
-            if let Event::Hook {
-                name,
-                argv,
-                outcome,
-            } = event
-            {
-                self.say_hook(&name, &argv, &outcome);
-            }
-        }
-    }
-
     fn check_input(&mut self, index: usize, healthy: bool, why: &str) -> Option<Input> {
         let name = self.cfg.track.checks.get(index)?.name();
         let (level, msg) = if healthy {
@@ -527,11 +555,34 @@ impl<I: NodeIo> Node<I> {
 
     fn health(&self) -> Input {
         let failing: Vec<String> = self.failing.iter().flatten().cloned().collect();
-        let down: Vec<String> = self.ifaces_down.iter().flatten().cloned().collect();
+        let mut down: Vec<String> = self.ifaces_down.iter().flatten().cloned().collect();
+        down.extend(self.partner_down.clone());
         Input::Health(track::health(&failing, self.cfg.track.weight, &down))
     }
 
-    fn say_hook(&mut self, name: &str, argv: &[String], outcome: &Outcome) {
+    /// In fault for a reason of its own (not its partner's): the link is down or gone, a
+    /// tracked interface is down, or a failing check sends it to fault.
+    pub(super) fn own_fault(&self) -> bool {
+        let failing: Vec<String> = self.failing.iter().flatten().cloned().collect();
+        let down: Vec<String> = self.ifaces_down.iter().flatten().cloned().collect();
+        !self.link_up
+            || self.detached
+            || track::health(&failing, self.cfg.track.weight, &down)
+                .fault
+                .is_some()
+    }
+
+    /// The other family's instance is in fault (`Some(why)`) or not: in a run of both
+    /// families, both give up the VIP together. The machine's input when that changed.
+    pub(super) fn partner_fault(&mut self, why: Option<String>) -> Option<Input> {
+        if self.partner_down == why {
+            return None;
+        }
+        self.partner_down = why;
+        Some(self.health())
+    }
+
+    pub(super) fn say_hook(&mut self, name: &str, argv: &[String], outcome: &Outcome) {
         let level = if outcome.ok() {
             Level::Info
         } else {
@@ -845,6 +896,9 @@ impl<I: NodeIo> Node<I> {
             .list("vips", self.cfg.vips.iter().map(|v| v.to_string()))
             .raw("sent_adverts", self.sent)
             .raw("discarded", self.counters.total());
+        if let Some(family) = self.family {
+            json = json.str("family", family.to_lowercase());
+        }
         if self.machine.state() == State::Master {
             json = json.str("master", p.primary);
         } else if let Some((addr, at)) = self.machine.last_master() {

@@ -22,6 +22,26 @@ use crate::vip::Vip;
 use crate::wire::announce::MacAddr;
 use crate::wire::Received;
 
+/// Where an edge thread's events go: the loop's one channel, tagged with the instance they
+/// are for (0, the only one, or IPv4 of a run of both families; 1, IPv6). Signals, health
+/// checks and tracked interfaces serve every instance: the loop hands their events to all.
+#[derive(Clone)]
+pub(super) struct EventTx {
+    tx: Sender<(usize, Event)>,
+    instance: usize,
+}
+
+impl EventTx {
+    pub(super) fn new(tx: Sender<(usize, Event)>, instance: usize) -> EventTx {
+        EventTx { tx, instance }
+    }
+
+    /// `Err` when the loop is gone.
+    pub(super) fn send(&self, event: Event) -> std::result::Result<(), ()> {
+        self.tx.send((self.instance, event)).map_err(|_| ())
+    }
+}
+
 /// What the edge threads report.
 pub(super) enum Event {
     Packet {
@@ -69,7 +89,7 @@ pub(super) enum Event {
 pub(super) fn start_edges(
     socket: &Arc<VrrpSocket>,
     iface: &Interface,
-    tx: &Sender<Event>,
+    tx: &EventTx,
     packets: &Quota,
 ) -> Result<()> {
     let (name, index) = (iface.name.as_str(), iface.index);
@@ -77,7 +97,11 @@ pub(super) fn start_edges(
     let net_tx = tx.clone();
     spawn_monitor(name, index, move |event| {
         net_tx.send(Event::Net(event)).is_ok()
-    })?;
+    })
+}
+
+/// SIGINT, SIGTERM, SIGHUP: `Shutdown`, once for the whole run.
+pub(super) fn start_signals(tx: &EventTx) -> Result<()> {
     let signal_tx = tx.clone();
     on_stop(move || {
         let _ = signal_tx.send(Event::Shutdown);
@@ -130,7 +154,7 @@ pub(super) const PACKET_QUOTA: usize = 256;
 
 /// Watches the segment for another MAC announcing our VIPs (a node that lost a contested
 /// takeover, the other side of a healed partition), so a master can answer at once.
-pub(super) fn start_claim_watch(vips: &[Vip], iface: &Interface, tx: &Sender<Event>) -> Result<()> {
+pub(super) fn start_claim_watch(vips: &[Vip], iface: &Interface, tx: &EventTx) -> Result<()> {
     let vips: Vec<IpAddr> = vips.iter().map(|v| v.addr).collect();
     let (tx, quota) = (tx.clone(), Quota::new(1));
     super::watch_claims(iface, vips, move |vip, by| match quota.take() {
@@ -139,7 +163,7 @@ pub(super) fn start_claim_watch(vips: &[Vip], iface: &Interface, tx: &Sender<Eve
     })
 }
 
-pub(super) fn start_checks(cfg: &RunConfig, tx: &Sender<Event>) -> Result<()> {
+pub(super) fn start_checks(cfg: &RunConfig, tx: &EventTx) -> Result<()> {
     let t = &cfg.track;
     for (index, check) in t.checks.iter().enumerate() {
         let tx = tx.clone();
@@ -158,7 +182,7 @@ pub(super) fn tracked_iface(name: &str) -> Result<Interface> {
 }
 
 /// Watches each --track-iface; its state now is the first report.
-pub(super) fn start_tracked_ifaces(cfg: &RunConfig, tx: &Sender<Event>) -> Result<()> {
+pub(super) fn start_tracked_ifaces(cfg: &RunConfig, tx: &EventTx) -> Result<()> {
     for (index, name) in cfg.track_ifaces.iter().enumerate() {
         let iface = tracked_iface(name)?;
         let _ = tx.send(Event::TrackedLink {
@@ -178,7 +202,7 @@ pub(super) fn start_tracked_ifaces(cfg: &RunConfig, tx: &Sender<Event>) -> Resul
     Ok(())
 }
 
-pub(super) fn start_hooks(cfg: &RunConfig, tx: &Sender<Event>) -> Result<Option<HookRunner>> {
+pub(super) fn start_hooks(cfg: &RunConfig, tx: &EventTx) -> Result<Option<HookRunner>> {
     let h = &cfg.hooks;
     if [
         &h.on_master,
@@ -209,7 +233,7 @@ pub(super) fn start_hooks(cfg: &RunConfig, tx: &Sender<Event>) -> Result<Option<
 
 pub(super) fn start_receiver(
     socket: &Arc<VrrpSocket>,
-    tx: &Sender<Event>,
+    tx: &EventTx,
     quota: &Quota,
     generation: u32,
 ) -> Result<()> {
@@ -221,12 +245,7 @@ pub(super) fn start_receiver(
         .map_err(|e| Error::new("cannot start the receive thread", e))
 }
 
-pub(super) fn receive_loop(
-    socket: &VrrpSocket,
-    tx: &Sender<Event>,
-    quota: &Quota,
-    generation: u32,
-) {
+pub(super) fn receive_loop(socket: &VrrpSocket, tx: &EventTx, quota: &Quota, generation: u32) {
     loop {
         // Whatever arrived, VRRP or not, waits only within the quota (a flood of malformed
         // packets must not pile up either).

@@ -5,10 +5,9 @@
 use std::io;
 use std::net::IpAddr;
 use std::sync::atomic::Ordering;
-use std::sync::mpsc::Sender;
 use std::sync::Arc;
 
-use super::run_edges::{start_claim_watch, start_receiver, Event, Quota};
+use super::run_edges::{start_claim_watch, start_receiver, EventTx, Quota};
 use crate::config::RunConfig;
 use crate::error::Result;
 use crate::net::frames::FrameSocket;
@@ -128,7 +127,7 @@ pub(super) struct RealIo {
     pub(super) hooks: Option<HookRunner>,
     pub(super) systemd: Option<Notifier>,
     /// For the threads of a re-created interface.
-    pub(super) tx: Sender<Event>,
+    pub(super) tx: EventTx,
     pub(super) packets: Quota,
     pub(super) cfg: RunConfig,
 }

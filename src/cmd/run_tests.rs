@@ -415,3 +415,123 @@ fn a_transition_runs_its_hooks() {
         fake.log()
     );
 }
+
+/// The two instances of a run with IPv4 and IPv6 VIPs, both master, IPv4 on index 7 and
+/// IPv6 on index 8 of the fakes.
+fn pair(fake4: &Fake, fake6: &Fake) -> (Vec<Node<Fake>>, Captured) {
+    let out = Captured::default();
+    let both = cfg(&[
+        "--vip",
+        "192.0.2.250/24",
+        "--vip",
+        "2001:db8::250/64",
+        "--advert-int",
+        "100ms",
+    ]);
+    let mut nodes = Vec::new();
+    for (family, fake) in both.families().into_iter().zip([fake4, fake6]) {
+        let v4 = family.ipv4();
+        let ui = Ui::new(Box::new(out.clone()), false, true).with_family(v4);
+        let (primary, iface) = if v4 {
+            ("192.0.2.201", iface(7, &["192.0.2.201"]))
+        } else {
+            ("fe80::c0ff:fe00:2c9", iface(7, &["fe80::c0ff:fe00:2c9"]))
+        };
+        let link = link_of(&iface);
+        let primary = primary.parse().unwrap();
+        let mut node = Node::new(
+            family,
+            iface,
+            primary,
+            link,
+            fake.clone(),
+            ui,
+            Snapshot::default(),
+        );
+        node.family = Some(if v4 { "IPv4" } else { "IPv6" });
+        master(&mut node);
+        nodes.push(node);
+    }
+    (nodes, out)
+}
+
+/// `couple` and the inputs it gives, stepped.
+fn settle(nodes: &mut [Node<Fake>]) {
+    let mut pending = vec![None, None];
+    super::run_group::couple(nodes, &[false, false], &mut pending);
+    for (node, input) in nodes.iter_mut().zip(pending) {
+        if let Some(input) = input {
+            node.step(Instant::now(), input);
+        }
+    }
+}
+
+#[test]
+fn when_one_family_goes_to_fault_both_give_up_their_vips_and_come_back_together() {
+    let (fake4, fake6) = (Fake::default(), Fake::default());
+    let (mut nodes, out) = pair(&fake4, &fake6);
+    assert!(fake4.has(7, "192.0.2.250") && fake6.has(7, "2001:db8::250"));
+    // The IPv6 instance alone loses its interface (in life: its link-local went missing
+    // while the interface came back).
+    let gone = nodes[1].input_of(Event::Net(NetEvent::LinkGone)).unwrap();
+    nodes[1].step(Instant::now(), gone.expect("fault"));
+    assert_eq!(nodes[1].machine.state(), State::Fault);
+    settle(&mut nodes);
+    // Like a failed check: the IPv4 master hands over (priority 0), then sits in fault.
+    assert_eq!(nodes[0].machine.state(), State::Releasing, "{}", out.text());
+    while nodes[0].machine.state() == State::Releasing {
+        let at = nodes[0].machine.deadline().expect("a releasing node waits");
+        nodes[0].step(at, Input::Tick);
+    }
+    assert_eq!(nodes[0].machine.state(), State::Fault, "{}", out.text());
+    assert!(
+        !fake4.has(7, "192.0.2.250"),
+        "the IPv4 VIP was given up too"
+    );
+    assert!(
+        fake4.log().contains(&"advert 0".to_string()),
+        "{:?}",
+        fake4.log()
+    );
+    assert!(
+        out.text().contains("vrid 41 IPv4") || out.text().contains("\"family\":\"ipv4\""),
+        "{}",
+        out.text()
+    );
+    assert!(
+        out.text().contains("IPv6 instance in fault"),
+        "{}",
+        out.text()
+    );
+    // The IPv6 instance is usable again: both leave fault.
+    fake6.0.borrow_mut().found = Some(iface(9, &["fe80::c0ff:fe00:2c9"]));
+    let back = nodes[1]
+        .input_of(Event::Net(NetEvent::LinkAppeared { index: 9, up: true }))
+        .unwrap();
+    nodes[1].step(Instant::now(), back.expect("link up"));
+    settle(&mut nodes);
+    assert_eq!(nodes[0].machine.state(), State::Backup);
+    assert_eq!(nodes[1].machine.state(), State::Backup);
+}
+
+#[test]
+fn a_fault_both_share_does_not_hold_either_once_it_ends() {
+    let (fake4, fake6) = (Fake::default(), Fake::default());
+    let (mut nodes, _) = pair(&fake4, &fake6);
+    for node in nodes.iter_mut() {
+        let down = node.input_of(Event::Net(NetEvent::Link(false))).unwrap();
+        node.step(Instant::now(), down.expect("link down"));
+    }
+    settle(&mut nodes);
+    assert!(nodes.iter().all(|n| n.machine.state() == State::Fault));
+    for node in nodes.iter_mut() {
+        let up = node.input_of(Event::Net(NetEvent::Link(true))).unwrap();
+        node.step(Instant::now(), up.expect("link up"));
+    }
+    settle(&mut nodes);
+    assert!(
+        nodes.iter().all(|n| n.machine.state() == State::Backup),
+        "{:?}",
+        nodes.iter().map(|n| n.machine.state()).collect::<Vec<_>>()
+    );
+}

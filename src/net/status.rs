@@ -20,7 +20,8 @@ pub type Snapshot = Arc<Mutex<String>>;
 
 /// Serves `snapshot` on the instance's status socket, on a thread of its own, for the
 /// life of the process.
-pub fn serve(iface: &str, vrid: u8, snapshot: Snapshot) -> Result<()> {
+/// Serves one line per snapshot (two for a run of both families) to each client.
+pub fn serve(iface: &str, vrid: u8, snapshots: Vec<Snapshot>) -> Result<()> {
     let name = socket_name(iface, vrid, std::process::id());
     let addr = SocketAddr::from_abstract_name(name.as_bytes())
         .map_err(|e| Error::new("cannot name the status socket", e))?;
@@ -32,10 +33,12 @@ pub fn serve(iface: &str, vrid: u8, snapshot: Snapshot) -> Result<()> {
         .name("status".into())
         .spawn(move || {
             for stream in listener.incoming().flatten() {
-                let line = snapshot.lock().map(|s| s.clone()).unwrap_or_default();
                 let mut stream = stream;
                 let _ = stream.set_write_timeout(Some(Duration::from_millis(200)));
-                let _ = writeln!(stream, "{line}");
+                for snapshot in &snapshots {
+                    let line = snapshot.lock().map(|s| s.clone()).unwrap_or_default();
+                    let _ = writeln!(stream, "{line}");
+                }
             }
         })
         .map_err(|e| Error::new("cannot start the status thread", e))?;
@@ -85,28 +88,37 @@ pub fn instances() -> Result<Vec<Instance>> {
     names.dedup();
     Ok(names
         .into_iter()
-        .filter_map(|(iface, vrid, pid)| {
-            let json = ask(&iface, vrid, pid)?;
-            Some(Instance {
-                iface,
-                vrid,
-                pid,
-                json,
-            })
+        .flat_map(|(iface, vrid, pid)| {
+            ask(&iface, vrid, pid)
+                .into_iter()
+                .map(move |json| Instance {
+                    iface: iface.clone(),
+                    vrid,
+                    pid,
+                    json,
+                })
         })
         .collect())
 }
 
-/// The state line of one instance; `None` when it went away in between.
-fn ask(iface: &str, vrid: u8, pid: u32) -> Option<String> {
-    let name = socket_name(iface, vrid, pid);
-    let addr = SocketAddr::from_abstract_name(name.as_bytes()).ok()?;
-    let mut stream = UnixStream::connect_addr(&addr).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(1))).ok()?;
-    let mut text = String::new();
-    stream.read_to_string(&mut text).ok()?;
-    let line = text.trim();
-    (!line.is_empty()).then(|| line.to_string())
+/// The state lines of one run (one per instance); none when it went away in between.
+fn ask(iface: &str, vrid: u8, pid: u32) -> Vec<String> {
+    let read = || -> Option<String> {
+        let name = socket_name(iface, vrid, pid);
+        let addr = SocketAddr::from_abstract_name(name.as_bytes()).ok()?;
+        let mut stream = UnixStream::connect_addr(&addr).ok()?;
+        stream.set_read_timeout(Some(Duration::from_secs(1))).ok()?;
+        let mut text = String::new();
+        stream.read_to_string(&mut text).ok()?;
+        Some(text)
+    };
+    read()
+        .unwrap_or_default()
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 #[cfg(test)]
@@ -130,7 +142,7 @@ mod tests {
     fn a_served_snapshot_is_found_and_read_back() {
         let snapshot: Snapshot = Arc::new(Mutex::new("{\"state\":\"backup\"}".into()));
         let vrid = (std::process::id() % 200) as u8 + 1;
-        serve("unit-test", vrid, Arc::clone(&snapshot)).unwrap();
+        serve("unit-test", vrid, vec![Arc::clone(&snapshot)]).unwrap();
         *snapshot.lock().unwrap() = "{\"state\":\"master\"}".into();
         let found = instances().unwrap();
         let ours = found

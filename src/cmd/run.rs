@@ -1,6 +1,7 @@
-//! `vipflip run`: one VRRP node. The edge threads (run_edges.rs: VRRP receive, netlink
-//! monitor, signals, claims, checks, hooks) feed one channel; this loop owns the state
-//! machine and executes its actions.
+//! `vipflip run`: one VRRP node, one instance per address family of its VIPs. The edge
+//! threads (run_edges.rs: VRRP receive, netlink monitor, signals, claims, checks, hooks) feed
+//! one channel; the loop (run_group.rs) hands each event to its instance, a `Node`, which
+//! owns its state machine and carries out its actions through `NodeIo` (run_io.rs).
 
 use std::net::IpAddr;
 use std::sync::mpsc;

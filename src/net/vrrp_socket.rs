@@ -35,17 +35,7 @@ impl VrrpSocket {
     /// Opens the socket on interface `name`/`index`, sending from `source` (the primary
     /// IPv4 address or the IPv6 link-local address) to the group, or to each of `peers`.
     pub fn open(name: &str, index: u32, source: IpAddr, peers: &[IpAddr]) -> Result<VrrpSocket> {
-        let domain = if source.is_ipv4() {
-            Domain::IPV4
-        } else {
-            Domain::IPV6
-        };
-        let socket = Socket::new(
-            domain,
-            Type::RAW,
-            Some(Protocol::from(i32::from(PROTO_VRRP))),
-        )
-        .map_err(|e| open_error("raw VRRP socket", e))?;
+        let socket = raw_socket(source)?;
         socket
             .bind_device(Some(name.as_bytes()))
             .map_err(|e| Error::new(format!("cannot bind the VRRP socket to {name}"), e))?;
@@ -86,17 +76,7 @@ impl VrrpSocket {
     /// `source`, an address of the parent. Bound to `source` (it never receives: the
     /// parent's socket does), and IPv6 may name a source the interface lacks (IPV6_FREEBIND).
     pub fn open_sender(name: &str, index: u32, source: IpAddr) -> Result<VrrpSocket> {
-        let domain = if source.is_ipv4() {
-            Domain::IPV4
-        } else {
-            Domain::IPV6
-        };
-        let socket = Socket::new(
-            domain,
-            Type::RAW,
-            Some(Protocol::from(i32::from(PROTO_VRRP))),
-        )
-        .map_err(|e| open_error("raw VRRP socket", e))?;
+        let socket = raw_socket(source)?;
         let setup = || -> io::Result<()> {
             socket.bind_device(Some(name.as_bytes()))?;
             match source {
@@ -249,6 +229,21 @@ fn socket_addr(ip: IpAddr, index: u32) -> SocketAddr {
             ))
         }
     }
+}
+
+/// A raw protocol-112 socket of `source`'s family.
+fn raw_socket(source: IpAddr) -> Result<Socket> {
+    let domain = if source.is_ipv4() {
+        Domain::IPV4
+    } else {
+        Domain::IPV6
+    };
+    Socket::new(
+        domain,
+        Type::RAW,
+        Some(Protocol::from(i32::from(PROTO_VRRP))),
+    )
+    .map_err(|e| open_error("raw VRRP socket", e))
 }
 
 fn setup_v4(socket: &Socket, index: u32, source: IpAddr) -> io::Result<()> {

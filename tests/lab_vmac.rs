@@ -250,6 +250,12 @@ fn mixed_group(m: &Mixed) {
     );
     client_on(&lab, m.vip, m.vmac, "vipflip master", &[&vf, &ka]);
 
+    let mut watch = lab.spawn(
+        0,
+        env!("CARGO_BIN_EXE_vipflip"),
+        &["ping-watch", m.vip, "--interval", "10ms"],
+    );
+    std::thread::sleep(Duration::from_millis(300));
     vf.signal(Signal::SIGTERM);
     assert_eq!(
         vf.wait_exit(Duration::from_secs(3)),
@@ -264,6 +270,24 @@ fn mixed_group(m: &Mixed) {
         ka.output()
     );
     client_on(&lab, m.vip, m.vmac, "keepalived master", &[&vf, &ka]);
+    std::thread::sleep(Duration::from_millis(300));
+    watch.signal(Signal::SIGINT);
+    let _ = watch.wait_exit(Duration::from_secs(3));
+    let summary = watch.output();
+    assert!(
+        summary.contains(&format!("{}: sent ", m.vip)) && summary.contains("outage(s)"),
+        "ping-watch shows the handover:\n{summary}"
+    );
+    eprintln!(
+        "vipflip -> keepalived, ping-watch: {}",
+        summary.lines().last().unwrap_or("")
+    );
+    let probe = lab.vipflip_output(0, &["probe", "--iface", "eth0", "--duration", "1s"]);
+    let report = String::from_utf8_lossy(&probe.stdout);
+    assert!(
+        report.contains(&format!("({}) priority 199", m.vmac)),
+        "probe names keepalived's virtual MAC as the master's:\n{report}"
+    );
 
     let vf = lab.vipflip(1, &vf_args("200"));
     assert!(

@@ -355,11 +355,15 @@ impl Lab {
     /// `nodes` hosts and a client on one bridge. Host i (from 1) is 192.0.2.20i, MAC
     /// 02:00:c0:00:02:0i (the client is .100).
     pub fn new(nodes: usize) -> Lab {
-        let n = NEXT_LAB.fetch_add(1, Ordering::SeqCst);
+        // Two letters for the lab's number (aa..zz): a benchmark makes hundreds of labs, and
+        // one letter ran past 'z' into names the kernel refuses.
+        let n = NEXT_LAB.fetch_add(1, Ordering::SeqCst) % (26 * 26);
+        let letter = |k: usize| char::from(b'a' + (k % 26) as u8);
         let prefix = format!(
-            "vf{}{}",
+            "vf{}{}{}",
             std::process::id() % 100_000,
-            (b'a' + n as u8) as char
+            letter(n / 26),
+            letter(n)
         );
         let dir = std::env::temp_dir().join(format!("{prefix}-lab"));
         let _ = std::fs::create_dir_all(&dir);
@@ -387,8 +391,9 @@ impl Lab {
         }
         for i in 1..=nodes {
             let h = host(&prefix, i, &i.to_string());
+            // Listed before it is made: a failure half-way still removes it (Drop).
+            lab.hosts.push(h.clone());
             lab.add_host(&h);
-            lab.hosts.push(h);
         }
         let client = lab.client.clone();
         lab.add_host(&client);

@@ -1,7 +1,8 @@
 //! FRR's vrrpd as the second real peer (Debian's frr: zebra + vrrpd in a host's namespace,
 //! driven with vtysh): one group of FRR and vipflip, with and without --vmac, elects the
-//! higher priority, fails over both ways and preempts back, for VRRPv2, VRRPv3 over IPv4 and
-//! VRRPv3 over IPv6. The client reaches the VIP after every change.
+//! higher priority, fails over both ways (vipflip's planned stop, FRR's crash) and preempts
+//! back, for VRRPv2, VRRPv3 over IPv4 and VRRPv3 over IPv6. The client reaches the VIP after
+//! every change.
 
 mod lab;
 
@@ -183,6 +184,32 @@ fn group(c: &Case, vmac: bool) {
         );
         client_at(&lab, c, c.vmac, "FRR master", &vf, &frr);
     }
+
+    // The other way: FRR outranks vipflip and preempts it, then crashes (vrrpd killed, its
+    // cable pulled) and vipflip, now backup, takes over after Master_Down_Interval.
+    let t = Instant::now();
+    let vf = start_vipflip(&lab, c, vmac);
+    vf.expect_line("MASTER", t, c.mdi(200) + Duration::from_secs(3));
+    frr.configure(" vrrp 41 priority 254");
+    let t = Instant::now();
+    // FRR preempts once its Master_Down_Interval passes without a higher advert.
+    vf.expect_line(
+        "BACKUP higher priority 254",
+        t,
+        c.mdi(254) + Duration::from_secs(2),
+    );
+    assert!(
+        frr.wait_status(c.family, "Master", Duration::from_secs(2)),
+        "{}",
+        frr.report()
+    );
+    client_at(&lab, c, c.vmac, "FRR preempted vipflip", &vf, &frr);
+    let t = Instant::now();
+    frr.vrrpd.signal(Signal::SIGKILL);
+    lab.set_port(2, false);
+    let took = vf.expect_line("MASTER", t, c.mdi(200) + MARGIN * 4);
+    eprintln!("FRR crash: vipflip master after {:?}", took.at - t);
+    client_at(&lab, c, vipflip_mac, "FRR crashed", &vf, &frr);
 }
 
 #[test]

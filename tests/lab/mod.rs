@@ -141,6 +141,16 @@ impl Frr {
         wait_until(timeout, || self.status(family).as_deref() == Some(want))
     }
 
+    /// Changes vrrpd's configuration of eth0 at run time (vtysh's configure mode).
+    pub fn configure(&self, line: &str) {
+        let out = Command::new("vtysh")
+            .args(["--vty_socket", &self.vty, "-c", "configure terminal"])
+            .args(["-c", "interface eth0", "-c", line])
+            .output()
+            .expect("vtysh");
+        assert!(out.status.success(), "vtysh {line}: {out:?}");
+    }
+
     /// What vrrpd logged and showed, for a failure message.
     pub fn report(&self) -> String {
         format!("{}\n{}", self.vrrpd.output(), self.show())

@@ -962,34 +962,26 @@ impl Machine {
         *count
     }
 
-    /// Another MAC announced our VIP: ours again, at once, so the last word clients hear is
-    /// the holder's. Each claim is answered (a burst of N frames gets N answers, the last
-    /// after its last frame), within the `MAX_ANSWERS` a second.
+    /// Another MAC announced our VIP: ours again `CLAIM_SETTLE` later, so the last word
+    /// clients hear is the holder's (one answer for a burst, within `MAX_ANSWERS` claims a
+    /// second), and once more after a contest loser's linger (`AFTER_LINGER`). Not at once:
+    /// adverts and claims reach the machine on two threads, so a new master's advert can
+    /// arrive just after the announcement that went with it (FRR announces before its first
+    /// advert when it preempts); answering that announcement would leave the clients on this
+    /// node, which yields a moment later. Yielding cancels the pending answer.
     fn answer_claim(&mut self, now: Instant, vip: IpAddr, by: MacAddr, out: &mut Vec<Action>) {
         let count = self.spend_answer(now);
         if count <= MAX_ANSWERS {
-            self.trail_claims(now);
+            if self.answer_at.is_empty() {
+                self.answer_at.push(now + CLAIM_SETTLE);
+            }
+            self.after_linger_at = Some(now + AFTER_LINGER);
         }
         match count {
-            1 => out.extend([
-                Action::Answer,
-                Action::Note(Note::ClaimAnswered { vip, by }),
-            ]),
-            n if n <= MAX_ANSWERS => out.push(Action::Answer),
+            1 => out.push(Action::Note(Note::ClaimAnswered { vip, by })),
             n if n == MAX_ANSWERS + 1 => out.push(Action::Note(Note::ClaimsIgnored { vip, by })),
             _ => {}
         }
-    }
-
-    /// One more announcement once claims have been quiet for `CLAIM_SETTLE`: an answer can
-    /// overtake the claim it answers on the way to a client (a busy client, a jittery path),
-    /// and a yielded node keeps its VIP until then, so the holder still has the last word
-    /// before the loser's address goes.
-    fn trail_claims(&mut self, now: Instant) {
-        let trail = now + CLAIM_SETTLE;
-        self.answer_at.retain(|&at| at >= trail);
-        self.answer_at.push(trail);
-        self.after_linger_at = Some(now + AFTER_LINGER);
     }
 
     fn link_down(&mut self, now: Instant, out: &mut Vec<Action>) {

@@ -446,7 +446,7 @@ fn after_a_contest_the_winner_announces_once_the_losers_linger_is_over() {
     let (mut m, t) = master(p.clone());
     let vip = ip("192.0.2.250");
     let by = MacAddr(2, 0, 0, 0, 0, 3);
-    assert!(m
+    assert!(!m
         .handle(t + ms(1), Input::Claimed { vip, by })
         .contains(&Action::Answer));
     let trail = t + ms(1) + CLAIM_SETTLE;
@@ -464,7 +464,7 @@ fn after_a_contest_the_winner_announces_once_the_losers_linger_is_over() {
 }
 
 #[test]
-fn a_master_answers_each_claim_of_its_vip_by_another_mac() {
+fn a_master_answers_a_burst_of_claims_once_it_is_quiet_and_again_after_the_linger() {
     let p = Params {
         version: Version::V3,
         interval_cs: 10,
@@ -473,59 +473,89 @@ fn a_master_answers_each_claim_of_its_vip_by_another_mac() {
     let (mut m, t) = master(p.clone());
     let vip = ip("192.0.2.250");
     let by = MacAddr(2, 0, 0, 0, 0, 3);
-    // The loser's burst of five: five answers, the last after its last frame.
-    let mut announces = 0;
+    // The loser's burst of five: one note, no answer yet.
     for i in 0..5 {
         let out = m.handle(
             t + Duration::from_micros(300 + i),
             Input::Claimed { vip, by },
         );
-        assert!(out.contains(&Action::Answer), "{out:?}");
+        assert!(!out.contains(&Action::Answer), "{out:?}");
         assert_eq!(
             out.iter()
                 .any(|a| matches!(a, Action::Note(Note::ClaimAnswered { .. }))),
             i == 0,
             "one note per burst"
         );
-        announces += 1;
     }
-    assert_eq!(announces, 5);
     assert_eq!(m.state(), State::Master, "a claim alone changes no state");
-    // And once more when the claims have been quiet for CLAIM_SETTLE: an answer may have
-    // overtaken the claim on its way to a client.
-    let last = t + Duration::from_micros(304);
+    // One answer CLAIM_SETTLE after the first claim.
+    let first = t + Duration::from_micros(300);
     assert!(m
-        .handle(last + CLAIM_SETTLE - Duration::from_micros(1), Input::Tick)
+        .handle(first + CLAIM_SETTLE - Duration::from_micros(1), Input::Tick)
         .is_empty());
     assert_eq!(
-        m.handle(last + CLAIM_SETTLE, Input::Tick),
+        m.handle(first + CLAIM_SETTLE, Input::Tick),
         vec![Action::Answer]
     );
-    // And once after the loser's linger, wherever the claims came from.
+    // And once after the loser's linger.
+    let last = t + Duration::from_micros(304);
     assert_eq!(
         m.handle(last + AFTER_LINGER, Input::Tick),
         vec![Action::Answer]
     );
-    // A host that keeps claiming gets MAX_ANSWERS a second, then a note, then silence.
+    // A host that keeps claiming: at most one answer per CLAIM_SETTLE, and after MAX_ANSWERS
+    // claims in a second a note, then silence until the second is over.
     let t2 = t + ms(2000);
     let mut answered = 0;
     let mut ignored_notes = 0;
     for i in 0..200u32 {
-        let out = m.handle(
-            t2 + Duration::from_micros(u64::from(i) * 10),
-            Input::Claimed { vip, by },
-        );
+        let at = t2 + Duration::from_micros(u64::from(i) * 100);
+        let mut out = m.handle(at, Input::Claimed { vip, by });
+        out.extend(m.handle(at, Input::Tick));
         answered += out.iter().filter(|a| **a == Action::Answer).count() as u32;
         ignored_notes += out
             .iter()
             .filter(|a| matches!(a, Action::Note(Note::ClaimsIgnored { .. })))
             .count();
     }
-    assert_eq!(answered, MAX_ANSWERS);
+    assert!((1..=MAX_ANSWERS).contains(&answered), "{answered}");
     assert_eq!(ignored_notes, 1);
     // A backup (or a releasing master) leaves claims alone: it must not announce.
     let (mut b, t0) = backup(p);
     assert!(b.handle(t0 + ms(1), Input::Claimed { vip, by }).is_empty());
+}
+
+#[test]
+fn a_claim_just_before_a_higher_priority_advert_is_not_answered() {
+    // FRR preempting: its gratuitous ARP reaches the machine a moment before its first
+    // advert (two reader threads; FRR also sends the ARP first). Answering it would leave
+    // the clients on this node, which yields at once.
+    let p = Params {
+        version: Version::V3,
+        interval_cs: 10,
+        ..params()
+    };
+    let (mut m, t) = master(p.clone());
+    let out = m.handle(
+        t + ms(1),
+        Input::Claimed {
+            vip: ip("192.0.2.250"),
+            by: MacAddr(0, 0, 0x5e, 0, 1, 41),
+        },
+    );
+    assert!(!out.contains(&Action::Answer), "{out:?}");
+    let out = m.handle(t + ms(2), advert(&p, 254));
+    assert_eq!(m.state(), State::Backup, "{out:?}");
+    let mut later = Vec::new();
+    let mut now = t + ms(2);
+    while let Some(at) = m.deadline().filter(|at| *at < t + ms(150)) {
+        now = at.max(now);
+        later.extend(m.handle(now, Input::Tick));
+    }
+    assert!(
+        !later.contains(&Action::Answer) && !later.contains(&Action::Announce),
+        "{later:?}"
+    );
 }
 
 #[test]
@@ -575,7 +605,7 @@ fn many_lower_masters_at_once_get_one_advert_not_a_cascade() {
     );
     assert!(sent.windows(2).all(|w| w[1] - w[0] >= ANSWER_GAP));
     assert!(
-        (MAX_ANSWERS..=MAX_ANSWERS + 2).contains(&answers),
+        (1..=MAX_ANSWERS).contains(&answers),
         "{answers} answers in 40 ms (scheduled ones included)"
     );
 }

@@ -153,7 +153,7 @@ impl Quota {
 pub(super) const PACKET_QUOTA: usize = 256;
 
 /// Watches the segment for another MAC announcing our VIPs (a node that lost a contested
-/// takeover, the other side of a healed partition), so a master can answer at once.
+/// takeover, the other side of a healed partition), so a master can answer.
 pub(super) fn start_claim_watch(vips: &[Vip], iface: &Interface, tx: &EventTx) -> Result<()> {
     let vips: Vec<IpAddr> = vips.iter().map(|v| v.addr).collect();
     let (tx, quota) = (tx.clone(), Quota::new(1));

@@ -972,8 +972,11 @@ impl Machine {
     fn answer_claim(&mut self, now: Instant, vip: IpAddr, by: MacAddr, out: &mut Vec<Action>) {
         let count = self.spend_answer(now);
         if count <= MAX_ANSWERS {
-            if self.answer_at.is_empty() {
-                self.answer_at.push(now + CLAIM_SETTLE);
+            // One answer per burst: unless one is due within CLAIM_SETTLE already (the
+            // interval-later answer to a lower advert is not).
+            let due = now + CLAIM_SETTLE;
+            if !self.answer_at.iter().any(|&at| at <= due) {
+                self.answer_at.push(due);
             }
             self.after_linger_at = Some(now + AFTER_LINGER);
         }

@@ -526,6 +526,34 @@ fn a_master_answers_a_burst_of_claims_once_it_is_quiet_and_again_after_the_linge
 }
 
 #[test]
+fn a_claim_after_answering_a_lower_advert_is_still_answered_within_claim_settle() {
+    // A tie: the loser advertised (answered at once, and again an interval later) and its
+    // announcement, delayed on the way, comes after: it gets its own answer CLAIM_SETTLE later.
+    let p = Params {
+        version: Version::V3,
+        interval_cs: 200,
+        ..params()
+    };
+    let (mut m, t) = master(p.clone());
+    assert!(m
+        .handle(t + ms(1), advert(&p, 199))
+        .contains(&Action::Answer));
+    let claim = t + ms(3);
+    let out = m.handle(
+        claim,
+        Input::Claimed {
+            vip: ip("192.0.2.250"),
+            by: MacAddr(2, 0, 0, 0, 0, 3),
+        },
+    );
+    assert!(!out.contains(&Action::Answer), "{out:?}");
+    assert_eq!(
+        m.handle(claim + CLAIM_SETTLE, Input::Tick),
+        vec![Action::Answer]
+    );
+}
+
+#[test]
 fn a_claim_just_before_a_higher_priority_advert_is_not_answered() {
     // FRR preempting: its gratuitous ARP reaches the machine a moment before its first
     // advert (two reader threads; FRR also sends the ARP first). Answering it would leave

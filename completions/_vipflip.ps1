@@ -35,13 +35,13 @@ Register-ArgumentCompleter -Native -CommandName 'vipflip' -ScriptBlock {
             break
         }
         'vipflip;run' {
-            [CompletionResult]::new('--vip', '--vip', [CompletionResultType]::ParameterName, 'Virtual IP to hold while master, with prefix length (repeatable; IPv4 or IPv6, one family). Required unless --keepalived-conf gives it')
+            [CompletionResult]::new('--vip', '--vip', [CompletionResultType]::ParameterName, 'Virtual IP to hold while master, with prefix length (repeatable). IPv4 and IPv6 VIPs together run as two VRRPv3 instances of the VRID that move together. Required unless --keepalived-conf gives it')
             [CompletionResult]::new('--iface', '--iface', [CompletionResultType]::ParameterName, 'Interface to run VRRP on and to add the VIP to (keepalived: interface)')
             [CompletionResult]::new('--interface', '--interface', [CompletionResultType]::ParameterName, 'Interface to run VRRP on and to add the VIP to (keepalived: interface)')
             [CompletionResult]::new('--vrid', '--vrid', [CompletionResultType]::ParameterName, 'Virtual router ID shared by all nodes of the group, 1-255 (keepalived: virtual_router_id)')
             [CompletionResult]::new('--priority', '--priority', [CompletionResultType]::ParameterName, 'Priority 1-254 (default 100); the highest live node is master. 255 = address owner, master at once')
             [CompletionResult]::new('--advert-int', '--advert-int', [CompletionResultType]::ParameterName, 'Advert interval (default 1s), e.g. 1s, 100ms. Below 1s needs --vrrp-version 3 (10 ms steps, up to 40.95s)')
-            [CompletionResult]::new('--vrrp-version', '--vrrp-version', [CompletionResultType]::ParameterName, 'VRRP version: 2 (RFC 3768) or 3 (RFC 5798/9568). Default 2 for IPv4 (as keepalived), 3 for IPv6')
+            [CompletionResult]::new('--vrrp-version', '--vrrp-version', [CompletionResultType]::ParameterName, 'VRRP version: 2 (RFC 3768) or 3 (RFC 5798/9568). Default 2 for IPv4 (as keepalived), 3 for IPv6 and for IPv4 and IPv6 together')
             [CompletionResult]::new('--preempt-delay', '--preempt-delay', [CompletionResultType]::ParameterName, 'Wait this long before preempting a lower-priority master, up to 1h (keepalived: preempt_delay)')
             [CompletionResult]::new('--v3-checksum', '--v3-checksum', [CompletionResultType]::ParameterName, 'Checksum form of VRRPv3 over IPv4 to send: keepalived (with pseudo-header) or rfc9568 (message only). Both are accepted on receive')
             [CompletionResult]::new('--auth-pass', '--auth-pass', [CompletionResultType]::ParameterName, 'VRRPv2 simple password, only to join keepalived groups with auth_type PASS. Not security: it is sent in clear text')

@@ -31,13 +31,13 @@ set edit:completion:arg-completer[vipflip] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'vipflip;run'= {
-            cand --vip 'Virtual IP to hold while master, with prefix length (repeatable; IPv4 or IPv6, one family). Required unless --keepalived-conf gives it'
+            cand --vip 'Virtual IP to hold while master, with prefix length (repeatable). IPv4 and IPv6 VIPs together run as two VRRPv3 instances of the VRID that move together. Required unless --keepalived-conf gives it'
             cand --iface 'Interface to run VRRP on and to add the VIP to (keepalived: interface)'
             cand --interface 'Interface to run VRRP on and to add the VIP to (keepalived: interface)'
             cand --vrid 'Virtual router ID shared by all nodes of the group, 1-255 (keepalived: virtual_router_id)'
             cand --priority 'Priority 1-254 (default 100); the highest live node is master. 255 = address owner, master at once'
             cand --advert-int 'Advert interval (default 1s), e.g. 1s, 100ms. Below 1s needs --vrrp-version 3 (10 ms steps, up to 40.95s)'
-            cand --vrrp-version 'VRRP version: 2 (RFC 3768) or 3 (RFC 5798/9568). Default 2 for IPv4 (as keepalived), 3 for IPv6'
+            cand --vrrp-version 'VRRP version: 2 (RFC 3768) or 3 (RFC 5798/9568). Default 2 for IPv4 (as keepalived), 3 for IPv6 and for IPv4 and IPv6 together'
             cand --preempt-delay 'Wait this long before preempting a lower-priority master, up to 1h (keepalived: preempt_delay)'
             cand --v3-checksum 'Checksum form of VRRPv3 over IPv4 to send: keepalived (with pseudo-header) or rfc9568 (message only). Both are accepted on receive'
             cand --auth-pass 'VRRPv2 simple password, only to join keepalived groups with auth_type PASS. Not security: it is sent in clear text'

@@ -33,12 +33,12 @@ complete -c vipflip -n "__fish_vipflip_needs_command" -f -a "probe" -d 'Listen o
 complete -c vipflip -n "__fish_vipflip_needs_command" -f -a "demo" -d 'Show a failover on this one machine: three nodes and a client in network namespaces of their own'
 complete -c vipflip -n "__fish_vipflip_needs_command" -f -a "status" -d 'What the vipflip instances on this node are doing now: state and since when, priority, master, VIPs'
 complete -c vipflip -n "__fish_vipflip_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l vip -d 'Virtual IP to hold while master, with prefix length (repeatable; IPv4 or IPv6, one family). Required unless --keepalived-conf gives it' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l vip -d 'Virtual IP to hold while master, with prefix length (repeatable). IPv4 and IPv6 VIPs together run as two VRRPv3 instances of the VRID that move together. Required unless --keepalived-conf gives it' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l iface -l interface -d 'Interface to run VRRP on and to add the VIP to (keepalived: interface)' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l vrid -d 'Virtual router ID shared by all nodes of the group, 1-255 (keepalived: virtual_router_id)' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l priority -d 'Priority 1-254 (default 100); the highest live node is master. 255 = address owner, master at once' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l advert-int -d 'Advert interval (default 1s), e.g. 1s, 100ms. Below 1s needs --vrrp-version 3 (10 ms steps, up to 40.95s)' -r
-complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l vrrp-version -d 'VRRP version: 2 (RFC 3768) or 3 (RFC 5798/9568). Default 2 for IPv4 (as keepalived), 3 for IPv6' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l vrrp-version -d 'VRRP version: 2 (RFC 3768) or 3 (RFC 5798/9568). Default 2 for IPv4 (as keepalived), 3 for IPv6 and for IPv4 and IPv6 together' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l preempt-delay -d 'Wait this long before preempting a lower-priority master, up to 1h (keepalived: preempt_delay)' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l v3-checksum -d 'Checksum form of VRRPv3 over IPv4 to send: keepalived (with pseudo-header) or rfc9568 (message only). Both are accepted on receive' -r -f -a "keepalived\t''
 rfc9568\t''"

@@ -283,7 +283,7 @@ pub struct ReleaseArgs {
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Virtual IP to hold while master, with prefix length (repeatable; IPv4 or IPv6, one family). Required unless --keepalived-conf gives it.
+    /// Virtual IP to hold while master, with prefix length (repeatable). IPv4 and IPv6 VIPs together run as two VRRPv3 instances of the VRID that move together. Required unless --keepalived-conf gives it.
     #[arg(long = "vip", value_name = "ADDR/LEN")]
     pub vips: Vec<Vip>,
 
@@ -303,7 +303,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "DURATION", value_parser = duration_in(ZERO, HOUR))]
     pub advert_int: Option<Duration>,
 
-    /// VRRP version: 2 (RFC 3768) or 3 (RFC 5798/9568). Default 2 for IPv4 (as keepalived), 3 for IPv6.
+    /// VRRP version: 2 (RFC 3768) or 3 (RFC 5798/9568). Default 2 for IPv4 (as keepalived), 3 for IPv6 and for IPv4 and IPv6 together.
     #[arg(long, value_name = "2|3", value_parser = number_in::<u8>(2, 3))]
     pub vrrp_version: Option<u8>,
 

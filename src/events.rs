@@ -124,7 +124,7 @@ pub const EVENTS: &[Spec] = &[
     Spec { event: "iface-back", from: "run", doc: "an interface of the same name came back", fields: &[VRID, IFACE, f("index", Int, "its new index"), MESSAGE] },
     Spec { event: "iface-not-usable", from: "run", doc: "the interface came back but cannot be used yet", fields: &[VRID, IFACE, MESSAGE] },
     Spec { event: "primary-changed", from: "run", doc: "the re-created interface has another primary address", fields: &[VRID, IFACE, f("primary", Addr, "its primary address now"), MESSAGE] },
-    Spec { event: "vmac", from: "run", doc: "--vmac set up or undid something: the virtual MAC interface, or a setting of the parent interface", fields: &[VRID, f("change", Text, "removed-stale, created, set, removed, restored or kept"), IFACE, opt("mac", Mac, "the virtual MAC (created)"), opt("knob", Text, "the setting: arp_ignore or arp_announce"), opt("value", Int, "its value now"), MESSAGE] },
+    Spec { event: "vmac", from: "run", doc: "--vmac set up or undid something: the virtual MAC interface, or a setting of the parent interface", fields: &[VRID, f("change", Text, "removed-stale, created, set, removed, not-removed, restored or kept"), IFACE, opt("mac", Mac, "the virtual MAC (created)"), opt("knob", Text, "the setting: arp_ignore or arp_announce"), opt("value", Int, "its value now"), MESSAGE] },
     Spec { event: "vip-not-ours", from: "run", doc: "a VIP was already on the interface, not added by vipflip: it will not be removed", fields: &[VRID, f("vip", Text, "ADDR/LEN"), IFACE, MESSAGE] },
     Spec { event: "vip-add-failed", from: "run", doc: "adding a VIP failed", fields: &[VRID, MESSAGE] },
     Spec { event: "vip-remove-failed", from: "run", doc: "removing a VIP failed", fields: &[VRID, MESSAGE] },

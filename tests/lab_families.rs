@@ -145,3 +145,50 @@ fn json_lines_of_a_two_family_run_name_the_family() {
         start[0]
     );
 }
+
+#[test]
+fn both_families_with_vmac_put_the_parents_settings_back() {
+    if !available(
+        "both_families_with_vmac_put_the_parents_settings_back",
+        false,
+    ) {
+        return;
+    }
+    let lab = Lab::new(1);
+    let mut args = both("200");
+    args.push("--vmac");
+    let mut n1 = lab.vipflip(1, &args);
+    sole_holder_of_both(
+        &lab,
+        1,
+        mdi(200) + Duration::from_secs(2),
+        std::slice::from_ref(&n1),
+    );
+    assert!(
+        lab.has_link(1, "vrrp.41") && lab.has_link(1, "vrrp6.41"),
+        "{}",
+        lab.addrs(1)
+    );
+    assert_eq!(lab.sysctl4(1, "eth0", "arp_ignore"), "1");
+    n1.signal(Signal::SIGTERM);
+    assert_eq!(
+        n1.wait_exit(Duration::from_secs(5)),
+        Some(0),
+        "{}",
+        n1.output()
+    );
+    assert!(
+        !lab.has_link(1, "vrrp.41") && !lab.has_link(1, "vrrp6.41"),
+        "{}",
+        n1.output()
+    );
+    // The IPv6 virtual MAC interface needs none of the parent's ARP settings: it must not
+    // keep the IPv4 one from putting them back.
+    assert_eq!(lab.sysctl4(1, "eth0", "arp_ignore"), "0", "{}", n1.output());
+    assert_eq!(
+        lab.sysctl4(1, "eth0", "arp_announce"),
+        "0",
+        "{}",
+        n1.output()
+    );
+}

@@ -738,6 +738,7 @@ impl<I: NodeIo> Node<I> {
                     Json::default().str("knob", knob).raw("value", to),
                 ),
                 VmacChange::Removed { name } => ("removed", name, Json::default()),
+                VmacChange::NotRemoved { name, .. } => ("not-removed", name, Json::default()),
                 VmacChange::Restored { iface, knob, to } => (
                     "restored",
                     iface,
@@ -752,7 +753,9 @@ impl<I: NodeIo> Node<I> {
                 ),
             };
             let level = match change {
-                VmacChange::Kept { .. } | VmacChange::RemovedStale { .. } => Level::Warn,
+                VmacChange::Kept { .. }
+                | VmacChange::RemovedStale { .. }
+                | VmacChange::NotRemoved { .. } => Level::Warn,
                 _ => Level::Info,
             };
             let fields = Json::default()

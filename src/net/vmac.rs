@@ -15,7 +15,7 @@ use super::iface::Interface;
 use super::netlink::{LinkFacts, Netlink};
 use super::sysctl;
 use crate::error::{Error, Result};
-use crate::wire::announce::{is_virtual_mac, MacAddr};
+use crate::wire::announce::{is_ipv4_virtual_mac, MacAddr};
 
 /// The parent's knobs and the least value each needs (the kernel uses the larger of the
 /// interface's and `all`'s value).
@@ -42,6 +42,11 @@ pub enum VmacChange {
     },
     Removed {
         name: String,
+    },
+    /// Deleting it failed: it is left behind.
+    NotRemoved {
+        name: String,
+        why: String,
     },
     Restored {
         iface: String,
@@ -190,17 +195,23 @@ impl Vmac {
         }
         self.closed = true;
         let mut said = Vec::new();
-        if let Ok(true) = self.netlink.del_link(self.index) {
-            said.push(VmacChange::Removed {
+        match self.netlink.del_link(self.index) {
+            Ok(true) => said.push(VmacChange::Removed {
                 name: self.name.clone(),
-            });
+            }),
+            Ok(false) => {}
+            Err(e) => said.push(VmacChange::NotRemoved {
+                name: self.name.clone(),
+                why: e.to_string(),
+            }),
         }
+        // Only an IPv4 virtual MAC interface needs the parent's ARP settings.
         let others: Vec<String> = self
             .netlink
             .links_on(self.parent.index)
             .unwrap_or_default()
             .into_iter()
-            .filter(|l| l.index != self.index && l.mac.is_some_and(is_virtual_mac))
+            .filter(|l| l.index != self.index && l.mac.is_some_and(is_ipv4_virtual_mac))
             .map(|l| l.name)
             .collect();
         let parent = self.parent.name.clone();
@@ -265,6 +276,9 @@ impl VmacChange {
                 "set {iface} {knob} {from} -> {to} so that clients learn the virtual MAC, not {iface}'s (put back at exit)"
             ),
             VmacChange::Removed { name } => format!("removed virtual MAC interface {name}"),
+            VmacChange::NotRemoved { name, why } => format!(
+                "cannot remove virtual MAC interface {name} ({why}); remove it with: ip link del {name}"
+            ),
             VmacChange::Restored { iface, knob, to } => format!("put {iface} {knob} back to {to}"),
             VmacChange::Kept {
                 iface,

@@ -67,10 +67,9 @@ pub fn virtual_mac(vrid: u8, ipv4: bool) -> MacAddr {
     MacAddr(0, 0, 0x5e, 0, if ipv4 { 1 } else { 2 }, vrid)
 }
 
-/// Whether `mac` is a VRRP virtual router MAC (IPv4 or IPv6).
-pub fn is_virtual_mac(mac: MacAddr) -> bool {
-    let [a, b, c, d, family, _] = mac.octets();
-    [a, b, c, d] == [0, 0, 0x5e, 0] && (family == 1 || family == 2)
+/// Whether `mac` is an IPv4 VRRP virtual router MAC (00:00:5e:00:01:xx).
+pub fn is_ipv4_virtual_mac(mac: MacAddr) -> bool {
+    mac.octets()[..5] == [0, 0, 0x5e, 0, 1]
 }
 
 /// Gratuitous ARP for `vip` from `mac`: a broadcast request with sender = target = VIP.
@@ -295,6 +294,14 @@ mod tests {
         );
         assert_eq!(parsed.get_checksum(), sum);
         assert_eq!(claim(&na, n1()), Some((IpAddr::V6(vip), n2())));
+    }
+
+    #[test]
+    fn virtual_macs_by_family() {
+        assert_eq!(virtual_mac(41, true), MacAddr(0, 0, 0x5e, 0, 1, 41));
+        assert!(is_ipv4_virtual_mac(virtual_mac(41, true)));
+        assert!(!is_ipv4_virtual_mac(virtual_mac(41, false)), "IPv6's");
+        assert!(!is_ipv4_virtual_mac(n2()));
     }
 
     #[test]

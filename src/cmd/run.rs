@@ -555,22 +555,21 @@ impl<I: NodeIo> Node<I> {
     }
 
     fn health(&self) -> Input {
+        Input::Health(self.health_with(self.partner_down.as_deref()))
+    }
+
+    /// What the checks and tracked interfaces (and the partner's fault, when given) mean.
+    fn health_with(&self, partner_down: Option<&str>) -> crate::vrrp::Health {
         let failing: Vec<String> = self.failing.iter().flatten().cloned().collect();
         let mut down: Vec<String> = self.ifaces_down.iter().flatten().cloned().collect();
-        down.extend(self.partner_down.clone());
-        Input::Health(track::health(&failing, self.cfg.track.weight, &down))
+        down.extend(partner_down.map(str::to_string));
+        track::health(&failing, self.cfg.track.weight, &down)
     }
 
     /// In fault for a reason of its own (not its partner's): the link is down or gone, a
     /// tracked interface is down, or a failing check sends it to fault.
     pub(super) fn own_fault(&self) -> bool {
-        let failing: Vec<String> = self.failing.iter().flatten().cloned().collect();
-        let down: Vec<String> = self.ifaces_down.iter().flatten().cloned().collect();
-        !self.link_up
-            || self.detached
-            || track::health(&failing, self.cfg.track.weight, &down)
-                .fault
-                .is_some()
+        !self.link_up || self.detached || self.health_with(None).fault.is_some()
     }
 
     /// The other family's instance is in fault (`Some(why)`) or not: in a run of both

@@ -39,6 +39,8 @@ complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l vrid -d 'Virtual
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l priority -d 'Priority 1-254 (default 100); the highest live node is master. 255 = address owner, master at once' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l advert-int -d 'Advert interval (default 1s), e.g. 1s, 100ms. Below 1s needs --vrrp-version 3 (10 ms steps, up to 40.95s)' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l vrrp-version -d 'VRRP version: 2 (RFC 3768) or 3 (RFC 5798/9568). Default 2 for IPv4 (as keepalived), 3 for IPv6 and for IPv4 and IPv6 together' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l state -d 'keepalived\'s initial state: master listens one advert interval (plus Skew_Time of priority 1) at start instead of Master_Down_Interval, and cannot be combined with --no-preempt or --preempt-delay (keepalived: state MASTER)' -r -f -a "master\t''
+backup\t''"
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l preempt-delay -d 'Wait this long before preempting a lower-priority master, up to 1h (keepalived: preempt_delay)' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l v3-checksum -d 'Checksum form of VRRPv3 over IPv4 to send: keepalived (with pseudo-header) or rfc9568 (message only). Both are accepted on receive' -r -f -a "keepalived\t''
 rfc9568\t''"

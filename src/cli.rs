@@ -311,6 +311,10 @@ pub struct RunArgs {
     #[arg(long)]
     pub no_preempt: bool,
 
+    /// keepalived's initial state: master listens one advert interval (plus Skew_Time of priority 1) at start instead of Master_Down_Interval, and cannot be combined with --no-preempt or --preempt-delay (keepalived: state MASTER).
+    #[arg(long, value_name = "STATE")]
+    pub state: Option<StateArg>,
+
     /// Wait this long before preempting a lower-priority master, up to 1h (keepalived: preempt_delay).
     #[arg(long, value_name = "DURATION", value_parser = duration_in(ZERO, HOUR))]
     pub preempt_delay: Option<Duration>,
@@ -449,6 +453,13 @@ pub struct OutputArgs {
     /// One JSON object per line instead of text, for scripts.
     #[arg(long)]
     pub json: bool,
+}
+
+/// keepalived's `state`: the node's intent at start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StateArg {
+    Master,
+    Backup,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

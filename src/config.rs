@@ -8,7 +8,8 @@ use std::time::Duration;
 use crate::cli::{ChecksumArg, DemoArgs, PingWatchArgs, ProbeArgs, ReleaseArgs, RunArgs};
 use crate::error::{Error, Result};
 use crate::health_checks::{self, Check};
-use crate::keepalived_conf::{Instance, ScriptTrack};
+pub use crate::keepalived_conf::TrackedIface;
+use crate::keepalived_conf::{Instance, Script};
 pub use crate::vip::Vip;
 use crate::vrrp::Params;
 use crate::wire::{Auth, V3Checksum, Version};
@@ -34,8 +35,10 @@ pub struct RunConfig {
     pub unicast_peers: Vec<IpAddr>,
     pub unicast_src: Option<IpAddr>,
     pub track: Track,
-    /// Fault while one of these interfaces is down.
-    pub track_ifaces: Vec<String>,
+    /// Tracked interfaces: fault while one is down (weight 0), or a priority change.
+    pub track_ifaces: Vec<TrackedIface>,
+    /// keepalived's `state MASTER`: the first wait is one interval and Skew_Time(1).
+    pub state_master: bool,
     pub hooks: Hooks,
     /// The name hooks get: the keepalived instance's, or vrid<N>.
     pub name: String,
@@ -45,15 +48,26 @@ pub struct RunConfig {
     pub notes: Vec<String>,
 }
 
-/// Health checks and how they count.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Health checks, each with its own settings (keepalived keeps them per vrrp_script).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Track {
-    pub checks: Vec<Check>,
+    pub checks: Vec<TrackedCheck>,
+}
+
+/// One health check and how it counts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrackedCheck {
+    pub check: Check,
     pub interval: Duration,
     pub timeout: Duration,
     pub rise: u32,
     pub fall: u32,
-    pub weight: Option<u8>,
+    /// keepalived's weight: 0 is fault while failing, below 0 lowers the priority while
+    /// failing, above 0 raises it while passing (--track-weight N is -N).
+    pub weight: i32,
+    pub reverse: bool,
+    /// Failed until it first passes (keepalived's init_fail), instead of undecided.
+    pub init_fail: bool,
 }
 
 /// State-change hooks, as argv, by the state they follow.
@@ -65,6 +79,9 @@ pub struct Hooks {
     pub on_stop: Option<Vec<String>>,
     pub on_change: Option<Vec<String>>,
     pub timeout: Duration,
+    /// The hooks (by flag name) that run without keepalived's notify arguments: the
+    /// notify_master/backup/fault/stop scripts of a keepalived.conf.
+    pub bare: Vec<&'static str>,
 }
 
 impl RunConfig {
@@ -114,14 +131,16 @@ impl RunConfig {
             auth: self.auth,
             second_announce: self.garp_delay,
             unicast_peers: self.unicast_peers.clone(),
+            state_master: self.state_master,
         }
     }
 }
 
 impl RunConfig {
     /// The `vipflip run` arguments that give this configuration (what `--check` prints, e.g.
-    /// for a keepalived.conf): every VRRP setting explicit, the rest only when not default.
-    pub fn command_line(&self) -> Vec<String> {
+    /// for a keepalived.conf): every VRRP setting explicit, the rest only when not default;
+    /// or what the flags cannot say.
+    pub fn command_line(&self) -> std::result::Result<Vec<String>, String> {
         let mut args: Vec<String> = vec!["run".into()];
         let mut flag = |name: &str, value: String| {
             args.push(format!("--{name}"));
@@ -157,6 +176,9 @@ impl RunConfig {
                 String::from_utf8_lossy(&bytes[..end]).into_owned(),
             );
         }
+        if self.state_master {
+            flag("state", "master".into());
+        }
         if self.garp_repeat != 5 {
             flag("garp-repeat", self.garp_repeat.to_string());
         }
@@ -178,50 +200,105 @@ impl RunConfig {
         if let Some(src) = self.unicast_src {
             flag("unicast-src", src.to_string());
         }
-        self.track.push_flags(&mut flag, &time);
+        self.track.push_flags(&mut flag, &time)?;
         for iface in &self.track_ifaces {
-            flag("track-iface", iface.clone());
+            if iface.weight != 0 || iface.reverse {
+                return Err(format!("track_interface {} has a weight", iface.name));
+            }
+            flag("track-iface", iface.name.clone());
         }
-        self.hooks.push_flags(&mut flag, &time);
-        args
+        self.hooks.push_flags(&mut flag, &time)?;
+        Ok(args)
     }
 }
 
 impl Track {
-    fn push_flags(&self, flag: &mut impl FnMut(&str, String), time: &impl Fn(Duration) -> String) {
-        if self.checks.is_empty() {
-            return;
+    /// The --track-* flags, when flags can say it: one interval, timeout, rise, fall and
+    /// weight for all checks, a weight of 0 or below, no reverse or init_fail, commands
+    /// without spaces inside their words.
+    fn push_flags(
+        &self,
+        flag: &mut impl FnMut(&str, String),
+        time: &impl Fn(Duration) -> String,
+    ) -> std::result::Result<(), String> {
+        let Some(first) = self.checks.first() else {
+            return Ok(());
+        };
+        let shared = |c: &TrackedCheck| {
+            (c.interval, c.timeout, c.rise, c.fall, c.weight)
+                == (
+                    first.interval,
+                    first.timeout,
+                    first.rise,
+                    first.fall,
+                    first.weight,
+                )
+        };
+        if !self.checks.iter().all(shared) {
+            return Err("the checks have different interval, timeout, rise, fall or weight".into());
         }
-        for check in &self.checks {
-            match check {
+        if let Some(c) = self
+            .checks
+            .iter()
+            .find(|c| c.weight > 0 || c.reverse || c.init_fail)
+        {
+            return Err(format!(
+                "{} has a positive weight, reverse or init_fail",
+                c.check.name()
+            ));
+        }
+        for c in &self.checks {
+            match &c.check {
+                Check::Cmd(argv) if argv.iter().any(|a| a.contains(char::is_whitespace)) => {
+                    return Err(format!("{} has a word with spaces", c.check.name()))
+                }
                 Check::Cmd(argv) => flag("track-cmd", argv.join(" ")),
                 Check::Tcp { host, port } if host.contains(':') => {
                     flag("track-tcp", format!("[{host}]:{port}"))
                 }
                 Check::Tcp { host, port } => flag("track-tcp", format!("{host}:{port}")),
-                Check::Http { .. } => flag("track-http", check.name()),
+                Check::Http { .. } => flag("track-http", c.check.name()),
             }
         }
-        if self.interval != Duration::from_secs(1) {
-            flag("track-interval", time(self.interval));
+        if first.interval != Duration::from_secs(1) {
+            flag("track-interval", time(first.interval));
         }
-        if self.timeout != self.interval {
-            flag("track-timeout", time(self.timeout));
+        if first.timeout != first.interval {
+            flag("track-timeout", time(first.timeout));
         }
-        if self.rise != 1 {
-            flag("track-rise", self.rise.to_string());
+        if first.rise != 1 {
+            flag("track-rise", first.rise.to_string());
         }
-        if self.fall != 1 {
-            flag("track-fall", self.fall.to_string());
+        if first.fall != 1 {
+            flag("track-fall", first.fall.to_string());
         }
-        if let Some(weight) = self.weight {
-            flag("track-weight", weight.to_string());
+        if first.weight < 0 {
+            flag("track-weight", first.weight.unsigned_abs().to_string());
         }
+        Ok(())
     }
 }
 
 impl Hooks {
-    fn push_flags(&self, flag: &mut impl FnMut(&str, String), time: &impl Fn(Duration) -> String) {
+    /// The --on-* flags, when flags can say it: every hook gets the notify arguments and
+    /// has no word with spaces.
+    fn push_flags(
+        &self,
+        flag: &mut impl FnMut(&str, String),
+        time: &impl Fn(Duration) -> String,
+    ) -> std::result::Result<(), String> {
+        if let Some(name) = self.bare.first() {
+            return Err(format!(
+                "{name} runs without notify arguments (keepalived's notify_*)"
+            ));
+        }
+        if let Some((name, _)) = self
+            .all()
+            .into_iter()
+            .find(|(_, argv)| argv.iter().any(|a| a.contains(char::is_whitespace)))
+        {
+            return Err(format!("{name} has a word with spaces"));
+        }
         let hooks = [
             ("on-master", &self.on_master),
             ("on-backup", &self.on_backup),
@@ -239,6 +316,7 @@ impl Hooks {
         if any && self.timeout != Duration::from_secs(10) {
             flag("hook-timeout", time(self.timeout));
         }
+        Ok(())
     }
 
     /// Every hook's argv, with its flag's name.
@@ -312,16 +390,13 @@ pub fn run_config(args: &RunArgs, conf: Option<&Instance>) -> Result<RunConfig> 
             "use 1-255, the same on every node",
         ));
     }
-    let mut notes = conf.notes.clone();
-    let (track, bonus) = check_track(args, &conf.track, &mut notes)?;
-    let priority = args.priority.or(conf.priority).unwrap_or(100);
-    // keepalived's positive weight raises the priority while the script passes: the same
-    // as a higher priority lowered by the weight while it fails.
-    let priority = if bonus > 0 {
-        priority.saturating_add(bonus).min(254)
-    } else {
-        priority
+    let notes = conf.notes.clone();
+    let track = check_track(args, &conf.scripts)?;
+    let state_master = match args.state {
+        Some(s) => s == crate::cli::StateArg::Master,
+        None => conf.state_master,
     };
+    let priority = args.priority.or(conf.priority).unwrap_or(100);
     if priority == 0 {
         return Err(bad_flag(
             "priority",
@@ -351,6 +426,13 @@ pub fn run_config(args: &RunArgs, conf: Option<&Instance>) -> Result<RunConfig> 
     let preempt = !(args.no_preempt || conf.no_preempt);
     let preempt_delay = args.preempt_delay.or(conf.preempt_delay);
     check_preempt(preempt, preempt_delay, priority)?;
+    if state_master && (!preempt || preempt_delay.is_some()) {
+        return Err(bad_flag(
+            "--state master",
+            "keepalived clears nopreempt and preempt_delay under state MASTER",
+            "drop --no-preempt and --preempt-delay, or --state master",
+        ));
+    }
     let garp_repeat = args.garp_repeat.or(conf.garp_repeat).unwrap_or(5);
     if !(1..=100).contains(&garp_repeat) {
         return Err(bad_flag(
@@ -368,7 +450,7 @@ pub fn run_config(args: &RunArgs, conf: Option<&Instance>) -> Result<RunConfig> 
     } else {
         args.unicast_peers.clone()
     };
-    let unicast_src = args.unicast_src.or(conf.unicast_src);
+    let unicast_src = args.unicast_src.or(conf.src_ip);
     if has4 && has6 && !unicast_peers.is_empty() {
         return Err(bad_flag(
             "--unicast-peer",
@@ -390,7 +472,14 @@ pub fn run_config(args: &RunArgs, conf: Option<&Instance>) -> Result<RunConfig> 
     let track_ifaces = if args.track_ifaces.is_empty() {
         conf.track_ifaces.clone()
     } else {
-        args.track_ifaces.clone()
+        args.track_ifaces
+            .iter()
+            .map(|name| TrackedIface {
+                name: name.clone(),
+                weight: 0,
+                reverse: false,
+            })
+            .collect()
     };
     let name = if conf.name.is_empty() {
         format!("vrid{vrid}")
@@ -415,6 +504,7 @@ pub fn run_config(args: &RunArgs, conf: Option<&Instance>) -> Result<RunConfig> 
         unicast_src,
         track,
         track_ifaces,
+        state_master,
         hooks,
         name,
         warnings,
@@ -497,6 +587,7 @@ impl StepDown {
             auth: self.auth,
             second_announce: None,
             unicast_peers: Vec::new(),
+            state_master: false,
         }
     }
 }
@@ -792,17 +883,70 @@ fn check_checksum(asked: Option<ChecksumArg>, version: Version, ipv4: bool) -> R
     }
 }
 
-/// The checks from the flags, else from keepalived.conf's tracked scripts; with the
-/// priority to add for a positive keepalived weight.
-fn check_track(args: &RunArgs, conf: &ScriptTrack, notes: &mut Vec<String>) -> Result<(Track, u8)> {
-    let mut checks = Vec::new();
-    let from_conf = args.track_cmds.is_empty() && !conf.cmds.is_empty();
-    let cmds = if from_conf {
-        &conf.cmds
+/// The checks from the flags (one set of settings for all), else keepalived.conf's tracked
+/// scripts, each with its own; a --track-* setting given as a flag applies to every one.
+fn check_track(args: &RunArgs, scripts: &[Script]) -> Result<Track> {
+    let interval = args.track_interval.unwrap_or(Duration::from_secs(1));
+    if interval < Duration::from_millis(10) {
+        return Err(bad_flag(
+            "--track-interval",
+            "below 10ms",
+            "use e.g. --track-interval 1s",
+        ));
+    }
+    if args.track_timeout.is_some_and(|t| t.is_zero()) {
+        return Err(bad_flag(
+            "--track-timeout",
+            "0s fails every check",
+            "use e.g. --track-timeout 1s",
+        ));
+    }
+    let flag_checks = flag_checks(args)?;
+    if flag_checks.is_empty() && args.track_weight.is_some() && scripts.is_empty() {
+        return Err(bad_flag(
+            "--track-weight",
+            "there is no check to weigh",
+            "add --track-cmd, --track-tcp or --track-http",
+        ));
+    }
+    let count = |n: Option<u32>, or: u32| n.unwrap_or(or).clamp(1, 100);
+    let weight = |or: i32| args.track_weight.map(|w| -i32::from(w)).unwrap_or(or);
+    let checks = if flag_checks.is_empty() {
+        scripts
+            .iter()
+            .map(|s| TrackedCheck {
+                check: Check::Cmd(s.argv.clone()),
+                interval: args.track_interval.unwrap_or(s.interval),
+                timeout: args.track_timeout.unwrap_or(s.timeout),
+                rise: count(args.track_rise, s.rise),
+                fall: count(args.track_fall, s.fall),
+                weight: weight(s.weight),
+                reverse: s.reverse,
+                init_fail: s.init_fail,
+            })
+            .collect()
     } else {
-        &args.track_cmds
+        flag_checks
+            .into_iter()
+            .map(|check| TrackedCheck {
+                check,
+                interval,
+                timeout: args.track_timeout.unwrap_or(interval),
+                rise: count(args.track_rise, 1),
+                fall: count(args.track_fall, 1),
+                weight: weight(0),
+                reverse: false,
+                init_fail: false,
+            })
+            .collect()
     };
-    for cmd in cmds {
+    Ok(Track { checks })
+}
+
+/// --track-cmd, --track-tcp and --track-http, parsed.
+fn flag_checks(args: &RunArgs) -> Result<Vec<Check>> {
+    let mut checks = Vec::new();
+    for cmd in &args.track_cmds {
         let argv = health_checks::argv(cmd);
         if argv.is_empty() {
             return Err(bad_flag(
@@ -828,92 +972,14 @@ fn check_track(args: &RunArgs, conf: &ScriptTrack, notes: &mut Vec<String>) -> R
             )
         })?);
     }
-    let (weight, bonus) = match (args.track_weight, conf.weight) {
-        (Some(w), _) => (Some(w), 0),
-        (None, Some(w)) if from_conf => conf_weight(w, notes)?,
-        _ => (None, 0),
-    };
-    if checks.is_empty() && args.track_weight.is_some() {
-        return Err(bad_flag(
-            "--track-weight",
-            "there is no check to weigh",
-            "add --track-cmd, --track-tcp or --track-http",
-        ));
-    }
-    let interval = args
-        .track_interval
-        .or(conf.interval.filter(|_| from_conf))
-        .unwrap_or(Duration::from_secs(1));
-    if interval < Duration::from_millis(10) {
-        return Err(bad_flag(
-            "--track-interval",
-            "below 10ms",
-            "use e.g. --track-interval 1s",
-        ));
-    }
-    let timeout = args
-        .track_timeout
-        .or(conf.timeout.filter(|_| from_conf))
-        .unwrap_or(interval);
-    if timeout.is_zero() {
-        return Err(bad_flag(
-            "--track-timeout",
-            "0s fails every check",
-            "use e.g. --track-timeout 1s",
-        ));
-    }
-    let pick = |flag: Option<u32>, file: Option<u32>| {
-        flag.or(file.filter(|_| from_conf))
-            .unwrap_or(1)
-            .clamp(1, 100)
-    };
-    let track = Track {
-        checks,
-        interval,
-        timeout,
-        rise: pick(args.track_rise, conf.rise),
-        fall: pick(args.track_fall, conf.fall),
-        weight,
-    };
-    Ok((track, bonus))
+    Ok(checks)
 }
 
-/// keepalived's weight as --track-weight, and the priority to add for a positive one.
-fn conf_weight(w: i32, notes: &mut Vec<String>) -> Result<(Option<u8>, u8)> {
-    let size = u8::try_from(w.unsigned_abs())
-        .ok()
-        .filter(|n| *n <= 254)
-        .ok_or_else(|| {
-            bad_flag(
-                "vrrp_script weight",
-                format!("{w} is outside -254..254"),
-                "use a weight keepalived accepts",
-            )
-        })?;
-    Ok(match w {
-        0 => (None, 0),
-        w if w < 0 => (Some(size), 0),
-        _ => {
-            notes.push(format!(
-                "keepalived.conf: weight {w} (raise while passing) runs as priority + {w} with --track-weight {w} (lower while failing): the same priorities"
-            ));
-            (Some(size), size)
-        }
-    })
-}
-
+/// Hooks from the flags (split at spaces, keepalived's notify arguments appended), else
+/// from keepalived.conf (split as keepalived splits them; notify_master, notify_backup,
+/// notify_fault and notify_stop get no arguments, `notify` gets them: keepalived's
+/// vrrp_parser.c set_vrrp_notify_script(strvec, 0) and (strvec, 4)).
 fn check_hooks(args: &RunArgs, conf: &Instance) -> Result<Hooks> {
-    let hook = |flag: &str, cmd: &Option<String>| -> Result<Option<Vec<String>>> {
-        match cmd {
-            Some(text) if health_checks::argv(text).is_empty() => Err(bad_flag(
-                flag,
-                "an empty command",
-                "give the program to run, e.g. /usr/local/bin/vip-changed",
-            )),
-            Some(text) => Ok(Some(health_checks::argv(text))),
-            None => Ok(None),
-        }
-    };
     if args.hook_timeout.is_zero() {
         return Err(bad_flag(
             "--hook-timeout",
@@ -921,14 +987,35 @@ fn check_hooks(args: &RunArgs, conf: &Instance) -> Result<Hooks> {
             "use e.g. --hook-timeout 10s",
         ));
     }
-    let either = |flag: &Option<String>, file: &Option<String>| flag.clone().or(file.clone());
+    let mut bare = Vec::new();
+    let mut hook = |flag: &'static str,
+                    given: &Option<String>,
+                    file: &Option<Vec<String>>,
+                    file_args: bool| {
+        match (given, file) {
+            (Some(text), _) if health_checks::argv(text).is_empty() => Err(bad_flag(
+                flag,
+                "an empty command",
+                "give the program to run, e.g. /usr/local/bin/vip-changed",
+            )),
+            (Some(text), _) => Ok(Some(health_checks::argv(text))),
+            (None, Some(argv)) => {
+                if !file_args {
+                    bare.push(flag);
+                }
+                Ok(Some(argv.clone()))
+            }
+            (None, None) => Ok(None),
+        }
+    };
     Ok(Hooks {
-        on_master: hook("--on-master", &either(&args.on_master, &conf.on_master))?,
-        on_backup: hook("--on-backup", &either(&args.on_backup, &conf.on_backup))?,
-        on_fault: hook("--on-fault", &either(&args.on_fault, &conf.on_fault))?,
-        on_stop: hook("--on-stop", &either(&args.on_stop, &conf.on_stop))?,
-        on_change: hook("--on-change", &either(&args.on_change, &conf.on_change))?,
+        on_master: hook("--on-master", &args.on_master, &conf.on_master, false)?,
+        on_backup: hook("--on-backup", &args.on_backup, &conf.on_backup, false)?,
+        on_fault: hook("--on-fault", &args.on_fault, &conf.on_fault, false)?,
+        on_stop: hook("--on-stop", &args.on_stop, &conf.on_stop, false)?,
+        on_change: hook("--on-change", &args.on_change, &conf.on_change, true)?,
         timeout: args.hook_timeout,
+        bare,
     })
 }
 
@@ -1245,7 +1332,7 @@ mod tests {
 
     /// `--check`'s one-line command gives back the same configuration.
     fn round_trip(c: &RunConfig) {
-        let line = c.command_line();
+        let line = c.command_line().unwrap();
         let mut argv = vec!["vipflip".to_string()];
         argv.extend(line.iter().cloned());
         let Command::Run(args) = Cli::try_parse_from(&argv).unwrap().command else {
@@ -1328,7 +1415,7 @@ mod tests {
         let text = "vrrp_instance VI_1 {\n  interface ens33\n  virtual_router_id 41\n  priority 200\n  advert_int 1\n  nopreempt\n  authentication {\n    auth_type PASS\n    auth_pass 1111\n  }\n  virtual_ipaddress {\n    192.0.2.250/24\n  }\n}\n";
         let c = from_conf(text);
         assert_eq!(
-            shell_line(&c.command_line()),
+            shell_line(&c.command_line().unwrap()),
             "run --vip 192.0.2.250/24 --iface ens33 --vrid 41 --priority 200 --vrrp-version 2 --advert-int 1s --no-preempt --auth-pass 1111"
         );
         round_trip(&c);
@@ -1343,22 +1430,20 @@ mod tests {
     }
 
     #[test]
-    fn tracked_scripts_and_notify_become_flags() {
-        let text = "vrrp_script chk {\n  script \"/usr/bin/curl -fsS http://127.0.0.1:32463/\"\n  interval 2\n  weight 10\n  fall 3\n}\nvrrp_instance VI_1 {\n  interface ens33\n  virtual_router_id 41\n  priority 190\n  track_script {\n    chk\n  }\n  track_interface {\n    ens34\n  }\n  notify_master \"/etc/keepalived/notify.sh master\"\n  virtual_ipaddress {\n    192.0.2.250/24\n  }\n}\n";
+    fn tracked_scripts_and_notify_become_flags_when_flags_can_say_it() {
+        let text = "vrrp_script chk {\n  script \"/usr/bin/curl -fsS http://127.0.0.1:32463/\"\n  interval 2\n  weight -10\n  fall 3\n}\nvrrp_instance VI_1 {\n  interface ens33\n  virtual_router_id 41\n  priority 190\n  track_script {\n    chk\n  }\n  track_interface {\n    ens34\n  }\n  notify \"/etc/keepalived/notify.sh\"\n  virtual_ipaddress {\n    192.0.2.250/24\n  }\n}\n";
         let conf = crate::keepalived_conf::instance(text, None).unwrap();
         let c = from_conf(text);
         assert_eq!(
-            shell_line(&c.command_line()),
-            "run --vip 192.0.2.250/24 --iface ens33 --vrid 41 --priority 200 --vrrp-version 2 \
-             --advert-int 1s --track-cmd '/usr/bin/curl -fsS http://127.0.0.1:32463/' \
+            shell_line(&c.command_line().unwrap()),
+            "run --vip 192.0.2.250/24 --iface ens33 --vrid 41 --priority 190 --vrrp-version 2 \
+             --advert-int 1s --track-cmd /usr/bin/curl -fsS http://127.0.0.1:32463/ \
              --track-interval 2s --track-fall 3 --track-weight 10 --track-iface ens34 \
-             --on-master '/etc/keepalived/notify.sh master'",
-            "weight +10 on 190: 200 while passing, 190 while failing"
-        );
-        assert!(
-            c.notes.iter().any(|n| n.contains("weight 10")),
-            "{:?}",
-            c.notes
+             --on-change /etc/keepalived/notify.sh"
+                .replace(
+                    "--track-cmd /usr/bin/curl -fsS http://127.0.0.1:32463/",
+                    "--track-cmd '/usr/bin/curl -fsS http://127.0.0.1:32463/'"
+                )
         );
         round_trip(&c);
         // Flags still win over the file.
@@ -1376,10 +1461,32 @@ mod tests {
             unreachable!()
         };
         let c = run_config(&args, Some(&conf)).unwrap();
+        let t = &c.track.checks[0];
         assert_eq!(
-            (c.priority, c.track.weight, c.track.interval, c.track.fall),
-            (190, Some(5), Duration::from_secs(1), 1),
+            (c.priority, t.weight, t.interval, t.fall),
+            (190, -5, Duration::from_secs(1), 1),
             "the file's script settings go with the file's scripts"
+        );
+    }
+
+    /// What flags cannot say is said, not approximated: a positive weight (keepalived adds
+    /// it while passing, vrrp_track.c), per-script settings, keepalived's notify_master
+    /// (run without arguments, vrrp_parser.c set_vrrp_notify_script(strvec, 0)).
+    #[test]
+    fn what_flags_cannot_say_is_named() {
+        let text = "vrrp_script a {\n  script /bin/true\n  weight 2\n}\nvrrp_script b {\n  script /bin/true\n  weight 2\n  interval 3\n}\nvrrp_instance V {\n  interface eth0\n  virtual_router_id 9\n  priority 101\n  track_script {\n    a\n    b\n  }\n  notify_master \"/etc/k/n.sh master\"\n  virtual_ipaddress {\n    192.0.2.9/24\n  }\n}\n";
+        let c = from_conf(text);
+        assert_eq!(
+            c.priority, 101,
+            "the weights are added at run time, not here"
+        );
+        assert_eq!(c.track.checks.len(), 2);
+        assert_eq!(c.track.checks[1].interval, Duration::from_secs(3));
+        assert!(c.command_line().unwrap_err().contains("different interval"));
+        assert_eq!(c.hooks.bare, vec!["--on-master"]);
+        assert_eq!(
+            c.hooks.on_master,
+            Some(vec!["/etc/k/n.sh".to_string(), "master".to_string()])
         );
     }
 
@@ -1398,9 +1505,16 @@ mod tests {
                 c.vrid,
                 c.priority,
                 c.interval_cs,
-                c.preempt
+                c.preempt,
+                c.state_master
             ),
-            ("ens33", 41, 200, 100, false)
+            ("ens33", 41, 200, 100, true, true),
+            "keepalived clears nopreempt under state MASTER (vrrp.c vrrp_complete_instance)"
+        );
+        assert!(
+            c.notes.iter().any(|n| n.contains("nopreempt cleared")),
+            "{:?}",
+            c.notes
         );
         let c = parse(&[
             "vipflip",
@@ -1437,10 +1551,11 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(c.track.checks.len(), 3);
-        assert_eq!(
-            (c.track.weight, c.track.timeout),
-            (Some(60), Duration::from_secs(1))
-        );
+        assert!(c
+            .track
+            .checks
+            .iter()
+            .all(|t| (t.weight, t.timeout) == (-60, Duration::from_secs(1))));
         assert_eq!(
             c.hooks.on_master,
             Some(vec!["/bin/echo".to_string(), "hi".to_string()])

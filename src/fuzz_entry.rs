@@ -24,6 +24,7 @@ fn params(version: Version, unicast: bool, src: IpAddr) -> Params {
         auth: Auth::Pass(*b"s3cret\0\0"),
         second_announce: None,
         unicast_peers: if unicast { vec![src] } else { Vec::new() },
+        state_master: false,
     }
 }
 

@@ -266,7 +266,7 @@ fn keepalived_conf_problems_name_the_file_and_line() {
     let path = conf.display().to_string();
     let err = assert_error(
         &["run", "--keepalived-conf", &path],
-        "line 4: 'virtual_routes' is not supported by vipflip: add them in an --on-master hook",
+        "line 4: vrrp_instance VI_1: 'virtual_routes' is not supported by vipflip: add them in an --on-master hook",
     );
     assert!(err.contains(&format!("cannot use {path}")), "{err}");
     assert_error(

@@ -272,10 +272,10 @@ fn a_keepalived_conf_with_scripts_notify_and_track_interface_runs_as_keepalived_
         "keepalived.conf",
         &format!(
             "global_defs {{\n  router_id n1\n  notification_email {{\n    ops@example.com\n  }}\n}}\n\
-             vrrp_script chk {{\n  script \"/bin/true\"\n  interval 0.1\n}}\n\
+             vrrp_script chk {{\n  script \"/bin/true\"\n  interval 1\n}}\n\
              vrrp_instance VI_1 {{\n  state MASTER\n  interface eth0\n  virtual_router_id 41\n  \
              priority 200\n  advert_int 0.1\n  version 3\n  track_interface {{\n    eth1\n  }}\n  \
-             track_script {{\n    chk\n  }}\n  notify_master {}\n  virtual_ipaddress {{\n    \
+             track_script {{\n    chk\n  }}\n  notify {}\n  virtual_ipaddress {{\n    \
              192.0.2.250/24 dev eth0 label eth0:vip\n  }}\n}}\n",
             notify.display()
         ),
@@ -290,13 +290,13 @@ fn a_keepalived_conf_with_scripts_notify_and_track_interface_runs_as_keepalived_
     );
     let same = format!(
         "same as: vipflip run --vip 192.0.2.250/24 --iface eth0 --vrid 41 --priority 200 \
-         --vrrp-version 3 --advert-int 100ms --track-cmd /bin/true --track-interval 100ms \
-         --track-iface eth1 --on-master {}",
+         --vrrp-version 3 --advert-int 100ms --state master --track-cmd /bin/true \
+         --track-iface eth1 --on-change {}",
         notify.display()
     );
     assert!(text.contains(&same), "{text}");
     assert!(
-        text.contains("fault while interface eth1 is down (it is up)"),
+        text.contains("interface eth1 (now up): down hands the VIP over (fault)"),
         "{text}"
     );
 

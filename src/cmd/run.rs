@@ -29,7 +29,7 @@ use crate::net::vmac::VmacChange;
 use crate::net::vrrp_socket::VrrpSocket;
 use crate::ui::{Json, Level, StartInfo, Ui};
 use crate::vrrp::checks::{check, checksum_disagreement, vips_match, Counters, RateLimit, Verdict};
-use crate::vrrp::track::{self, RiseFall};
+use crate::vrrp::track::{self, RiseFall, Tracked};
 use crate::vrrp::{Action, Input, Machine, State};
 use crate::wire::announce::{gratuitous_arp, unsolicited_na};
 use crate::wire::vrrp::ChecksumForm;
@@ -139,10 +139,35 @@ fn read_keepalived_conf(path: &std::path::Path, instance: Option<&str>) -> Resul
         Error::new(format!("cannot read {shown}"), e)
             .hint("give the path of a readable keepalived.conf")
     })?;
-    crate::keepalived_conf::instance(&text, instance).map_err(|e| {
-        Error::new(format!("cannot use {shown}"), e)
-            .hint("remove what vipflip does not support (see 'vipflip run --help'), or give the settings as flags")
-    })
+    crate::keepalived_conf::parse(&text, Some(path), &ConfFiles)
+        .and_then(|conf| crate::keepalived_conf::choose(conf, instance))
+        .map_err(|e| {
+            Error::new(format!("cannot use {shown}"), e)
+                .hint("remove what vipflip does not support (see 'From keepalived.conf' in the README), or give the settings as flags")
+        })
+}
+
+/// keepalived.conf's `include`: glob(3) patterns on the file system, sorted.
+struct ConfFiles;
+
+impl crate::keepalived_conf::Files for ConfFiles {
+    fn glob(
+        &self,
+        pattern: &std::path::Path,
+    ) -> std::result::Result<Vec<std::path::PathBuf>, String> {
+        let text = pattern.to_string_lossy();
+        let paths = glob::glob(&text).map_err(|e| format!("{text}: {e}"))?;
+        let mut found: Vec<_> = paths
+            .filter_map(|p| p.ok())
+            .filter(|p| p.is_file())
+            .collect();
+        found.sort();
+        Ok(found)
+    }
+
+    fn read(&self, path: &std::path::Path) -> std::result::Result<String, String> {
+        std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+    }
 }
 
 /// `run --check`: everything up to the first packet, said, then exit 0.
@@ -169,20 +194,24 @@ fn check_only(cfg: &RunConfig, mut ui: Ui) -> Result<i32> {
         );
     }
     let vrid = cfg.vrid;
-    for check in &cfg.track.checks {
-        let effect = match cfg.track.weight {
-            Some(w) => format!("a failure lowers the priority by {w}"),
-            None => "a failure hands the VIP over (fault)".into(),
+    for c in &cfg.track.checks {
+        let start = if c.init_fail {
+            "failed until it first passes"
+        } else {
+            "decided by its first result"
         };
         let text = format!(
-            "health check {} every {}, timeout {}, rise {}, fall {}: {effect}",
-            check.name(),
-            humantime::format_duration(cfg.track.interval),
-            humantime::format_duration(cfg.track.timeout),
-            cfg.track.rise,
-            cfg.track.fall
+            "health check {} every {}, timeout {}, rise {}, fall {}, {start}: {}",
+            c.check.name(),
+            humantime::format_duration(c.interval),
+            humantime::format_duration(c.timeout),
+            c.rise,
+            c.fall,
+            effect(c.weight, c.reverse, "a failure", "passing")
         );
-        let fields = Json::default().str("check", check.name());
+        let fields = Json::default()
+            .str("check", c.check.name())
+            .raw("weight", c.weight);
         ui.tell(Level::Plain, "check-plan", vrid, &text, fields);
     }
     for (flag, argv) in cfg.hooks.all() {
@@ -191,14 +220,12 @@ fn check_only(cfg: &RunConfig, mut ui: Ui) -> Result<i32> {
         let text = format!("{flag}: {}", argv.join(" "));
         ui.tell(Level::Plain, "hook-plan", vrid, &text, fields);
     }
-    for name in &cfg.track_ifaces {
+    for t in &cfg.track_ifaces {
+        let name = &t.name;
         let up = tracked_iface(name)?.up;
-        let now = if up {
-            "up"
-        } else {
-            "down: it would start in fault"
-        };
-        let text = format!("fault while interface {name} is down (it is {now})");
+        let now = if up { "up" } else { "down" };
+        let what = effect(t.weight, t.reverse, "down", "up");
+        let text = format!("interface {name} (now {now}): {what}");
         let fields = Json::default().str("iface", name).raw("up", up);
         ui.tell(Level::Plain, "track-iface-plan", vrid, &text, fields);
     }
@@ -211,11 +238,18 @@ fn check_only(cfg: &RunConfig, mut ui: Ui) -> Result<i32> {
             &format!("to run for real: {text}"),
         );
     }
-    let argv = cfg.command_line();
-    let line = crate::config::shell_line(&argv);
-    let fields = Json::default().list("argv", argv);
-    let text = format!("same as: vipflip {line}");
-    ui.tell(Level::Plain, "command", vrid, &text, fields);
+    match cfg.command_line() {
+        Ok(argv) => {
+            let line = crate::config::shell_line(&argv);
+            let fields = Json::default().list("argv", argv);
+            let text = format!("same as: vipflip {line}");
+            ui.tell(Level::Plain, "command", vrid, &text, fields);
+        }
+        Err(why) => {
+            let text = format!("no flags say the same ({why}): run it with --keepalived-conf");
+            ui.say(Level::Plain, "command", vrid, &text);
+        }
+    }
     ui.say(
         Level::Plain,
         "checked",
@@ -227,7 +261,7 @@ fn check_only(cfg: &RunConfig, mut ui: Ui) -> Result<i32> {
 
 /// Every program of --track-cmd and --on-* exists and is executable, or the error names it.
 fn check_programs(cfg: &RunConfig) -> Result<()> {
-    let checks = cfg.track.checks.iter().filter_map(|c| match c {
+    let checks = cfg.track.checks.iter().filter_map(|c| match &c.check {
         crate::health_checks::Check::Cmd(argv) => Some(("--track-cmd", argv.as_slice())),
         _ => None,
     });
@@ -241,6 +275,16 @@ fn check_programs(cfg: &RunConfig) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// What a tracked thing's weight does, in words: `bad` and `good` name its two states.
+fn effect(weight: i32, reverse: bool, bad: &str, good: &str) -> String {
+    let (bad, good) = if reverse { (good, bad) } else { (bad, good) };
+    match weight {
+        0 => format!("{bad} hands the VIP over (fault)"),
+        w if w < 0 => format!("{bad} lowers the priority by {}", -w),
+        w => format!("{good} raises the priority by {w}"),
+    }
 }
 
 /// Priority 255 says "I own the VIP": worth a word when the interface does not have it.
@@ -349,12 +393,10 @@ pub(super) struct Node<I: NodeIo> {
     limit: RateLimit,
     sent: u64,
     link_up: bool,
-    /// Per health check: the name while it fails.
-    failing: Vec<Option<String>>,
-    /// Per health check: keepalived's rise/fall debouncing of its raw results.
-    rise_fall: Vec<RiseFall>,
-    /// Per --track-iface: "interface NAME down" while it is.
-    ifaces_down: Vec<Option<String>>,
+    /// Per health check: keepalived's verdict on its results.
+    verdicts: Vec<RiseFall>,
+    /// Per tracked interface: up, down, or not known yet.
+    ifaces_up: Vec<Option<bool>>,
     /// The interface was deleted; waiting for one of the same name.
     detached: bool,
     /// Which receive thread is current.
@@ -389,8 +431,13 @@ impl<I: NodeIo> Node<I> {
         ui: Ui,
         snapshot: Snapshot,
     ) -> Node<I> {
-        let (checks, ifaces) = (cfg.track.checks.len(), cfg.track_ifaces.len());
-        let rise_fall = RiseFall::new(cfg.track.rise, cfg.track.fall);
+        let verdicts = cfg
+            .track
+            .checks
+            .iter()
+            .map(|c| RiseFall::new(c.rise, c.fall, c.init_fail))
+            .collect();
+        let ifaces = cfg.track_ifaces.len();
         Node {
             machine: Machine::new(cfg.params(primary)),
             ledger: VipLedger {
@@ -406,9 +453,8 @@ impl<I: NodeIo> Node<I> {
             counters: Counters::default(),
             limit: RateLimit::default(),
             sent: 0,
-            failing: vec![None; checks],
-            rise_fall: vec![rise_fall; checks],
-            ifaces_down: vec![None; ifaces],
+            verdicts,
+            ifaces_up: vec![None; ifaces],
             detached: false,
             generation: 0,
             checksum_warned: Default::default(),
@@ -494,8 +540,10 @@ impl<I: NodeIo> Node<I> {
             Event::Shutdown => Some(Input::Shutdown),
             Event::Claim { vip, by, .. } => Some(Input::Claimed { vip, by }),
             Event::Check { index, ok, why } => {
-                let flipped = self.rise_fall.get_mut(index).and_then(|c| c.record(ok));
-                flipped.and_then(|healthy| self.check_input(index, healthy, &why))
+                let verdict = self.verdicts.get_mut(index);
+                let first = verdict.as_ref().is_some_and(|c| c.healthy().is_none());
+                let flipped = verdict.and_then(|c| c.record(ok));
+                flipped.and_then(|healthy| self.check_input(index, healthy, first, &why))
             }
             Event::TrackedLink { index, up } => self.tracked_link_input(index, up),
             Event::Hook {
@@ -518,52 +566,76 @@ impl<I: NodeIo> Node<I> {
         })
     }
 
-    fn check_input(&mut self, index: usize, healthy: bool, why: &str) -> Option<Input> {
-        let name = self.cfg.track.checks.get(index)?.name();
+    /// A check's verdict changed (`first`: its first result decided it).
+    fn check_input(
+        &mut self,
+        index: usize,
+        healthy: bool,
+        first: bool,
+        why: &str,
+    ) -> Option<Input> {
+        let name = self.cfg.track.checks.get(index)?.check.name();
         let (level, msg) = if healthy {
-            (Level::Info, format!("health check {name} passes again"))
+            let again = if first { "" } else { " again" };
+            (Level::Info, format!("health check {name} passes{again}"))
         } else {
             (Level::Warn, format!("health check {name} failed: {why}"))
         };
         let fields = Json::default().str("check", &name).raw("healthy", healthy);
         let vrid = self.vrid();
         self.ui.tell(level, "check", vrid, &msg, fields);
-        if let Some(slot) = self.failing.get_mut(index) {
-            *slot = (!healthy).then_some(name);
-        }
         Some(self.health())
     }
 
     /// A tracked interface changed: said when it goes down or comes back.
     fn tracked_link_input(&mut self, index: usize, up: bool) -> Option<Input> {
-        let name = self.cfg.track_ifaces.get(index)?.clone();
-        let slot = self.ifaces_down.get_mut(index)?;
-        let was_down = slot.is_some();
-        *slot = (!up).then(|| format!("interface {name} down"));
-        let (level, msg) = match (was_down, up) {
-            (false, false) => (
+        let tracked = self.cfg.track_ifaces.get(index)?.clone();
+        let name = &tracked.name;
+        let slot = self.ifaces_up.get_mut(index)?;
+        let was = slot.replace(up);
+        if was == Some(up) {
+            return None;
+        }
+        let faults = tracked.weight == 0 && !tracked.reverse;
+        let (level, msg) = match (was, up) {
+            (_, false) if faults => (
                 Level::Warn,
                 format!("tracked interface {name} is down: fault until it is up"),
             ),
-            (true, true) => (Level::Info, format!("tracked interface {name} is up again")),
-            _ => return None,
+            (_, false) => (Level::Warn, format!("tracked interface {name} is down")),
+            (Some(false), true) => (Level::Info, format!("tracked interface {name} is up again")),
+            (_, true) => return Some(self.health()),
         };
-        let fields = Json::default().str("iface", &name).raw("up", up);
+        let fields = Json::default().str("iface", name).raw("up", up);
         let vrid = self.vrid();
         self.ui.tell(level, "track-iface", vrid, &msg, fields);
         Some(self.health())
     }
 
-    fn health(&self) -> Input {
+    pub(super) fn health(&self) -> Input {
         Input::Health(self.health_with(self.partner_down.as_deref()))
     }
 
     /// What the checks and tracked interfaces (and the partner's fault, when given) mean.
     fn health_with(&self, partner_down: Option<&str>) -> crate::vrrp::Health {
-        let failing: Vec<String> = self.failing.iter().flatten().cloned().collect();
-        let mut down: Vec<String> = self.ifaces_down.iter().flatten().cloned().collect();
-        down.extend(partner_down.map(str::to_string));
-        track::health(&failing, self.cfg.track.weight, &down)
+        let checks = self.cfg.track.checks.iter().zip(&self.verdicts);
+        let ifaces = self.cfg.track_ifaces.iter().zip(&self.ifaces_up);
+        let tracked: Vec<Tracked> = checks
+            .map(|(c, v)| Tracked {
+                name: format!("check {}", c.check.name()),
+                weight: c.weight,
+                reverse: c.reverse,
+                ok: v.healthy(),
+            })
+            .chain(ifaces.map(|(t, up)| Tracked {
+                name: format!("interface {} down", t.name),
+                weight: t.weight,
+                reverse: t.reverse,
+                // Until its first report, as at the last look (setup found it): up.
+                ok: Some(up.unwrap_or(true)),
+            }))
+            .collect();
+        track::health(&tracked, partner_down)
     }
 
     /// In fault for a reason of its own (not its partner's): the link is down or gone, a

@@ -164,11 +164,10 @@ pub(super) fn start_claim_watch(vips: &[Vip], iface: &Interface, tx: &EventTx) -
 }
 
 pub(super) fn start_checks(cfg: &RunConfig, tx: &EventTx) -> Result<()> {
-    let t = &cfg.track;
-    for (index, check) in t.checks.iter().enumerate() {
+    for (index, c) in cfg.track.checks.iter().enumerate() {
         let tx = tx.clone();
         let report = move |ok, why| tx.send(Event::Check { index, ok, why }).is_ok();
-        health::spawn(check.clone(), t.interval, t.timeout, report)?;
+        health::spawn(c.check.clone(), c.interval, c.timeout, report)?;
     }
     Ok(())
 }
@@ -183,7 +182,8 @@ pub(super) fn tracked_iface(name: &str) -> Result<Interface> {
 
 /// Watches each --track-iface; its state now is the first report.
 pub(super) fn start_tracked_ifaces(cfg: &RunConfig, tx: &EventTx) -> Result<()> {
-    for (index, name) in cfg.track_ifaces.iter().enumerate() {
+    for (index, tracked) in cfg.track_ifaces.iter().enumerate() {
+        let name = &tracked.name;
         let iface = tracked_iface(name)?;
         let _ = tx.send(Event::TrackedLink {
             index,

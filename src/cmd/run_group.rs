@@ -28,6 +28,13 @@ pub(super) fn run_group<I: NodeIo>(
         })
         .collect();
     let mut done = vec![false; nodes.len()];
+    // What the tracking says before any result (keepalived: a weight-0 script holds its
+    // instance in fault until it first answers), so the start already knows it.
+    let now = Instant::now();
+    for node in nodes.iter_mut() {
+        let health = node.health();
+        node.step(now, health);
+    }
     loop {
         let now = Instant::now();
         for (i, node) in nodes.iter_mut().enumerate() {

@@ -17,7 +17,8 @@ fn notify_word(state: State) -> Option<&'static str> {
 
 /// The jobs for a transition `from` -> `to` at `priority`: the state's own hook, then
 /// --on-change. Each gets `INSTANCE <name> <STATE> <priority>` appended, like keepalived's
-/// notify scripts, and VIPFLIP_* variables.
+/// generic notify script, unless it is one of keepalived's notify_master/backup/fault/stop
+/// (`hooks.bare`, which keepalived runs as written), and VIPFLIP_* variables.
 pub(super) fn jobs(cfg: &RunConfig, from: State, to: State, priority: u8) -> Vec<Job> {
     let Some(word) = notify_word(to) else {
         return Vec::new();
@@ -27,6 +28,12 @@ pub(super) fn jobs(cfg: &RunConfig, from: State, to: State, priority: u8) -> Vec
         State::Backup => ("on-backup", &cfg.hooks.on_backup),
         State::Fault => ("on-fault", &cfg.hooks.on_fault),
         _ => ("on-stop", &cfg.hooks.on_stop),
+    };
+    let bare = |name: &str| {
+        cfg.hooks
+            .bare
+            .iter()
+            .any(|b| b.trim_start_matches('-') == name)
     };
     let vips: Vec<String> = cfg.vips.iter().map(|v| v.to_string()).collect();
     let env = vec![
@@ -42,6 +49,13 @@ pub(super) fn jobs(cfg: &RunConfig, from: State, to: State, priority: u8) -> Vec
         .filter_map(|(name, argv)| argv.as_ref().map(|argv| (name, argv)))
         .map(|(name, argv)| {
             let mut argv = argv.clone();
+            if bare(name) {
+                return Job {
+                    name: name.to_string(),
+                    argv,
+                    env: env.clone(),
+                };
+            }
             argv.extend([
                 "INSTANCE".to_string(),
                 cfg.name.clone(),

@@ -30,6 +30,9 @@ pub struct Params {
     /// Unicast mode (draft-abinabraham-vrrp-unicast) when not empty: adverts go to these
     /// peers, and only theirs are accepted.
     pub unicast_peers: Vec<IpAddr>,
+    /// keepalived's `state MASTER` (vrrp_scheduler.c vrrp_init_state): at start a node that
+    /// is not the owner listens one interval plus Skew_Time(1), not Master_Down_Interval.
+    pub state_master: bool,
 }
 
 /// The priority of the address owner (RFC 5798): master at once, never lowered, never preempted.
@@ -126,11 +129,11 @@ pub enum Input {
     Shutdown,
 }
 
-/// What the health checks say: the priority to subtract (keepalived's weight), and the
-/// name of a failing check that has no weight, which sends the node to fault.
+/// What the tracked checks and interfaces say: the priority change (the sum of
+/// keepalived's weights), and what holds the node in fault, if anything.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Health {
-    pub penalty: u8,
+    pub adjust: i32,
     pub fault: Option<String>,
 }
 
@@ -468,8 +471,8 @@ pub struct Machine {
     link_up: bool,
     /// The failing check that holds this node in fault.
     fault_check: Option<String>,
-    /// Subtracted from the configured priority by failing weighted checks.
-    penalty: u8,
+    /// Added to the configured priority by the tracking's weights (negative lowers it).
+    adjust: i32,
     /// Answers sent in the current second, and when that second began.
     answers: (u32, Option<Instant>),
     /// When this node last sent an advert of its own.
@@ -502,7 +505,7 @@ impl Machine {
             release_to_fault: false,
             link_up: true,
             fault_check: None,
-            penalty: 0,
+            adjust: 0,
             answers: (0, None),
             advertised_at: None,
             linger: None,
@@ -517,13 +520,14 @@ impl Machine {
         &self.p
     }
 
-    /// The priority advertised and compared: the configured one less the health penalty,
-    /// never below 1; the owner's 255 is never lowered (as keepalived).
+    /// The priority advertised and compared: the configured one plus the tracking's
+    /// change, within 1..=254; the owner's 255 never changes (keepalived's
+    /// vrrp_track.c vrrp_set_effective_priority).
     pub fn priority(&self) -> u8 {
         if self.p.is_owner() {
             255
         } else {
-            self.p.priority.saturating_sub(self.penalty).max(1)
+            (i32::from(self.p.priority) + self.adjust).clamp(1, 254) as u8
         }
     }
 
@@ -698,7 +702,15 @@ impl Machine {
             return;
         }
         self.link_up = link_up;
-        if link_up {
+        if let Some(check) = self.fault_check.clone().filter(|_| link_up) {
+            self.transition(State::Fault, Reason::CheckFailed { check }, out);
+        } else if link_up && self.p.state_master && !self.p.is_owner() {
+            let wait =
+                interval(self.p.interval_cs) + skew_time(self.p.version, 1, self.p.interval_cs);
+            self.master_interval_cs = self.p.interval_cs;
+            self.become_backup(now, Reason::Startup { wait }, out);
+            self.down_at = Some(now + wait);
+        } else if link_up {
             self.enter_running(now, out, |wait| Reason::Startup { wait });
         } else {
             self.transition(State::Fault, Reason::LinkDown, out);
@@ -719,7 +731,7 @@ impl Machine {
 
     fn health(&mut self, now: Instant, health: Health, out: &mut Vec<Action>) {
         let before = self.priority();
-        self.penalty = health.penalty;
+        self.adjust = health.adjust;
         self.fault_check = health.fault;
         if self.priority() != before {
             out.push(Action::Note(Note::PriorityChanged {

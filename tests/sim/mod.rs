@@ -318,6 +318,7 @@ impl Sim {
             auth: Auth::None,
             second_announce: Some(Duration::from_secs(5)),
             unicast_peers: Vec::new(),
+            state_master: false,
         }
     }
 
@@ -568,7 +569,7 @@ impl Sim {
     fn health(&mut self, at: Duration, i: usize) -> Result<(), String> {
         let n = &self.nodes[i];
         let health = Health {
-            penalty: n.penalty,
+            adjust: -i32::from(n.penalty),
             fault: n.failing.then(|| "check".to_string()),
         };
         self.handle(at, i, Input::Health(health))

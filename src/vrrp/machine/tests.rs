@@ -23,6 +23,7 @@ pub fn params() -> Params {
         auth: Auth::None,
         second_announce: Some(Duration::from_secs(5)),
         unicast_peers: Vec::new(),
+        state_master: false,
     }
 }
 
@@ -992,7 +993,7 @@ fn race_loser_sends_nothing_after_yielding() {
 
 fn failing(check: &str) -> Input {
     Input::Health(Health {
-        penalty: 0,
+        adjust: 0,
         fault: Some(check.into()),
     })
 }
@@ -1007,7 +1008,7 @@ fn a_weighted_check_lowers_the_advertised_priority() {
     let out = m.handle(
         t + ms(10),
         Input::Health(Health {
-            penalty: 60,
+            adjust: -60,
             fault: None,
         }),
     );
@@ -1043,7 +1044,7 @@ fn a_weighted_check_lowers_the_advertised_priority() {
         m.handle(
             t,
             Input::Health(Health {
-                penalty: 60,
+                adjust: -60,
                 fault: None
             })
         )
@@ -1051,6 +1052,92 @@ fn a_weighted_check_lowers_the_advertised_priority() {
         "255 is never lowered"
     );
     assert_eq!(m.priority(), 255);
+    m.handle(
+        t,
+        Input::Health(Health {
+            adjust: 2,
+            fault: None,
+        }),
+    );
+    assert_eq!(
+        m.priority(),
+        255,
+        "nor raised (vrrp_track.c vrrp_set_effective_priority)"
+    );
+}
+
+/// keepalived's vrrp_set_effective_priority: base plus the weights, within 1..=254.
+#[test]
+fn positive_weights_raise_the_priority_up_to_254() {
+    let base101 = Params {
+        priority: 101,
+        ..params()
+    };
+    let (mut m, t) = master(base101);
+    m.handle(
+        t,
+        Input::Health(Health {
+            adjust: 4,
+            fault: None,
+        }),
+    );
+    assert_eq!(m.priority(), 105, "101 + 2 + 2");
+    m.handle(
+        t,
+        Input::Health(Health {
+            adjust: 200,
+            fault: None,
+        }),
+    );
+    assert_eq!(m.priority(), 254);
+    m.handle(
+        t,
+        Input::Health(Health {
+            adjust: -200,
+            fault: None,
+        }),
+    );
+    assert_eq!(m.priority(), 1);
+}
+
+/// keepalived's vrrp_scheduler.c vrrp_init_state: with `state MASTER` a node that is not
+/// the owner waits `master_adver_int + VRRP_TIMER_SKEW_MIN` at start, not
+/// Master_Down_Interval; later waits are the RFC's.
+#[test]
+fn state_master_shortens_the_first_wait_only() {
+    let p = Params {
+        state_master: true,
+        ..params()
+    };
+    let first = crate::vrrp::timers::interval(p.interval_cs)
+        + crate::vrrp::timers::skew_time(p.version, 1, p.interval_cs);
+    let t = Instant::now();
+    let mut m = Machine::new(p.clone());
+    m.handle(t, Input::Start { link_up: true });
+    assert_eq!(m.deadline(), Some(t + first));
+    m.handle(t + first - ms(1), Input::Tick);
+    assert_eq!(m.state(), State::Backup);
+    m.handle(t + first, Input::Tick);
+    assert_eq!(m.state(), State::Master);
+    let mut plain = Machine::new(Params {
+        state_master: false,
+        ..p
+    });
+    plain.handle(t, Input::Start { link_up: true });
+    assert_eq!(plain.deadline(), Some(t + plain.master_down_interval()));
+}
+
+/// A check that holds the node in fault before the start (keepalived's num_script_init:
+/// "Entering FAULT STATE (init)" until a weight-0 script has answered).
+#[test]
+fn a_fault_known_before_the_start_starts_in_fault() {
+    let t = Instant::now();
+    let mut m = Machine::new(params());
+    m.handle(t, failing("check cmd 'x' (waiting for its first result)"));
+    m.handle(t, Input::Start { link_up: true });
+    assert_eq!(m.state(), State::Fault);
+    m.handle(t + ms(5), healthy());
+    assert_eq!(m.state(), State::Backup);
 }
 
 /// The successor's gratuitous ARP, seen on the wire.

@@ -138,11 +138,11 @@ pub const EVENTS: &[Spec] = &[
     Spec { event: "claim-answered", from: "run", doc: "another MAC announced our VIP; answered with our own announcement", fields: &[VRID, f("vip", Addr, "the VIP"), f("by", Mac, "the other MAC"), MESSAGE] },
     Spec { event: "claims-ignored", from: "run", doc: "claims keep coming faster than answers are sent (20 a second)", fields: &[VRID, f("vip", Addr, "the VIP"), f("by", Mac, "the other MAC"), MESSAGE] },
     Spec { event: "priority-changed", from: "run", doc: "health checks changed the advertised priority", fields: &[VRID, f("from", Int, "before"), f("to", Int, "now"), MESSAGE] },
-    Spec { event: "check-plan", from: "run --check", doc: "a health check that would run", fields: &[VRID, f("check", Text, "the check's name"), MESSAGE] },
+    Spec { event: "check-plan", from: "run --check", doc: "a health check that would run", fields: &[VRID, f("check", Text, "the check's name"), f("weight", Int, "keepalived's weight: 0 is fault while failing, below 0 lowers the priority while failing, above 0 raises it while passing"), MESSAGE] },
     Spec { event: "hook-plan", from: "run --check", doc: "a hook that would run", fields: &[VRID, f("hook", Text, "the flag"), f("program", Text, "the program"), MESSAGE] },
     Spec { event: "track-iface-plan", from: "run --check", doc: "a tracked interface and its state now", fields: &[VRID, IFACE, f("up", Bool, "up now"), MESSAGE] },
     Spec { event: "privileges", from: "run --check", doc: "what running for real still needs", fields: &[VRID, MESSAGE] },
-    Spec { event: "command", from: "run --check", doc: "the equivalent one-line command", fields: &[VRID, f("argv", List, "its arguments after 'vipflip'"), MESSAGE] },
+    Spec { event: "command", from: "run --check", doc: "the equivalent one-line command, or why flags cannot say it", fields: &[VRID, opt("argv", List, "its arguments after 'vipflip' (absent when no flags say the same)"), MESSAGE] },
     Spec { event: "checked", from: "run --check", doc: "the configuration is good; nothing was changed", fields: &[VRID, MESSAGE] },
     // release
     Spec { event: "released", from: "release --vrid", doc: "the priority-0 advert and what followed", fields: &[VRID, MESSAGE] },

@@ -622,13 +622,15 @@ impl<I: NodeIo> Node<I> {
         let ifaces = self.cfg.track_ifaces.iter().zip(&self.ifaces_up);
         let tracked: Vec<Tracked> = checks
             .map(|(c, v)| Tracked {
-                name: format!("check {}", c.check.name()),
+                name: c.check.name(),
+                iface: false,
                 weight: c.weight,
                 reverse: c.reverse,
                 ok: v.healthy(),
             })
             .chain(ifaces.map(|(t, up)| Tracked {
-                name: format!("interface {} down", t.name),
+                name: t.name.clone(),
+                iface: true,
                 weight: t.weight,
                 reverse: t.reverse,
                 // Until its first report, as at the last look (setup found it): up.

@@ -262,7 +262,7 @@ impl fmt::Display for Reason {
                     "handed over to {to}, VIP removed (its announcement unseen)"
                 )
             }
-            Reason::CheckFailed { check } => write!(f, "health check failed: {check}"),
+            Reason::CheckFailed { check } => write!(f, "{check}"),
             Reason::ChecksPassing { wait } => {
                 write!(
                     f,

@@ -60,8 +60,10 @@ impl RiseFall {
 /// What one tracked thing (a check or an interface) is now, for `health`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tracked {
-    /// How a fault because of it is named ("check cmd '...'", "interface eth1 down").
+    /// Its name in the reason for a fault ("health check failed: NAME").
     pub name: String,
+    /// A tracked interface (its failure is "interface NAME down"), not a check.
+    pub iface: bool,
     /// keepalived's weight: 0 is fault while failing; otherwise added while passing (> 0)
     /// or while failing (< 0).
     pub weight: i32,
@@ -89,10 +91,16 @@ impl Tracked {
         if self.weight != 0 {
             return None;
         }
-        match self.ok {
-            Some(ok) if ok != self.reverse => None,
-            Some(_) => Some(self.name.clone()),
-            None => Some(format!("{} (waiting for its first result)", self.name)),
+        let name = &self.name;
+        match (self.ok, self.iface) {
+            (Some(ok), _) if ok != self.reverse => None,
+            (Some(true), true) => Some(format!("tracked interface {name} up (reverse)")),
+            (Some(_), true) => Some(format!("tracked interface {name} down")),
+            (Some(true), false) => Some(format!("health check passes (reverse): {name}")),
+            (Some(false), false) => Some(format!("health check failed: {name}")),
+            (None, _) => Some(format!(
+                "waiting for the first result of health check {name}"
+            )),
         }
     }
 }
@@ -159,6 +167,7 @@ mod tests {
     fn t(weight: i32, reverse: bool, ok: Option<bool>) -> Tracked {
         Tracked {
             name: format!("w{weight}"),
+            iface: false,
             weight,
             reverse,
             ok,
@@ -190,15 +199,15 @@ mod tests {
         assert_eq!(health(&[t(0, false, Some(true))], None).fault, None);
         assert_eq!(
             health(&[t(0, false, Some(false))], None).fault.as_deref(),
-            Some("w0")
+            Some("health check failed: w0")
         );
         assert_eq!(
             health(&[t(0, false, None)], None).fault.as_deref(),
-            Some("w0 (waiting for its first result)")
+            Some("waiting for the first result of health check w0")
         );
         assert_eq!(
             health(&[t(0, true, Some(true))], None).fault.as_deref(),
-            Some("w0")
+            Some("health check passes (reverse): w0")
         );
         assert_eq!(
             health(&[t(-5, false, Some(false))], Some("IPv6 instance in fault"))

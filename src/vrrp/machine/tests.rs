@@ -1151,7 +1151,10 @@ fn claim_by_successor() -> Input {
 #[test]
 fn a_failing_check_hands_a_masters_vip_over_then_holds_it_in_fault() {
     let (mut m, t) = master(params());
-    let out = m.handle(t + ms(10), failing("http://127.0.0.1:8080/"));
+    let out = m.handle(
+        t + ms(10),
+        failing("health check failed: http://127.0.0.1:8080/"),
+    );
     assert_eq!(out[0], Action::SendAdvert { priority: 0 });
     assert!(!out.contains(&Action::RemoveVips), "no-loss handover");
     assert_eq!(

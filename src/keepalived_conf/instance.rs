@@ -343,8 +343,11 @@ fn authentication(out: &mut Instance, item: &Item) -> Result<(), String> {
     }
     match kind.as_deref() {
         Some("PASS") | None => Ok(()),
+        Some("AH") => Err("auth_type AH is not supported by vipflip (only PASS)".into()),
+        // vrrp_parser.c vrrp_auth_type_handler: anything else is "unknown authentication
+        // type" and keepalived runs without authentication, which vipflip will not guess.
         Some(other) => Err(format!(
-            "auth_type {other} is not supported by vipflip (only PASS)"
+            "auth_type '{other}' is neither PASS nor AH: keepalived would log an error and run without authentication; write PASS (without a ';'), or remove the authentication block"
         )),
     }
 }

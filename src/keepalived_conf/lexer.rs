@@ -38,6 +38,10 @@ pub struct Item {
 pub trait Files {
     fn glob(&self, pattern: &Path) -> Result<Vec<PathBuf>, String>;
     fn read(&self, path: &Path) -> Result<String, String>;
+    /// keepalived's config id for `@ID` lines: `-i ID`, else the host name (main.c).
+    fn config_id(&self) -> Option<String> {
+        None
+    }
 }
 
 /// No file but the text given: an `include` is a problem.
@@ -110,6 +114,9 @@ fn read_lines(
             file: shown.map(str::to_string),
             line: first,
         };
+        let Some(code) = conditional(&code, files) else {
+            continue;
+        };
         if code.is_empty() {
             continue;
         }
@@ -125,6 +132,21 @@ fn read_lines(
         };
         out.push(Line { loc, text: code });
     }
+}
+
+/// parser.c read_line: a line `@ID rest` counts (as `rest`) only where the config id is
+/// ID, `@^ID rest` only where it is not; `None` when it does not count here.
+fn conditional(code: &str, files: &dyn Files) -> Option<String> {
+    let Some(tagged) = code.strip_prefix('@') else {
+        return Some(code.to_string());
+    };
+    let (reverse, tagged) = match tagged.strip_prefix('^') {
+        Some(t) => (true, t),
+        None => (false, tagged),
+    };
+    let (id, rest) = tagged.split_once([' ', '\t'])?;
+    let matches = files.config_id().as_deref() == Some(id);
+    (matches != reverse).then(|| rest.trim_start().to_string())
 }
 
 /// `include PATTERN`: keepalived's `includer`, `includea` ... variants only change which
@@ -559,6 +581,34 @@ mod tests {
         let prio = &items[1].block.as_ref().unwrap()[0];
         assert_eq!(prio.args, vec!["1"]);
         assert_eq!(prio.loc.to_string(), "/etc/keepalived/prio.inc line 1");
+    }
+
+    /// parser.c read_line's `@ID` lines, with keepalived's default config id, the host name.
+    #[test]
+    fn conditional_lines_follow_the_config_id() {
+        struct Id;
+        impl Files for Id {
+            fn glob(&self, _: &Path) -> Result<Vec<PathBuf>, String> {
+                Ok(Vec::new())
+            }
+            fn read(&self, _: &Path) -> Result<String, String> {
+                Err(String::new())
+            }
+            fn config_id(&self) -> Option<String> {
+                Some("high".into())
+            }
+        }
+        let text =
+            "@high priority 200\n@low priority 100\n@^low advert_int 2\n@^high advert_int 3\n";
+        let items = parse(text, None, &Id).unwrap();
+        let got: Vec<String> = items
+            .iter()
+            .map(|i| format!("{} {}", i.key, i.args.join(" ")))
+            .collect();
+        assert_eq!(got, vec!["priority 200", "advert_int 2"]);
+        assert!(parse("@high priority 200\n", None, &NoFiles)
+            .unwrap()
+            .is_empty());
     }
 
     #[test]

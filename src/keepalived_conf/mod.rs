@@ -35,6 +35,8 @@ pub struct Conf {
 pub struct SyncGroup {
     pub name: String,
     pub members: Vec<String>,
+    /// sync_group_tracking_weight: members keep their weighted tracking.
+    pub tracking_weight: bool,
 }
 
 /// What a `vrrp_instance` says, as keepalived completes it (vrrp.c vrrp_complete_instance).
@@ -303,7 +305,7 @@ fn global_defs(
 fn sync_group(item: &Item) -> Result<SyncGroup, Vec<(Loc, String)>> {
     let mut group = SyncGroup {
         name: item.args.first().cloned().unwrap_or_default(),
-        members: Vec::new(),
+        ..SyncGroup::default()
     };
     let mut problems = Vec::new();
     for line in item.block.iter().flatten() {
@@ -314,6 +316,16 @@ fn sync_group(item: &Item) -> Result<SyncGroup, Vec<(Loc, String)>> {
                     group.members.extend(member.args.iter().cloned());
                 }
             }
+            "notify_master" | "notify_backup" | "notify_fault" | "notify_stop" | "notify" => {
+                problems.push((line.loc.clone(), format!("vrrp_sync_group {}: '{}' is not supported by vipflip yet: put the script in each member instance's {}", group.name, line.key, line.key)))
+            }
+            // vrrp_parser.c vrrp_gglobal_tracking_handler / vrrp_sg_tracking_weight_handler.
+            "sync_group_tracking_weight" | "global_tracking" => group.tracking_weight = true,
+            "smtp_alert" => {}
+            other if line.args.is_empty() && line.block.is_none() && !other.contains('_') => problems.push((
+                line.loc.clone(),
+                format!("vrrp_sync_group {}: '{other}' is not a keyword; members go in 'group {{ ... }}' (keepalived ignores this line and the group has no such member)", group.name),
+            )),
             other => problems.push((
                 line.loc.clone(),
                 format!(
@@ -348,6 +360,9 @@ fn join_sync_groups(conf: &mut Conf, problems: &mut Vec<(Loc, String)>) {
                 continue;
             };
             inst.sync_group = Some(group.name.clone());
+            if group.tracking_weight {
+                continue;
+            }
             let weighted: Vec<String> = inst
                 .scripts
                 .iter()
@@ -444,5 +459,7 @@ fn seconds(item: &Item) -> Result<Duration, String> {
     Ok(Duration::from_micros((value * 1_000_000.0).round() as u64))
 }
 
+#[cfg(test)]
+mod corpus_tests;
 #[cfg(test)]
 mod tests;

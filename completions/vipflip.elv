@@ -65,6 +65,7 @@ set edit:completion:arg-completer[vipflip] = {|@words|
             cand --args-file 'Read more flags from FILE, one per line with its value as the rest of the line (`--track-cmd systemctl is-active nginx`: no quoting, spaces stay in the value; `#` starts a comment line). For systemd units, where $VAR splits at every space'
             cand --keepalived-conf 'Read the settings from a keepalived.conf vrrp_instance; flags given here override it'
             cand --instance 'Which vrrp_instance of --keepalived-conf to run (needed when it has several)'
+            cand --config-id 'Which `@ID` lines of --keepalived-conf count (keepalived -i); default: the host name up to its first dot, as keepalived'
             cand --color 'When to color the output (default auto: on a terminal, never with NO_COLOR set)'
             cand --no-preempt 'Do not take over from a live lower-priority master (keepalived: nopreempt)'
             cand --check 'Check everything up to the first packet, then stop: the flags or keepalived.conf, the interface and its addresses, the programs of --track-cmd and --on-*. Prints the effective settings and the equivalent `vipflip run` command; adds no address and sends nothing (no root needed). Exit 0, or 2 with the error (as keepalived -t)'

@@ -440,6 +440,10 @@ pub struct RunArgs {
     #[arg(long, value_name = "NAME", requires = "keepalived_conf")]
     pub instance: Option<String>,
 
+    /// Which `@ID` lines of --keepalived-conf count (keepalived -i); default: the host name up to its first dot, as keepalived.
+    #[arg(long, value_name = "ID", requires = "keepalived_conf")]
+    pub config_id: Option<String>,
+
     #[command(flatten)]
     pub output: OutputArgs,
 }

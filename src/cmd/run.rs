@@ -37,7 +37,7 @@ use crate::wire::Received;
 
 pub fn run(args: &RunArgs) -> Result<i32> {
     let conf = match &args.keepalived_conf {
-        Some(path) => Some(read_keepalived_conf(path, args.instance.as_deref())?),
+        Some(path) => Some(read_keepalived_conf(path, args)?),
         None => None,
     };
     let cfg = run_config(args, conf.as_ref())?;
@@ -133,13 +133,17 @@ fn open_node(
     Ok((node, said))
 }
 
-fn read_keepalived_conf(path: &std::path::Path, instance: Option<&str>) -> Result<Instance> {
+fn read_keepalived_conf(path: &std::path::Path, args: &RunArgs) -> Result<Instance> {
+    let instance = args.instance.as_deref();
+    let files = ConfFiles {
+        config_id: args.config_id.clone().or_else(host_name),
+    };
     let shown = path.display();
     let text = std::fs::read_to_string(path).map_err(|e| {
         Error::new(format!("cannot read {shown}"), e)
             .hint("give the path of a readable keepalived.conf")
     })?;
-    crate::keepalived_conf::parse(&text, Some(path), &ConfFiles)
+    crate::keepalived_conf::parse(&text, Some(path), &files)
         .and_then(|conf| crate::keepalived_conf::choose(conf, instance))
         .map_err(|e| {
             Error::new(format!("cannot use {shown}"), e)
@@ -147,8 +151,18 @@ fn read_keepalived_conf(path: &std::path::Path, instance: Option<&str>) -> Resul
         })
 }
 
-/// keepalived.conf's `include`: glob(3) patterns on the file system, sorted.
-struct ConfFiles;
+/// keepalived's default config id: the host name up to its first dot (main.c).
+fn host_name() -> Option<String> {
+    let name = std::fs::read_to_string("/proc/sys/kernel/hostname").ok()?;
+    let short = name.trim().split('.').next()?.to_string();
+    Some(short).filter(|n| !n.is_empty())
+}
+
+/// keepalived.conf's `include` (glob(3) patterns on the file system, sorted) and the
+/// config id of its `@ID` lines.
+struct ConfFiles {
+    config_id: Option<String>,
+}
 
 impl crate::keepalived_conf::Files for ConfFiles {
     fn glob(
@@ -167,6 +181,10 @@ impl crate::keepalived_conf::Files for ConfFiles {
 
     fn read(&self, path: &std::path::Path) -> std::result::Result<String, String> {
         std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+    }
+
+    fn config_id(&self) -> Option<String> {
+        self.config_id.clone()
     }
 }
 

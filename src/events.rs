@@ -103,6 +103,12 @@ const MESSAGE: Field = f("message", Text, "the text line's words, for people");
 const IFACE: Field = f("iface", Text, "interface name");
 /// On any event of a run with IPv4 and IPv6 VIPs (two instances): which one said it.
 const FAMILY: Field = opt("family", Text, "ipv4 or ipv6");
+/// In a run of several keepalived.conf instances, on every line about one of them.
+const INSTANCE: Field = opt(
+    "instance",
+    Text,
+    "the vrrp_instance's name (a run of several)",
+);
 
 /// Every line of `--json` has `time` (Time) and `event` (Text), then the fields below.
 pub const EVENTS: &[Spec] = &[
@@ -213,6 +219,7 @@ pub fn check(line: &str) -> Result<(), String> {
             .iter()
             .find(|f| f.name == name)
             .or((name == FAMILY.name).then_some(&FAMILY))
+            .or((name == INSTANCE.name).then_some(&INSTANCE))
             .ok_or_else(|| format!("{event}: field '{name}' is not in the schema"))?;
         if !field.kind.accepts(raw) {
             return Err(format!(

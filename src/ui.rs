@@ -182,6 +182,8 @@ pub struct Ui {
     status_shown: bool,
     /// The instance's family in a run of both (IPv4, IPv6): named in every group line.
     family: Option<&'static str>,
+    /// The vrrp_instance's name in a run of several: named in every group line.
+    instance: Option<String>,
 }
 
 /// How a line is marked in text output.
@@ -203,7 +205,15 @@ impl Ui {
             live: false,
             status_shown: false,
             family: None,
+            instance: None,
         }
+    }
+
+    /// Lines about a group also name the keepalived.conf instance ("VI_1 vrid 51 ...",
+    /// "instance":"VI_1"): one of a run of several.
+    pub fn with_instance(mut self, name: &str) -> Ui {
+        self.instance = Some(name.to_string());
+        self
     }
 
     /// Lines about a group also name the family ("vrid 41 IPv6 ...", "family":"ipv6"): one
@@ -215,15 +225,23 @@ impl Ui {
 
     /// "vrid 41 " or, for one family of two, "vrid 41 IPv6 ".
     fn group(&self, vrid: u8) -> String {
+        let name = self
+            .instance
+            .as_ref()
+            .map(|n| format!("{n} "))
+            .unwrap_or_default();
         match self.family {
-            Some(family) => format!("vrid {vrid} {family} "),
-            None => format!("vrid {vrid} "),
+            Some(family) => format!("{name}vrid {vrid} {family} "),
+            None => format!("{name}vrid {vrid} "),
         }
     }
 
     /// The JSON fields naming the group (and the family).
     fn group_json(&self, vrid: u8) -> Json {
-        let json = Json::default().raw("vrid", vrid);
+        let mut json = Json::default().raw("vrid", vrid);
+        if let Some(name) = &self.instance {
+            json = json.str("instance", name);
+        }
         match self.family {
             Some(family) => json.str("family", family.to_lowercase()),
             None => json,
@@ -545,8 +563,11 @@ impl Ui {
             Some("ipv6") => " IPv6",
             _ => "",
         };
+        let name = json_field(snapshot, "instance")
+            .map(|n| format!("{n} "))
+            .unwrap_or_default();
         let text = format!(
-            "vrid {}{family} on {} (pid {}): {}{since}, priority {priority}, VRRPv{} every {}ms, master {master}, VIPs {vips}, {} adverts sent, {} packets discarded",
+            "{name}vrid {}{family} on {} (pid {}): {}{since}, priority {priority}, VRRPv{} every {}ms, master {master}, VIPs {vips}, {} adverts sent, {} packets discarded",
             field("vrid"),
             field("iface"),
             field("pid"),

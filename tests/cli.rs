@@ -273,10 +273,21 @@ fn keepalived_conf_problems_name_the_file_and_line() {
         &["run", "--keepalived-conf", "/nonexistent/keepalived.conf"],
         "cannot read /nonexistent/keepalived.conf",
     );
+    // A file of several instances runs them all; each must be complete, and is named.
     std::fs::write(&conf, "vrrp_instance A {\n}\nvrrp_instance B {\n}\n").expect("write conf");
     assert_error(
         &["run", "--keepalived-conf", &path],
-        "choose one with --instance",
+        "vrrp_instance A: invalid arguments: --vip is required",
+    );
+    assert_error(
+        &["run", "--keepalived-conf", &path, "--priority", "100"],
+        "--priority would apply to all 2 instances of the file",
+    );
+    let same = "vrrp_instance A {\n  interface lo\n  virtual_router_id 7\n  virtual_ipaddress {\n    192.0.2.7/24\n  }\n}\nvrrp_instance B {\n  interface lo\n  virtual_router_id 7\n  virtual_ipaddress {\n    192.0.2.8/24\n  }\n}\n";
+    std::fs::write(&conf, same).expect("write conf");
+    assert_error(
+        &["run", "--keepalived-conf", &path, "--check"],
+        "vrrp_instance B and A are both VRID 7 on lo",
     );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -18,7 +18,6 @@ use super::run_io::{NodeIo, RealIo, VipLink, VipSide};
 use crate::cli::RunArgs;
 use crate::config::{run_config, RunConfig, Vip};
 use crate::error::{Error, Result};
-use crate::keepalived_conf::Instance;
 use crate::net::caps::require_net_admin_and_raw;
 use crate::net::exec::Outcome;
 use crate::net::iface::Interface;
@@ -36,57 +35,238 @@ use crate::wire::vrrp::ChecksumForm;
 use crate::wire::Received;
 
 pub fn run(args: &RunArgs) -> Result<i32> {
-    let conf = match &args.keepalived_conf {
-        Some(path) => Some(read_keepalived_conf(path, args)?),
-        None => None,
-    };
-    let cfg = run_config(args, conf.as_ref())?;
+    let plan = plan(args)?;
     let mut ui = super::stdout_ui(&args.output);
-    for warning in &cfg.warnings {
-        ui.say(Level::Warn, "config-warning", 0, warning);
-    }
-    for note in &cfg.notes {
+    for note in &plan.notes {
         ui.say(Level::Info, "config-note", 0, note);
     }
+    for cfg in &plan.cfgs {
+        for warning in &cfg.warnings {
+            ui.say(Level::Warn, "config-warning", 0, warning);
+        }
+        for note in &cfg.notes {
+            ui.say(Level::Info, "config-note", 0, note);
+        }
+    }
     if args.check {
-        return check_only(&cfg, ui);
+        let several = plan.cfgs.len() > 1;
+        for cfg in &plan.cfgs {
+            let ui = if several {
+                super::stdout_ui(&args.output).with_instance(&cfg.name)
+            } else {
+                super::stdout_ui(&args.output)
+            };
+            check_only(cfg, ui)?;
+        }
+        return Ok(0);
     }
     require_net_admin_and_raw()?;
-    let iface = Interface::lookup(&cfg.iface)?;
-    let families = cfg.families();
-    let dual = families.len() > 1;
     let (tx, rx) = mpsc::channel();
+    let several = plan.cfgs.len() > 1;
     let mut ui = Some(ui);
     let mut nodes = Vec::new();
     let mut vmac_said = Vec::new();
-    for (instance, family) in families.into_iter().enumerate() {
-        let ui = match ui.take() {
-            Some(ui) if !dual => ui,
-            _ => super::stdout_ui(&args.output).with_family(family.ipv4()),
-        };
-        let (mut node, said) = open_node(family, &iface, EventTx::new(tx.clone(), instance), ui)?;
-        if dual {
-            node.family = Some(if instance == 0 { "IPv4" } else { "IPv6" });
+    let mut units = Vec::new();
+    for (unit, cfg) in plan.cfgs.iter().enumerate() {
+        let iface = Interface::lookup(&cfg.iface)?;
+        let families = cfg.families();
+        let dual = families.len() > 1;
+        let first = nodes.len();
+        for (i, family) in families.into_iter().enumerate() {
+            let mut node_ui = match ui.take() {
+                Some(ui) if !dual && !several => ui,
+                _ => super::stdout_ui(&args.output),
+            };
+            if dual {
+                node_ui = node_ui.with_family(family.ipv4());
+            }
+            if several {
+                node_ui = node_ui.with_instance(&cfg.name);
+            }
+            let tx = EventTx::new(tx.clone(), nodes.len());
+            let (mut node, said) = open_node(family, &iface, tx, node_ui)?;
+            if dual {
+                node.family = Some(if i == 0 { "IPv4" } else { "IPv6" });
+            }
+            node.unit = unit;
+            node.named = several;
+            nodes.push(node);
+            vmac_said.push(said);
         }
-        nodes.push(node);
-        vmac_said.push(said);
+        units.push(first);
+        let unit_tx = EventTx::new(tx.clone(), first);
+        start_checks(cfg, &unit_tx)?;
+        start_tracked_ifaces(cfg, &unit_tx)?;
     }
-    let shared = EventTx::new(tx, 0);
-    start_signals(&shared)?;
-    start_checks(&cfg, &shared)?;
-    start_tracked_ifaces(&cfg, &shared)?;
-    drop(shared);
+    start_signals(&EventTx::new(tx, 0))?;
     let snapshots = nodes.iter().map(|n| Arc::clone(&n.snapshot)).collect();
-    status::serve(&iface.name, cfg.vrid, snapshots)?;
+    status::serve(&plan.cfgs[0].iface, plan.cfgs[0].vrid, snapshots)?;
     for node in &mut nodes {
         node.prepare()?;
     }
-    let primary6 = nodes.get(1).map(|n| n.machine.params().primary);
-    nodes[0].say_start(&cfg, primary6);
+    for (unit, cfg) in plan.cfgs.iter().enumerate() {
+        let first = units[unit];
+        let primary6 = nodes
+            .get(first + 1)
+            .filter(|n| n.unit == unit)
+            .map(|n| n.machine.params().primary);
+        nodes[first].say_start(cfg, primary6);
+    }
     for (node, said) in nodes.iter_mut().zip(vmac_said) {
         node.tell_vmac(said);
     }
-    run_group(&mut nodes, &rx)
+    let sets = sync_sets(&nodes, &plan);
+    run_group(&mut nodes, &rx, &sets)
+}
+
+/// What a run starts: one instance from the flags, or the instances of a keepalived.conf
+/// (all of them, or the one --instance names), with the sync groups among them.
+struct Plan {
+    cfgs: Vec<RunConfig>,
+    /// keepalived's vrrp_sync_group: the names, each with its members' indexes in `cfgs`.
+    sync_groups: Vec<(String, Vec<usize>)>,
+    /// Notes on the file as a whole (global_defs).
+    notes: Vec<String>,
+}
+
+fn plan(args: &RunArgs) -> Result<Plan> {
+    let Some(path) = &args.keepalived_conf else {
+        return Ok(Plan {
+            cfgs: vec![run_config(args, None)?],
+            sync_groups: Vec::new(),
+            notes: Vec::new(),
+        });
+    };
+    let conf = read_keepalived_conf(path, args)?;
+    let notes = conf.notes.clone();
+    let chosen = match args.instance.as_deref() {
+        Some(name) => vec![crate::keepalived_conf::choose(conf.clone(), Some(name))
+            .map_err(|e| conf_error(path, e))?],
+        None => conf.instances.clone(),
+    };
+    if chosen.len() > 1 {
+        if let Some(flag) = instance_flag(args) {
+            return Err(Error::new(
+                "invalid arguments",
+                format!(
+                    "{flag} would apply to all {} instances of the file",
+                    chosen.len()
+                ),
+            )
+            .hint("add --instance NAME to set it for one instance, or set it in the file"));
+        }
+    }
+    let mut cfgs = Vec::new();
+    for inst in &chosen {
+        let cfg = run_config(args, Some(inst)).map_err(|e| {
+            if chosen.len() > 1 {
+                Error {
+                    what: format!("vrrp_instance {}: {}", inst.name, e.what),
+                    ..e
+                }
+            } else {
+                e
+            }
+        })?;
+        cfgs.push(cfg);
+    }
+    check_distinct(&cfgs)?;
+    let sync_groups = conf
+        .sync_groups
+        .iter()
+        .map(|g| {
+            let members = g
+                .members
+                .iter()
+                .filter_map(|m| cfgs.iter().position(|c| &c.name == m))
+                .collect();
+            (g.name.clone(), members)
+        })
+        .collect();
+    let notes = if args.instance.is_some() {
+        Vec::new()
+    } else {
+        notes
+    };
+    Ok(Plan {
+        cfgs,
+        sync_groups,
+        notes,
+    })
+}
+
+/// A flag that sets one instance's settings, given for a file of several.
+fn instance_flag(args: &RunArgs) -> Option<&'static str> {
+    [
+        (!args.vips.is_empty(), "--vip"),
+        (args.iface.is_some(), "--iface"),
+        (args.vrid.is_some(), "--vrid"),
+        (args.priority.is_some(), "--priority"),
+        (args.advert_int.is_some(), "--advert-int"),
+        (args.vrrp_version.is_some(), "--vrrp-version"),
+        (args.state.is_some(), "--state"),
+        (args.auth_pass.is_some(), "--auth-pass"),
+        (!args.unicast_peers.is_empty(), "--unicast-peer"),
+        (args.unicast_src.is_some(), "--unicast-src"),
+        (args.vmac.is_some(), "--vmac"),
+        (!args.track_cmds.is_empty(), "--track-cmd"),
+        (
+            args.on_master.is_some() || args.on_backup.is_some(),
+            "--on-*",
+        ),
+    ]
+    .into_iter()
+    .find_map(|(given, flag)| given.then_some(flag))
+}
+
+/// Two instances of one VRID on one interface and family would be one VRRP group twice.
+fn check_distinct(cfgs: &[RunConfig]) -> Result<()> {
+    let mut seen: Vec<(String, u8, bool, &str)> = Vec::new();
+    for c in cfgs {
+        for family in c.families() {
+            let key = (c.iface.clone(), c.vrid, family.ipv4());
+            if let Some((.., other)) = seen
+                .iter()
+                .find(|(i, v, f, _)| (i, v, f) == (&key.0, &key.1, &key.2))
+            {
+                return Err(Error::new(
+                    "invalid keepalived.conf",
+                    format!(
+                        "vrrp_instance {} and {other} are both VRID {} on {}",
+                        c.name, c.vrid, c.iface
+                    ),
+                )
+                .hint("give each instance on an interface its own virtual_router_id"));
+            }
+            seen.push((key.0, key.1, key.2, &c.name));
+        }
+    }
+    Ok(())
+}
+
+/// The node sets that move together: the families of one instance, and every family of
+/// every member of a sync group; each with the group's name (`None`: one instance).
+fn sync_sets<I: NodeIo>(nodes: &[Node<I>], plan: &Plan) -> Vec<(Option<String>, Vec<usize>)> {
+    let of_unit = |unit: usize| -> Vec<usize> {
+        nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| n.unit == unit)
+            .map(|(i, _)| i)
+            .collect()
+    };
+    let mut sets: Vec<(Option<String>, Vec<usize>)> = (0..plan.cfgs.len())
+        .map(of_unit)
+        .filter(|s| s.len() > 1)
+        .map(|s| (None, s))
+        .collect();
+    for (name, members) in &plan.sync_groups {
+        let all: Vec<usize> = members.iter().flat_map(|u| of_unit(*u)).collect();
+        if all.len() > 1 {
+            sets.push((Some(name.clone()), all));
+        }
+    }
+    sets
 }
 
 /// One instance, its sockets open and its edge threads started (those of this family: VRRP
@@ -133,22 +313,25 @@ fn open_node(
     Ok((node, said))
 }
 
-fn read_keepalived_conf(path: &std::path::Path, args: &RunArgs) -> Result<Instance> {
-    let instance = args.instance.as_deref();
-    let files = ConfFiles {
-        config_id: args.config_id.clone().or_else(host_name),
-    };
+fn read_keepalived_conf(
+    path: &std::path::Path,
+    args: &RunArgs,
+) -> Result<crate::keepalived_conf::Conf> {
     let shown = path.display();
     let text = std::fs::read_to_string(path).map_err(|e| {
         Error::new(format!("cannot read {shown}"), e)
             .hint("give the path of a readable keepalived.conf")
     })?;
-    crate::keepalived_conf::parse(&text, Some(path), &files)
-        .and_then(|conf| crate::keepalived_conf::choose(conf, instance))
-        .map_err(|e| {
-            Error::new(format!("cannot use {shown}"), e)
-                .hint("remove what vipflip does not support (see 'From keepalived.conf' in the README), or give the settings as flags")
-        })
+    let files = ConfFiles {
+        config_id: args.config_id.clone().or_else(host_name),
+    };
+    crate::keepalived_conf::parse(&text, Some(path), &files).map_err(|e| conf_error(path, e))
+}
+
+fn conf_error(path: &std::path::Path, e: crate::keepalived_conf::ConfError) -> Error {
+    Error::new(format!("cannot use {}", path.display()), e).hint(
+        "remove what vipflip does not support (see 'From keepalived.conf' in the README), or give the settings as flags",
+    )
 }
 
 /// keepalived's default config id: the host name up to its first dot (main.c).
@@ -426,8 +609,12 @@ pub(super) struct Node<I: NodeIo> {
     state_since: SystemTime,
     /// In a run of both families: this instance's ("IPv4", "IPv6").
     pub(super) family: Option<&'static str>,
-    /// In a run of both families: why the other instance is in fault, while it is.
+    /// In a run of both families or a sync group: why a partner is in fault, while it is.
     partner_down: Option<String>,
+    /// Which instance of the run (its place in the plan): families of one share it.
+    pub(super) unit: usize,
+    /// A run of several instances: the snapshot and lines name this one.
+    pub(super) named: bool,
 }
 
 impl<I: NodeIo> Drop for Node<I> {
@@ -480,6 +667,8 @@ impl<I: NodeIo> Node<I> {
             state_since: SystemTime::now(),
             family: None,
             partner_down: None,
+            unit: 0,
+            named: false,
         }
     }
 
@@ -656,6 +845,11 @@ impl<I: NodeIo> Node<I> {
             }))
             .collect();
         track::health(&tracked, partner_down)
+    }
+
+    /// The instance's name (keepalived.conf's, or vrid<N>).
+    pub(super) fn name(&self) -> &str {
+        &self.cfg.name
     }
 
     /// In fault for a reason of its own (not its partner's): the link is down or gone, a
@@ -993,6 +1187,9 @@ impl<I: NodeIo> Node<I> {
             .raw("discarded", self.counters.total());
         if let Some(family) = self.family {
             json = json.str("family", family.to_lowercase());
+        }
+        if self.named {
+            json = json.str("instance", &self.cfg.name);
         }
         if self.machine.state() == State::Master {
             json = json.str("master", p.primary);

@@ -1,9 +1,10 @@
-//! The loop of `vipflip run` over its instances: one, or two in step (IPv4 and IPv6 VIPs of
-//! one VRID, keepalived's vrrp_sync_group of two). Each instance is its own pure machine;
-//! the pairing lives here: signals, health checks and tracked interfaces reach both, and
-//! while one is in fault for a reason of its own the other is held in fault too, so that
-//! both give up their VIPs together. A planned stop hands both over; the run ends when both
-//! have.
+//! The loop of `vipflip run` over its instances: one, the two families of one (IPv4 and
+//! IPv6 VIPs of one VRID), or every instance of a keepalived.conf. Each is its own pure
+//! machine; what binds them lives here: signals reach all, an instance's health checks and
+//! tracked interfaces reach its families, and within a set that moves together (the
+//! families of one instance, the members of a vrrp_sync_group) while one is in fault for a
+//! reason of its own the others are held in fault too, so that all give up their VIPs
+//! together. A planned stop hands all over; the run ends when all have.
 
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::Instant;
@@ -14,10 +15,15 @@ use super::run_io::NodeIo;
 use crate::error::Result;
 use crate::vrrp::Input;
 
-/// Runs `nodes` until every one has stopped; events come tagged with their instance.
+/// Nodes that move together, with the sync group's name (`None`: the families of one
+/// instance).
+pub(super) type Sets = [(Option<String>, Vec<usize>)];
+
+/// Runs `nodes` until every one has stopped; events come tagged with their node.
 pub(super) fn run_group<I: NodeIo>(
     nodes: &mut [Node<I>],
     rx: &Receiver<(usize, Event)>,
+    sets: &Sets,
 ) -> Result<i32> {
     let mut pending: Vec<Option<Input>> = nodes
         .iter()
@@ -44,7 +50,7 @@ pub(super) fn run_group<I: NodeIo>(
                 }
             }
         }
-        couple(nodes, &done, &mut pending);
+        couple(nodes, sets, &done, &mut pending);
         if pending.iter().any(Option::is_some) {
             continue;
         }
@@ -77,8 +83,8 @@ pub(super) fn run_group<I: NodeIo>(
     }
 }
 
-/// Hands `event` (from instance `from`'s edge threads) to the instance it is for, or to
-/// every one when it concerns the whole run.
+/// Hands `event` (from node `from`'s edge threads) to the node it is for, to the families
+/// of its instance (checks, tracked interfaces), or to every one (signals).
 fn route<I: NodeIo>(
     nodes: &mut [Node<I>],
     done: &[bool],
@@ -87,6 +93,8 @@ fn route<I: NodeIo>(
     pending: &mut [Option<Input>],
 ) -> Result<()> {
     let live = |i: usize| !done.get(i).copied().unwrap_or(true);
+    let unit = nodes.get(from).map(|n| n.unit);
+    let mine = |n: &Node<I>| Some(n.unit) == unit;
     match event {
         Event::Shutdown => {
             for (i, slot) in pending.iter_mut().enumerate() {
@@ -96,13 +104,21 @@ fn route<I: NodeIo>(
             }
         }
         Event::Check { index, ok, why } => {
-            for (i, node) in nodes.iter_mut().enumerate().filter(|(i, _)| live(*i)) {
+            let live_mine = nodes
+                .iter_mut()
+                .enumerate()
+                .filter(|(i, n)| live(*i) && mine(n));
+            for (i, node) in live_mine {
                 let why = why.clone();
                 pending[i] = node.input_of(Event::Check { index, ok, why })?;
             }
         }
         Event::TrackedLink { index, up } => {
-            for (i, node) in nodes.iter_mut().enumerate().filter(|(i, _)| live(*i)) {
+            let live_mine = nodes
+                .iter_mut()
+                .enumerate()
+                .filter(|(i, n)| live(*i) && mine(n));
+            for (i, node) in live_mine {
                 pending[i] = node.input_of(Event::TrackedLink { index, up })?;
             }
         }
@@ -121,27 +137,38 @@ fn route<I: NodeIo>(
     Ok(())
 }
 
-/// Holds an instance in fault while its partner is in fault for a reason of its own.
+/// Holds a node in fault while another of a set it belongs to is in fault for a reason of
+/// its own.
 pub(super) fn couple<I: NodeIo>(
     nodes: &mut [Node<I>],
+    sets: &Sets,
     done: &[bool],
     pending: &mut [Option<Input>],
 ) {
-    if nodes.len() != 2 {
-        return;
-    }
-    for i in 0..2 {
-        let other = 1 - i;
-        let why = (!done[other] && nodes[other].own_fault()).then(|| {
-            let family = nodes[other].family.unwrap_or("other");
-            format!("{family} instance in fault")
-        });
-        if done[i] {
+    for i in 0..nodes.len() {
+        if done[i] || !sets.iter().any(|(_, s)| s.contains(&i)) {
             continue;
         }
+        let why = sets
+            .iter()
+            .filter(|(_, set)| set.contains(&i))
+            .flat_map(|(group, set)| set.iter().map(move |j| (group, *j)))
+            .find(|(_, j)| *j != i && !done[*j] && nodes[*j].own_fault())
+            .map(|(group, j)| partner_words(&nodes[j], group.as_deref(), nodes[i].unit));
         if let Some(input) = nodes[i].partner_fault(why) {
             pending[i] = Some(input);
         }
+    }
+}
+
+/// How a partner in fault is named: the other family of this instance, or a member of
+/// the sync group.
+fn partner_words<I: NodeIo>(other: &Node<I>, group: Option<&str>, unit: usize) -> String {
+    match group {
+        Some(group) if other.unit != unit => {
+            format!("sync group {group}: instance {} in fault", other.name())
+        }
+        _ => format!("{} instance in fault", other.family.unwrap_or("other")),
     }
 }
 

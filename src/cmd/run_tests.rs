@@ -458,7 +458,8 @@ fn pair(fake4: &Fake, fake6: &Fake) -> (Vec<Node<Fake>>, Captured) {
 /// `couple` and the inputs it gives, stepped.
 fn settle(nodes: &mut [Node<Fake>]) {
     let mut pending = vec![None, None];
-    super::run_group::couple(nodes, &[false, false], &mut pending);
+    let sets = [(None, vec![0, 1])];
+    super::run_group::couple(nodes, &sets, &[false, false], &mut pending);
     for (node, input) in nodes.iter_mut().zip(pending) {
         if let Some(input) = input {
             node.step(Instant::now(), input);

@@ -122,3 +122,105 @@ fn a_sync_group_gives_up_its_vips_together_when_one_member_is_in_fault() {
     n1.signal(Signal::SIGTERM);
     n2.signal(Signal::SIGTERM);
 }
+
+/// The semantics that show on the wire, keepalived against vipflip: one file of six
+/// instances, each a case where vipflip used to differ, run by keepalived alone and then
+/// by vipflip alone on the same host; the priorities each advertises, first and last, read
+/// from a capture with tshark. Each instance cites the keepalived code it follows.
+const DIFFERENTIAL: &str = "\
+! vrrp_track.c process_script_update_priority: each passing script adds its weight: 101 + 2 + 2
+vrrp_script up_a {\n  script /bin/true\n  interval 1\n  weight 2\n}\n\
+vrrp_script up_b {\n  script \"/bin/sh -c 'exit 0'\"\n  interval 1\n  weight 2\n}\n\
+! vrrp_scheduler.c vrrp_script_child_thread + vrrp_init_script: the first result decides, fall 10 or not
+vrrp_script down {\n  script /bin/false\n  interval 1\n  weight -20\n  fall 10\n  rise 2\n}\n\
+vrrp_instance SUM {\n  interface eth0\n  virtual_router_id 61\n  priority 101\n  version 3\n  advert_int 0.1\n  \
+track_script {\n    up_a\n    up_b\n  }\n  virtual_ipaddress {\n    192.0.2.61/24\n  }\n}\n\
+vrrp_instance HALF {\n  interface eth0\n  virtual_router_id 62\n  priority 101\n  version 3\n  advert_int 0.1\n  \
+track_script {\n    up_a\n    down weight 2\n  }\n  virtual_ipaddress {\n    192.0.2.62/24\n  }\n}\n\
+vrrp_instance FAILING_AT_START {\n  interface eth0\n  virtual_router_id 63\n  priority 200\n  version 3\n  advert_int 0.1\n  \
+track_script {\n    down\n  }\n  virtual_ipaddress {\n    192.0.2.63/24\n  }\n}\n\
+! vrrp.c vrrp_complete_instance: the address owner ignores weighted scripts
+vrrp_instance OWNER {\n  interface eth0\n  virtual_router_id 64\n  priority 255\n  version 3\n  advert_int 0.1\n  \
+track_script {\n    down\n    up_a\n  }\n  virtual_ipaddress {\n    192.0.2.64/24\n  }\n}\n\
+! vrrp.c vrrp_complete_instance: no priority with state MASTER is 255
+vrrp_instance MASTER_NO_PRIORITY {\n  state MASTER\n  interface eth0\n  virtual_router_id 65\n  version 3\n  advert_int 0.1\n  \
+virtual_ipaddress {\n    192.0.2.65/24\n  }\n}\n\
+! vrrp_track.c vrrp_set_effective_priority: never above 254
+vrrp_instance CAPPED {\n  interface eth0\n  virtual_router_id 66\n  priority 253\n  version 3\n  advert_int 0.1\n  \
+track_script {\n    up_a\n    up_b\n  }\n  virtual_ipaddress {\n    192.0.2.66/24\n  }\n}\n";
+
+/// Per VRID, the first and the last priority advertised in `pcap`, leaving out the
+/// priority-0 adverts of the stop at the end.
+fn advertised(pcap: &str) -> std::collections::BTreeMap<u8, (u8, u8)> {
+    let out = std::process::Command::new("tshark")
+        .args([
+            "-r",
+            pcap,
+            "-T",
+            "fields",
+            "-e",
+            "vrrp.virt_rtr_id",
+            "-e",
+            "vrrp.prio",
+        ])
+        .output()
+        .expect("tshark");
+    let mut seen = std::collections::BTreeMap::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let mut f = line.split('\t').map(|v| v.trim().parse::<u8>());
+        if let (Some(Ok(vrid)), Some(Ok(prio @ 1..))) = (f.next(), f.next()) {
+            seen.entry(vrid)
+                .and_modify(|e: &mut (u8, u8)| e.1 = prio)
+                .or_insert((prio, prio));
+        }
+    }
+    seen
+}
+
+/// One tool on host 1 with the file, captured from before its start for `how_long`.
+fn run_captured(lab: &Lab, tool: &str, file: &str, how_long: Duration) -> String {
+    let (mut dump, pcap) = lab.capture(1, &format!("{tool}.pcap"), "ip proto 112");
+    std::thread::sleep(Duration::from_millis(300));
+    let mut node = match tool {
+        "keepalived" => lab.keepalived_with(1, DIFFERENTIAL),
+        _ => lab.vipflip(1, &["run", "--keepalived-conf", file]),
+    };
+    std::thread::sleep(how_long);
+    node.signal(Signal::SIGTERM);
+    let _ = node.wait_exit(Duration::from_secs(5));
+    dump.signal(Signal::SIGINT);
+    let _ = dump.wait_exit(Duration::from_secs(3));
+    pcap
+}
+
+#[test]
+fn the_same_file_advertises_the_same_priorities_as_keepalived() {
+    if !available(
+        "the_same_file_advertises_the_same_priorities_as_keepalived",
+        true,
+    ) {
+        return;
+    }
+    let lab = Lab::new(1);
+    let file = lab.write_file("differential.conf", DIFFERENTIAL);
+    let file = file.display().to_string();
+    let settle = Duration::from_millis(2500);
+    let theirs = advertised(&run_captured(&lab, "keepalived", &file, settle));
+    let ours = advertised(&run_captured(&lab, "vipflip", &file, settle));
+    // What keepalived's code says, and what both must show.
+    let want: std::collections::BTreeMap<u8, (u8, u8)> = [
+        (61, (105, 105)),
+        (62, (103, 103)),
+        (63, (180, 180)),
+        (64, (255, 255)),
+        (65, (255, 255)),
+        (66, (254, 254)),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(theirs, want, "keepalived's first and last adverts");
+    assert_eq!(
+        ours, theirs,
+        "vipflip's first and last adverts against keepalived's"
+    );
+}

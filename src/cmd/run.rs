@@ -847,6 +847,16 @@ impl<I: NodeIo> Node<I> {
         track::health(&tracked, partner_down)
     }
 
+    /// A check that sends the node to fault (weight 0) has not answered yet.
+    pub(super) fn awaiting_first_results(&self) -> bool {
+        self.cfg
+            .track
+            .checks
+            .iter()
+            .zip(&self.verdicts)
+            .any(|(c, v)| c.weight == 0 && v.healthy().is_none())
+    }
+
     /// The instance's name (keepalived.conf's, or vrid<N>).
     pub(super) fn name(&self) -> &str {
         &self.cfg.name

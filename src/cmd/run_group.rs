@@ -25,22 +25,9 @@ pub(super) fn run_group<I: NodeIo>(
     rx: &Receiver<(usize, Event)>,
     sets: &Sets,
 ) -> Result<i32> {
-    let mut pending: Vec<Option<Input>> = nodes
-        .iter()
-        .map(|n| {
-            Some(Input::Start {
-                link_up: n.iface.up,
-            })
-        })
-        .collect();
+    let mut pending: Vec<Option<Input>> = nodes.iter().map(|_| None).collect();
     let mut done = vec![false; nodes.len()];
-    // What the tracking says before any result (keepalived: a weight-0 script holds its
-    // instance in fault until it first answers), so the start already knows it.
-    let now = Instant::now();
-    for node in nodes.iter_mut() {
-        let health = node.health();
-        node.step(now, health);
-    }
+    let mut started = vec![false; nodes.len()];
     loop {
         let now = Instant::now();
         for (i, node) in nodes.iter_mut().enumerate() {
@@ -48,6 +35,10 @@ pub(super) fn run_group<I: NodeIo>(
                 if !done[i] && node.step(now, input) {
                     done[i] = true;
                 }
+            }
+            if !started[i] && !done[i] && !node.awaiting_first_results() {
+                started[i] = true;
+                done[i] = start(node, now);
             }
         }
         couple(nodes, sets, &done, &mut pending);
@@ -81,6 +72,15 @@ pub(super) fn run_group<I: NodeIo>(
             Err(RecvTimeoutError::Disconnected) => pending.fill(Some(Input::Shutdown)),
         }
     }
+}
+
+/// keepalived holds an instance in init until each of its weight-0 scripts has answered
+/// once (vrrp_scheduler.c vrrp_init_state, num_script_init); then it starts knowing what
+/// the tracking says. `true` when the node is done.
+fn start<I: NodeIo>(node: &mut Node<I>, now: Instant) -> bool {
+    let health = node.health();
+    let link_up = node.iface.up;
+    node.step(now, health) || node.step(now, Input::Start { link_up })
 }
 
 /// Hands `event` (from node `from`'s edge threads) to the node it is for, to the families

@@ -66,8 +66,8 @@ complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l on-stop -d 'Run 
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l on-change -d 'Run CMD on every change above (keepalived\'s notify)' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l hook-timeout -d 'A hook running longer is killed (default 10s, up to 1h)' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l args-file -d 'Read more flags from FILE, one per line with its value as the rest of the line (`--track-cmd systemctl is-active nginx`: no quoting, spaces stay in the value; `#` starts a comment line). For systemd units, where $VAR splits at every space' -r -F
-complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l keepalived-conf -d 'Read the settings from a keepalived.conf vrrp_instance; flags given here override it' -r -F
-complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l instance -d 'Which vrrp_instance of --keepalived-conf to run (needed when it has several)' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l keepalived-conf -d 'Run a keepalived.conf: every vrrp_instance in one process (or --instance\'s), read as keepalived reads it; flags given here override it' -r -F
+complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l instance -d 'Run only this vrrp_instance of --keepalived-conf (needed to override its settings with flags when the file has several)' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l config-id -d 'Which `@ID` lines of --keepalived-conf count (keepalived -i); default: the host name up to its first dot, as keepalived' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l color -d 'When to color the output (default auto: on a terminal, never with NO_COLOR set)' -r -f -a "auto\t''
 always\t''

@@ -432,11 +432,11 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE")]
     pub args_file: Option<std::path::PathBuf>,
 
-    /// Read the settings from a keepalived.conf vrrp_instance; flags given here override it.
+    /// Run a keepalived.conf: every vrrp_instance in one process (or --instance's), read as keepalived reads it; flags given here override it.
     #[arg(long, value_name = "FILE")]
     pub keepalived_conf: Option<std::path::PathBuf>,
 
-    /// Which vrrp_instance of --keepalived-conf to run (needed when it has several).
+    /// Run only this vrrp_instance of --keepalived-conf (needed to override its settings with flags when the file has several).
     #[arg(long, value_name = "NAME", requires = "keepalived_conf")]
     pub instance: Option<String>,
 

@@ -287,6 +287,10 @@ pub struct RunArgs {
     #[arg(long = "vip", value_name = "ADDR/LEN")]
     pub vips: Vec<Vip>,
 
+    /// Run without a VIP: state, adverts and hooks only, as keepalived runs an instance without virtual_ipaddress (the cloud floating-IP pattern: an --on-master hook moves the address). VRRPv2 only, as in keepalived.
+    #[arg(long, conflicts_with = "vips")]
+    pub no_vip: bool,
+
     /// Interface to run VRRP on and to add the VIP to (keepalived: interface).
     #[arg(long, visible_alias = "interface", value_name = "NAME")]
     pub iface: Option<String>,

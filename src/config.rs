@@ -90,8 +90,12 @@ impl RunConfig {
         crate::vrrp::is_owner(self.priority)
     }
 
-    /// Whether the VIPs are IPv4 (the first family of a run of both).
+    /// Whether the VIPs are IPv4 (the first family of a run of both); without VIPs, the
+    /// advert source's or peers' family, else IPv4 (the version check keeps it v2).
     pub fn ipv4(&self) -> bool {
+        if self.vips.is_empty() {
+            return family_without_vips(self.unicast_src, &self.unicast_peers, &[]);
+        }
         self.vips.iter().any(|v| v.addr.is_ipv4())
     }
 
@@ -151,6 +155,9 @@ impl RunConfig {
         let time = |d: Duration| humantime::format_duration(d).to_string();
         for vip in &self.vips {
             flag("vip", vip.to_string());
+        }
+        if self.vips.is_empty() {
+            flag("no-vip", String::new());
         }
         flag("iface", self.iface.clone());
         flag("vrid", self.vrid.to_string());
@@ -370,10 +377,20 @@ pub fn run_config(args: &RunArgs, conf: Option<&Instance>) -> Result<RunConfig> 
     } else {
         args.vips.clone()
     };
-    if vips.is_empty() {
-        return Err(missing("--vip", "ADDR/LEN, e.g. --vip 192.0.2.250/24"));
+    // keepalived runs an instance without virtual_ipaddress (vrrp.c vrrp_complete_instance:
+    // "No VIP specified; at least one is sensible"); from flags it takes --no-vip.
+    let from_file = !conf.name.is_empty();
+    if vips.is_empty() && !(args.no_vip || from_file) {
+        return Err(missing(
+            "--vip",
+            "ADDR/LEN, e.g. --vip 192.0.2.250/24 (or --no-vip)",
+        ));
     }
-    let vips = check_vips(&vips)?;
+    let vips = if vips.is_empty() {
+        Vec::new()
+    } else {
+        check_vips(&vips)?
+    };
     let iface = args
         .iface
         .clone()
@@ -404,12 +421,28 @@ pub fn run_config(args: &RunArgs, conf: Option<&Instance>) -> Result<RunConfig> 
             "use 1-255",
         ));
     }
-    let (has4, has6) = (
-        vips.iter().any(|v| v.addr.is_ipv4()),
-        vips.iter().any(|v| v.addr.is_ipv6()),
-    );
+    let (has4, has6) = if vips.is_empty() {
+        let v4 = family_without_vips(
+            args.unicast_src.or(conf.src_ip),
+            &conf.unicast_peers,
+            &args.unicast_peers,
+        );
+        (v4, !v4)
+    } else {
+        (
+            vips.iter().any(|v| v.addr.is_ipv4()),
+            vips.iter().any(|v| v.addr.is_ipv6()),
+        )
+    };
     let ipv4 = has4;
     let version = check_version(args.vrrp_version.or(conf.version), has4, has6)?;
+    if vips.is_empty() && version == Version::V3 {
+        return Err(bad_flag(
+            "virtual_ipaddress",
+            "a VRRPv3 advert carries at least one address (RFC 5798 5.2.5; keepalived: 'No VIP specified; at least one is required')",
+            "add a VIP, or use VRRPv2 (version 2, IPv4) for an instance without one",
+        ));
+    }
     let interval_cs = check_interval(
         args.advert_int
             .or(conf.advert_int)
@@ -510,6 +543,14 @@ pub fn run_config(args: &RunArgs, conf: Option<&Instance>) -> Result<RunConfig> 
         warnings,
         notes,
     })
+}
+
+/// The family of an instance without VIPs: its advert source's or first peer's, else IPv4
+/// (keepalived's default family).
+fn family_without_vips(src: Option<IpAddr>, file_peers: &[IpAddr], flag_peers: &[IpAddr]) -> bool {
+    src.or(flag_peers.first().copied())
+        .or(file_peers.first().copied())
+        .is_none_or(|a| a.is_ipv4())
 }
 
 /// keepalived's name for the virtual MAC interface, `vrrp.VRID`; IPv6 gets `vrrp6.VRID` so
@@ -1533,6 +1574,49 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("whole seconds"), "{err}");
+    }
+
+    /// keepalived runs an instance without virtual_ipaddress in VRRPv2 and refuses it in v3
+    /// (vrrp.c vrrp_complete_instance); vipflip takes --no-vip for the same.
+    #[test]
+    fn no_vip_is_vrrp_v2_state_and_hooks_only() {
+        let argv = |extra: &[&str]| {
+            let mut a = vec![
+                "vipflip", "run", "--iface", "eth0", "--vrid", "41", "--no-vip",
+            ];
+            a.extend_from_slice(extra);
+            match Cli::try_parse_from(a).unwrap().command {
+                Command::Run(args) => run_config(&args, None),
+                other => panic!("{other:?}"),
+            }
+        };
+        let c = argv(&["--on-master", "/usr/local/bin/take-floating-ip"]).unwrap();
+        assert!(c.vips.is_empty() && c.ipv4());
+        assert_eq!(c.version, Version::V2);
+        round_trip(&c);
+        let v3 = argv(&["--vrrp-version", "3"]).unwrap_err().to_string();
+        assert!(v3.contains("at least one address"), "{v3}");
+        let v6 = argv(&[
+            "--unicast-src",
+            "2001:db8::1",
+            "--unicast-peer",
+            "2001:db8::2",
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(
+            v6.contains("at least one address"),
+            "IPv6 is always v3: {v6}"
+        );
+        let Command::Run(bare) =
+            Cli::try_parse_from(["vipflip", "run", "--iface", "eth0", "--vrid", "7"])
+                .unwrap()
+                .command
+        else {
+            unreachable!()
+        };
+        let err = run_config(&bare, None).unwrap_err();
+        assert!(err.cause.contains("--vip is required"), "{err}");
     }
 
     #[test]

@@ -277,7 +277,7 @@ fn keepalived_conf_problems_name_the_file_and_line() {
     std::fs::write(&conf, "vrrp_instance A {\n}\nvrrp_instance B {\n}\n").expect("write conf");
     assert_error(
         &["run", "--keepalived-conf", &path],
-        "vrrp_instance A: invalid arguments: --vip is required",
+        "vrrp_instance A: invalid arguments: --iface is required",
     );
     assert_error(
         &["run", "--keepalived-conf", &path, "--priority", "100"],

@@ -224,3 +224,71 @@ fn the_same_file_advertises_the_same_priorities_as_keepalived() {
         "vipflip's first and last adverts against keepalived's"
     );
 }
+
+/// keepalived's instance without virtual_ipaddress (the cloud floating-IP pattern: the
+/// notify scripts move the address): VRRPv2 adverts without addresses, which vipflip and
+/// keepalived both take, one master between them, and the hooks run as keepalived runs them.
+#[test]
+fn an_instance_without_a_vip_elects_with_keepalived_and_runs_its_notify_scripts() {
+    if !available(
+        "an_instance_without_a_vip_elects_with_keepalived_and_runs_its_notify_scripts",
+        true,
+    ) {
+        return;
+    }
+    let lab = Lab::new(2);
+    let marker = |i: usize| lab.dir().join(format!("floating-{i}"));
+    let conf = |i: usize, prio: u8| {
+        let m = marker(i).display().to_string();
+        format!(
+            "vrrp_instance FLOAT {{\n  interface eth0\n  virtual_router_id 71\n  priority {prio}\n  \
+             advert_int 1\n  notify_master \"/bin/sh -c 'echo master >> {m}'\"\n  \
+             notify_backup \"/bin/sh -c 'echo backup >> {m}'\"\n}}\n"
+        )
+    };
+    let read = |i: usize| std::fs::read_to_string(marker(i)).unwrap_or_default();
+    let file = lab.write_file("float.conf", &conf(1, 200));
+    let file = file.display().to_string();
+    let mut n1 = lab.vipflip(1, &["run", "--keepalived-conf", &file]);
+    let ka = lab.keepalived_with(2, &conf(2, 100));
+    // VRRPv2 at 1 s: Master_Down_Interval of priority 200 is 3.22 s.
+    let mdi_v2 = vipflip::vrrp::timers::master_down_interval(vipflip::wire::Version::V2, 200, 100);
+    let wait = mdi_v2 + Duration::from_secs(2);
+    assert!(
+        lab::wait_until(wait, || read(1).lines().last() == Some("master")),
+        "vipflip: {:?}\n{}\nkeepalived:\n{}",
+        read(1),
+        n1.output(),
+        ka.output()
+    );
+    assert!(
+        lab::wait_until(Duration::from_secs(2), || read(2).contains("backup")),
+        "keepalived: {:?}",
+        read(2)
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(
+        !read(2).contains("master"),
+        "keepalived took over: {:?}",
+        read(2)
+    );
+    assert!(!n1.output().contains("discarded packet"), "{}", n1.output());
+    // A planned stop: keepalived hears priority 0 and takes over.
+    n1.signal(Signal::SIGTERM);
+    let _ = n1.wait_exit(Duration::from_secs(5));
+    assert!(
+        lab::wait_until(Duration::from_secs(3), || read(2).contains("master")),
+        "keepalived: {:?}",
+        read(2)
+    );
+    // Back with a lower priority: keepalived's adverts carry no address, and vipflip takes
+    // them (it would have discarded them as malformed before), so it stays backup.
+    let _ = std::fs::remove_file(marker(1));
+    let low = lab.write_file("float-low.conf", &conf(1, 50));
+    let low = low.display().to_string();
+    let n1 = lab.vipflip(1, &["run", "--keepalived-conf", &low]);
+    std::thread::sleep(mdi_v2 + Duration::from_secs(1));
+    assert_eq!(read(1), "backup\n", "{}", n1.output());
+    assert!(!n1.output().contains("discarded packet"), "{}", n1.output());
+    n1.signal(Signal::SIGTERM);
+}

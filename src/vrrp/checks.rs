@@ -210,6 +210,11 @@ fn judge(params: &Params, advert: &Advert) -> Result<(), Option<Discard>> {
     if advert.interval_cs == 0 {
         return Err(Some(Discard::IntervalZero));
     }
+    // An advert without addresses belongs to a group without VIPs (keepalived's instance
+    // without virtual_ipaddress); where we hold VIPs it is malformed, as before.
+    if advert.addrs.is_empty() && !params.vips.is_empty() {
+        return Err(Some(Discard::Malformed(WireError::ZeroCount)));
+    }
     Ok(())
 }
 

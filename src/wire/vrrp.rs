@@ -237,7 +237,12 @@ pub fn parse(bytes: &[u8], src: IpAddr, dst: IpAddr) -> Result<Parsed, WireError
         return Err(WireError::V2OverIpv6);
     }
     let count = bytes[field::COUNT];
-    if count == 0 {
+    // RFC 5798 §5.2.5: at least one address in v3. RFC 3768 sets no minimum, and keepalived
+    // sends a v2 advert without addresses for an instance without VIPs (vrrp.c
+    // vrrp_build_vrrp_v2): whole, it parses; whether it is welcome is the receiver's call.
+    if count == 0
+        && (version == Version::V3 || bytes.len() != message_len(version, src.is_ipv4(), 0))
+    {
         return Err(WireError::ZeroCount);
     }
     let expected = message_len(version, src.is_ipv4(), usize::from(count));
@@ -669,6 +674,14 @@ mod tests {
         assert_eq!(parse(&with(0, 0x41), s, d), Err(WireError::Version(4)));
         assert_eq!(parse(&with(0, 0x22), s, d), Err(WireError::Type(2)));
         assert_eq!(parse(&with(3, 0), s, d), Err(WireError::ZeroCount));
+        // keepalived's v2 advert of an instance without VIPs: count 0, no address.
+        let mut bare = with(3, 0);
+        bare.drain(field::ADDRS..field::ADDRS + 4);
+        bare[field::CHECKSUM].fill(0);
+        let sum = internet_checksum(&[&bare]);
+        bare[field::CHECKSUM].copy_from_slice(&sum.to_be_bytes());
+        let parsed = parse(&bare, s, d).expect("a whole v2 advert without addresses");
+        assert!(parsed.advert.addrs.is_empty());
         assert!(matches!(
             parse(&with(3, 2), s, d),
             Err(WireError::Length { expected: 24, .. })

@@ -67,12 +67,19 @@ pub fn run(args: &RunArgs) -> Result<i32> {
     let mut nodes = Vec::new();
     let mut vmac_said = Vec::new();
     let mut units = Vec::new();
+    let mut receivers: Vec<(u32, bool, usize)> = Vec::new();
     for (unit, cfg) in plan.cfgs.iter().enumerate() {
         let iface = Interface::lookup(&cfg.iface)?;
         let families = cfg.families();
         let dual = families.len() > 1;
         let first = nodes.len();
         for (i, family) in families.into_iter().enumerate() {
+            // keepalived's shape: one receiving socket per interface and family serves every
+            // multicast group of the run; the others only send.
+            let key = (iface.index, family.ipv4());
+            let shared = several && family.unicast_peers.is_empty() && family.vmac.is_none();
+            let receiver = receivers.iter().find(|(ix, v4, _)| (*ix, *v4) == key);
+            let receives = !shared || receiver.is_none();
             let mut node_ui = match ui.take() {
                 Some(ui) if !dual && !several => ui,
                 _ => super::stdout_ui(&args.output),
@@ -83,8 +90,17 @@ pub fn run(args: &RunArgs) -> Result<i32> {
             if several {
                 node_ui = node_ui.with_instance(&cfg.name);
             }
+            let share = if shared {
+                Some(receiver.map_or(nodes.len(), |r| r.2))
+            } else {
+                None
+            };
+            if shared && receives {
+                receivers.push((key.0, key.1, nodes.len()));
+            }
             let tx = EventTx::new(tx.clone(), nodes.len());
-            let (mut node, said) = open_node(family, &iface, tx, node_ui)?;
+            let (mut node, said) = open_node(family, &iface, tx, node_ui, receives, shared)?;
+            node.share = share;
             if dual {
                 node.family = Some(if i == 0 { "IPv4" } else { "IPv6" });
             }
@@ -97,6 +113,17 @@ pub fn run(args: &RunArgs) -> Result<i32> {
         let unit_tx = EventTx::new(tx.clone(), first);
         start_checks(cfg, &unit_tx)?;
         start_tracked_ifaces(cfg, &unit_tx)?;
+    }
+    // One claim watch per shared socket, for every VIP of the groups it serves.
+    for (index, _, receiver) in &receivers {
+        let vips: Vec<Vip> = nodes
+            .iter()
+            .filter(|n| n.share == Some(*receiver))
+            .flat_map(|n| n.cfg.vips.clone())
+            .collect();
+        let iface = nodes[*receiver].iface.clone();
+        debug_assert_eq!(iface.index, *index);
+        start_claim_watch(&vips, &iface, &EventTx::new(tx.clone(), *receiver))?;
     }
     start_signals(&EventTx::new(tx, 0))?;
     let snapshots = nodes.iter().map(|n| Arc::clone(&n.snapshot)).collect();
@@ -276,6 +303,8 @@ fn open_node(
     iface: &Interface,
     tx: EventTx,
     ui: Ui,
+    receives: bool,
+    shared: bool,
 ) -> Result<(Node<RealIo>, Vec<VmacChange>)> {
     let primary = primary_address(&cfg, iface)?;
     let socket = Arc::new(VrrpSocket::open(
@@ -287,8 +316,10 @@ fn open_node(
     let netlink = Netlink::open()?;
     let (side, said) = VipSide::open(&cfg, iface, primary)?;
     let packets = Quota::new(PACKET_QUOTA);
-    start_edges(&socket, iface, &tx, &packets)?;
-    start_claim_watch(&cfg.vips, &side.claim_iface(iface), &tx)?;
+    start_edges(&socket, iface, &tx, &packets, receives)?;
+    if !shared {
+        start_claim_watch(&cfg.vips, &side.claim_iface(iface), &tx)?;
+    }
     let hooks = start_hooks(&cfg, &tx)?;
     let link = side.link;
     let io = RealIo {
@@ -300,6 +331,7 @@ fn open_node(
         tx,
         packets,
         cfg: cfg.clone(),
+        receives,
     };
     let node = Node::new(
         cfg,
@@ -583,7 +615,7 @@ pub(super) struct VipLedger {
 
 pub(super) struct Node<I: NodeIo> {
     pub(super) machine: Machine,
-    cfg: RunConfig,
+    pub(super) cfg: RunConfig,
     pub(super) iface: Interface,
     /// Where the VIPs go: the interface, or its virtual MAC interface.
     pub(super) vip_link: VipLink,
@@ -615,6 +647,8 @@ pub(super) struct Node<I: NodeIo> {
     pub(super) unit: usize,
     /// A run of several instances: the snapshot and lines name this one.
     pub(super) named: bool,
+    /// The node whose socket receives for this one (and for every group sharing it).
+    pub(super) share: Option<usize>,
 }
 
 impl<I: NodeIo> Drop for Node<I> {
@@ -669,6 +703,7 @@ impl<I: NodeIo> Node<I> {
             partner_down: None,
             unit: 0,
             named: false,
+            share: None,
         }
     }
 

@@ -86,13 +86,20 @@ pub(super) enum Event {
     },
 }
 
+/// The node's receive thread and netlink monitor, unless another node's socket and monitor
+/// serve it (a run of several groups on one interface), and this socket is muted.
 pub(super) fn start_edges(
     socket: &Arc<VrrpSocket>,
     iface: &Interface,
     tx: &EventTx,
     packets: &Quota,
+    receives: bool,
 ) -> Result<()> {
     let (name, index) = (iface.name.as_str(), iface.index);
+    if !receives {
+        // The receiving node's monitor reports this interface to every node on it.
+        return socket.mute();
+    }
     start_receiver(socket, tx, packets, 0)?;
     let net_tx = tx.clone();
     spawn_monitor(name, index, move |event| {

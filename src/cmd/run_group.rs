@@ -74,6 +74,20 @@ pub(super) fn run_group<I: NodeIo>(
     }
 }
 
+/// The node a packet is for: a socket shared by several groups (one interface and family)
+/// hands each packet to the group of its VRID; anything else stays with the receiver, which
+/// counts it.
+fn addressee<I: NodeIo>(nodes: &[Node<I>], from: usize, packet: &crate::wire::Received) -> usize {
+    let Some(share) = nodes.get(from).and_then(|n| n.share) else {
+        return from;
+    };
+    let vrid = crate::wire::vrrp::peek_vrid(&packet.payload);
+    nodes
+        .iter()
+        .position(|n| n.share == Some(share) && Some(n.machine.params().vrid) == vrid)
+        .unwrap_or(from)
+}
+
 /// keepalived holds an instance in init until each of its weight-0 scripts has answered
 /// once (vrrp_scheduler.c vrrp_init_state, num_script_init); then it starts knowing what
 /// the tracking says. `true` when the node is done.
@@ -129,6 +143,35 @@ fn route<I: NodeIo>(
         } => {
             if let Some(node) = nodes.get_mut(from) {
                 node.say_hook(&name, &argv, &outcome);
+            }
+        }
+        // A shared monitor's news is every sharing node's; a shared claim watch's, the
+        // node's whose VIP it is.
+        Event::Net(net) if nodes.get(from).is_some_and(|n| n.share.is_some()) => {
+            let share = nodes[from].share;
+            for i in 0..nodes.len() {
+                if live(i) && nodes[i].share == share {
+                    pending[i] = nodes[i].input_of(Event::Net(net.clone()))?;
+                }
+            }
+        }
+        Event::Claim { vip, by, _slot } => {
+            let share = nodes.get(from).and_then(|n| n.share);
+            let to = nodes
+                .iter()
+                .position(|n| {
+                    share.is_some() && n.share == share && n.cfg.vips.iter().any(|v| v.addr == vip)
+                })
+                .unwrap_or(from);
+            if live(to) {
+                pending[to] = nodes[to].input_of(Event::Claim { vip, by, _slot })?;
+            }
+        }
+        Event::Packet { packet, at, _slot } => {
+            let to = addressee(nodes, from, &packet);
+            if live(to) {
+                let event = Event::Packet { packet, at, _slot };
+                pending[to] = nodes[to].input_of(event)?;
             }
         }
         event if live(from) => pending[from] = nodes[from].input_of(event)?,

@@ -130,6 +130,8 @@ pub(super) struct RealIo {
     pub(super) tx: EventTx,
     pub(super) packets: Quota,
     pub(super) cfg: RunConfig,
+    /// This node's socket receives (for every group sharing it); otherwise it is muted.
+    pub(super) receives: bool,
 }
 
 impl NodeIo for RealIo {
@@ -178,7 +180,11 @@ impl NodeIo for RealIo {
         }
         let (side, said) = VipSide::open(&self.cfg, iface, source)?;
         start_claim_watch(&self.cfg.vips, &side.claim_iface(iface), &self.tx)?;
-        start_receiver(&socket, &self.tx, &self.packets, generation)?;
+        if self.receives {
+            start_receiver(&socket, &self.tx, &self.packets, generation)?;
+        } else {
+            socket.mute()?;
+        }
         self.socket = socket;
         self.side = side;
         Ok((self.side.link, said))

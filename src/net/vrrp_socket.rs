@@ -114,6 +114,16 @@ impl VrrpSocket {
         })
     }
 
+    /// Takes nothing in: another socket on the interface receives for every group of the
+    /// run (keepalived's shape), and a drop-all filter keeps this one's queue empty and its
+    /// process asleep.
+    pub fn mute(&self) -> Result<()> {
+        const DROP_ALL: [socket2::SockFilter; 1] = [socket2::SockFilter::new(0x06, 0, 0, 0)];
+        self.socket
+            .attach_filter(&DROP_ALL)
+            .map_err(|e| Error::new("cannot mute a VRRP sending socket", e))
+    }
+
     /// Sends `advert` from `source` to the group or each peer, checksummed in `form` (v3 over
     /// IPv4; the pseudo-header carries each real destination, as keepalived computes it).
     pub fn send_advert(&self, advert: &Advert, source: IpAddr, form: V3Checksum) -> io::Result<()> {

@@ -260,6 +260,12 @@ pub fn parse(bytes: &[u8], src: IpAddr, dst: IpAddr) -> Result<Parsed, WireError
     })
 }
 
+/// The VRID byte of a VRRP message, unchecked: where a receiver shared by several groups
+/// sends it (`parse` still judges it there).
+pub fn peek_vrid(bytes: &[u8]) -> Option<u8> {
+    bytes.get(field::VRID).copied()
+}
+
 fn message_len(version: Version, ipv4: bool, count: usize) -> usize {
     let addr_len = if ipv4 { 4 } else { 16 };
     let auth = if version == Version::V2 {

@@ -275,9 +275,20 @@ fn keepalived_conf_problems_name_the_file_and_line() {
     );
     // A file of several instances runs them all; each must be complete, and is named.
     std::fs::write(&conf, "vrrp_instance A {\n}\nvrrp_instance B {\n}\n").expect("write conf");
+    let err = assert_error(
+        &["run", "--keepalived-conf", &path],
+        "vrrp_instance A: invalid arguments: --iface is required; vrrp_instance B: invalid arguments: --iface is required",
+    );
+    assert!(err.contains(&format!("cannot use {path}")), "{err}");
+    // A keyword problem in one instance and a missing setting in another: both at once.
+    std::fs::write(
+        &conf,
+        "vrrp_instance A {\n  priorty 5\n}\nvrrp_instance B {\n}\n",
+    )
+    .expect("write conf");
     assert_error(
         &["run", "--keepalived-conf", &path],
-        "vrrp_instance A: invalid arguments: --iface is required",
+        "line 2: vrrp_instance A: 'priorty' is not a keyword vipflip knows; did you mean 'priority'?; vrrp_instance B: invalid arguments: --iface is required",
     );
     assert_error(
         &["run", "--keepalived-conf", &path, "--priority", "100"],

@@ -164,7 +164,7 @@ fn plan(args: &RunArgs) -> Result<Plan> {
             notes: Vec::new(),
         });
     };
-    let conf = read_keepalived_conf(path, args)?;
+    let (conf, mut problems) = read_keepalived_conf(path, args)?;
     let notes = conf.notes.clone();
     let chosen = match args.instance.as_deref() {
         Some(name) => vec![crate::keepalived_conf::choose(conf.clone(), Some(name))
@@ -183,19 +183,23 @@ fn plan(args: &RunArgs) -> Result<Plan> {
             .hint("add --instance NAME to set it for one instance, or set it in the file"));
         }
     }
+    // Every problem at once: the file's, then each instance's that read cleanly.
     let mut cfgs = Vec::new();
-    for inst in &chosen {
-        let cfg = run_config(args, Some(inst)).map_err(|e| {
-            if chosen.len() > 1 {
-                Error {
-                    what: format!("vrrp_instance {}: {}", inst.name, e.what),
-                    ..e
-                }
-            } else {
-                e
-            }
-        })?;
-        cfgs.push(cfg);
+    for inst in chosen.iter().filter(|i| i.clean) {
+        match run_config(args, Some(inst)) {
+            Ok(cfg) => cfgs.push(cfg),
+            Err(e) if chosen.len() == 1 && problems.is_empty() => return Err(e),
+            Err(e) => problems.push((
+                crate::keepalived_conf::Loc::default(),
+                format!("vrrp_instance {}: {}: {}", inst.name, e.what, e.cause),
+            )),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(conf_error(
+            path,
+            crate::keepalived_conf::ConfError { problems },
+        ));
     }
     check_distinct(&cfgs)?;
     let sync_groups = conf
@@ -345,10 +349,13 @@ fn open_node(
     Ok((node, said))
 }
 
-fn read_keepalived_conf(
-    path: &std::path::Path,
-    args: &RunArgs,
-) -> Result<crate::keepalived_conf::Conf> {
+type ConfRead = (
+    crate::keepalived_conf::Conf,
+    Vec<(crate::keepalived_conf::Loc, String)>,
+);
+
+/// The file as far as it reads, and its problems (see keepalived_conf::read).
+fn read_keepalived_conf(path: &std::path::Path, args: &RunArgs) -> Result<ConfRead> {
     let shown = path.display();
     let text = std::fs::read_to_string(path).map_err(|e| {
         Error::new(format!("cannot read {shown}"), e)
@@ -357,7 +364,7 @@ fn read_keepalived_conf(
     let files = ConfFiles {
         config_id: args.config_id.clone().or_else(host_name),
     };
-    crate::keepalived_conf::parse(&text, Some(path), &files).map_err(|e| conf_error(path, e))
+    crate::keepalived_conf::read(&text, Some(path), &files).map_err(|e| conf_error(path, e))
 }
 
 fn conf_error(path: &std::path::Path, e: crate::keepalived_conf::ConfError) -> Error {

@@ -78,6 +78,8 @@ pub struct Instance {
     /// Keywords accepted that change nothing vipflip does, or that vipflip does
     /// differently from keepalived, each named once.
     pub notes: Vec<String>,
+    /// Its own lines read without a problem.
+    pub clean: bool,
 }
 
 /// One `track_interface` line: `NAME [weight W [reverse]]`.
@@ -119,6 +121,21 @@ fn problem(msg: impl Into<String>) -> ConfError {
 
 /// The whole file: every instance, every sync group; all problems at once.
 pub fn parse(text: &str, path: Option<&Path>, files: &dyn Files) -> Result<Conf, ConfError> {
+    let (conf, problems) = read(text, path, files)?;
+    if problems.is_empty() {
+        Ok(conf)
+    } else {
+        Err(ConfError { problems })
+    }
+}
+
+/// The file as far as it reads, and its problems: a caller can go on with the instances
+/// that read cleanly (`Instance::clean`) to name their problems too, all at once.
+pub fn read(
+    text: &str,
+    path: Option<&Path>,
+    files: &dyn Files,
+) -> Result<(Conf, Vec<(Loc, String)>), ConfError> {
     let items = lexer::parse(text, path, files).map_err(|problems| ConfError { problems })?;
     let mut problems = Vec::new();
     let mut conf = Conf::default();
@@ -134,7 +151,8 @@ pub fn parse(text: &str, path: Option<&Path>, files: &dyn Files) -> Result<Conf,
         match item.key.as_str() {
             "global_defs" | "vrrp_script" => {}
             "vrrp_instance" => {
-                let (inst, found) = instance::read(item, &scripts, &globals);
+                let (mut inst, found) = instance::read(item, &scripts, &globals);
+                inst.clean = found.is_empty();
                 problems.extend(found);
                 conf.instances.push(inst);
             }
@@ -158,11 +176,7 @@ pub fn parse(text: &str, path: Option<&Path>, files: &dyn Files) -> Result<Conf,
     if conf.instances.is_empty() && problems.is_empty() {
         problems.push((Loc::default(), "no vrrp_instance in the file".into()));
     }
-    if problems.is_empty() {
-        Ok(conf)
-    } else {
-        Err(ConfError { problems })
-    }
+    Ok((conf, problems))
 }
 
 /// The `vrrp_instance` named `name`, or the only one, of a file given as text.

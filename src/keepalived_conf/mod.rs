@@ -336,7 +336,7 @@ fn sync_group(item: &Item) -> Result<SyncGroup, Vec<(Loc, String)>> {
             // vrrp_parser.c vrrp_gglobal_tracking_handler / vrrp_sg_tracking_weight_handler.
             "sync_group_tracking_weight" | "global_tracking" => group.tracking_weight = true,
             "smtp_alert" => {}
-            other if line.args.is_empty() && line.block.is_none() && !other.contains('_') => problems.push((
+            other if line.args.is_empty() && line.block.is_none() => problems.push((
                 line.loc.clone(),
                 format!("vrrp_sync_group {}: '{other}' is not a keyword; members go in 'group {{ ... }}' (keepalived ignores this line and the group has no such member)", group.name),
             )),

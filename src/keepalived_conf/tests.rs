@@ -221,6 +221,16 @@ fn sync_groups_group_members_and_drop_weights() {
     assert_eq!(a.sync_group.as_deref(), Some("G"));
     assert!(a.scripts.is_empty());
     assert_eq!(a.track_ifaces[0].weight, 0);
+    // keepalived's doc/samples/keepalived.conf.vrrp.lvs_syncd lists members without 'group':
+    // keepalived ignores the lines ("Unknown keyword"), so its group is empty.
+    let old = "vrrp_sync_group G {\n  VI_2\n}\nvrrp_instance VI_2 {\n}\n";
+    let err = parse(old, None, &NoFiles).unwrap_err().to_string();
+    assert!(
+        err.contains(
+            "line 2: vrrp_sync_group G: 'VI_2' is not a keyword; members go in 'group { ... }'"
+        ),
+        "{err}"
+    );
     let bad = "vrrp_sync_group G {\n  group {\n    X\n  }\n}\nvrrp_instance A {\n}\n";
     assert!(parse(bad, None, &NoFiles)
         .unwrap_err()

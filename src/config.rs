@@ -19,6 +19,11 @@ use crate::wire::{Auth, V3Checksum, Version};
 pub struct RunConfig {
     pub iface: String,
     pub vips: Vec<Vip>,
+    /// keepalived's virtual_ipaddress_excluded: added and removed with the VIPs, announced,
+    /// never advertised.
+    pub excluded: Vec<Vip>,
+    /// VIPs (or excluded addresses) that go on another device than --iface (`dev lo`).
+    pub vip_devs: Vec<(IpAddr, String)>,
     pub version: Version,
     pub vrid: u8,
     pub priority: u8,
@@ -115,6 +120,7 @@ impl RunConfig {
             .map(|v4| {
                 let mut c = self.clone();
                 c.vips.retain(|v| v.addr.is_ipv4() == v4);
+                c.excluded.retain(|v| v.addr.is_ipv4() == v4);
                 c.vmac = self.vmac.as_ref().map(|_| default_vmac_name(self.vrid, v4));
                 c
             })
@@ -153,6 +159,9 @@ impl RunConfig {
             }
         };
         let time = |d: Duration| humantime::format_duration(d).to_string();
+        if !self.excluded.is_empty() || !self.vip_devs.is_empty() {
+            return Err("virtual_ipaddress_excluded or a VIP on another device".into());
+        }
         for vip in &self.vips {
             flag("vip", vip.to_string());
         }
@@ -519,9 +528,17 @@ pub fn run_config(args: &RunArgs, conf: Option<&Instance>) -> Result<RunConfig> 
     } else {
         conf.name.clone()
     };
+    let excluded = if args.vips.is_empty() {
+        conf.excluded_vips.clone()
+    } else {
+        Vec::new()
+    };
+    let vip_devs = conf.vip_devs.clone();
     Ok(RunConfig {
         iface,
         vips,
+        excluded,
+        vip_devs,
         version,
         vrid,
         priority,

@@ -292,3 +292,63 @@ fn an_instance_without_a_vip_elects_with_keepalived_and_runs_its_notify_scripts(
     assert!(!n1.output().contains("discarded packet"), "{}", n1.output());
     n1.signal(Signal::SIGTERM);
 }
+
+/// keepalived's `dev X` on an address and virtual_ipaddress_excluded: while master the
+/// addresses are on their own devices, the excluded one is never advertised, and at the
+/// stop every one is gone again.
+#[test]
+fn addresses_on_other_devices_and_excluded_ones_come_and_go_with_the_master() {
+    if !available(
+        "addresses_on_other_devices_and_excluded_ones_come_and_go_with_the_master",
+        false,
+    ) {
+        return;
+    }
+    let lab = Lab::new(1);
+    lab.side_link(1);
+    let text = "vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n  priority 200\n  \
+                version 3\n  advert_int 0.1\n  virtual_ipaddress {\n    192.0.2.250/24\n    \
+                198.51.100.50/24 dev eth1\n  }\n  virtual_ipaddress_excluded {\n    \
+                203.0.113.7/32 dev lo\n  }\n}\n";
+    let file = lab.write_file("devs.conf", text);
+    let file = file.display().to_string();
+    let (mut dump, pcap) = lab.capture(1, "devs.pcap", "ip proto 112");
+    std::thread::sleep(Duration::from_millis(300));
+    let mut n1 = lab.vipflip(1, &["run", "--keepalived-conf", &file]);
+    let on = |dev: &str, addr: &str| {
+        lab.addrs(1)
+            .lines()
+            .any(|l| l.starts_with(dev) && l.contains(&format!("{addr}/")))
+    };
+    let all_on =
+        || on("eth0", "192.0.2.250") && on("eth1", "198.51.100.50") && on("lo", "203.0.113.7");
+    assert!(
+        lab::wait_until(mdi(200) + Duration::from_secs(2), all_on),
+        "{}\n{}",
+        lab.addrs(1),
+        n1.output()
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    n1.signal(Signal::SIGTERM);
+    let _ = n1.wait_exit(Duration::from_secs(5));
+    dump.signal(Signal::SIGINT);
+    let _ = dump.wait_exit(Duration::from_secs(3));
+    assert!(
+        !on("eth0", "192.0.2.250") && !on("eth1", "198.51.100.50") && !on("lo", "203.0.113.7"),
+        "{}",
+        lab.addrs(1)
+    );
+    let out = std::process::Command::new("tshark")
+        .args(["-r", &pcap, "-T", "fields", "-e", "vrrp.ip_addr"])
+        .output()
+        .expect("tshark");
+    let listed = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(!listed.trim().is_empty(), "no adverts captured");
+    for line in listed.lines() {
+        assert_eq!(
+            line.trim(),
+            "192.0.2.250,198.51.100.50",
+            "adverts: {listed}"
+        );
+    }
+}

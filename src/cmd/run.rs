@@ -615,9 +615,11 @@ fn primary_address(cfg: &RunConfig, iface: &Interface) -> Result<IpAddr> {
 /// The VIPs this process added: only these are ever removed, also on error and panic.
 #[derive(Default)]
 pub(super) struct VipLedger {
-    /// The interface they were added to.
+    /// The interface the VIPs go to (the interface itself, or its virtual MAC interface).
     pub(super) index: u32,
-    pub(super) added: Vec<Vip>,
+    /// What this process added, with the interface each went to (another device for
+    /// keepalived's `dev X`).
+    pub(super) added: Vec<(u32, Vip)>,
 }
 
 pub(super) struct Node<I: NodeIo> {
@@ -730,8 +732,12 @@ impl<I: NodeIo> Node<I> {
                     .tell(Level::Warn, "owner-without-address", vrid, &warning, fields);
             }
         } else {
-            for vip in self.cfg.vips.clone() {
-                if self.io.remove_vip(self.iface.index, &vip)? {
+            for vip in self.held() {
+                let index = self
+                    .io
+                    .other_link(vip.addr)
+                    .map_or(self.iface.index, |l| l.index);
+                if self.io.remove_vip(index, &vip)? {
                     let msg = format!(
                         "removed stale {vip} from {} (left by an earlier run?)",
                         self.iface.name
@@ -1047,11 +1053,10 @@ impl<I: NodeIo> Node<I> {
             .io
             .reopen(&iface, self.machine.params().primary, generation)?;
         self.generation = generation;
-        // The VIPs went with the old interface.
-        self.ledger = VipLedger {
-            index: link.index,
-            added: Vec::new(),
-        };
+        // The VIPs went with the old interface; those on other devices stay.
+        let old = self.ledger.index;
+        self.ledger.added.retain(|(index, _)| *index != old);
+        self.ledger.index = link.index;
         self.vip_link = link;
         self.iface = iface;
         self.tell_vmac(said);
@@ -1139,8 +1144,11 @@ impl<I: NodeIo> Node<I> {
                 (self.detached && up).then(|| self.reattach()).flatten()
             }
             NetEvent::AddressRemoved { index, addr } => {
-                let ours =
-                    index == self.ledger.index && self.ledger.added.iter().any(|v| v.addr == addr);
+                let ours = self
+                    .ledger
+                    .added
+                    .iter()
+                    .any(|(i, v)| *i == index && v.addr == addr);
                 let master = self.machine.state() == State::Master;
                 (ours && master && !self.on_interface(addr)).then_some(Input::VipsMissing)
             }
@@ -1150,14 +1158,28 @@ impl<I: NodeIo> Node<I> {
     /// Whether `addr` is on the interface now: the removal just reported may be our own
     /// from before a quick backup-master round trip, with the VIP added again since.
     fn on_interface(&self, addr: IpAddr) -> bool {
-        self.io.has_addr(self.vip_link.index, addr)
+        self.io.has_addr(self.link_for(addr).index, addr)
+    }
+
+    /// Where `addr` goes: its own device (keepalived's `dev X`), else the VIPs' interface.
+    fn link_for(&self, addr: IpAddr) -> VipLink {
+        self.io.other_link(addr).unwrap_or(self.vip_link)
+    }
+
+    /// Every address held while master: the VIPs, and keepalived's excluded ones.
+    fn held(&self) -> Vec<Vip> {
+        self.cfg
+            .vips
+            .iter()
+            .chain(&self.cfg.excluded)
+            .copied()
+            .collect()
     }
 
     /// Removes the VIPs this process added; what failed, to be said.
     fn remove_vips(&mut self) -> Vec<Error> {
-        let index = self.ledger.index;
         let mut errors = Vec::new();
-        for vip in std::mem::take(&mut self.ledger.added) {
+        for (index, vip) in std::mem::take(&mut self.ledger.added) {
             if let Err(e) = self.io.remove_vip(index, &vip) {
                 errors.push(e);
             }
@@ -1277,14 +1299,16 @@ impl<I: NodeIo> Node<I> {
     }
 
     fn add_vips(&mut self) {
-        for vip in self.cfg.vips.clone() {
-            match self.io.add_vip(self.vip_link.index, &vip) {
+        for vip in self.held() {
+            let index = self.link_for(vip.addr).index;
+            let entry = (index, vip);
+            match self.io.add_vip(index, &vip) {
                 Ok(true) => {
-                    if !self.ledger.added.contains(&vip) {
-                        self.ledger.added.push(vip);
+                    if !self.ledger.added.contains(&entry) {
+                        self.ledger.added.push(entry);
                     }
                 }
-                Ok(false) if self.ledger.added.contains(&vip) || self.cfg.is_owner() => {}
+                Ok(false) if self.ledger.added.contains(&entry) || self.cfg.is_owner() => {}
                 Ok(false) => {
                     let msg = format!(
                         "{vip} was already on {} but not added by vipflip: it will not be removed",
@@ -1306,18 +1330,26 @@ impl<I: NodeIo> Node<I> {
     /// `rounds` rounds, each announcing every VIP once (keepalived's order).
     fn announce(&mut self, rounds: u32) {
         let router = !self.cfg.ipv4() && self.io.forwards_ipv6(&self.iface.name);
-        let frames: Vec<Vec<u8>> = self
-            .cfg
-            .vips
+        let frames: Vec<(VipLink, Vec<u8>)> = self
+            .held()
             .iter()
-            .map(|vip| match vip.addr {
-                IpAddr::V4(v4) => gratuitous_arp(self.vip_link.mac, v4),
-                IpAddr::V6(v6) => unsolicited_na(self.vip_link.mac, v6, router),
+            .map(|vip| {
+                let link = self.link_for(vip.addr);
+                let frame = match vip.addr {
+                    IpAddr::V4(v4) => gratuitous_arp(link.mac, v4),
+                    IpAddr::V6(v6) => unsolicited_na(link.mac, v6, router),
+                };
+                (link, frame)
             })
             .collect();
         for _ in 0..rounds {
-            for frame in &frames {
-                if let Err(e) = self.io.send_frame(frame) {
+            for (link, frame) in &frames {
+                let sent = if *link == self.vip_link {
+                    self.io.send_frame(frame)
+                } else {
+                    self.io.send_frame_on(link.index, frame)
+                };
+                if let Err(e) = sent {
                     if self.limit.allow("announce", Instant::now()) {
                         let msg =
                             format!("cannot send gratuitous ARP/NA on {}: {e}", self.iface.name);

@@ -34,6 +34,14 @@ pub(super) trait NodeIo {
     fn send_advert(&mut self, advert: &Advert, source: IpAddr, form: V3Checksum) -> io::Result<()>;
     /// A gratuitous ARP or unsolicited NA, a whole Ethernet frame.
     fn send_frame(&mut self, frame: &[u8]) -> io::Result<()>;
+    /// The same out of another device that holds VIPs (keepalived's `dev X` on an address).
+    fn send_frame_on(&mut self, _index: u32, frame: &[u8]) -> io::Result<()> {
+        self.send_frame(frame)
+    }
+    /// Where `addr` goes when it is on another device than the VIPs' interface.
+    fn other_link(&self, _addr: IpAddr) -> Option<VipLink> {
+        None
+    }
     /// `Ok(true)` when added, `Ok(false)` when the interface had it already.
     fn add_vip(&mut self, index: u32, vip: &Vip) -> Result<bool>;
     /// `Ok(true)` when removed, `Ok(false)` when the interface did not have it.
@@ -68,11 +76,23 @@ pub(super) struct VipSide {
     frames: FrameSocket,
     sender: Option<VrrpSocket>,
     vmac: Option<Vmac>,
+    /// VIPs on other devices: the address, its device's link, and a socket to announce on.
+    others: Vec<(IpAddr, VipLink, Arc<FrameSocket>)>,
 }
 
 impl VipSide {
     /// On `iface` itself, or (--vmac) on a new virtual MAC interface on it.
     pub(super) fn open(
+        cfg: &RunConfig,
+        iface: &Interface,
+        source: IpAddr,
+    ) -> Result<(VipSide, Vec<VmacChange>)> {
+        let (mut side, said) = VipSide::open_own(cfg, iface, source)?;
+        side.others = others(cfg)?;
+        Ok((side, said))
+    }
+
+    fn open_own(
         cfg: &RunConfig,
         iface: &Interface,
         source: IpAddr,
@@ -86,6 +106,7 @@ impl VipSide {
                 frames: FrameSocket::open(iface.index, false)?,
                 sender: None,
                 vmac: None,
+                others: Vec::new(),
             };
             return Ok((side, Vec::new()));
         };
@@ -106,6 +127,7 @@ impl VipSide {
             frames: FrameSocket::open(vmac.index, false)?,
             sender,
             vmac: Some(vmac),
+            others: Vec::new(),
         };
         Ok((side, said))
     }
@@ -117,6 +139,31 @@ impl VipSide {
             ..iface.clone()
         }
     }
+}
+
+/// The devices of VIPs that are not on the interface, each looked up once, with a socket
+/// to announce on.
+fn others(cfg: &RunConfig) -> Result<Vec<(IpAddr, VipLink, Arc<FrameSocket>)>> {
+    let mut opened: Vec<(String, VipLink, Arc<FrameSocket>)> = Vec::new();
+    let mut out = Vec::new();
+    for (addr, dev) in &cfg.vip_devs {
+        if !opened.iter().any(|(d, ..)| d == dev) {
+            let iface = Interface::lookup(dev).map_err(|e| crate::error::Error {
+                what: format!("the device of VIP {addr}: {}", e.what),
+                ..e
+            })?;
+            let link = VipLink {
+                index: iface.index,
+                mac: iface.mac,
+            };
+            let frames = Arc::new(FrameSocket::open(iface.index, false)?);
+            opened.push((dev.clone(), link, frames));
+        }
+        if let Some((_, link, frames)) = opened.iter().find(|(d, ..)| d == dev) {
+            out.push((*addr, *link, Arc::clone(frames)));
+        }
+    }
+    Ok(out)
 }
 
 /// The real node: what `run` opened before the machine started.
@@ -142,6 +189,26 @@ impl NodeIo for RealIo {
 
     fn send_frame(&mut self, frame: &[u8]) -> io::Result<()> {
         self.side.frames.send(frame)
+    }
+
+    fn send_frame_on(&mut self, index: u32, frame: &[u8]) -> io::Result<()> {
+        match self
+            .side
+            .others
+            .iter()
+            .find(|(_, link, _)| link.index == index)
+        {
+            Some((_, _, frames)) => frames.send(frame),
+            None => self.side.frames.send(frame),
+        }
+    }
+
+    fn other_link(&self, addr: IpAddr) -> Option<VipLink> {
+        self.side
+            .others
+            .iter()
+            .find(|(a, ..)| *a == addr)
+            .map(|(_, link, _)| *link)
     }
 
     fn add_vip(&mut self, index: u32, vip: &Vip) -> Result<bool> {

@@ -106,6 +106,12 @@ fn translated(c: &RunConfig) -> String {
         u32::from(c.interval_cs) * 10,
         c.vips.len()
     );
+    if !c.excluded.is_empty() {
+        s.push_str(&format!(" +{} excluded", c.excluded.len()));
+    }
+    for (addr, dev) in &c.vip_devs {
+        s.push_str(&format!(" {addr}@{dev}"));
+    }
     if !c.preempt {
         s.push_str(" nopreempt");
     }

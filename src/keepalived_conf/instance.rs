@@ -24,6 +24,7 @@ const INSTANCE_KEYWORDS: &[&str] = &[
     "garp_master_refresh",
     "garp_master_refresh_repeat",
     "virtual_ipaddress",
+    "virtual_ipaddress_excluded",
     "authentication",
     "unicast_src_ip",
     "mcast_src_ip",
@@ -125,6 +126,9 @@ fn complete(out: &mut Instance, globals: &Globals) {
                 .push(format!("keepalived.conf: {}: {text}", out.name));
         }
     }
+    if let Some(iface) = out.iface.clone() {
+        out.vip_devs.retain(|(_, dev)| *dev != iface);
+    }
     if out.version.is_none() {
         out.version = globals.version;
     }
@@ -171,7 +175,8 @@ fn apply(out: &mut Instance, item: &Item) -> Result<(), String> {
         "preempt_delay" => out.preempt_delay = Some(seconds(item)?),
         "garp_master_repeat" => out.garp_repeat = Some(number(item)?),
         "garp_master_delay" => out.garp_delay = Some(seconds(item)?),
-        "virtual_ipaddress" => virtual_ipaddress(out, item)?,
+        "virtual_ipaddress" => virtual_ipaddress(out, item, false)?,
+        "virtual_ipaddress_excluded" => virtual_ipaddress(out, item, true)?,
         "authentication" => authentication(out, item)?,
         // vrrp_parser.c: unicast_src_ip and mcast_src_ip share vrrp_srcip_handler.
         "unicast_src_ip" | "mcast_src_ip" => out.src_ip = Some(address(out, item, one_arg(item)?)?),
@@ -237,8 +242,9 @@ fn address(out: &mut Instance, item: &Item, text: &str) -> Result<IpAddr, String
 }
 
 /// `ADDR[/LEN] [dev IFACE] [brd X] [scope S] [label NAME]` lines (vrrp_ipaddress.c
-/// parse_ipaddress). A VIP on another device than the instance's is not supported yet.
-fn virtual_ipaddress(out: &mut Instance, item: &Item) -> Result<(), String> {
+/// parse_ipaddress); `excluded`: virtual_ipaddress_excluded, added with the VIPs but not
+/// advertised (vrrp.c: the `evip` list).
+fn virtual_ipaddress(out: &mut Instance, item: &Item, excluded: bool) -> Result<(), String> {
     for line in item.block.iter().flatten() {
         let vip: Vip = line
             .key
@@ -247,8 +253,11 @@ fn virtual_ipaddress(out: &mut Instance, item: &Item) -> Result<(), String> {
         let mut rest = line.args.as_slice();
         while let [option, value, tail @ ..] = rest {
             let said = match option.as_str() {
-                "dev" if out.iface.as_deref().is_none_or(|i| i == value) => None,
-                "dev" => return Err(format!("virtual_ipaddress on {}: 'dev {value}' is not the instance's interface; vipflip puts every VIP on --iface (run a second instance for {value})", line.loc)),
+                "dev" => {
+                    out.vip_devs.retain(|(a, _)| *a != vip.addr);
+                    out.vip_devs.push((vip.addr, value.clone()));
+                    None
+                }
                 "label" => Some("'label' accepted; vipflip adds the address without it"),
                 "brd" | "broadcast" => Some("'brd' accepted; vipflip adds the address without a broadcast address"),
                 "scope" => Some("'scope' accepted; vipflip adds the address with global scope"),
@@ -269,7 +278,11 @@ fn virtual_ipaddress(out: &mut Instance, item: &Item) -> Result<(), String> {
                 rest.join(" ")
             ));
         }
-        out.vips.push(vip);
+        if excluded {
+            out.excluded_vips.push(vip);
+        } else {
+            out.vips.push(vip);
+        }
     }
     Ok(())
 }

@@ -51,6 +51,10 @@ pub struct Instance {
     pub state_master: bool,
     pub advert_int: Option<Duration>,
     pub vips: Vec<Vip>,
+    /// virtual_ipaddress_excluded: added and removed with the VIPs, not in adverts.
+    pub excluded_vips: Vec<Vip>,
+    /// `dev X` on an address: the device it goes on when it is not the interface.
+    pub vip_devs: Vec<(IpAddr, String)>,
     pub auth_pass: Option<String>,
     pub no_preempt: bool,
     pub preempt_delay: Option<Duration>,
@@ -402,10 +406,6 @@ fn join_sync_groups(conf: &mut Conf, problems: &mut Vec<(Loc, String)>) {
 const UNSUPPORTED: &[(&str, &str)] = &[
     ("virtual_routes", "add them in an --on-master hook"),
     ("virtual_rules", "add them in an --on-master hook"),
-    (
-        "virtual_ipaddress_excluded",
-        "add them in an --on-master hook, or list them in virtual_ipaddress",
-    ),
     ("track_file", "use a vrrp_script 'test -e FILE'"),
     ("track_process", "use a vrrp_script \"pidof NAME\""),
     ("vrrp_track_process", "use a vrrp_script \"pidof NAME\""),

@@ -254,11 +254,22 @@ fn forms_keepalived_accepts() {
     assert_eq!(v.vips.len(), 1);
     let w = &conf.instances[1];
     assert_eq!(w.auth_pass.as_deref(), Some("12345678"));
-    let dev = "vrrp_instance V {\n  interface eth0\n  virtual_ipaddress {\n    10.0.0.1/32 dev lo\n  }\n}\n";
-    assert!(parse(dev, None, &NoFiles)
-        .unwrap_err()
-        .to_string()
-        .contains("'dev lo' is not the instance's interface"));
+    // vrrp_ipaddress.c parse_ipaddress: `dev X` puts the address on X; the instance's own
+    // interface needs no entry. virtual_ipaddress_excluded: vrrp.c's evip list.
+    let dev = "vrrp_instance V {\n  interface eth0\n  virtual_ipaddress {\n    192.0.2.1/32 dev lo\n    192.0.2.2/24 dev eth0\n  }\n  virtual_ipaddress_excluded {\n    198.51.100.9/24 dev eth1\n  }\n}\n";
+    let v = &parse(dev, None, &NoFiles).unwrap().instances[0];
+    assert_eq!(v.vips.len(), 2);
+    assert_eq!(
+        v.excluded_vips,
+        vec!["198.51.100.9/24".parse::<Vip>().unwrap()]
+    );
+    assert_eq!(
+        v.vip_devs,
+        vec![
+            ("192.0.2.1".parse().unwrap(), "lo".to_string()),
+            ("198.51.100.9".parse().unwrap(), "eth1".to_string())
+        ]
+    );
 }
 
 #[test]

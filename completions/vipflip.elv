@@ -69,6 +69,7 @@ set edit:completion:arg-completer[vipflip] = {|@words|
             cand --color 'When to color the output (default auto: on a terminal, never with NO_COLOR set)'
             cand --no-vip 'Run without a VIP: state, adverts and hooks only, as keepalived runs an instance without virtual_ipaddress (the cloud floating-IP pattern: an --on-master hook moves the address). VRRPv2 only, as in keepalived'
             cand --no-preempt 'Do not take over from a live lower-priority master (keepalived: nopreempt)'
+            cand --dont-track-primary 'Do not go to fault while --iface is down (keepalived: dont_track_primary)'
             cand --check 'Check everything up to the first packet, then stop: the flags or keepalived.conf, the interface and its addresses, the programs of --track-cmd and --on-*. Prints the effective settings and the equivalent `vipflip run` command; adds no address and sends nothing (no root needed). Exit 0, or 2 with the error (as keepalived -t)'
             cand --json 'One JSON object per line instead of text, for scripts'
             cand -h 'Print help (see more with ''--help'')'

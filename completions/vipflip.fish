@@ -74,6 +74,7 @@ always\t''
 never\t''"
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l no-vip -d 'Run without a VIP: state, adverts and hooks only, as keepalived runs an instance without virtual_ipaddress (the cloud floating-IP pattern: an --on-master hook moves the address). VRRPv2 only, as in keepalived'
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l no-preempt -d 'Do not take over from a live lower-priority master (keepalived: nopreempt)'
+complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l dont-track-primary -d 'Do not go to fault while --iface is down (keepalived: dont_track_primary)'
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l check -d 'Check everything up to the first packet, then stop: the flags or keepalived.conf, the interface and its addresses, the programs of --track-cmd and --on-*. Prints the effective settings and the equivalent `vipflip run` command; adds no address and sends nothing (no root needed). Exit 0, or 2 with the error (as keepalived -t)'
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l json -d 'One JSON object per line instead of text, for scripts'
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -s h -l help -d 'Print help (see more with \'--help\')'

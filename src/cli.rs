@@ -319,6 +319,10 @@ pub struct RunArgs {
     #[arg(long, value_name = "STATE")]
     pub state: Option<StateArg>,
 
+    /// Do not go to fault while --iface is down (keepalived: dont_track_primary).
+    #[arg(long)]
+    pub dont_track_primary: bool,
+
     /// Wait this long before preempting a lower-priority master, up to 1h (keepalived: preempt_delay).
     #[arg(long, value_name = "DURATION", value_parser = duration_in(ZERO, HOUR))]
     pub preempt_delay: Option<Duration>,

@@ -44,6 +44,8 @@ pub struct RunConfig {
     pub track_ifaces: Vec<TrackedIface>,
     /// keepalived's `state MASTER`: the first wait is one interval and Skew_Time(1).
     pub state_master: bool,
+    /// Fault while the interface is down (keepalived's default; dont_track_primary: not).
+    pub track_primary: bool,
     pub hooks: Hooks,
     /// The name hooks get: the keepalived instance's, or vrid<N>.
     pub name: String,
@@ -194,6 +196,9 @@ impl RunConfig {
         }
         if self.state_master {
             flag("state", "master".into());
+        }
+        if !self.track_primary {
+            flag("dont-track-primary", String::new());
         }
         if self.garp_repeat != 5 {
             flag("garp-repeat", self.garp_repeat.to_string());
@@ -555,6 +560,7 @@ pub fn run_config(args: &RunArgs, conf: Option<&Instance>) -> Result<RunConfig> 
         track,
         track_ifaces,
         state_master,
+        track_primary: !(args.dont_track_primary || conf.dont_track_primary),
         hooks,
         name,
         warnings,

@@ -93,7 +93,7 @@ fn addressee<I: NodeIo>(nodes: &[Node<I>], from: usize, packet: &crate::wire::Re
 /// the tracking says. `true` when the node is done.
 fn start<I: NodeIo>(node: &mut Node<I>, now: Instant) -> bool {
     let health = node.health();
-    let link_up = node.iface.up;
+    let link_up = node.iface.up || !node.cfg.track_primary;
     node.step(now, health) || node.step(now, Input::Start { link_up })
 }
 

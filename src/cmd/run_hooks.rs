@@ -43,6 +43,7 @@ pub(super) fn jobs(cfg: &RunConfig, from: State, to: State, priority: u8) -> Vec
         ("VIPFLIP_IFACE".to_string(), cfg.iface.clone()),
         ("VIPFLIP_VRID".to_string(), cfg.vrid.to_string()),
         ("VIPFLIP_PRIORITY".to_string(), priority.to_string()),
+        ("VIPFLIP_INSTANCE".to_string(), cfg.name.clone()),
     ];
     [own, ("on-change", &cfg.hooks.on_change)]
         .into_iter()
@@ -133,7 +134,28 @@ mod tests {
             super::jobs(&c, State::Master, State::Stopped, 200)[0].argv[3],
             "STOP"
         );
+        assert_eq!(env["VIPFLIP_INSTANCE"], "vrid41");
         assert!(super::jobs(&c, State::Master, State::Releasing, 200).is_empty());
         assert!(super::jobs(&cfg(&[]), State::Backup, State::Master, 100).is_empty());
+    }
+
+    /// keepalived's notify_master etc. run as written (set_vrrp_notify_script(strvec, 0)),
+    /// its `notify` with `INSTANCE NAME STATE PRIORITY` (set_vrrp_notify_script(strvec, 4)).
+    #[test]
+    fn keepalived_conf_notify_scripts_get_keepalived_arguments() {
+        let text = "vrrp_instance VI_7 {\n  interface eth0\n  virtual_router_id 7\n  virtual_ipaddress {\n    192.0.2.7/24\n  }\n  notify_master \"/k/m.sh up\"\n  notify \"/k/any.sh\"\n}\n";
+        let inst = crate::keepalived_conf::instance(text, None).unwrap();
+        let Command::Run(args) = Cli::try_parse_from(["vipflip", "run"]).unwrap().command else {
+            unreachable!()
+        };
+        let c = crate::config::run_config(&args, Some(&inst)).unwrap();
+        let jobs = jobs(&c, State::Backup, State::Master, 100);
+        assert_eq!(jobs[0].argv, ["/k/m.sh", "up"]);
+        assert_eq!(
+            jobs[1].argv,
+            ["/k/any.sh", "INSTANCE", "VI_7", "MASTER", "100"]
+        );
+        let env: std::collections::HashMap<_, _> = jobs[0].env.iter().cloned().collect();
+        assert_eq!(env["VIPFLIP_INSTANCE"], "VI_7");
     }
 }

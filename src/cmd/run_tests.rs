@@ -322,6 +322,22 @@ fn a_removal_reported_after_the_vip_came_back_changes_nothing() {
     assert!(input.is_none(), "{input:?}");
 }
 
+/// keepalived's dont_track_primary: a master stays master while its interface is down.
+#[test]
+fn dont_track_primary_ignores_the_interface_going_down() {
+    let fake = Fake::default();
+    let (mut tracked, _) = node(&["--vip", "192.0.2.250/24"], &fake);
+    master(&mut tracked);
+    assert_eq!(
+        net(&mut tracked, NetEvent::Link(false)),
+        Some(Input::LinkDown)
+    );
+    let (mut untracked, _) = node(&["--vip", "192.0.2.250/24", "--dont-track-primary"], &fake);
+    master(&mut untracked);
+    assert_eq!(net(&mut untracked, NetEvent::Link(false)), None);
+    assert_eq!(untracked.machine.state(), State::Master);
+}
+
 #[test]
 fn a_backup_ignores_the_removal_of_an_address() {
     let fake = Fake::default();

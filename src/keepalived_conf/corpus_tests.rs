@@ -115,6 +115,9 @@ fn translated(c: &RunConfig) -> String {
     if !c.preempt {
         s.push_str(" nopreempt");
     }
+    if !c.track_primary {
+        s.push_str(" dont-track-primary");
+    }
     if let Some(src) = c.unicast_src {
         s.push_str(&format!(" src {src}"));
     }

@@ -59,7 +59,6 @@ const NOTED: &[(&str, &str)] = &[
     ("debug", "vipflip's output is its log"),
     ("garp_master_refresh", "vipflip does not repeat gratuitous ARPs while master (keepalived would every N seconds); it answers ARP requests for the VIP as any host does"),
     ("garp_master_refresh_repeat", "vipflip does not repeat gratuitous ARPs while master"),
-    ("dont_track_primary", "vipflip still goes to fault while the interface is down: keepalived would stay master on a dead link"),
 ];
 
 /// The instance as keepalived completes it, with the problems of its lines.
@@ -192,6 +191,7 @@ fn apply(out: &mut Instance, item: &Item) -> Result<(), String> {
             _ => return Err("'use_vmac' takes at most one interface name".into()),
         },
         "track_interface" => track_interface(out, item)?,
+        "dont_track_primary" => out.dont_track_primary = true,
         other => return Err(unsupported(other, INSTANCE_KEYWORDS)),
     }
     Ok(())

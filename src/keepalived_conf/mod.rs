@@ -79,6 +79,8 @@ pub struct Instance {
     pub vmac: Option<String>,
     /// The sync group this instance is a member of.
     pub sync_group: Option<String>,
+    /// dont_track_primary: no fault while the interface is down.
+    pub dont_track_primary: bool,
     /// Keywords accepted that change nothing vipflip does, or that vipflip does
     /// differently from keepalived, each named once.
     pub notes: Vec<String>,

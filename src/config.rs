@@ -270,6 +270,7 @@ impl Track {
         }
         for c in &self.checks {
             match &c.check {
+                Check::Process(_) => return Err(format!("{} has no flag", c.check.name())),
                 Check::Cmd(argv) if argv.iter().any(|a| a.contains(char::is_whitespace)) => {
                     return Err(format!("{} has a word with spaces", c.check.name()))
                 }
@@ -422,7 +423,23 @@ pub fn run_config(args: &RunArgs, conf: Option<&Instance>) -> Result<RunConfig> 
         ));
     }
     let notes = conf.notes.clone();
-    let track = check_track(args, &conf.scripts)?;
+    let mut track = check_track(args, &conf.scripts)?;
+    // keepalived's vrrp_track_process: decided from /proc at once (vipflip looks every
+    // second), weighted like a script.
+    if args.track_cmds.is_empty() && args.track_tcp.is_empty() && args.track_http.is_empty() {
+        track
+            .checks
+            .extend(conf.processes.iter().map(|p| TrackedCheck {
+                check: Check::Process(p.process.clone()),
+                interval: Duration::from_secs(1),
+                timeout: Duration::from_secs(1),
+                rise: 1,
+                fall: 1,
+                weight: p.weight,
+                reverse: p.reverse,
+                init_fail: false,
+            }));
+    }
     let state_master = match args.state {
         Some(s) => s == crate::cli::StateArg::Master,
         None => conf.state_master,

@@ -13,6 +13,84 @@ pub enum Check {
         port: u16,
         path: String,
     },
+    /// keepalived's vrrp_track_process: passing while the number of matching processes is
+    /// within quorum..=quorum_max.
+    Process(ProcessMatch),
+}
+
+/// Which processes count, as keepalived's track_process.c read_procs matches them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProcessMatch {
+    /// The name (`comm`), or with `full_command` the command line's first word.
+    pub name: String,
+    /// Arguments that must follow it (keepalived's process params); matching implies
+    /// full_command.
+    pub params: Vec<String>,
+    pub full_command: bool,
+    pub param_match: ParamMatch,
+    pub quorum: u32,
+    pub quorum_max: u32,
+}
+
+/// keepalived's PARAM_MATCH_*: how the arguments are compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamMatch {
+    /// No arguments are compared.
+    None,
+    /// Exactly these arguments.
+    Exact,
+    /// These first (more may follow).
+    Partial,
+    /// These first, the last one as a prefix.
+    Initial,
+}
+
+impl ProcessMatch {
+    /// Whether one process counts: `comm` from /proc/PID/stat (`None` for a zombie), and
+    /// `cmdline` as /proc/PID/cmdline has it (NUL after each word). track_process.c
+    /// read_procs and check_params.
+    pub fn matches(&self, comm: Option<&str>, cmdline: &[u8]) -> bool {
+        let mut words = cmdline.split(|b| *b == 0);
+        let name_ok = if self.full_command {
+            words.next().is_some_and(|w| w == self.name.as_bytes())
+        } else {
+            comm == Some(self.name.as_str())
+        };
+        if !name_ok {
+            return false;
+        }
+        if self.param_match == ParamMatch::None {
+            return true;
+        }
+        let args: Vec<&[u8]> = if self.full_command {
+            words.filter(|w| !w.is_empty()).collect()
+        } else {
+            cmdline
+                .split(|b| *b == 0)
+                .skip(1)
+                .filter(|w| !w.is_empty())
+                .collect()
+        };
+        let want: Vec<&[u8]> = self.params.iter().map(|p| p.as_bytes()).collect();
+        match self.param_match {
+            ParamMatch::None => true,
+            ParamMatch::Exact => args == want,
+            ParamMatch::Partial => args.len() >= want.len() && args[..want.len()] == want[..],
+            ParamMatch::Initial => match want.split_last() {
+                None => true,
+                Some((last, first)) => {
+                    args.len() >= want.len()
+                        && args[..first.len()] == *first
+                        && args[first.len()].starts_with(last)
+                }
+            },
+        }
+    }
+
+    /// Passing for `count` matching processes.
+    pub fn passes(&self, count: u32) -> bool {
+        (self.quorum..=self.quorum_max).contains(&count)
+    }
 }
 
 impl Check {
@@ -22,6 +100,8 @@ impl Check {
             Check::Cmd(argv) => format!("cmd '{}'", argv.join(" ")),
             Check::Tcp { host, port } => format!("tcp {host}:{port}"),
             Check::Http { host, port, path } => format!("http://{host}:{port}{path}"),
+            Check::Process(p) if p.params.is_empty() => format!("process {}", p.name),
+            Check::Process(p) => format!("process {} {}", p.name, p.params.join(" ")),
         }
     }
 }
@@ -90,6 +170,53 @@ pub fn parse_http(url: &str) -> std::result::Result<Check, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn process(name: &str, params: &[&str], full: bool, how: ParamMatch) -> ProcessMatch {
+        ProcessMatch {
+            name: name.into(),
+            params: params.iter().map(|p| p.to_string()).collect(),
+            full_command: full,
+            param_match: how,
+            quorum: 1,
+            quorum_max: u32::MAX,
+        }
+    }
+
+    /// keepalived's track_process.c read_procs and check_params.
+    #[test]
+    fn processes_match_as_keepalived_counts_them() {
+        let cmd = b"/usr/sbin/haproxy\0-f\0/etc/haproxy/haproxy.cfg\0";
+        let by_comm = process("haproxy", &[], false, ParamMatch::None);
+        assert!(by_comm.matches(Some("haproxy"), cmd));
+        assert!(!by_comm.matches(None, cmd), "a zombie does not count");
+        assert!(!by_comm.matches(Some("haproxy2"), cmd));
+        let full = process("/usr/sbin/haproxy", &[], true, ParamMatch::None);
+        assert!(full.matches(Some("haproxy"), cmd));
+        let exact = process(
+            "/usr/sbin/haproxy",
+            &["-f", "/etc/haproxy/haproxy.cfg"],
+            true,
+            ParamMatch::Exact,
+        );
+        assert!(exact.matches(Some("haproxy"), cmd));
+        let fewer = process("/usr/sbin/haproxy", &["-f"], true, ParamMatch::Exact);
+        assert!(!fewer.matches(Some("haproxy"), cmd));
+        let partial = process("/usr/sbin/haproxy", &["-f"], true, ParamMatch::Partial);
+        assert!(partial.matches(Some("haproxy"), cmd));
+        let initial = process(
+            "/usr/sbin/haproxy",
+            &["-f", "/etc/hap"],
+            true,
+            ParamMatch::Initial,
+        );
+        assert!(initial.matches(Some("haproxy"), cmd));
+        let quorum = ProcessMatch {
+            quorum: 2,
+            quorum_max: 3,
+            ..by_comm
+        };
+        assert!(!quorum.passes(1) && quorum.passes(2) && quorum.passes(3) && !quorum.passes(4));
+    }
 
     #[test]
     fn parses_targets() {

@@ -352,3 +352,45 @@ fn addresses_on_other_devices_and_excluded_ones_come_and_go_with_the_master() {
         );
     }
 }
+
+/// keepalived's vrrp_track_process: a weighted process (weight -50, quorum 1) lowers the
+/// master's priority while it is not running, and the other node preempts; started again,
+/// the priority comes back and the first node preempts in turn.
+#[test]
+fn a_tracked_process_weighs_on_the_priority_as_in_keepalived() {
+    if !available(
+        "a_tracked_process_weighs_on_the_priority_as_in_keepalived",
+        false,
+    ) {
+        return;
+    }
+    let lab = Lab::new(2);
+    // A process name of this test's own: a copy of sleep(1) (its comm is the file's name).
+    let name = format!("vfsl{}", std::process::id() % 100_000);
+    let exe = lab.dir().join(&name);
+    std::fs::copy("/bin/sleep", &exe).expect("copy sleep");
+    let text = format!(
+        "vrrp_track_process app {{\n  process {name}\n  weight -50\n}}\n\
+         vrrp_instance VI_1 {{\n  interface eth0\n  virtual_router_id 41\n  priority 200\n  \
+         version 3\n  advert_int 0.1\n  track_process {{\n    app\n  }}\n  \
+         virtual_ipaddress {{\n    192.0.2.250/24\n  }}\n}}\n"
+    );
+    let file = lab.write_file("process.conf", &text);
+    let file = file.display().to_string();
+    let mut app = lab.spawn(1, &exe.display().to_string(), &["600"]);
+    let n1 = lab.vipflip(1, &["run", "--keepalived-conf", &file]);
+    let n2 = lab.vipflip(2, &lab::fast("180"));
+    let wait = mdi(180) + MARGIN + Duration::from_secs(2);
+    assert!(lab.wait_sole_holder(1, lab::VIP4, wait), "{}", n1.output());
+    // The process ends: 200 - 50 = 150 < 180, the other node preempts.
+    let t = Instant::now();
+    app.signal(Signal::SIGKILL);
+    let _ = app.wait_exit(Duration::from_secs(2));
+    n1.expect_line("priority 200 -> 150", t, Duration::from_secs(3));
+    assert!(lab.wait_sole_holder(2, lab::VIP4, wait), "{}", n2.output());
+    // Started again: 200 > 180, and this node preempts back.
+    let t = Instant::now();
+    let _app = lab.spawn(1, &exe.display().to_string(), &["600"]);
+    n1.expect_line("priority 150 -> 200", t, Duration::from_secs(3));
+    assert!(lab.wait_sole_holder(1, lab::VIP4, wait), "{}", n1.output());
+}

@@ -4,6 +4,7 @@
 use std::net::IpAddr;
 
 use super::lexer::{script_command, Item, Loc};
+use super::process;
 use super::script::{self, weight};
 use super::{number, one_arg, seconds, unsupported, Globals, Instance, TrackedIface};
 use crate::vip::Vip;
@@ -31,6 +32,7 @@ const INSTANCE_KEYWORDS: &[&str] = &[
     "unicast_peer",
     "track_script",
     "track_interface",
+    "track_process",
     "dont_track_primary",
     "use_vmac",
     "vmac_xmit_base",
@@ -62,7 +64,12 @@ const NOTED: &[(&str, &str)] = &[
 ];
 
 /// The instance as keepalived completes it, with the problems of its lines.
-pub fn read(item: &Item, scripts: &[&Item], globals: &Globals) -> (Instance, Vec<(Loc, String)>) {
+pub fn read(
+    item: &Item,
+    scripts: &[&Item],
+    processes: &[&Item],
+    globals: &Globals,
+) -> (Instance, Vec<(Loc, String)>) {
     let mut out = Instance {
         name: item.args.first().cloned().unwrap_or_default(),
         ..Instance::default()
@@ -71,6 +78,9 @@ pub fn read(item: &Item, scripts: &[&Item], globals: &Globals) -> (Instance, Vec
     for line in item.block.iter().flatten() {
         let applied = match line.key.as_str() {
             "track_script" => script::track(line, scripts).map(|mut s| out.scripts.append(&mut s)),
+            "track_process" => {
+                process::track(line, processes).map(|mut p| out.processes.append(&mut p))
+            }
             _ => apply(&mut out, line),
         };
         if let Err(msg) = applied {
@@ -118,6 +128,7 @@ fn complete(out: &mut Instance, globals: &Globals) {
             .map(|s| s.name.clone())
             .collect();
         out.scripts.retain(|s| s.weight == 0);
+        out.processes.retain(|p| p.weight == 0);
         out.track_ifaces.retain(|t| t.weight == 0);
         if !weighted.is_empty() {
             let text = format!("priority 255: weighted script(s) {} ignored, as keepalived does for the address owner", weighted.join(", "));
@@ -138,7 +149,12 @@ fn complete(out: &mut Instance, globals: &Globals) {
             out.name
         ));
     }
-    let scripts_notes: Vec<String> = out.scripts.iter().flat_map(|s| s.notes.clone()).collect();
+    let scripts_notes: Vec<String> = out
+        .scripts
+        .iter()
+        .flat_map(|s| s.notes.clone())
+        .chain(out.processes.iter().flat_map(|p| p.notes.clone()))
+        .collect();
     for n in scripts_notes {
         if !out.notes.contains(&n) {
             out.notes.push(n);

@@ -8,6 +8,7 @@
 
 mod instance;
 pub mod lexer;
+mod process;
 mod script;
 
 use std::fmt;
@@ -17,6 +18,7 @@ use std::time::Duration;
 
 use lexer::Item;
 pub use lexer::{Files, Loc, NoFiles};
+pub use process::TrackedProcess;
 pub use script::Script;
 
 use crate::vip::Vip;
@@ -66,6 +68,8 @@ pub struct Instance {
     pub src_ip: Option<IpAddr>,
     /// The tracked `vrrp_script`s, each with its own settings and weight.
     pub scripts: Vec<Script>,
+    /// The tracked `vrrp_track_process`es.
+    pub processes: Vec<TrackedProcess>,
     /// notify_master / notify_backup / notify_fault / notify_stop: argv, run as written.
     pub on_master: Option<Vec<String>>,
     pub on_backup: Option<Vec<String>>,
@@ -147,6 +151,10 @@ pub fn read(
     let mut conf = Conf::default();
     let mut globals = Globals::default();
     let scripts: Vec<&Item> = items.iter().filter(|i| i.key == "vrrp_script").collect();
+    let processes: Vec<&Item> = items
+        .iter()
+        .filter(|i| i.key == "vrrp_track_process")
+        .collect();
     for item in &items {
         if item.key == "global_defs" {
             global_defs(item, &mut globals, &mut conf.notes, &mut problems);
@@ -155,9 +163,9 @@ pub fn read(
     let mut lvs = Vec::new();
     for item in &items {
         match item.key.as_str() {
-            "global_defs" | "vrrp_script" => {}
+            "global_defs" | "vrrp_script" | "vrrp_track_process" => {}
             "vrrp_instance" => {
-                let (mut inst, found) = instance::read(item, &scripts, &globals);
+                let (mut inst, found) = instance::read(item, &scripts, &processes, &globals);
                 inst.clean = found.is_empty();
                 problems.extend(found);
                 conf.instances.push(inst);
@@ -175,6 +183,11 @@ pub fn read(
     }
     for script in &scripts {
         if let Err(e) = script::read(script) {
+            problems.push(e);
+        }
+    }
+    for block in &processes {
+        if let Err(e) = process::read(block) {
             problems.push(e);
         }
     }
@@ -394,6 +407,7 @@ fn join_sync_groups(conf: &mut Conf, problems: &mut Vec<(Loc, String)>) {
                 .map(|s| s.name.clone())
                 .collect();
             inst.scripts.retain(|s| s.weight == 0);
+            inst.processes.retain(|p| p.weight == 0);
             if !weighted.is_empty() {
                 inst.notes.push(format!("keepalived.conf: {}: tracked script(s) {} with weights ignored, as keepalived does in a vrrp_sync_group (vrrp.c vrrp_complete_instance)", inst.name, weighted.join(", ")));
             }
@@ -409,8 +423,6 @@ const UNSUPPORTED: &[(&str, &str)] = &[
     ("virtual_routes", "add them in an --on-master hook"),
     ("virtual_rules", "add them in an --on-master hook"),
     ("track_file", "use a vrrp_script 'test -e FILE'"),
-    ("track_process", "use a vrrp_script \"pidof NAME\""),
-    ("vrrp_track_process", "use a vrrp_script \"pidof NAME\""),
     ("track_bfd", "use a vrrp_script that asks your BFD daemon"),
     ("static_ipaddress", "add them with ip(8) at boot"),
     ("static_routes", "add them with ip(8) at boot"),

@@ -72,7 +72,48 @@ pub fn probe(check: &Check, timeout: Duration) -> std::result::Result<(), String
         }
         Check::Tcp { host, port } => connect(host, *port, timeout).map(|_| ()),
         Check::Http { host, port, path } => http_get(host, *port, path, timeout),
+        Check::Process(p) => {
+            let count = count_processes(p);
+            if p.passes(count) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{count} matching process(es), quorum {}..{}",
+                    p.quorum, p.quorum_max
+                ))
+            }
+        }
     }
+}
+
+/// How many processes of /proc match (keepalived's track_process.c read_procs reads the
+/// same files: stat for the name and the zombie state, cmdline for the command).
+fn count_processes(p: &crate::health_checks::ProcessMatch) -> u32 {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return 0;
+    };
+    let mut count = 0;
+    for entry in dir.flatten() {
+        let path = entry.path();
+        let is_pid = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()));
+        if !is_pid {
+            continue;
+        }
+        let stat = std::fs::read_to_string(path.join("stat")).unwrap_or_default();
+        let comm = stat
+            .split_once('(')
+            .and_then(|(_, rest)| rest.rsplit_once(')'))
+            .filter(|(_, after)| !after.trim_start().starts_with('Z'))
+            .map(|(comm, _)| comm.to_string());
+        let cmdline = std::fs::read(path.join("cmdline")).unwrap_or_default();
+        if p.matches(comm.as_deref(), &cmdline) {
+            count += 1;
+        }
+    }
+    count
 }
 
 /// Runs `check` every `interval` on its own thread and reports every result (healthy, and

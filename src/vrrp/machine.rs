@@ -350,7 +350,7 @@ impl fmt::Display for Note {
                 )
             }
             Note::PriorityChanged { from, to } => {
-                write!(f, "advertised priority {from} -> {to} (--track-weight)")
+                write!(f, "advertised priority {from} -> {to} (tracking weights)")
             }
             Note::ClaimAnswered { vip, by } => write!(
                 f,

@@ -4,7 +4,6 @@
 use std::net::IpAddr;
 
 use super::lexer::{script_command, Item, Loc};
-use super::process;
 use super::script::{self, weight};
 use super::{number, one_arg, seconds, unsupported, Globals, Instance, TrackedIface};
 use crate::vip::Vip;
@@ -79,7 +78,7 @@ pub fn read(
         let applied = match line.key.as_str() {
             "track_script" => script::track(line, scripts).map(|mut s| out.scripts.append(&mut s)),
             "track_process" => {
-                process::track(line, processes).map(|mut p| out.processes.append(&mut p))
+                script::track(line, processes).map(|mut p| out.processes.append(&mut p))
             }
             _ => apply(&mut out, line),
         };

@@ -3,7 +3,7 @@
 //! itself is health_checks::ProcessMatch (keepalived's track_process.c).
 
 use super::lexer::{Item, Loc};
-use super::script::weight;
+use super::script::{weight, Tracked};
 use super::{number, unsupported};
 use crate::health_checks::{ParamMatch, ProcessMatch};
 
@@ -110,38 +110,15 @@ fn apply(t: &mut TrackedProcess, line: &Item) -> Result<(), String> {
     Ok(())
 }
 
-/// `track_process { NAME [weight W [reverse]] ... }`.
-pub fn track(item: &Item, blocks: &[&Item]) -> Result<Vec<TrackedProcess>, String> {
-    let mut out: Vec<TrackedProcess> = Vec::new();
-    for line in item.block.iter().flatten() {
-        let block = blocks
-            .iter()
-            .find(|b| b.args.first() == Some(&line.key))
-            .ok_or_else(|| {
-                format!(
-                    "track_process '{}' on {}: there is no vrrp_track_process of that name (keepalived would ignore it; fix the name)",
-                    line.key, line.loc
-                )
-            })?;
-        let Ok(mut tracked) = read(block) else {
-            continue; // the block's own problem is reported once, by the file
-        };
-        match line.args.split_first() {
-            None => {}
-            Some((w, rest)) if w == "weight" => {
-                (tracked.weight, tracked.reverse) = weight(rest, "weight")
-                    .map_err(|e| format!("track_process on {}: {e}", line.loc))?;
-            }
-            Some(_) => {
-                return Err(format!(
-                    "track_process on {}: only 'NAME [weight W [reverse]]' is supported",
-                    line.loc
-                ))
-            }
-        }
-        if !out.iter().any(|t| t.name == tracked.name) {
-            out.push(tracked);
-        }
+impl Tracked for TrackedProcess {
+    const BLOCK: &'static str = "vrrp_track_process";
+    fn read(block: &Item) -> Result<Self, (Loc, String)> {
+        read(block)
     }
-    Ok(out)
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn reweigh(&mut self, weight: i32, reverse: bool) {
+        (self.weight, self.reverse) = (weight, reverse);
+    }
 }

@@ -164,42 +164,63 @@ pub fn weight(args: &[String], key: &str) -> Result<(i32, bool), String> {
     Ok((w.clamp(-253, 253), reverse))
 }
 
-/// `track_script { NAME [weight W [reverse]] ... }`: the scripts, with a line's weight
-/// over the script's own (vrrp_track.c alloc_track_script).
-pub fn track(item: &Item, scripts: &[&Item]) -> Result<Vec<Script>, String> {
-    let mut out: Vec<Script> = Vec::new();
+/// Something a `track_*` block names: a vrrp_script or a vrrp_track_process.
+pub trait Tracked: Sized {
+    /// keepalived's word for the block ("vrrp_script").
+    const BLOCK: &'static str;
+    fn read(block: &Item) -> Result<Self, (Loc, String)>;
+    fn name(&self) -> &str;
+    fn reweigh(&mut self, weight: i32, reverse: bool);
+}
+
+impl Tracked for Script {
+    const BLOCK: &'static str = "vrrp_script";
+    fn read(block: &Item) -> Result<Self, (Loc, String)> {
+        read(block)
+    }
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn reweigh(&mut self, weight: i32, reverse: bool) {
+        (self.weight, self.reverse) = (weight, reverse);
+    }
+}
+
+/// `track_script { NAME [weight W [reverse]] ... }` (or track_process): the blocks named,
+/// with a line's weight over the block's own, a name twice counted once (vrrp_track.c
+/// alloc_track_script, alloc_track_process: "duplicate ... - ignoring").
+pub fn track<T: Tracked>(item: &Item, blocks: &[&Item]) -> Result<Vec<T>, String> {
+    let mut out: Vec<T> = Vec::new();
     for line in item.block.iter().flatten() {
-        let block = scripts
+        let block = blocks
             .iter()
             .find(|s| s.args.first() == Some(&line.key))
             .ok_or_else(|| {
                 format!(
-                    "track_script '{}' on {}: there is no vrrp_script of that name (keepalived would ignore it; fix the name)",
-                    line.key, line.loc
+                    "{} '{}' on {}: there is no {} of that name (keepalived would ignore it; fix the name)",
+                    item.key, line.key, line.loc, T::BLOCK
                 )
             })?;
-        let Ok(mut script) = read(block) else {
+        let Ok(mut tracked) = T::read(block) else {
             continue; // the block's own problem is reported once, by the file
         };
         match line.args.split_first() {
             None => {}
             Some((w, rest)) if w == "weight" => {
                 let (weight, reverse) = weight(rest, "weight")
-                    .map_err(|e| format!("track_script on {}: {e}", line.loc))?;
-                script.weight = weight;
-                script.reverse = reverse;
+                    .map_err(|e| format!("{} on {}: {e}", item.key, line.loc))?;
+                tracked.reweigh(weight, reverse);
             }
             Some(_) => {
                 return Err(format!(
-                    "track_script on {}: only 'NAME [weight W [reverse]]' is supported",
-                    line.loc
+                    "{} on {}: only 'NAME [weight W [reverse]]' is supported",
+                    item.key, line.loc
                 ))
             }
         }
-        if out.iter().any(|s| s.name == script.name) {
-            continue; // keepalived: "duplicate track_script - ignoring"
+        if !out.iter().any(|t| t.name() == tracked.name()) {
+            out.push(tracked);
         }
-        out.push(script);
     }
     Ok(out)
 }

@@ -355,7 +355,7 @@ _vipflip() {
             return 0
             ;;
         vipflip__subcmd__run)
-            opts="-h -V --vip --no-vip --interface --iface --vrid --priority --advert-int --vrrp-version --no-preempt --state --dont-track-primary --preempt-delay --v3-checksum --auth-pass --garp-repeat --garp-delay --vmac --unicast-peer --unicast-src --track-cmd --track-tcp --track-http --track-interval --track-timeout --track-rise --track-fall --track-iface --track-weight --on-master --on-backup --on-fault --on-stop --on-change --hook-timeout --check --args-file --keepalived-conf --instance --config-id --color --json --help --version"
+            opts="-h -V --vip --no-vip --interface --iface --vrid --priority --advert-int --vrrp-version --no-preempt --state --dont-track-primary --preempt-delay --v3-checksum --auth-pass --garp-repeat --garp-delay --garp-refresh --garp-refresh-repeat --vmac --unicast-peer --unicast-src --track-cmd --track-tcp --track-http --track-interval --track-timeout --track-rise --track-fall --track-iface --track-weight --on-master --on-backup --on-fault --on-stop --on-change --hook-timeout --check --args-file --keepalived-conf --instance --config-id --color --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -410,6 +410,14 @@ _vipflip() {
                     return 0
                     ;;
                 --garp-delay)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --garp-refresh)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --garp-refresh-repeat)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -44,6 +44,8 @@ set edit:completion:arg-completer[vipflip] = {|@words|
             cand --auth-pass 'VRRPv2 simple password, only to join keepalived groups with auth_type PASS. Not security: it is sent in clear text'
             cand --garp-repeat 'Gratuitous ARPs / unsolicited NAs per VIP on becoming master (default 5)'
             cand --garp-delay 'Repeat the announcement burst this long after becoming master (default 5s; 0 = never; up to 1h)'
+            cand --garp-refresh 'While master, announce the VIPs again this often (keepalived: garp_master_refresh; default never)'
+            cand --garp-refresh-repeat 'Gratuitous ARP / NA rounds per refresh (keepalived: garp_master_refresh_repeat)'
             cand --vmac 'Hold the VIP on the RFC''s virtual MAC (00:00:5e:00:01:VRID; IPv6 00:00:5e:00:02:VRID), on a macvlan of --iface named NAME (default vrrp.VRID; IPv6 vrrp6.VRID), so clients keep one neighbour entry through every failover (keepalived: use_vmac). Sets arp_ignore=1 and arp_announce=2 on --iface for IPv4, restored at exit'
             cand --unicast-peer 'Send adverts to this peer instead of the multicast group (repeatable; for networks that drop multicast). Adverts from other addresses are dropped (keepalived: unicast_peer)'
             cand --unicast-src 'Address of --iface to send unicast adverts from (default: its primary address; keepalived: unicast_src_ip)'

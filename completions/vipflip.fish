@@ -47,6 +47,8 @@ rfc9568\t''"
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l auth-pass -d 'VRRPv2 simple password, only to join keepalived groups with auth_type PASS. Not security: it is sent in clear text' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l garp-repeat -d 'Gratuitous ARPs / unsolicited NAs per VIP on becoming master (default 5)' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l garp-delay -d 'Repeat the announcement burst this long after becoming master (default 5s; 0 = never; up to 1h)' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l garp-refresh -d 'While master, announce the VIPs again this often (keepalived: garp_master_refresh; default never)' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l garp-refresh-repeat -d 'Gratuitous ARP / NA rounds per refresh (keepalived: garp_master_refresh_repeat)' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l vmac -d 'Hold the VIP on the RFC\'s virtual MAC (00:00:5e:00:01:VRID; IPv6 00:00:5e:00:02:VRID), on a macvlan of --iface named NAME (default vrrp.VRID; IPv6 vrrp6.VRID), so clients keep one neighbour entry through every failover (keepalived: use_vmac). Sets arp_ignore=1 and arp_announce=2 on --iface for IPv4, restored at exit' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l unicast-peer -d 'Send adverts to this peer instead of the multicast group (repeatable; for networks that drop multicast). Adverts from other addresses are dropped (keepalived: unicast_peer)' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l unicast-src -d 'Address of --iface to send unicast adverts from (default: its primary address; keepalived: unicast_src_ip)' -r

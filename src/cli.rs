@@ -343,6 +343,14 @@ pub struct RunArgs {
     #[arg(long, value_name = "DURATION", value_parser = duration_in(ZERO, HOUR))]
     pub garp_delay: Option<Duration>,
 
+    /// While master, announce the VIPs again this often (keepalived: garp_master_refresh; default never).
+    #[arg(long, value_name = "DURATION", value_parser = duration_in(Duration::from_secs(1), HOUR))]
+    pub garp_refresh: Option<Duration>,
+
+    /// Gratuitous ARP / NA rounds per refresh (keepalived: garp_master_refresh_repeat).
+    #[arg(long, value_name = "N", value_parser = number_in::<u32>(1, 100))]
+    pub garp_refresh_repeat: Option<u32>,
+
     /// Hold the VIP on the RFC's virtual MAC (00:00:5e:00:01:VRID; IPv6 00:00:5e:00:02:VRID), on a macvlan of --iface named NAME (default vrrp.VRID; IPv6 vrrp6.VRID), so clients keep one neighbour entry through every failover (keepalived: use_vmac). Sets arp_ignore=1 and arp_announce=2 on --iface for IPv4, restored at exit.
     #[arg(long, value_name = "NAME", num_args = 0..=1, require_equals = true, default_missing_value = "")]
     pub vmac: Option<String>,

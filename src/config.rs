@@ -34,6 +34,10 @@ pub struct RunConfig {
     pub auth: Auth,
     pub garp_repeat: u32,
     pub garp_delay: Option<Duration>,
+    /// keepalived's garp_master_refresh: announce again this often while master.
+    pub garp_refresh: Option<Duration>,
+    /// keepalived's garp_master_refresh_repeat: rounds per refresh (default 1).
+    pub garp_refresh_repeat: u32,
     /// --vmac: the virtual MAC interface's name.
     pub vmac: Option<String>,
     /// Unicast mode when not empty.
@@ -144,6 +148,7 @@ impl RunConfig {
             second_announce: self.garp_delay,
             unicast_peers: self.unicast_peers.clone(),
             state_master: self.state_master,
+            refresh: self.garp_refresh,
         }
     }
 }
@@ -207,6 +212,12 @@ impl RunConfig {
             Some(d) if d == Duration::from_secs(5) => {}
             Some(d) => flag("garp-delay", time(d)),
             None => flag("garp-delay", "0s".into()),
+        }
+        if let Some(every) = self.garp_refresh {
+            flag("garp-refresh", time(every));
+        }
+        if self.garp_refresh_repeat != 1 {
+            flag("garp-refresh-repeat", self.garp_refresh_repeat.to_string());
         }
         if let Some(name) = &self.vmac {
             if *name == default_vmac_name(self.vrid, self.ipv4()) {
@@ -509,6 +520,21 @@ pub fn run_config(args: &RunArgs, conf: Option<&Instance>) -> Result<RunConfig> 
         .garp_delay
         .or(conf.garp_delay)
         .unwrap_or(Duration::from_secs(5));
+    let garp_refresh = args
+        .garp_refresh
+        .or(conf.garp_refresh)
+        .filter(|d| !d.is_zero());
+    let garp_refresh_repeat = args
+        .garp_refresh_repeat
+        .or(conf.garp_refresh_repeat)
+        .unwrap_or(1);
+    if !(1..=100).contains(&garp_refresh_repeat) {
+        return Err(bad_flag(
+            "garp_master_refresh_repeat",
+            format!("{garp_refresh_repeat} is not in 1..=100"),
+            "use 1-100",
+        ));
+    }
     let unicast_peers = if args.unicast_peers.is_empty() {
         conf.unicast_peers.clone()
     } else {
@@ -571,6 +597,8 @@ pub fn run_config(args: &RunArgs, conf: Option<&Instance>) -> Result<RunConfig> 
         auth,
         garp_repeat,
         garp_delay: Some(garp_delay).filter(|d| !d.is_zero()),
+        garp_refresh,
+        garp_refresh_repeat,
         vmac,
         unicast_peers,
         unicast_src,
@@ -669,6 +697,7 @@ impl StepDown {
             second_announce: None,
             unicast_peers: Vec::new(),
             state_master: false,
+            refresh: None,
         }
     }
 }
@@ -1450,6 +1479,10 @@ mod tests {
                 "--garp-delay",
                 "0s",
                 "--garp-repeat",
+                "2",
+                "--garp-refresh",
+                "30s",
+                "--garp-refresh-repeat",
                 "2",
             ],
             &[

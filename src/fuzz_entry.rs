@@ -25,6 +25,7 @@ fn params(version: Version, unicast: bool, src: IpAddr) -> Params {
         second_announce: None,
         unicast_peers: if unicast { vec![src] } else { Vec::new() },
         state_master: false,
+        refresh: None,
     }
 }
 

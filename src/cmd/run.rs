@@ -996,6 +996,7 @@ impl<I: NodeIo> Node<I> {
                 }
                 Action::Announce => self.announce(self.cfg.garp_repeat),
                 Action::Answer => self.announce(1),
+                Action::Refresh => self.announce(self.cfg.garp_refresh_repeat),
                 Action::Transition { from, to, reason } => {
                     self.state_since = SystemTime::now();
                     self.ui

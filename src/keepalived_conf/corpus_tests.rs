@@ -118,6 +118,9 @@ fn translated(c: &RunConfig) -> String {
     if !c.track_primary {
         s.push_str(" dont-track-primary");
     }
+    if let Some(every) = c.garp_refresh {
+        s.push_str(&format!(" refresh {}s", every.as_secs()));
+    }
     if let Some(src) = c.unicast_src {
         s.push_str(&format!(" src {src}"));
     }

@@ -58,8 +58,6 @@ const NOTED: &[(&str, &str)] = &[
     ("skip_check_adv_addr", "vipflip checks the advertised addresses as keepalived does without it, and only logs a mismatch"),
     ("promote_secondaries", "vipflip removes only the VIPs it added"),
     ("debug", "vipflip's output is its log"),
-    ("garp_master_refresh", "vipflip does not repeat gratuitous ARPs while master (keepalived would every N seconds); it answers ARP requests for the VIP as any host does"),
-    ("garp_master_refresh_repeat", "vipflip does not repeat gratuitous ARPs while master"),
 ];
 
 /// The instance as keepalived completes it, with the problems of its lines.
@@ -141,6 +139,12 @@ fn complete(out: &mut Instance, globals: &Globals) {
     if out.version.is_none() {
         out.version = globals.version;
     }
+    if out.garp_refresh.is_none() {
+        out.garp_refresh = globals.garp_refresh;
+    }
+    if out.garp_refresh_repeat.is_none() {
+        out.garp_refresh_repeat = globals.garp_refresh_repeat;
+    }
     if out.version == Some(3) && out.auth_pass.take().is_some() {
         // vrrp.c:2931 "VRRP version 3 does not support authentication. Ignoring."
         out.notes.push(format!(
@@ -189,6 +193,9 @@ fn apply(out: &mut Instance, item: &Item) -> Result<(), String> {
         "preempt_delay" => out.preempt_delay = Some(seconds(item)?),
         "garp_master_repeat" => out.garp_repeat = Some(number(item)?),
         "garp_master_delay" => out.garp_delay = Some(seconds(item)?),
+        // vrrp_parser.c vrrp_garp_refresh_handler / vrrp_garp_refresh_rep_handler.
+        "garp_master_refresh" => out.garp_refresh = Some(seconds(item)?),
+        "garp_master_refresh_repeat" => out.garp_refresh_repeat = Some(number(item)?),
         "virtual_ipaddress" => virtual_ipaddress(out, item, false)?,
         "virtual_ipaddress_excluded" => virtual_ipaddress(out, item, true)?,
         "authentication" => authentication(out, item)?,

@@ -63,6 +63,9 @@ pub struct Instance {
     pub version: Option<u8>,
     pub garp_repeat: Option<u32>,
     pub garp_delay: Option<Duration>,
+    /// garp_master_refresh (or global_defs vrrp_garp_master_refresh): 0 is never.
+    pub garp_refresh: Option<Duration>,
+    pub garp_refresh_repeat: Option<u32>,
     pub unicast_peers: Vec<IpAddr>,
     /// unicast_src_ip or mcast_src_ip: the address adverts come from.
     pub src_ip: Option<IpAddr>,
@@ -237,6 +240,9 @@ pub fn choose(conf: Conf, name: Option<&str>) -> Result<Instance, ConfError> {
 struct Globals {
     /// vrrp_version: the default of every instance's `version`.
     version: Option<u8>,
+    /// vrrp_garp_master_refresh and _repeat: the instances' defaults (global_parser.c).
+    garp_refresh: Option<Duration>,
+    garp_refresh_repeat: Option<u32>,
 }
 
 /// global_defs keywords that change nothing on the wire: names in logs, mail, who runs
@@ -253,8 +259,6 @@ const HARMLESS_GLOBALS: &[&str] = &[
     "script_user",
     "vrrp_garp_master_delay",
     "vrrp_garp_master_repeat",
-    "vrrp_garp_master_refresh",
-    "vrrp_garp_master_refresh_repeat",
     "vrrp_garp_lower_prio_delay",
     "vrrp_garp_lower_prio_repeat",
     "vrrp_garp_interval",
@@ -310,6 +314,14 @@ fn global_defs(
                     i.loc.clone(),
                     "global_defs 'vrrp_version' must be 2 or 3".into(),
                 )),
+            },
+            "vrrp_garp_master_refresh" => match seconds(i) {
+                Ok(d) => globals.garp_refresh = Some(d),
+                Err(e) => problems.push((i.loc.clone(), format!("global_defs {e}"))),
+            },
+            "vrrp_garp_master_refresh_repeat" => match number(i) {
+                Ok(n) => globals.garp_refresh_repeat = Some(n),
+                Err(e) => problems.push((i.loc.clone(), format!("global_defs {e}"))),
             },
             "vrrp_mcast_group4" | "vrrp_mcast_group6" => problems.push((
                 i.loc.clone(),

@@ -33,6 +33,9 @@ pub struct Params {
     /// keepalived's `state MASTER` (vrrp_scheduler.c vrrp_init_state): at start a node that
     /// is not the owner listens one interval plus Skew_Time(1), not Master_Down_Interval.
     pub state_master: bool,
+    /// keepalived's garp_master_refresh: while master, the VIPs are announced again this
+    /// often, so switches and clients that aged the entry out learn it anew.
+    pub refresh: Option<Duration>,
 }
 
 /// The priority of the address owner (RFC 5798): master at once, never lowered, never preempted.
@@ -146,6 +149,9 @@ pub enum Action {
     RemoveVips,
     /// Gratuitous ARP / unsolicited NA burst for every VIP (`--garp-repeat` rounds).
     Announce,
+    /// keepalived's garp_master_refresh: the periodic announcement of a master
+    /// (`garp_master_refresh_repeat` rounds).
+    Refresh,
     /// One gratuitous ARP / unsolicited NA per VIP: the answer to another node's claim or
     /// lower-priority advert. One frame is the last word as well as five, and a burst
     /// answered with bursts is what turns many masters at once into a storm.
@@ -447,6 +453,8 @@ pub struct Machine {
     down_at: Option<Instant>,
     /// Full announcements due (`Action::Announce`): the second one after a takeover.
     announce_at: Vec<Instant>,
+    /// Master: the next refresh announcement (garp_master_refresh).
+    refresh_at: Option<Instant>,
     /// Answers due (`Action::Answer`): after claims settle, one interval after a lower advert.
     answer_at: Vec<Instant>,
     /// The answer due once a contest's loser has dropped the VIP (`AFTER_LINGER`).
@@ -492,6 +500,7 @@ impl Machine {
             adver_at: None,
             down_at: None,
             announce_at: Vec::new(),
+            refresh_at: None,
             answer_at: Vec::new(),
             after_linger_at: None,
             preempt_until: None,
@@ -550,6 +559,7 @@ impl Machine {
             self.adver_at,
             self.down_at,
             self.announce_at.iter().min().copied(),
+            self.refresh_at,
             self.answer_at.iter().min().copied(),
             self.after_linger_at,
             self.release.map(|r| r.at),
@@ -670,8 +680,14 @@ impl Machine {
             self.after_linger_at = None;
             answer = true;
         }
+        let refresh = self.refresh_at.is_some_and(|at| at <= now);
+        if refresh {
+            self.refresh_at = self.p.refresh.map(|every| now + every);
+        }
         if full {
             out.push(Action::Announce);
+        } else if refresh {
+            out.push(Action::Refresh);
         } else if answer {
             out.push(Action::Answer);
         }
@@ -775,6 +791,7 @@ impl Machine {
             .map(|d| now + d)
             .into_iter()
             .collect();
+        self.refresh_at = self.p.refresh.map(|every| now + every);
         self.transition(State::Master, reason, out);
     }
 
@@ -787,6 +804,7 @@ impl Machine {
         let was_master = self.state == State::Master;
         self.adver_at = None;
         self.announce_at.clear();
+        self.refresh_at = None;
         self.answer_at.clear();
         self.after_linger_at = None;
         self.down_cause = DownCause::Silence;
@@ -1113,6 +1131,7 @@ impl Machine {
         self.adver_at = None;
         self.down_at = None;
         self.announce_at.clear();
+        self.refresh_at = None;
         self.answer_at.clear();
         self.after_linger_at = None;
         self.preempt_until = None;

@@ -319,6 +319,7 @@ impl Sim {
             second_announce: Some(Duration::from_secs(5)),
             unicast_peers: Vec::new(),
             state_master: false,
+            refresh: None,
         }
     }
 
@@ -423,7 +424,7 @@ impl Sim {
             }
             Action::AddVips => self.nodes[i].holds = true,
             Action::RemoveVips => self.nodes[i].holds = false,
-            Action::Announce | Action::Answer => {
+            Action::Announce | Action::Answer | Action::Refresh => {
                 let n = &self.nodes[i];
                 // Only what reaches the wire counts: a link-down event the loop got to after a
                 // timer may follow an announcement that the dead link never carried.

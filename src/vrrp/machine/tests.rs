@@ -24,6 +24,7 @@ pub fn params() -> Params {
         second_announce: Some(Duration::from_secs(5)),
         unicast_peers: Vec::new(),
         state_master: false,
+        refresh: None,
     }
 }
 
@@ -1125,6 +1126,35 @@ fn state_master_shortens_the_first_wait_only() {
     });
     plain.handle(t, Input::Start { link_up: true });
     assert_eq!(plain.deadline(), Some(t + plain.master_down_interval()));
+}
+
+/// keepalived's garp_master_refresh (vrrp_scheduler.c: while master, every garp_refresh
+/// the link update again): a master announces every `refresh`, and a node that left master
+/// never does.
+#[test]
+fn a_master_refreshes_its_announcement_and_stops_when_it_yields() {
+    let p = Params {
+        refresh: Some(Duration::from_secs(2)),
+        second_announce: None,
+        ..params()
+    };
+    let (mut m, t) = master(p.clone());
+    let refreshes = |out: &[Action]| out.iter().filter(|a| **a == Action::Refresh).count();
+    let mut seen = 0;
+    for step in 1..=60 {
+        seen += refreshes(&m.handle(t + ms(100 * step), Input::Tick));
+    }
+    assert_eq!(seen, 3, "at 2 s, 4 s and 6 s");
+    let out = m.handle(t + ms(6100), advert(&p, 250));
+    assert_eq!(m.state(), State::Backup, "{out:?}");
+    // Until its Master_Down_Interval ends (6.1 s + 3.22 s), past when the next refresh
+    // would have been due (8 s).
+    let mut after = 0;
+    for step in 62..=92 {
+        after += refreshes(&m.handle(t + ms(100 * step), Input::Tick));
+    }
+    assert_eq!(m.state(), State::Backup);
+    assert_eq!(after, 0);
 }
 
 /// A check that holds the node in fault before the start (keepalived's num_script_init:

@@ -394,3 +394,65 @@ fn a_tracked_process_weighs_on_the_priority_as_in_keepalived() {
     n1.expect_line("priority 150 -> 200", t, Duration::from_secs(3));
     assert!(lab.wait_sole_holder(1, lab::VIP4, wait), "{}", n1.output());
 }
+
+/// keepalived's garp_master_refresh: a master announces its VIP again every N seconds.
+#[test]
+fn a_master_refreshes_its_gratuitous_arp_every_garp_master_refresh() {
+    if !available(
+        "a_master_refreshes_its_gratuitous_arp_every_garp_master_refresh",
+        false,
+    ) {
+        return;
+    }
+    let lab = Lab::new(1);
+    let text = "vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 41\n  priority 200\n  \
+                version 3\n  advert_int 0.1\n  garp_master_delay 0\n  garp_master_refresh 1\n  \
+                virtual_ipaddress {\n    192.0.2.250/24\n  }\n}\n";
+    let file = lab.write_file("refresh.conf", text);
+    let file = file.display().to_string();
+    let (mut dump, pcap) = lab.capture(1, "refresh.pcap", "arp");
+    std::thread::sleep(Duration::from_millis(300));
+    let mut n1 = lab.vipflip(1, &["run", "--keepalived-conf", &file]);
+    assert!(lab.wait_sole_holder(1, lab::VIP4, mdi(200) + Duration::from_secs(2)));
+    std::thread::sleep(Duration::from_millis(3500));
+    n1.signal(Signal::SIGTERM);
+    let _ = n1.wait_exit(Duration::from_secs(5));
+    dump.signal(Signal::SIGINT);
+    let _ = dump.wait_exit(Duration::from_secs(3));
+    let out = std::process::Command::new("tshark")
+        .args([
+            "-r",
+            &pcap,
+            "-T",
+            "fields",
+            "-e",
+            "frame.time_relative",
+            "-e",
+            "arp.src.proto_ipv4",
+        ])
+        .output()
+        .expect("tshark");
+    let times: Vec<f64> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| l.ends_with(lab::VIP4))
+        .filter_map(|l| l.split('\t').next()?.trim().parse().ok())
+        .collect();
+    // The takeover's burst (5 frames within a moment), then one a second.
+    let first = times.first().copied().unwrap_or_default();
+    let later: Vec<f64> = times
+        .iter()
+        .map(|t| t - first)
+        .filter(|d| *d > 0.5)
+        .collect();
+    assert!(
+        later.len() >= 3,
+        "announcements after the burst at {later:?} (all: {times:?})"
+    );
+    for pair in later.windows(2) {
+        let gap = pair[1] - pair[0];
+        assert!(
+            (0.8..1.3).contains(&gap),
+            "refreshes {gap:.2} s apart: {later:?}"
+        );
+    }
+}

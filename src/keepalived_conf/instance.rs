@@ -117,18 +117,33 @@ fn complete(out: &mut Instance, globals: &Globals) {
         out.preempt_delay = None;
     }
     if owner {
-        // vrrp.c:3829: the address owner ignores weighted scripts and interfaces.
+        // vrrp.c:3829: the address owner ignores weighted scripts, processes and interfaces.
         let weighted: Vec<String> = out
             .scripts
             .iter()
             .filter(|s| s.weight != 0)
-            .map(|s| s.name.clone())
+            .map(|s| format!("script {}", s.name))
+            .chain(
+                out.processes
+                    .iter()
+                    .filter(|p| p.weight != 0)
+                    .map(|p| format!("process {}", p.name)),
+            )
+            .chain(
+                out.track_ifaces
+                    .iter()
+                    .filter(|t| t.weight != 0)
+                    .map(|t| format!("interface {}", t.name)),
+            )
             .collect();
         out.scripts.retain(|s| s.weight == 0);
         out.processes.retain(|p| p.weight == 0);
         out.track_ifaces.retain(|t| t.weight == 0);
         if !weighted.is_empty() {
-            let text = format!("priority 255: weighted script(s) {} ignored, as keepalived does for the address owner", weighted.join(", "));
+            let text = format!(
+                "priority 255: weighted {} ignored, as keepalived does for the address owner",
+                weighted.join(", ")
+            );
             out.notes
                 .push(format!("keepalived.conf: {}: {text}", out.name));
         }

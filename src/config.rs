@@ -50,6 +50,8 @@ pub struct RunConfig {
     pub state_master: bool,
     /// Fault while the interface is down (keepalived's default; dont_track_primary: not).
     pub track_primary: bool,
+    /// The keepalived vrrp_sync_group this instance moves with.
+    pub sync_group: Option<String>,
     pub hooks: Hooks,
     /// The name hooks get: the keepalived instance's, or vrid<N>.
     pub name: String,
@@ -149,6 +151,7 @@ impl RunConfig {
             unicast_peers: self.unicast_peers.clone(),
             state_master: self.state_master,
             refresh: self.garp_refresh,
+            sync: self.sync_group.is_some(),
         }
     }
 }
@@ -166,6 +169,9 @@ impl RunConfig {
             }
         };
         let time = |d: Duration| humantime::format_duration(d).to_string();
+        if let Some(group) = &self.sync_group {
+            return Err(format!("a member of vrrp_sync_group {group}"));
+        }
         if !self.excluded.is_empty() || !self.vip_devs.is_empty() {
             return Err("virtual_ipaddress_excluded or a VIP on another device".into());
         }
@@ -606,6 +612,7 @@ pub fn run_config(args: &RunArgs, conf: Option<&Instance>) -> Result<RunConfig> 
         track_ifaces,
         state_master,
         track_primary: !(args.dont_track_primary || conf.dont_track_primary),
+        sync_group: conf.sync_group.clone(),
         hooks,
         name,
         warnings,
@@ -698,6 +705,7 @@ impl StepDown {
             unicast_peers: Vec::new(),
             state_master: false,
             refresh: None,
+            sync: false,
         }
     }
 }

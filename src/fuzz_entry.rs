@@ -26,6 +26,7 @@ fn params(version: Version, unicast: bool, src: IpAddr) -> Params {
         unicast_peers: if unicast { vec![src] } else { Vec::new() },
         state_master: false,
         refresh: None,
+        sync: false,
     }
 }
 

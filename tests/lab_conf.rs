@@ -456,3 +456,71 @@ fn a_master_refreshes_its_gratuitous_arp_every_garp_master_refresh() {
         );
     }
 }
+
+/// keepalived's sync group is master whole or not at all (vrrp_sync.c): when one member
+/// yields to a higher priority elsewhere, the other members leave master too, and none of
+/// them takes over again while one member cannot. Run by keepalived, then by vipflip, with
+/// the same file; a plain vipflip node outranks one member.
+#[test]
+fn a_sync_group_is_master_whole_or_not_at_all_as_in_keepalived() {
+    if !available(
+        "a_sync_group_is_master_whole_or_not_at_all_as_in_keepalived",
+        true,
+    ) {
+        return;
+    }
+    let group = two_instances(200, 200, true, "");
+    for tool in ["keepalived", "vipflip"] {
+        let lab = Lab::new(2);
+        let file = lab.write_file("group.conf", &group);
+        let file = file.display().to_string();
+        let mut n1 = match tool {
+            "keepalived" => lab.keepalived_with(1, &group),
+            _ => lab.vipflip(1, &["run", "--keepalived-conf", &file]),
+        };
+        let wait = mdi(200) + MARGIN + Duration::from_secs(2);
+        assert!(
+            lab.wait_sole_holder(1, VIP_A, wait),
+            "{tool}: {}",
+            n1.output()
+        );
+        assert!(
+            lab.wait_sole_holder(1, VIP_B, wait),
+            "{tool}: {}",
+            n1.output()
+        );
+        // Another node takes VI_B with priority 250: the whole group leaves master.
+        let args = [
+            "run",
+            "--vip",
+            "192.0.2.251/24",
+            "--iface",
+            "eth0",
+            "--vrid",
+            "52",
+            "--priority",
+            "250",
+            "--vrrp-version",
+            "3",
+            "--advert-int",
+            "100ms",
+        ];
+        let n2 = lab.vipflip(2, &args);
+        assert!(
+            lab.wait_sole_holder(2, VIP_B, wait),
+            "{tool}: {}",
+            n2.output()
+        );
+        assert!(
+            lab::wait_until(Duration::from_secs(2), || lab.holders(VIP_A).is_empty()),
+            "{tool}: VI_A still held by {:?}\n{}",
+            lab.holders(VIP_A),
+            n1.output()
+        );
+        // And it stays so: VI_A cannot go master while VI_B cannot.
+        std::thread::sleep(Duration::from_secs(2));
+        assert!(lab.holders(VIP_A).is_empty(), "{tool}: {}", n1.output());
+        n1.signal(Signal::SIGTERM);
+        let _ = n1.wait_exit(Duration::from_secs(5));
+    }
+}

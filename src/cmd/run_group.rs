@@ -13,7 +13,7 @@ use super::run::Node;
 use super::run_edges::Event;
 use super::run_io::NodeIo;
 use crate::error::Result;
-use crate::vrrp::Input;
+use crate::vrrp::{Input, State};
 
 /// Nodes that move together, with the sync group's name (`None`: the families of one
 /// instance).
@@ -28,6 +28,7 @@ pub(super) fn run_group<I: NodeIo>(
     let mut pending: Vec<Option<Input>> = nodes.iter().map(|_| None).collect();
     let mut done = vec![false; nodes.len()];
     let mut started = vec![false; nodes.len()];
+    let mut was: Vec<State> = nodes.iter().map(|n| n.machine.state()).collect();
     loop {
         let now = Instant::now();
         for (i, node) in nodes.iter_mut().enumerate() {
@@ -42,6 +43,7 @@ pub(super) fn run_group<I: NodeIo>(
             }
         }
         couple(nodes, sets, &done, &mut pending);
+        sync_groups(nodes, sets, &done, &mut was, &mut pending);
         if pending.iter().any(Option::is_some) {
             continue;
         }
@@ -202,6 +204,47 @@ pub(super) fn couple<I: NodeIo>(
             pending[i] = Some(input);
         }
     }
+}
+
+/// keepalived's sync group states (vrrp_sync.c): the members go master together once every
+/// one wants to (its own timer ran out, or it is master), and a master member that yields
+/// takes the other masters to backup with it. `was` is each node's state at the last look.
+pub(super) fn sync_groups<I: NodeIo>(
+    nodes: &[Node<I>],
+    sets: &Sets,
+    done: &[bool],
+    was: &mut [State],
+    pending: &mut [Option<Input>],
+) {
+    let now: Vec<State> = nodes.iter().map(|n| n.machine.state()).collect();
+    for (_, members) in sets.iter().filter(|(group, _)| group.is_some()) {
+        let live = |j: &&usize| !done[**j];
+        let yielded = members
+            .iter()
+            .filter(live)
+            .any(|&j| was[j] == State::Master && now[j] == State::Backup);
+        let all_ready = members
+            .iter()
+            .filter(live)
+            .all(|&j| now[j] == State::Master || nodes[j].machine.wants_master());
+        let someone_waits = members
+            .iter()
+            .filter(live)
+            .any(|&j| nodes[j].machine.wants_master());
+        let input = if yielded {
+            (State::Master, Input::GroupBackup)
+        } else if all_ready && someone_waits {
+            (State::Backup, Input::GroupMaster)
+        } else {
+            continue;
+        };
+        for &j in members.iter().filter(live) {
+            if now[j] == input.0 && pending[j].is_none() {
+                pending[j] = Some(input.1.clone());
+            }
+        }
+    }
+    was.copy_from_slice(&now);
 }
 
 /// How a partner in fault is named: the other family of this instance, or a member of

@@ -65,6 +65,15 @@ pub(super) fn plan(args: &RunArgs) -> Result<Plan> {
         ));
     }
     check_distinct(&cfgs)?;
+    // A sync group with one member here runs as an instance of its own (keepalived: "Sync
+    // group has only 1 virtual router(s)"), so it never waits for partners it lacks.
+    for i in 0..cfgs.len() {
+        let group = cfgs[i].sync_group.clone();
+        let members = cfgs.iter().filter(|c| c.sync_group == group).count();
+        if members < 2 {
+            cfgs[i].sync_group = None;
+        }
+    }
     let sync_groups = conf
         .sync_groups
         .iter()

@@ -393,10 +393,6 @@ fn sync_group(item: &Item) -> Result<SyncGroup, Vec<(Loc, String)>> {
 /// group", tracked interfaces' weights set to 0) unless sync_group_tracking_weight is set.
 fn join_sync_groups(conf: &mut Conf, problems: &mut Vec<(Loc, String)>) {
     for group in &conf.sync_groups {
-        conf.notes.push(format!(
-            "keepalived.conf: vrrp_sync_group {}: its members give up their VIPs together while one is in fault; keepalived also forces them into one state (a member that becomes master takes the others with it, vrrp_sync.c), vipflip does not",
-            group.name
-        ));
         for member in &group.members {
             let Some(inst) = conf.instances.iter_mut().find(|i| &i.name == member) else {
                 problems.push((

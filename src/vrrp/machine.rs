@@ -36,6 +36,10 @@ pub struct Params {
     /// keepalived's garp_master_refresh: while master, the VIPs are announced again this
     /// often, so switches and clients that aged the entry out learn it anew.
     pub refresh: Option<Duration>,
+    /// A member of a keepalived vrrp_sync_group: it becomes master only with its group
+    /// (vrrp_sync.c vrrp_sync_can_goto_master); until then a backup whose timer ran out is
+    /// ready and waits (`wants_master`), and the group's loop says when all go.
+    pub sync: bool,
 }
 
 /// The priority of the address owner (RFC 5798): master at once, never lowered, never preempted.
@@ -129,6 +133,12 @@ pub enum Input {
     },
     /// The tracked checks changed (see `Health`).
     Health(Health),
+    /// This node's sync group went master: every member becomes master now
+    /// (vrrp_sync.c vrrp_sync_master), and may go on its own while the group stays master.
+    GroupMaster,
+    /// A master member of this node's sync group yielded: every member leaves master
+    /// (vrrp_sync.c vrrp_sync_backup).
+    GroupBackup,
     Shutdown,
 }
 
@@ -214,6 +224,10 @@ pub enum Reason {
     ChecksPassing {
         wait: Duration,
     },
+    /// keepalived's vrrp_sync_master: the whole sync group takes over.
+    GroupMaster,
+    /// keepalived's vrrp_sync_backup: a member yielded, so all do.
+    GroupBackup,
 }
 
 fn secs(d: Duration) -> String {
@@ -276,6 +290,8 @@ impl fmt::Display for Reason {
                     secs(*wait)
                 )
             }
+            Reason::GroupMaster => write!(f, "its sync group takes over together"),
+            Reason::GroupBackup => write!(f, "a member of its sync group yielded"),
             Reason::NoSuccessor { waited } => {
                 write!(
                     f,
@@ -455,6 +471,10 @@ pub struct Machine {
     announce_at: Vec<Instant>,
     /// Master: the next refresh announcement (garp_master_refresh).
     refresh_at: Option<Instant>,
+    /// Sync group member, backup: its timer ran out and it waits for its group.
+    wants_master: bool,
+    /// Sync group member: the group is master (members may go master on their own).
+    group_master: bool,
     /// Answers due (`Action::Answer`): after claims settle, one interval after a lower advert.
     answer_at: Vec<Instant>,
     /// The answer due once a contest's loser has dropped the VIP (`AFTER_LINGER`).
@@ -501,6 +521,8 @@ impl Machine {
             down_at: None,
             announce_at: Vec::new(),
             refresh_at: None,
+            wants_master: false,
+            group_master: false,
             answer_at: Vec::new(),
             after_linger_at: None,
             preempt_until: None,
@@ -519,6 +541,11 @@ impl Machine {
             advertised_at: None,
             linger: None,
         }
+    }
+
+    /// A sync group member in backup whose own timer ran out: it would be master.
+    pub fn wants_master(&self) -> bool {
+        self.wants_master
     }
 
     pub fn state(&self) -> State {
@@ -608,6 +635,18 @@ impl Machine {
                 }
             }
             Input::Health(health) => self.health(now, health, out),
+            Input::GroupMaster => {
+                self.group_master = true;
+                if self.state == State::Backup {
+                    self.become_master(now, Reason::GroupMaster, out);
+                }
+            }
+            Input::GroupBackup => {
+                self.group_master = false;
+                if self.state == State::Master {
+                    self.become_backup(now, Reason::GroupBackup, out);
+                }
+            }
             Input::VipsMissing if self.state == State::Master => {
                 out.extend([
                     Action::AddVips,
@@ -670,6 +709,12 @@ impl Machine {
             return;
         }
         if self.down_at.is_some_and(|at| at <= now) {
+            if self.p.sync && !self.group_master {
+                // vrrp_sync_can_goto_master: not before every member wants to; listen on.
+                self.wants_master = true;
+                self.down_at = Some(now + self.master_down_interval());
+                return;
+            }
             let reason = self.down_reason(now);
             self.become_master(now, reason, out);
             return;
@@ -821,6 +866,10 @@ impl Machine {
     }
 
     fn transition(&mut self, to: State, reason: Reason, out: &mut Vec<Action>) {
+        self.wants_master = false;
+        if to == State::Fault {
+            self.group_master = false;
+        }
         // Back to master keeps the lingering VIP; anything else lets it go now.
         if self.linger.take().is_some() && to != State::Master {
             out.push(Action::RemoveVips);
@@ -852,6 +901,7 @@ impl Machine {
             self.down_at = Some(now + self.master_down_interval());
             self.down_cause = DownCause::Silence;
             self.last_master = Some((src, now));
+            self.wants_master = false;
         } else {
             // Preempt: ignore it; our master-down timer runs out and we take over.
             self.down_cause = DownCause::Preempt(src, advert.priority);

@@ -320,6 +320,7 @@ impl Sim {
             unicast_peers: Vec::new(),
             state_master: false,
             refresh: None,
+            sync: false,
         }
     }
 

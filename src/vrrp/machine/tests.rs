@@ -25,6 +25,7 @@ pub fn params() -> Params {
         unicast_peers: Vec::new(),
         state_master: false,
         refresh: None,
+        sync: false,
     }
 }
 
@@ -1155,6 +1156,40 @@ fn a_master_refreshes_its_announcement_and_stops_when_it_yields() {
     }
     assert_eq!(m.state(), State::Backup);
     assert_eq!(after, 0);
+}
+
+/// keepalived's sync group (vrrp_sync.c): a member whose timer runs out waits for its group
+/// (vrrp_sync_can_goto_master), goes master with it (vrrp_sync_master), may then go on its own
+/// while the group is master, and leaves master when a member yields (vrrp_sync_backup).
+#[test]
+fn a_sync_group_member_goes_master_with_its_group_only() {
+    let p = Params {
+        sync: true,
+        ..params()
+    };
+    let t = Instant::now();
+    let mut m = Machine::new(p.clone());
+    m.handle(t, Input::Start { link_up: true });
+    let mdi = m.master_down_interval();
+    m.handle(t + mdi, Input::Tick);
+    assert_eq!(m.state(), State::Backup, "held by its group");
+    assert!(m.wants_master());
+    // A lower master does not change that (it would preempt it); a higher one does.
+    m.handle(t + mdi + ms(10), advert(&p, 150));
+    assert!(m.wants_master());
+    m.handle(t + mdi + ms(20), advert(&p, 250));
+    assert!(!m.wants_master());
+    let later = t + mdi * 3;
+    m.handle(later, Input::Tick);
+    assert!(m.wants_master());
+    let out = m.handle(later + ms(1), Input::GroupMaster);
+    assert_eq!(m.state(), State::Master, "{out:?}");
+    assert_eq!(reason(&out), Reason::GroupMaster);
+    let out = m.handle(later + ms(500), Input::GroupBackup);
+    assert_eq!(m.state(), State::Backup, "{out:?}");
+    assert_eq!(reason(&out), Reason::GroupBackup);
+    let plain = Machine::new(Params { sync: false, ..p });
+    assert!(!plain.wants_master());
 }
 
 /// A check that holds the node in fault before the start (keepalived's num_script_init:

@@ -52,6 +52,8 @@ pub struct RunConfig {
     pub track_primary: bool,
     /// The keepalived vrrp_sync_group this instance moves with.
     pub sync_group: Option<String>,
+    /// That group's notify scripts (run once for the group, by its first member here).
+    pub group_hooks: crate::keepalived_conf::GroupHooks,
     pub hooks: Hooks,
     /// The name hooks get: the keepalived instance's, or vrid<N>.
     pub name: String,
@@ -613,6 +615,7 @@ pub fn run_config(args: &RunArgs, conf: Option<&Instance>) -> Result<RunConfig> 
         state_master,
         track_primary: !(args.dont_track_primary || conf.dont_track_primary),
         sync_group: conf.sync_group.clone(),
+        group_hooks: conf.group_hooks.clone(),
         hooks,
         name,
         warnings,

@@ -16,10 +16,16 @@ const VIP_B: &str = "192.0.2.251";
 /// Two instances, active-active as people run them (keepalived's doc/samples/
 /// keepalived.conf.vrrp shape): this node is master of one and backup of the other.
 fn two_instances(prio_a: u8, prio_b: u8, sync: bool, track: &str) -> String {
-    let group = if sync {
-        "vrrp_sync_group G {\n  group {\n    VI_A\n    VI_B\n  }\n}\n"
-    } else {
-        ""
+    grouped(prio_a, prio_b, if sync { Some("") } else { None }, track)
+}
+
+/// The same, with `group` the sync group's extra lines (its notify scripts) when grouped.
+fn grouped(prio_a: u8, prio_b: u8, group: Option<&str>, track: &str) -> String {
+    let group = match group {
+        Some(extra) => {
+            format!("vrrp_sync_group G {{\n  group {{\n    VI_A\n    VI_B\n  }}\n{extra}}}\n")
+        }
+        None => String::new(),
     };
     format!(
         "{group}vrrp_instance VI_A {{\n  interface eth0\n  virtual_router_id 51\n  priority {prio_a}\n  \
@@ -85,7 +91,12 @@ fn a_sync_group_gives_up_its_vips_together_when_one_member_is_in_fault() {
     let lab = Lab::new(2);
     lab.side_link(1);
     let track = "  track_interface {\n    eth1\n  }\n";
-    let conf = lab.write_file("sync.conf", &two_instances(200, 200, true, track));
+    // The group's own notify scripts, as keepalived runs them (vrrp_notify.c).
+    let log = lab.dir().join("group.log").display().to_string();
+    let notify = format!(
+        "  notify_master \"/bin/sh -c 'echo master >> {log}'\"\n  notify_fault \"/bin/sh -c 'echo fault >> {log}'\"\n  notify \"/bin/sh -c 'echo \\\"$@\\\" >> {log}' x\"\n"
+    );
+    let conf = lab.write_file("sync.conf", &grouped(200, 200, Some(&notify), track));
     let conf = conf.display().to_string();
     let n1 = lab.vipflip(1, &["run", "--keepalived-conf", &conf, "--json"]);
     let other = lab.write_file("other.conf", &two_instances(150, 150, false, ""));
@@ -119,8 +130,28 @@ fn a_sync_group_gives_up_its_vips_together_when_one_member_is_in_fault() {
     lab.exec(1, &["ip", "link", "set", "eth1", "up"]);
     assert!(lab.wait_sole_holder(1, VIP_A, wait), "{}", n1.output());
     assert!(lab.wait_sole_holder(1, VIP_B, wait), "{}", n1.output());
+    let mut n1 = n1;
     n1.signal(Signal::SIGTERM);
+    let _ = n1.wait_exit(Duration::from_secs(5));
     n2.signal(Signal::SIGTERM);
+    let lines = std::fs::read_to_string(&log).unwrap_or_default();
+    let lines: Vec<&str> = lines.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "GROUP G BACKUP 0",
+            "master",
+            "GROUP G MASTER 0",
+            "fault",
+            "GROUP G FAULT 0",
+            "GROUP G BACKUP 0",
+            "master",
+            "GROUP G MASTER 0",
+            "GROUP G STOP 0"
+        ],
+        "{}",
+        n1.output()
+    );
 }
 
 /// The semantics that show on the wire, keepalived against vipflip: one file of six

@@ -220,6 +220,7 @@ pub(super) fn start_hooks(cfg: &RunConfig, tx: &EventTx) -> Result<Option<HookRu
     ]
     .iter()
     .all(|x| x.is_none())
+        && !cfg.group_hooks.any()
     {
         return Ok(None);
     }

@@ -29,6 +29,7 @@ pub(super) fn run_group<I: NodeIo>(
     let mut done = vec![false; nodes.len()];
     let mut started = vec![false; nodes.len()];
     let mut was: Vec<State> = nodes.iter().map(|n| n.machine.state()).collect();
+    let mut groups: Vec<Option<State>> = vec![None; sets.len()];
     loop {
         let now = Instant::now();
         for (i, node) in nodes.iter_mut().enumerate() {
@@ -44,10 +45,15 @@ pub(super) fn run_group<I: NodeIo>(
         }
         couple(nodes, sets, &done, &mut pending);
         sync_groups(nodes, sets, &done, &mut was, &mut pending);
+        group_notifies(nodes, sets, &done, &mut groups);
         if pending.iter().any(Option::is_some) {
             continue;
         }
         if done.iter().all(|d| *d) {
+            let stopped: Vec<Option<State>> = groups.iter().map(|_| Some(State::Stopped)).collect();
+            for (k, state) in stopped.into_iter().enumerate() {
+                notify_group(nodes, sets, k, state, &mut groups);
+            }
             finish(nodes, rx);
             return Ok(0);
         }
@@ -245,6 +251,67 @@ pub(super) fn sync_groups<I: NodeIo>(
         }
     }
     was.copy_from_slice(&now);
+}
+
+/// A sync group's state as keepalived's group notifies see it: fault while a member is,
+/// master while all are, else backup; `None` before its members have started.
+fn group_state<I: NodeIo>(nodes: &[Node<I>], members: &[usize], done: &[bool]) -> Option<State> {
+    let states: Vec<State> = members
+        .iter()
+        .filter(|j| !done[**j])
+        .map(|j| nodes[*j].machine.state())
+        .collect();
+    if states.is_empty() || states.iter().all(|s| *s == State::Init) {
+        return None;
+    }
+    Some(if states.contains(&State::Fault) {
+        State::Fault
+    } else if states
+        .iter()
+        .all(|s| matches!(s, State::Master | State::Releasing))
+    {
+        State::Master
+    } else {
+        State::Backup
+    })
+}
+
+/// Runs each sync group's notify scripts when its state changes (vrrp_notify.c
+/// send_group_notifies), on its first member's hook runner.
+fn group_notifies<I: NodeIo>(
+    nodes: &mut [Node<I>],
+    sets: &Sets,
+    done: &[bool],
+    groups: &mut [Option<State>],
+) {
+    for k in 0..sets.len() {
+        if sets[k].0.is_some() {
+            let state = group_state(nodes, &sets[k].1, done);
+            notify_group(nodes, sets, k, state, groups);
+        }
+    }
+}
+
+fn notify_group<I: NodeIo>(
+    nodes: &mut [Node<I>],
+    sets: &Sets,
+    k: usize,
+    state: Option<State>,
+    groups: &mut [Option<State>],
+) {
+    let (Some(name), Some(state)) = (&sets[k].0, state) else {
+        return;
+    };
+    if groups[k] == Some(state) {
+        return;
+    }
+    groups[k] = Some(state);
+    let Some(&first) = sets[k].1.first() else {
+        return;
+    };
+    for job in super::run_hooks::group_jobs(&nodes[first].cfg.group_hooks, name, state) {
+        nodes[first].io.run_hook(job);
+    }
 }
 
 /// How a partner in fault is named: the other family of this instance, or a member of

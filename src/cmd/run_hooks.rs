@@ -72,6 +72,46 @@ pub(super) fn jobs(cfg: &RunConfig, from: State, to: State, priority: u8) -> Vec
         .collect()
 }
 
+/// A sync group's notify scripts for its new `state` (vrrp_notify.c send_group_notifies):
+/// the state's own script as written, then `notify` with `GROUP NAME STATE 0`.
+pub(super) fn group_jobs(
+    hooks: &crate::keepalived_conf::GroupHooks,
+    group: &str,
+    state: State,
+) -> Vec<Job> {
+    let Some(word) = notify_word(state) else {
+        return Vec::new();
+    };
+    let own = match state {
+        State::Master => &hooks.on_master,
+        State::Backup => &hooks.on_backup,
+        State::Fault => &hooks.on_fault,
+        _ => &hooks.on_stop,
+    };
+    let env = vec![
+        ("VIPFLIP_GROUP".to_string(), group.to_string()),
+        ("VIPFLIP_STATE".to_string(), word.to_lowercase()),
+    ];
+    let mut jobs: Vec<Job> = own
+        .iter()
+        .map(|argv| Job {
+            name: format!("group {group} notify_{}", word.to_lowercase()),
+            argv: argv.clone(),
+            env: env.clone(),
+        })
+        .collect();
+    if let Some(argv) = &hooks.on_change {
+        let mut argv = argv.clone();
+        argv.extend(["GROUP".into(), group.into(), word.into(), "0".into()]);
+        jobs.push(Job {
+            name: format!("group {group} notify"),
+            argv,
+            env,
+        });
+    }
+    jobs
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,6 +177,23 @@ mod tests {
         assert_eq!(env["VIPFLIP_INSTANCE"], "vrid41");
         assert!(super::jobs(&c, State::Master, State::Releasing, 200).is_empty());
         assert!(super::jobs(&cfg(&[]), State::Backup, State::Master, 100).is_empty());
+    }
+
+    /// vrrp_notify.c send_group_notifies: the state's script as written, then the generic
+    /// one with `GROUP NAME STATE 0` (notify_script_exec(gscript, "GROUP", ..., 0)).
+    #[test]
+    fn a_sync_groups_notify_scripts_get_keepalived_arguments() {
+        let hooks = crate::keepalived_conf::GroupHooks {
+            on_master: Some(vec!["/k/g.sh".into(), "up".into()]),
+            on_change: Some(vec!["/k/any.sh".into()]),
+            ..Default::default()
+        };
+        let jobs = group_jobs(&hooks, "G", State::Master);
+        assert_eq!(jobs[0].argv, ["/k/g.sh", "up"]);
+        assert_eq!(jobs[1].argv, ["/k/any.sh", "GROUP", "G", "MASTER", "0"]);
+        let backup = group_jobs(&hooks, "G", State::Backup);
+        assert_eq!(backup.len(), 1, "no notify_backup, only the generic one");
+        assert_eq!(backup[0].argv[3], "BACKUP");
     }
 
     /// keepalived's notify_master etc. run as written (set_vrrp_notify_script(strvec, 0)),

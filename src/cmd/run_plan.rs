@@ -72,6 +72,7 @@ pub(super) fn plan(args: &RunArgs) -> Result<Plan> {
         let members = cfgs.iter().filter(|c| c.sync_group == group).count();
         if members < 2 {
             cfgs[i].sync_group = None;
+            cfgs[i].group_hooks = Default::default();
         }
     }
     let sync_groups = conf

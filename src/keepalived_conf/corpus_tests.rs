@@ -118,6 +118,24 @@ fn translated(c: &RunConfig) -> String {
     if !c.track_primary {
         s.push_str(" dont-track-primary");
     }
+    if let Some(group) = &c.sync_group {
+        let h = &c.group_hooks;
+        let named: Vec<&str> = [
+            ("master", &h.on_master),
+            ("backup", &h.on_backup),
+            ("fault", &h.on_fault),
+            ("stop", &h.on_stop),
+            ("notify", &h.on_change),
+        ]
+        .iter()
+        .filter(|(_, hook)| hook.is_some())
+        .map(|(name, _)| *name)
+        .collect();
+        s.push_str(&format!(" group {group}"));
+        if !named.is_empty() {
+            s.push_str(&format!(" [{}]", named.join(",")));
+        }
+    }
     if let Some(every) = c.garp_refresh {
         s.push_str(&format!(" refresh {}s", every.as_secs()));
     }

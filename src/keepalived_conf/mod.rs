@@ -39,6 +39,34 @@ pub struct SyncGroup {
     pub members: Vec<String>,
     /// sync_group_tracking_weight: members keep their weighted tracking.
     pub tracking_weight: bool,
+    /// The group's notify scripts, run on the group's state (vrrp_notify.c
+    /// send_group_notifies): notify_master/backup/fault/stop as written, notify with
+    /// `GROUP NAME STATE 0`.
+    pub hooks: GroupHooks,
+}
+
+/// A sync group's notify scripts, as argv.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GroupHooks {
+    pub on_master: Option<Vec<String>>,
+    pub on_backup: Option<Vec<String>>,
+    pub on_fault: Option<Vec<String>>,
+    pub on_stop: Option<Vec<String>>,
+    pub on_change: Option<Vec<String>>,
+}
+
+impl GroupHooks {
+    pub fn any(&self) -> bool {
+        [
+            &self.on_master,
+            &self.on_backup,
+            &self.on_fault,
+            &self.on_stop,
+            &self.on_change,
+        ]
+        .iter()
+        .any(|h| h.is_some())
+    }
 }
 
 /// What a `vrrp_instance` says, as keepalived completes it (vrrp.c vrrp_complete_instance).
@@ -84,8 +112,9 @@ pub struct Instance {
     pub track_ifaces: Vec<TrackedIface>,
     /// use_vmac: the virtual MAC interface's name, empty for the default.
     pub vmac: Option<String>,
-    /// The sync group this instance is a member of.
+    /// The sync group this instance is a member of, and that group's notify scripts.
     pub sync_group: Option<String>,
+    pub group_hooks: GroupHooks,
     /// dont_track_primary: no fault while the interface is down.
     pub dont_track_primary: bool,
     /// Keywords accepted that change nothing vipflip does, or that vipflip does
@@ -362,7 +391,20 @@ fn sync_group(item: &Item) -> Result<SyncGroup, Vec<(Loc, String)>> {
                 }
             }
             "notify_master" | "notify_backup" | "notify_fault" | "notify_stop" | "notify" => {
-                problems.push((line.loc.clone(), format!("vrrp_sync_group {}: '{}' is not supported by vipflip yet: put the script in each member instance's {}", group.name, line.key, line.key)))
+                match lexer::script_command(&line.raw) {
+                    Ok((argv, _)) if !argv.is_empty() => {
+                        let slot = match line.key.as_str() {
+                            "notify_master" => &mut group.hooks.on_master,
+                            "notify_backup" => &mut group.hooks.on_backup,
+                            "notify_fault" => &mut group.hooks.on_fault,
+                            "notify_stop" => &mut group.hooks.on_stop,
+                            _ => &mut group.hooks.on_change,
+                        };
+                        *slot = Some(argv);
+                    }
+                    Ok(_) => problems.push((line.loc.clone(), format!("vrrp_sync_group {}: '{}' needs a script", group.name, line.key))),
+                    Err(e) => problems.push((line.loc.clone(), format!("vrrp_sync_group {}: {e}", group.name))),
+                }
             }
             // vrrp_parser.c vrrp_gglobal_tracking_handler / vrrp_sg_tracking_weight_handler.
             "sync_group_tracking_weight" | "global_tracking" => group.tracking_weight = true,
@@ -405,6 +447,7 @@ fn join_sync_groups(conf: &mut Conf, problems: &mut Vec<(Loc, String)>) {
                 continue;
             };
             inst.sync_group = Some(group.name.clone());
+            inst.group_hooks = group.hooks.clone();
             if group.tracking_weight {
                 continue;
             }

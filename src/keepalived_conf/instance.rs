@@ -209,7 +209,13 @@ fn apply(out: &mut Instance, item: &Item) -> Result<(), String> {
         "garp_master_repeat" => out.garp_repeat = Some(number(item)?),
         "garp_master_delay" => out.garp_delay = Some(seconds(item)?),
         // vrrp_parser.c vrrp_garp_refresh_handler / vrrp_garp_refresh_rep_handler.
-        "garp_master_refresh" => out.garp_refresh = Some(seconds(item)?),
+        "garp_master_refresh" => match item.args.first().and_then(|a| a.parse::<u64>().ok()) {
+            Some(n) => out.garp_refresh = Some(std::time::Duration::from_secs(n)),
+            None => out.notes.push(format!(
+                "keepalived.conf: {}: 'garp_master_refresh' needs whole seconds: keepalived ignores the line, so does vipflip",
+                out.name
+            )),
+        },
         "garp_master_refresh_repeat" => out.garp_refresh_repeat = Some(number(item)?),
         "virtual_ipaddress" => virtual_ipaddress(out, item, false)?,
         "virtual_ipaddress_excluded" => virtual_ipaddress(out, item, true)?,

@@ -344,9 +344,14 @@ fn global_defs(
                     "global_defs 'vrrp_version' must be 2 or 3".into(),
                 )),
             },
-            "vrrp_garp_master_refresh" => match seconds(i) {
-                Ok(d) => globals.garp_refresh = Some(d),
-                Err(e) => problems.push((i.loc.clone(), format!("global_defs {e}"))),
+            // global_parser.c vrrp_garp_refresh_handler: whole seconds; anything else is
+            // "Invalid ... - ignoring" and no refresh.
+            "vrrp_garp_master_refresh" => match i.args.first().and_then(|a| a.parse::<u64>().ok()) {
+                Some(n) => globals.garp_refresh = Some(Duration::from_secs(n)),
+                None => notes.push(format!(
+                    "keepalived.conf: global_defs 'vrrp_garp_master_refresh{}' is not whole seconds: keepalived ignores it (no refresh), so does vipflip",
+                    i.args.first().map(|a| format!(" {a}")).unwrap_or_default()
+                )),
             },
             "vrrp_garp_master_refresh_repeat" => match number(i) {
                 Ok(n) => globals.garp_refresh_repeat = Some(n),

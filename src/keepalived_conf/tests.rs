@@ -272,6 +272,33 @@ fn forms_keepalived_accepts() {
     );
 }
 
+/// global_parser.c / vrrp_parser.c vrrp_garp_refresh_handler: whole seconds, anything else
+/// ignored ("Invalid ... - ignoring"); the global value is the instances' default.
+#[test]
+fn garp_master_refresh_in_whole_seconds_or_ignored() {
+    let text = "global_defs {\n  vrrp_garp_master_refresh 30\n}\nvrrp_instance A {\n}\nvrrp_instance B {\n  garp_master_refresh 5\n}\n";
+    let conf = parse(text, None, &NoFiles).unwrap();
+    assert_eq!(
+        conf.instances[0].garp_refresh,
+        Some(Duration::from_secs(30))
+    );
+    assert_eq!(conf.instances[1].garp_refresh, Some(Duration::from_secs(5)));
+    let bare = parse(
+        "global_defs {\n  vrrp_garp_master_refresh\n}\nvrrp_instance A {\n}\n",
+        None,
+        &NoFiles,
+    )
+    .unwrap();
+    assert_eq!(bare.instances[0].garp_refresh, None);
+    assert!(
+        bare.notes
+            .iter()
+            .any(|n| n.contains("keepalived ignores it")),
+        "{:?}",
+        bare.notes
+    );
+}
+
 #[test]
 fn did_you_mean_takes_the_closest_known_keyword_only() {
     let known = &["priority", "state", "virtual_router_id"];

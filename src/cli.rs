@@ -19,9 +19,13 @@ Examples:
   # the article's keepalived.conf, unchanged, with a lower priority on this node
   vipflip run --keepalived-conf /etc/keepalived/keepalived.conf --priority 199";
 
+/// `--help` starts with the usage (what `vipflip run --help | head` should show); the prose
+/// follows it.
+const USAGE_FIRST: &str = "{usage-heading} {usage}\n\n{about-with-newline}\n{all-args}{after-help}";
+
 /// Move a virtual IP between machines with VRRP, the way keepalived's vrrp_instance does.
 #[derive(Debug, Parser)]
-#[command(name = "vipflip", version, propagate_version = true)]
+#[command(name = "vipflip", version, propagate_version = true, help_template = USAGE_FIRST)]
 #[command(
     after_help = "Exit status: 0 success, 1 a negative answer, 2 error.\nRun 'vipflip run --help' to start."
 )]
@@ -46,6 +50,7 @@ pub enum Command {
     /// Speaks VRRP exactly, so keepalived nodes with the same VRID are members of the same
     /// group.
     #[command(
+        help_template = USAGE_FIRST,
         after_help = RUN_EXAMPLES,
         override_usage = "vipflip run --vip <ADDR/LEN> --iface <NAME> --vrid <VRID> [OPTIONS]\n       vipflip run --keepalived-conf <FILE> [OPTIONS]"
     )]
@@ -60,7 +65,7 @@ pub enum Command {
     /// announced it (or after the longest Skew_Time plus an interval), so clients lose nothing. The --advert-int, --vrrp-version and --auth-pass of that advert
     /// must match the group's (VRRPv2 backups discard a different interval). Refuses to remove
     /// the interface's primary address, which is never a VIP.
-    #[command(after_help = RELEASE_EXAMPLES)]
+    #[command(help_template = USAGE_FIRST, after_help = RELEASE_EXAMPLES)]
     Release(ReleaseArgs),
 
     /// Watch an address (a VIP) and report every outage: when, how long, probes lost, and the MAC that answered before and after.
@@ -71,7 +76,7 @@ pub enum Command {
     /// a status line shows probes sent and lost, the answering MAC and the last round trip.
     /// Stops after --count probes, after --duration, or on Ctrl-C, with a summary. The MAC is
     /// the one on the last hop: behind a router it is the router's.
-    #[command(after_help = PING_WATCH_EXAMPLES)]
+    #[command(help_template = USAGE_FIRST, after_help = PING_WATCH_EXAMPLES)]
     PingWatch(PingWatchArgs),
 
     /// Listen on an interface: who is master of each VRRP group, who else speaks, and which MACs answer for each VIP.
@@ -84,7 +89,7 @@ pub enum Command {
     /// daemon. Warns about split brain, members that disagree on version, interval, VIPs or
     /// auth, and CARP (ucarp) on the same numbers. Exit 0 when something was heard for what was
     /// asked (anything, when nothing was), 1 when nothing was.
-    #[command(after_help = PROBE_EXAMPLES)]
+    #[command(help_template = USAGE_FIRST, after_help = PROBE_EXAMPLES)]
     Probe(ProbeArgs),
 
     /// Show a failover on this one machine: three nodes and a client in network namespaces of their own.
@@ -98,7 +103,7 @@ pub enum Command {
     /// everything is removed on exit (also after Ctrl-C or an error; leftovers of a demo that
     /// was killed are removed by the next one). Needs root (CAP_SYS_ADMIN for namespaces) and
     /// iproute2's `ip`. Exit 0 when every step happened, 1 when one did not happen in time.
-    #[command(after_help = DEMO_EXAMPLES)]
+    #[command(help_template = USAGE_FIRST, after_help = DEMO_EXAMPLES)]
     Demo(DemoArgs),
 
     /// What the vipflip instances on this node are doing now: state and since when, priority, master, VIPs.
@@ -108,7 +113,7 @@ pub enum Command {
     /// needs no root, and inside a network namespace it sees only that namespace's instances.
     /// Exit 0 when a matching instance is master, 1 when none is (or none runs), 2 on error:
     /// `if vipflip status --vrid 41; then ...` runs on the master only.
-    #[command(after_help = STATUS_EXAMPLES)]
+    #[command(help_template = USAGE_FIRST, after_help = STATUS_EXAMPLES)]
     Status(StatusArgs),
 }
 
@@ -137,7 +142,7 @@ pub struct StatusArgs {
 
 const DEMO_EXAMPLES: &str = "\
 Examples:
-  # the whole story in about 15 seconds
+  # the whole story in about 6 seconds
   sudo vipflip demo
   # the article's timing: adverts every second, takeover after about 3.2 s
   sudo vipflip demo --advert-int 1s

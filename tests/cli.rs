@@ -455,6 +455,12 @@ fn help_fits_80_columns_and_shows_what_run_needs() {
             !text.contains("[default:"),
             "one style for defaults, '(default X)': {sub}"
         );
+        // `vipflip run --help | head` shows how to call it first, the prose after.
+        assert!(
+            text.starts_with(&format!("Usage: vipflip {sub}")),
+            "{sub} --help starts with: {:?}",
+            text.lines().next()
+        );
     }
 }
 

@@ -564,3 +564,44 @@ fn an_args_file_and_systemd_notify_as_the_unit_runs_it() {
     );
     assert!(node.wait_exit(Duration::from_secs(3)).is_some());
 }
+
+/// The shipped args example, after the edit its own comment asks for (this node's
+/// interface), passes `--check` as the README's service recipe runs it before enabling.
+#[test]
+fn the_shipped_args_example_passes_check_after_the_documented_edit() {
+    if !available(
+        "the_shipped_args_example_passes_check_after_the_documented_edit",
+        false,
+    ) {
+        return;
+    }
+    let lab = Lab::new(1);
+    let example = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/contrib/vipflip.args.example"
+    ))
+    .expect("the example");
+    assert!(example.contains("--iface ens33"), "{example}");
+    let edited = example.replace("--iface ens33", "--iface eth0");
+    let file = lab.write_file("vip41.args", &edited);
+    let out = lab.vipflip_output(
+        1,
+        &["run", "--args-file", &file.display().to_string(), "--check"],
+    );
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("configuration OK"), "{text}");
+    // Unedited, it names the interface to change.
+    let raw = lab.write_file("raw.args", &example);
+    let out = lab.vipflip_output(
+        1,
+        &["run", "--args-file", &raw.display().to_string(), "--check"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("ens33"));
+}

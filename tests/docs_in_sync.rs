@@ -47,6 +47,9 @@ fn man_pages_have_the_sections_users_look_for() {
         "keepalived",
         "\\-\\-advert\\-int",
         "\\-\\-keepalived\\-conf",
+        // The synopsis shows what each option takes.
+        "[\\fB\\-\\-vip\\fR \\fIADDR/LEN\\fR]",
+        "[\\fB\\-\\-advert\\-int\\fR \\fIDURATION\\fR]",
     ] {
         assert!(run.contains(needle), "vipflip-run.1 lacks {needle}");
     }

@@ -71,6 +71,46 @@ fn examples_section(help: &str) -> String {
     format!(".SH EXAMPLES\n.nf\n{}\n.fi\n", lines.join("\n"))
 }
 
+/// SYNOPSIS with each option's value (`[--vip ADDR/LEN]`): clap_mangen's names the flags
+/// alone, which tells a reader nothing of what they take.
+fn synopsis(cmd: &clap::Command, page: &str) -> String {
+    let mut words = vec![format!("\\fB{}\\fR", page.replacen('-', " ", 1))];
+    for arg in cmd.get_arguments().filter(|a| !a.is_hide_set()) {
+        let Some(long) = arg.get_long() else {
+            if arg.is_positional() {
+                let name = arg
+                    .get_value_names()
+                    .and_then(|v| v.first().map(|n| n.to_string()));
+                let name = name.unwrap_or_else(|| arg.get_id().to_string().to_uppercase());
+                let word = format!("\\fI{}\\fR", roff_escape(&name));
+                words.push(if arg.is_required_set() {
+                    word
+                } else {
+                    format!("[{word}]")
+                });
+            }
+            continue;
+        };
+        let takes_value = arg.get_action().takes_values();
+        let value = arg
+            .get_value_names()
+            .and_then(|v| v.first())
+            .filter(|_| takes_value)
+            .map(|v| format!(" \\fI{}\\fR", roff_escape(v)))
+            .unwrap_or_default();
+        let flag = format!("\\fB\\-\\-{}\\fR{value}", roff_escape(long));
+        words.push(if arg.is_required_set() {
+            flag
+        } else {
+            format!("[{flag}]")
+        });
+    }
+    if cmd.get_subcommands().any(|s| !s.is_hide_set()) {
+        words.push("\\fICOMMAND\\fR".into());
+    }
+    format!(".SH SYNOPSIS\n{}\n", words.join(" "))
+}
+
 fn man_page(cmd: clap::Command, page: &str) -> Vec<u8> {
     let help = match page {
         "vipflip" => TOP_EXAMPLES.to_string(),
@@ -86,7 +126,7 @@ fn man_page(cmd: clap::Command, page: &str) -> Vec<u8> {
     let ok = |r: std::io::Result<()>| r.unwrap_or_else(|e| panic!("render {page}: {e}"));
     ok(man.render_title(&mut out));
     ok(man.render_name_section(&mut out));
-    ok(man.render_synopsis_section(&mut out));
+    out.extend_from_slice(synopsis(&cmd, page).as_bytes());
     ok(man.render_description_section(&mut out));
     if cmd.get_arguments().any(|a| !a.is_hide_set()) {
         ok(man.render_options_section(&mut out));

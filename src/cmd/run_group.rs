@@ -50,9 +50,8 @@ pub(super) fn run_group<I: NodeIo>(
             continue;
         }
         if done.iter().all(|d| *d) {
-            let stopped: Vec<Option<State>> = groups.iter().map(|_| Some(State::Stopped)).collect();
-            for (k, state) in stopped.into_iter().enumerate() {
-                notify_group(nodes, sets, k, state, &mut groups);
+            for k in 0..sets.len() {
+                notify_group(nodes, sets, k, Some(State::Stopped), &mut groups);
             }
             finish(nodes, rx);
             return Ok(0);

@@ -38,7 +38,7 @@ set edit:completion:arg-completer[vipflip] = {|@words|
             cand --priority 'Priority 1-254 (default 100); the highest live node is master. 255 = address owner, master at once'
             cand --advert-int 'Advert interval (default 1s), e.g. 1s, 100ms. Below 1s needs --vrrp-version 3 (10 ms steps, up to 40.95s)'
             cand --vrrp-version 'VRRP version: 2 (RFC 3768) or 3 (RFC 5798/9568). Default 2 for IPv4 (as keepalived), 3 for IPv6 and for IPv4 and IPv6 together'
-            cand --state 'keepalived''s initial state: master listens one advert interval (plus Skew_Time of priority 1) at start instead of Master_Down_Interval, and cannot be combined with --no-preempt or --preempt-delay (keepalived: state MASTER)'
+            cand --state 'keepalived''s initial state: master listens one advert interval (plus the smallest Skew_Time, that of priority 255: keepalived''s VRRP_TIMER_SKEW_MIN) at start instead of Master_Down_Interval, and cannot be combined with --no-preempt or --preempt-delay (keepalived: state MASTER)'
             cand --preempt-delay 'Wait this long before preempting a lower-priority master, up to 1h (keepalived: preempt_delay)'
             cand --v3-checksum 'Checksum form of VRRPv3 over IPv4 to send: keepalived (with pseudo-header) or rfc9568 (message only). Both are accepted on receive'
             cand --auth-pass 'VRRPv2 simple password, only to join keepalived groups with auth_type PASS. Not security: it is sent in clear text'

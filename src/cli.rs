@@ -320,7 +320,7 @@ pub struct RunArgs {
     #[arg(long)]
     pub no_preempt: bool,
 
-    /// keepalived's initial state: master listens one advert interval (plus Skew_Time of priority 1) at start instead of Master_Down_Interval, and cannot be combined with --no-preempt or --preempt-delay (keepalived: state MASTER).
+    /// keepalived's initial state: master listens one advert interval (plus the smallest Skew_Time, that of priority 255: keepalived's VRRP_TIMER_SKEW_MIN) at start instead of Master_Down_Interval, and cannot be combined with --no-preempt or --preempt-delay (keepalived: state MASTER).
     #[arg(long, value_name = "STATE")]
     pub state: Option<StateArg>,
 

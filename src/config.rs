@@ -46,7 +46,7 @@ pub struct RunConfig {
     pub track: Track,
     /// Tracked interfaces: fault while one is down (weight 0), or a priority change.
     pub track_ifaces: Vec<TrackedIface>,
-    /// keepalived's `state MASTER`: the first wait is one interval and Skew_Time(1).
+    /// keepalived's `state MASTER`: the first wait is one interval and keepalived's VRRP_TIMER_SKEW_MIN.
     pub state_master: bool,
     /// Fault while the interface is down (keepalived's default; dont_track_primary: not).
     pub track_primary: bool,

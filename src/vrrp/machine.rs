@@ -6,7 +6,7 @@ use std::fmt;
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
-use super::timers::{handover_wait, interval, master_down_interval, skew_time};
+use super::timers::{handover_wait, interval, master_down_interval, skew_min, skew_time};
 use crate::wire::announce::MacAddr;
 use crate::wire::{Advert, Auth, Version};
 
@@ -31,7 +31,8 @@ pub struct Params {
     /// peers, and only theirs are accepted.
     pub unicast_peers: Vec<IpAddr>,
     /// keepalived's `state MASTER` (vrrp_scheduler.c vrrp_init_state): at start a node that
-    /// is not the owner listens one interval plus Skew_Time(1), not Master_Down_Interval.
+    /// is not the owner listens one interval plus keepalived's VRRP_TIMER_SKEW_MIN (the
+    /// Skew_Time of priority 255), not Master_Down_Interval.
     pub state_master: bool,
     /// keepalived's garp_master_refresh: while master, the VIPs are announced again this
     /// often, so switches and clients that aged the entry out learn it anew.
@@ -766,8 +767,7 @@ impl Machine {
         if let Some(check) = self.fault_check.clone().filter(|_| link_up) {
             self.transition(State::Fault, Reason::CheckFailed { check }, out);
         } else if link_up && self.p.state_master && !self.p.is_owner() {
-            let wait =
-                interval(self.p.interval_cs) + skew_time(self.p.version, 1, self.p.interval_cs);
+            let wait = interval(self.p.interval_cs) + skew_min(self.p.version, self.p.interval_cs);
             self.master_interval_cs = self.p.interval_cs;
             self.become_backup(now, Reason::Startup { wait }, out);
             self.down_at = Some(now + wait);

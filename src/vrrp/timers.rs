@@ -21,6 +21,12 @@ pub fn master_down_interval(version: Version, priority: u8, master_interval_cs: 
     interval(master_interval_cs) * 3 + skew_time(version, priority, master_interval_cs)
 }
 
+/// keepalived's VRRP_TIMER_SKEW_MIN (vrrp.h: `VRRP_TIMER_SKEW_CALC(svr, 1)`, where the
+/// formula's factor is `256 - priority`): the smallest Skew_Time, that of priority 255.
+pub fn skew_min(version: Version, master_interval_cs: u16) -> Duration {
+    skew_time(version, 255, master_interval_cs)
+}
+
 /// How long a stepping-down master keeps its VIP waiting for a successor: the longest
 /// Skew_Time a backup can have (priority 1), plus one interval for scheduling.
 pub fn handover_wait(version: Version, interval_cs: u16) -> Duration {
@@ -38,6 +44,23 @@ mod tests {
 
     fn ms(d: Duration) -> f64 {
         d.as_secs_f64() * 1000.0
+    }
+
+    /// vrrp.h VRRP_TIMER_SKEW_MIN: 1/256 s in v2, 1/256 of the interval in v3.
+    #[test]
+    fn keepalived_skew_min_is_the_skew_of_priority_255() {
+        assert_eq!(
+            skew_min(Version::V2, 100),
+            Duration::from_nanos(1_000_000_000 / 256)
+        );
+        assert_eq!(
+            skew_min(Version::V3, 100),
+            Duration::from_nanos(1_000_000_000 / 256)
+        );
+        assert_eq!(
+            skew_min(Version::V3, 10),
+            Duration::from_nanos(100_000_000 / 256)
+        );
     }
 
     /// The worked examples of ../shared/VRRP-NOTES.md §1.4.

@@ -1112,7 +1112,12 @@ fn state_master_shortens_the_first_wait_only() {
         ..params()
     };
     let first = crate::vrrp::timers::interval(p.interval_cs)
-        + crate::vrrp::timers::skew_time(p.version, 1, p.interval_cs);
+        + crate::vrrp::timers::skew_min(p.version, p.interval_cs);
+    assert_eq!(
+        first,
+        Duration::from_nanos(1_003_906_250),
+        "1 s + 1/256 s (VRRPv2, 1 s)"
+    );
     let t = Instant::now();
     let mut m = Machine::new(p.clone());
     m.handle(t, Input::Start { link_up: true });

@@ -98,6 +98,10 @@ pub struct Scenario {
     pub lateness: Duration,
     pub script: Vec<(Duration, Fault)>,
     pub end: Duration,
+    /// keepalived's `state MASTER` per node (the short first wait).
+    pub state_master: Vec<bool>,
+    /// keepalived's garp_master_refresh for every node.
+    pub refresh: Option<Duration>,
 }
 
 impl Scenario {
@@ -227,6 +231,11 @@ impl Scenario {
         script.push((t, Fault::Heal));
         script.push((t, Fault::Loss(0)));
         script.sort_by_key(|(at, _)| *at);
+        // keepalived's settings, from a draw of their own so that the seeds kept as
+        // regressions draw the group and script they always did.
+        let mut k = Rng::new(seed ^ 0x6b65_6570_616c_6976);
+        let state_master = (0..n).map(|_| k.chance(25)).collect();
+        let refresh = k.chance(30).then(|| interval(base) * k.range(1, 20) as u32);
         Scenario {
             version,
             priorities,
@@ -237,6 +246,8 @@ impl Scenario {
             lateness,
             script,
             end: t + mdi * 3,
+            state_master,
+            refresh,
         }
     }
 }
@@ -318,8 +329,8 @@ impl Sim {
             auth: Auth::None,
             second_announce: Some(Duration::from_secs(5)),
             unicast_peers: Vec::new(),
-            state_master: false,
-            refresh: None,
+            state_master: self.s.state_master[i],
+            refresh: self.s.refresh,
             sync: false,
         }
     }

@@ -59,7 +59,7 @@ Register-ArgumentCompleter -Native -CommandName 'vipflip' -ScriptBlock {
             [CompletionResult]::new('--track-interval', '--track-interval', [CompletionResultType]::ParameterName, 'How often each check runs (10ms to 1h; default 1s)')
             [CompletionResult]::new('--track-timeout', '--track-timeout', [CompletionResultType]::ParameterName, 'A check taking longer fails (a command is killed). Default: the --track-interval; up to 1h')
             [CompletionResult]::new('--track-rise', '--track-rise', [CompletionResultType]::ParameterName, 'Successes in a row before a failed check counts as healthy again (default 1)')
-            [CompletionResult]::new('--track-fall', '--track-fall', [CompletionResultType]::ParameterName, 'Failures in a row before a check counts as failed (default 1)')
+            [CompletionResult]::new('--track-fall', '--track-fall', [CompletionResultType]::ParameterName, 'Failures in a row before a check counts as failed (default 1). A check''s first result decides at once, as in keepalived')
             [CompletionResult]::new('--track-iface', '--track-iface', [CompletionResultType]::ParameterName, 'Go to fault while this interface is down (repeatable; keepalived''s track_interface)')
             [CompletionResult]::new('--track-weight', '--track-weight', [CompletionResultType]::ParameterName, 'A failing check lowers the advertised priority by N (keepalived''s weight). Without it a failing check sends the node to fault, handing the VIP over')
             [CompletionResult]::new('--on-master', '--on-master', [CompletionResultType]::ParameterName, 'Run CMD on becoming master, with the arguments INSTANCE NAME MASTER PRIORITY and VIPFLIP_* variables (no shell)')

@@ -55,7 +55,7 @@ set edit:completion:arg-completer[vipflip] = {|@words|
             cand --track-interval 'How often each check runs (10ms to 1h; default 1s)'
             cand --track-timeout 'A check taking longer fails (a command is killed). Default: the --track-interval; up to 1h'
             cand --track-rise 'Successes in a row before a failed check counts as healthy again (default 1)'
-            cand --track-fall 'Failures in a row before a check counts as failed (default 1)'
+            cand --track-fall 'Failures in a row before a check counts as failed (default 1). A check''s first result decides at once, as in keepalived'
             cand --track-iface 'Go to fault while this interface is down (repeatable; keepalived''s track_interface)'
             cand --track-weight 'A failing check lowers the advertised priority by N (keepalived''s weight). Without it a failing check sends the node to fault, handing the VIP over'
             cand --on-master 'Run CMD on becoming master, with the arguments INSTANCE NAME MASTER PRIORITY and VIPFLIP_* variables (no shell)'

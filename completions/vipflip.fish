@@ -58,7 +58,7 @@ complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l track-http -d 'H
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l track-interval -d 'How often each check runs (10ms to 1h; default 1s)' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l track-timeout -d 'A check taking longer fails (a command is killed). Default: the --track-interval; up to 1h' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l track-rise -d 'Successes in a row before a failed check counts as healthy again (default 1)' -r
-complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l track-fall -d 'Failures in a row before a check counts as failed (default 1)' -r
+complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l track-fall -d 'Failures in a row before a check counts as failed (default 1). A check\'s first result decides at once, as in keepalived' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l track-iface -d 'Go to fault while this interface is down (repeatable; keepalived\'s track_interface)' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l track-weight -d 'A failing check lowers the advertised priority by N (keepalived\'s weight). Without it a failing check sends the node to fault, handing the VIP over' -r
 complete -c vipflip -n "__fish_vipflip_using_subcommand run" -l on-master -d 'Run CMD on becoming master, with the arguments INSTANCE NAME MASTER PRIORITY and VIPFLIP_* variables (no shell)' -r

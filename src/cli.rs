@@ -400,7 +400,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "N", value_parser = number_in::<u32>(1, 100), help_heading = "Health checks")]
     pub track_rise: Option<u32>,
 
-    /// Failures in a row before a check counts as failed (default 1).
+    /// Failures in a row before a check counts as failed (default 1). A check's first result decides at once, as in keepalived.
     #[arg(long, value_name = "N", value_parser = number_in::<u32>(1, 100), help_heading = "Health checks")]
     pub track_fall: Option<u32>,
 

@@ -909,8 +909,9 @@ impl<I: NodeIo> Node<I> {
     fn net_input(&mut self, event: NetEvent) -> Option<Input> {
         match event {
             NetEvent::Link(true) if self.detached => self.reattach(),
-            // keepalived's dont_track_primary: the interface's link state is not tracked
-            // (vrrp_if.c: the instance does not go to fault with it).
+            // keepalived's dont_track_primary: the interface is tracked with
+            // VRRP_NOT_TRACK_IF (vrrp.c vrrp_complete_instance, add_vrrp_to_interface), so
+            // its link going down is no fault.
             NetEvent::Link(_) if !self.cfg.track_primary => None,
             NetEvent::Link(up) if up != self.link_up => {
                 self.link_up = up;

@@ -322,7 +322,8 @@ fn a_removal_reported_after_the_vip_came_back_changes_nothing() {
     assert!(input.is_none(), "{input:?}");
 }
 
-/// keepalived's dont_track_primary: a master stays master while its interface is down.
+/// keepalived's dont_track_primary (vrrp.c vrrp_complete_instance: the interface added with
+/// VRRP_NOT_TRACK_IF): a master stays master while its interface is down.
 #[test]
 fn dont_track_primary_ignores_the_interface_going_down() {
     let fake = Fake::default();

@@ -9,7 +9,7 @@ mod run_edges;
 mod run_group;
 mod run_hooks;
 mod run_io;
-mod run_plan;
+pub(crate) mod run_plan;
 #[cfg(test)]
 mod run_tests;
 pub mod status;

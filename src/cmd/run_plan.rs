@@ -209,8 +209,8 @@ fn host_name() -> Option<String> {
 
 /// keepalived.conf's `include` (glob(3) patterns on the file system, sorted) and the
 /// config id of its `@ID` lines.
-struct ConfFiles {
-    config_id: Option<String>,
+pub(crate) struct ConfFiles {
+    pub(crate) config_id: Option<String>,
 }
 
 impl crate::keepalived_conf::Files for ConfFiles {

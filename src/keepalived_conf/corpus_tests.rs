@@ -13,27 +13,16 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{parse, Conf, Files, Instance};
+use crate::cmd::run_plan::ConfFiles;
+
+use super::{parse, Conf, Instance};
 use crate::cli::{Cli, Command};
 use crate::config::{run_config, RunConfig};
 use clap::Parser;
 
-/// Includes from the file system, as `vipflip run` reads them.
-struct Disk;
-
-impl Files for Disk {
-    fn glob(&self, pattern: &Path) -> Result<Vec<PathBuf>, String> {
-        let text = pattern.to_string_lossy();
-        let mut found: Vec<PathBuf> = glob::glob(&text)
-            .map_err(|e| e.to_string())?
-            .filter_map(|p| p.ok())
-            .collect();
-        found.sort();
-        Ok(found)
-    }
-    fn read(&self, path: &Path) -> Result<String, String> {
-        std::fs::read_to_string(path).map_err(|e| e.to_string())
-    }
+/// Includes from the file system, as `vipflip run` reads them (no `@ID` line counts).
+fn disk() -> ConfFiles {
+    ConfFiles { config_id: None }
 }
 
 /// What `vipflip run --keepalived-conf FILE --instance NAME` runs, in one line.
@@ -163,7 +152,7 @@ fn translated(c: &RunConfig) -> String {
 /// Every instance's summary, or the file's refusal.
 fn outcome(path: &Path) -> Vec<String> {
     let text = std::fs::read_to_string(path).expect("corpus file");
-    match parse(&text, Some(path), &Disk) {
+    match parse(&text, Some(path), &disk()) {
         Ok(conf) => conf
             .instances
             .iter()

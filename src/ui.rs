@@ -399,7 +399,7 @@ fn secs3(d: std::time::Duration) -> String {
 impl Ui {
     pub fn start(&mut self, s: &StartInfo<'_>) {
         let text = format!(
-            "vipflip {} vrid {} on {} from {}: VRRPv{}, priority {}, advert every {}, skew {}, master down after {}, VIP {}, preempt {}",
+            "vipflip {} vrid {} on {} from {}: VRRPv{}, priority {}, advert every {}, skew {}, master down after {}, {}, preempt {}",
             env!("CARGO_PKG_VERSION"),
             s.vrid,
             s.iface,
@@ -412,7 +412,11 @@ impl Ui {
             humantime::format_duration(s.interval),
             secs3(s.skew),
             secs3(s.master_down),
-            s.vips.join(" "),
+            if s.vips.is_empty() {
+                "no VIP (state and hooks only)".to_string()
+            } else {
+                format!("VIP {}", s.vips.join(" "))
+            },
             if s.preempt { "on" } else { "off" },
         );
         let mut json = Json::default()

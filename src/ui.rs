@@ -300,7 +300,17 @@ impl Ui {
 
     /// The state word, padded and colored: master green, backup yellow, fault red.
     pub fn state_word(&self, state: State) -> String {
-        let word = format!("{:<6}", state.name().to_uppercase());
+        self.state_padded(state, 6)
+    }
+
+    /// The state word padded to the longest one (RELEASING), so that what follows it starts
+    /// at one column whatever the state: the demo's layout.
+    pub fn state_column(&self, state: State) -> String {
+        self.state_padded(state, "RELEASING".len())
+    }
+
+    fn state_padded(&self, state: State, width: usize) -> String {
+        let word = format!("{:<width$}", state.name().to_uppercase());
         if !self.color {
             return word;
         }
@@ -309,6 +319,15 @@ impl Ui {
             State::Backup => word.yellow().bold().to_string(),
             State::Fault => word.red().bold().to_string(),
             _ => word.dimmed().to_string(),
+        }
+    }
+
+    /// A line that heads a part of a story (the demo's steps): bold in color.
+    pub fn heading(&self, text: &str) -> String {
+        if self.color {
+            text.bold().to_string()
+        } else {
+            text.to_string()
         }
     }
 

@@ -129,6 +129,7 @@ fn demo_tells_the_story_and_leaves_nothing_behind() {
         })
         .collect();
     let expected = [
+        ("election at start", "n1"),
         ("planned stop of n1", "n2"),
         ("n1 back (preempts)", "n1"),
         ("crash of n1 (kill -9)", "n2"),
@@ -140,7 +141,7 @@ fn demo_tells_the_story_and_leaves_nothing_behind() {
     assert_eq!(steps, expected, "{text}");
     // The crash: n2 takes over after its Master_Down_Interval, which the demo states. That a
     // planned handover loses nothing is lab_handover's to show, under every setting.
-    let crash = &results[2];
+    let crash = &results[3];
     let number = |k| -> f64 {
         json_field(crash, k)
             .and_then(|v| v.parse().ok())
@@ -159,6 +160,63 @@ fn demo_tells_the_story_and_leaves_nothing_behind() {
     );
     assert_eq!(events(&out, "cleanup").len(), 1, "{text}");
     assert!(namespaces_of(pid).is_empty(), "{:?}", namespaces_of(pid));
+}
+
+/// The text a newcomer reads: numbered step headings apart from the events, every node line's
+/// reason at one column whatever its state word (RELEASING is the longest), the start in the
+/// summary, and no line wider than a terminal.
+#[test]
+fn demo_text_keeps_steady_columns() {
+    if !available("demo_text_keeps_steady_columns", false) {
+        return;
+    }
+    let out = Command::new(BIN)
+        .args(["demo", "--color", "never"])
+        .output()
+        .expect("run vipflip demo");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    let lines: Vec<&str> = text.lines().collect();
+    let widest = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+    assert!(widest <= 110, "a line of {widest} characters:\n{text}");
+    let headings: Vec<&str> = lines
+        .iter()
+        .filter_map(|l| l.get(13..20).filter(|h| h.starts_with("== ")))
+        .collect();
+    let numbered = ["== 1/4", "== 2/4", "== 3/4", "== 4/4"];
+    let expected: Vec<&str> = numbered.iter().flat_map(|n| [*n, *n]).collect();
+    let headings: Vec<&str> = headings.iter().map(|h| h.trim_end()).collect();
+    assert_eq!(
+        headings, expected,
+        "a heading and a result per step:\n{text}"
+    );
+    // `HH:MM:SS.mmm    n2 (199)  MASTER    master 192.0.2.11 stepped down (priority 0)`
+    let reason_columns: Vec<(usize, &str)> = lines
+        .iter()
+        .filter(|l| l.get(13..17).is_some_and(|p| p.starts_with("   n")))
+        .filter_map(|l| {
+            let state = ["INIT", "BACKUP", "MASTER", "FAULT", "RELEASING", "STOPPED"]
+                .into_iter()
+                .find(|w| l.get(26..).is_some_and(|rest| rest.starts_with(w)))?;
+            let after = 26 + state.len();
+            let reason = after + l[after..].len() - l[after..].trim_start().len();
+            Some((reason, *l))
+        })
+        .collect();
+    assert!(reason_columns.len() >= 8, "node lines:\n{text}");
+    for (column, line) in &reason_columns {
+        assert_eq!(*column, 36, "reason not at column 36: {line:?}\n{text}");
+    }
+    assert!(
+        reason_columns.iter().any(|(_, l)| l.contains("RELEASING")),
+        "the planned stop shows RELEASING:\n{text}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.trim_start().starts_with("election at start")),
+        "the summary has the start:\n{text}"
+    );
 }
 
 #[test]

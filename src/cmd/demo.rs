@@ -25,6 +25,15 @@ use crate::vrrp::State;
 /// The client's probe interval: fine enough to see a 10 ms hole.
 const PROBE: Duration = Duration::from_millis(10);
 
+/// The story's steps, in order: election, planned stop, return, crash.
+const STEPS: usize = 4;
+
+/// What the nodes and the client say is indented under the step it belongs to.
+const INDENT: &str = "   ";
+
+/// Continuation lines of a text event start under its text, past `HH:MM:SS.mmm `.
+const UNDER_TEXT: &str = "\n             ";
+
 /// Who printed a line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Who {
@@ -61,6 +70,10 @@ struct Step {
     lost: u64,
     /// `None`: nothing may be lost; `Some(d)`: a crash, bounded by Master_Down_Interval.
     bound: Option<Duration>,
+    /// The most nodes in master state at one time during the step: two at the start when
+    /// nodes started together both took master before hearing each other (RFC 5798 6.4.3:
+    /// the lower yields at the higher's first advert), which the client may see as an outage.
+    masters_at_once: usize,
 }
 
 /// A step that did not happen in time; the demo ends with exit 1.
@@ -128,6 +141,10 @@ struct Show {
     answered_by: Option<String>,
     outages: Vec<Outage>,
     steps: Vec<Step>,
+    /// Steps begun so far, for `2/4`.
+    begun: usize,
+    /// The most masters at one time since the step began.
+    masters_at_once: usize,
 }
 
 impl Show {
@@ -154,6 +171,8 @@ impl Show {
             answered_by: None,
             outages: Vec::new(),
             steps: Vec::new(),
+            begun: 0,
+            masters_at_once: 0,
         }
     }
 
@@ -227,9 +246,9 @@ impl Show {
         };
         let interval = humantime::format_duration(self.cfg.interval());
         let text = format!(
-            "lab: {} nodes (priorities {}) and a client on one bridge, in network namespaces {}-*; \
-             VIP {DEMO_VIP}, VRID {DEMO_VRID}, VRRPv{version} every {interval}, \
-             Master_Down_Interval of n2 {:.3}s",
+            "lab: {} nodes (priorities {}) and a client on one bridge, in namespaces {}-*\
+             {UNDER_TEXT}VIP {DEMO_VIP}, VRID {DEMO_VRID}, VRRPv{version} adverts every \
+             {interval}; n2's Master_Down_Interval {:.3}s",
             self.nodes.len(),
             priorities.join("/"),
             self.lab.prefix(),
@@ -247,13 +266,30 @@ impl Show {
         self.ui.event("lab", &text, json);
     }
 
+    /// One line of the story; the JSON message leaves out the text layout's indent.
     fn say(&mut self, event: &str, text: &str, fields: Json) {
-        self.ui.event(event, text, fields.str("message", text));
+        self.ui
+            .event(event, text, fields.str("message", text.trim_start()));
     }
 
-    /// What happens next, for the reader; `step` names it for scripts.
+    /// What happens next, for the reader, as a numbered heading; `step` names it for scripts.
     fn step(&mut self, step: &str, text: &str) {
-        self.say("step", text, Json::default().str("step", step));
+        self.begun += 1;
+        self.masters_at_once = self.masters();
+        let heading = self.heading(text);
+        let fields = Json::default().str("step", step).str("message", text);
+        self.ui.event("step", &heading, fields);
+    }
+
+    /// `== 2/4 TEXT`, the mark that sets a step's lines apart from the events under it.
+    fn heading(&self, text: &str) -> String {
+        self.ui
+            .heading(&format!("== {}/{STEPS} {text}", self.begun))
+    }
+
+    /// Nodes in master state now.
+    fn masters(&self) -> usize {
+        self.states.iter().filter(|&&s| s == State::Master).count()
     }
 
     fn elect(&mut self) -> Going {
@@ -261,7 +297,7 @@ impl Show {
         self.step(
             "start",
             &format!(
-                "starting {}: the highest priority becomes master",
+                "election: {} start; the highest priority becomes master",
                 all.join(", ")
             ),
         );
@@ -271,19 +307,21 @@ impl Show {
         if !self.wait_for("n1 becomes master", |s| s.master() == Some(0))? {
             return Ok(false);
         }
-        self.step(
+        let text = format!(
+            "{INDENT}{:<9} {} pings {} every 10ms",
             "client",
-            &format!(
-                "client {} pings {} every 10ms",
-                self.lab.client.ip4,
-                vip_addr()
-            ),
+            self.lab.client.ip4,
+            vip_addr()
         );
+        self.say("step", &text, Json::default().str("step", "client"));
         self.start_client()?;
         let mac = self.node(0).mac.clone();
-        self.wait_for("the client is answered by n1", move |s| {
+        if !self.wait_for("the client is answered by n1", move |s| {
             s.answered_by.as_deref() == Some(mac.as_str())
-        })
+        })? {
+            return Ok(false);
+        }
+        self.record("election at start", 0, 0, None)
     }
 
     fn planned_stop(&mut self) -> Going {
@@ -357,13 +395,13 @@ impl Show {
             outage: seen.iter().map(|o| o.length).max(),
             lost: seen.iter().map(|o| o.lost).sum(),
             bound,
+            masters_at_once: self.masters_at_once,
         };
-        let text = format!(
-            "{}: {}, master now {}",
-            step.what,
+        let text = self.heading(&format!(
+            "result: {}, master now {}",
             outage_words(&step),
             self.label(master)
-        );
+        ));
         let json = step_json(&step, &self.node(master).name);
         self.ui.event("result", &text, json);
         self.steps.push(step);
@@ -468,13 +506,15 @@ impl Show {
         match (who, event.as_deref()) {
             (_, None) if line.trim().is_empty() => {}
             (Who::Node(i), _) if stderr => {
-                let text = format!("{}: {}", self.node(i).name, line.trim());
+                let text = format!("{INDENT}{}: {}", self.node(i).name, line.trim());
                 let fields = Json::default().str("node", &self.node(i).name);
                 self.say("node-error", &text, fields);
             }
-            (Who::Client, _) if stderr => {
-                self.say("client-error", &format!("client: {line}"), Json::default())
-            }
+            (Who::Client, _) if stderr => self.say(
+                "client-error",
+                &format!("{INDENT}client: {line}"),
+                Json::default(),
+            ),
             (Who::Node(i), Some("transition")) => self.node_transition(i, line),
             (Who::Client, Some("answered" | "mac-change")) => self.client_answer(line),
             (Who::Client, Some("outage")) => self.client_outage(line),
@@ -487,10 +527,11 @@ impl Show {
         let reason = json_field(line, "reason").unwrap_or_default();
         let state = State::from_name(&to).unwrap_or(State::Init);
         self.states[i] = state;
+        self.masters_at_once = self.masters_at_once.max(self.masters());
         let text = format!(
-            "{:<9} {} {reason}",
+            "{INDENT}{:<9} {} {reason}",
             self.label(i),
-            self.ui.state_word(state)
+            self.ui.state_column(state)
         );
         let json = Json::default()
             .str("node", &self.node(i).name)
@@ -512,7 +553,7 @@ impl Show {
             .map(|i| self.label(i))
             .unwrap_or_else(|| "an unknown host".into());
         let text = format!(
-            "{:<9} {} answered by {holder} ({mac})",
+            "{INDENT}{:<9} {} answered by {holder} ({mac})",
             "client",
             vip_addr()
         );
@@ -531,7 +572,7 @@ impl Show {
         let length = Duration::from_secs_f64(length_ms.max(0.0) / 1000.0);
         self.outages.push(Outage { length, lost });
         let text = format!(
-            "{:<9} {}outage {:.3}s, {lost} probe(s) lost",
+            "{INDENT}{:<9} {}outage {:.3}s, {lost} probe(s) lost",
             "client",
             self.ui.mark(Level::Warn),
             length.as_secs_f64()
@@ -543,23 +584,7 @@ impl Show {
     }
 
     fn summary(&mut self) {
-        let mut rows = vec![format!(
-            "{:<24} {:>8} {:>6}  {:<10} {}",
-            "step", "outage", "lost", "master", "expected"
-        )];
-        for step in &self.steps {
-            let outage = step
-                .outage
-                .map_or_else(|| "none".into(), |d| format!("{:.3}s", d.as_secs_f64()));
-            rows.push(format!(
-                "{:<24} {:>8} {:>6}  {:<10} {}",
-                step.what,
-                outage,
-                step.lost,
-                self.label(step.master),
-                expected_words(step)
-            ));
-        }
+        let rows = summary_rows(&self.steps, |i| self.label(i));
         let text = format!(
             "summary (client probes every 10ms):\n  {}",
             rows.join("\n  ")
@@ -655,6 +680,27 @@ fn read_lines(pipe: impl Read + Send + 'static, who: Who, stderr: bool, tx: Send
     });
 }
 
+/// The summary's table: a header and a row per step, in fixed columns.
+fn summary_rows(steps: &[Step], label: impl Fn(usize) -> String) -> Vec<String> {
+    let row = |what: &str, outage: &str, lost: &str, master: &str, expected: &str| {
+        format!("{what:<24} {outage:>8} {lost:>6}  {master:<10} {expected}")
+    };
+    let mut rows = vec![row("step", "outage", "lost", "master", "expected")];
+    for step in steps {
+        let outage = step
+            .outage
+            .map_or_else(|| "none".into(), |d| format!("{:.3}s", d.as_secs_f64()));
+        rows.push(row(
+            &step.what,
+            &outage,
+            &step.lost.to_string(),
+            &label(step.master),
+            &expected_words(step),
+        ));
+    }
+    rows
+}
+
 fn outage_words(step: &Step) -> String {
     match step.outage {
         None => "no probe lost".into(),
@@ -670,6 +716,10 @@ fn outage_words(step: &Step) -> String {
 fn expected_words(step: &Step) -> String {
     match (step.bound, step.outage) {
         (None, _) if held(step) => "none: ok".into(),
+        (None, _) if step.masters_at_once > 1 => format!(
+            "none: MISSED, {} masters at once at start",
+            step.masters_at_once
+        ),
         (None, _) => "none: MISSED".into(),
         (Some(b), _) => format!(
             "<= {:.3}s (Master_Down_Interval): {}",
@@ -698,9 +748,64 @@ fn step_json(step: &Step, master: &str) -> Json {
         .raw("outage_ms", outage_ms)
         .raw("lost", step.lost)
         .str("master", master)
-        .raw("held", held(step));
+        .raw("held", held(step))
+        .raw("masters_at_once", step.masters_at_once);
     if let Some(b) = step.bound {
         json = json.raw("bound_ms", format!("{:.3}", b.as_secs_f64() * 1000.0));
     }
     json
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step(what: &str, outage_ms: Option<u64>, bound: Option<u64>, masters: usize) -> Step {
+        Step {
+            what: what.into(),
+            master: 0,
+            outage: outage_ms.map(Duration::from_millis),
+            lost: outage_ms.map_or(0, |ms| ms / 10),
+            bound: bound.map(Duration::from_millis),
+            masters_at_once: masters,
+        }
+    }
+
+    /// The outage a newcomer saw before the first handover (n1 and n2 both master a
+    /// millisecond apart at start) is a row of the summary, said as what it was.
+    #[test]
+    fn the_summary_tells_an_outage_at_start_and_keeps_its_columns() {
+        let steps = [
+            step("election at start", Some(20), None, 2),
+            step("planned stop of n1", None, None, 1),
+            step("crash of n1 (kill -9)", Some(320), Some(322), 1),
+        ];
+        let rows = summary_rows(&steps, |_| "n1 (200)".into());
+        assert_eq!(rows.len(), 4, "{rows:#?}");
+        assert!(
+            rows[1].starts_with("election at start")
+                && rows[1].contains("0.020s")
+                && rows[1].ends_with("none: MISSED, 2 masters at once at start"),
+            "{rows:#?}"
+        );
+        assert!(rows[2].contains("none: ok"), "{rows:#?}");
+        assert!(rows[3].contains("(Master_Down_Interval): ok"), "{rows:#?}");
+        for row in &rows {
+            assert!(row.len() + 2 <= 100, "wider than a terminal: {row:?}");
+        }
+        let column = |row: &str, word: &str| row.rfind(word);
+        let expected_at = column(&rows[0], "expected");
+        for row in &rows[1..] {
+            let expected = column(row, "none:").or(column(row, "<="));
+            assert_eq!(expected, expected_at, "{rows:#?}");
+        }
+    }
+
+    #[test]
+    fn an_outage_at_start_with_one_master_is_missed_plainly() {
+        let rows = summary_rows(&[step("election at start", Some(20), None, 1)], |_| {
+            "n1 (200)".into()
+        });
+        assert!(rows[1].ends_with("none: MISSED"), "{rows:#?}");
+    }
 }

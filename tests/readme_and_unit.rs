@@ -30,6 +30,113 @@ fn every_command_line_in_the_readme_parses() {
     }
 }
 
+/// The pages the README sends a reader to, with their paths from the repository's root.
+fn docs() -> Vec<(String, String)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs");
+    let mut pages: Vec<(String, String)> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .flatten()
+        .map(|e| format!("docs/{}", e.file_name().to_string_lossy()))
+        .filter(|p| p.ends_with(".md"))
+        .map(|p| (root(&p), p))
+        .map(|(text, p)| (p, text))
+        .collect();
+    pages.sort();
+    pages
+}
+
+#[test]
+fn every_command_line_in_the_docs_parses() {
+    for (page, text) in docs() {
+        for argv in readme::commands(&text) {
+            if let Err(e) = Cli::try_parse_from(&argv) {
+                panic!("{page}: command {argv:?} no longer parses:\n{e}");
+            }
+        }
+    }
+}
+
+/// A reader who follows a link lands somewhere: every relative link of the README and of
+/// docs/ names a file that exists, and its `#anchor` a heading of that file (GitHub's slugs).
+#[test]
+fn every_link_in_the_readme_and_docs_resolves() {
+    let mut pages = docs();
+    pages.push(("README.md".into(), readme::readme()));
+    let mut broken = Vec::new();
+    for (page, text) in &pages {
+        let dir = std::path::Path::new(page)
+            .parent()
+            .unwrap_or(std::path::Path::new(""));
+        for target in links(text) {
+            if target.starts_with("http://") || target.starts_with("https://") {
+                continue;
+            }
+            let (file, anchor) = target.split_once('#').unwrap_or((&target, ""));
+            let path = if file.is_empty() {
+                std::path::PathBuf::from(page)
+            } else {
+                dir.join(file)
+            };
+            let full = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(&path);
+            if !full.exists() {
+                broken.push(format!("{page}: {target} (no {})", path.display()));
+                continue;
+            }
+            if !anchor.is_empty() {
+                let heads = std::fs::read_to_string(&full).map(|t| slugs(&t)).unwrap_or_default();
+                if !heads.iter().any(|h| h == anchor) {
+                    broken.push(format!("{page}: {target} (headings: {heads:?})"));
+                }
+            }
+        }
+    }
+    assert!(broken.is_empty(), "broken links:\n{}", broken.join("\n"));
+}
+
+/// The targets of `[text](target)` links outside code blocks.
+fn links(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in prose(text) {
+        let mut rest = line;
+        while let Some(i) = rest.find("](") {
+            let after = &rest[i + 2..];
+            let Some(end) = after.find(')') else { break };
+            out.push(after[..end].to_string());
+            rest = &after[end..];
+        }
+    }
+    out
+}
+
+/// GitHub's anchors of the headings outside code blocks: lower case, punctuation dropped,
+/// spaces to dashes.
+fn slugs(text: &str) -> Vec<String> {
+    prose(text)
+        .filter(|l| l.starts_with('#'))
+        .map(|l| {
+            l.trim_start_matches('#')
+                .trim()
+                .to_lowercase()
+                .chars()
+                .filter(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_'))
+                .map(|c| if c == ' ' { '-' } else { c })
+                .collect()
+        })
+        .collect()
+}
+
+/// The lines of `text` outside ``` blocks.
+fn prose(text: &str) -> impl Iterator<Item = &str> {
+    let mut in_code = false;
+    text.lines().filter(move |l| {
+        if l.starts_with("```") {
+            in_code = !in_code;
+            return false;
+        }
+        !in_code
+    })
+}
+
 #[test]
 fn the_systemd_unit_runs_the_example_flags_with_least_privilege() {
     let unit = root("contrib/vipflip@.service");

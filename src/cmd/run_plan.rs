@@ -196,7 +196,7 @@ fn read_keepalived_conf(path: &std::path::Path, args: &RunArgs) -> Result<ConfRe
 
 fn conf_error(path: &std::path::Path, e: crate::keepalived_conf::ConfError) -> Error {
     Error::new(format!("cannot use {}", path.display()), e).hint(
-        "remove what vipflip does not support (see 'From keepalived.conf' in the README), or give the settings as flags",
+        "remove what vipflip does not support (see docs/keepalived-conf.md, in /usr/share/doc/vipflip/ with the .deb), or give the settings as flags",
     )
 }
 

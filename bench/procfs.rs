@@ -1,13 +1,20 @@
 //! What the benchmarks read of a process in /proc: CPU time and memory.
 
 /// CPU seconds (user + system) of `pid` so far (clock ticks of 10 ms).
+#[allow(dead_code)]
 pub fn cpu_seconds(pid: i32) -> f64 {
+    let (user, system) = cpu_ticks(pid);
+    (user + system) as f64 / 100.0
+}
+
+/// (user, system) clock ticks of `pid` so far, its threads included (utime and stime of
+/// /proc/PID/stat).
+pub fn cpu_ticks(pid: i32) -> (u64, u64) {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     let after = stat.rsplit(')').next().unwrap_or("");
     let f: Vec<&str> = after.split_whitespace().collect();
-    let ticks: u64 = f.get(11).and_then(|v| v.parse().ok()).unwrap_or(0)
-        + f.get(12).and_then(|v| v.parse().ok()).unwrap_or(0);
-    ticks as f64 / 100.0
+    let field = |i: usize| f.get(i).and_then(|v| v.parse().ok()).unwrap_or(0);
+    (field(11), field(12))
 }
 
 /// (RSS, PSS) of `pid` in kB, from smaps_rollup: RSS counts shared pages in full, PSS

@@ -10,6 +10,7 @@ mod run_group;
 mod run_hooks;
 mod run_io;
 pub(crate) mod run_plan;
+mod run_status;
 #[cfg(test)]
 mod run_tests;
 pub mod status;

@@ -18,6 +18,7 @@ use super::run_group::run_group;
 use super::run_hooks;
 use super::run_io::{NodeIo, RealIo, VipLink, VipSide};
 use super::run_plan::{plan, sync_sets};
+use super::run_status::{Live, Shared, StatusView};
 use crate::cli::RunArgs;
 use crate::config::{RunConfig, Vip};
 use crate::error::{Error, Result};
@@ -26,7 +27,7 @@ use crate::net::exec::Outcome;
 use crate::net::iface::Interface;
 use crate::net::netlink::{NetEvent, Netlink};
 use crate::net::notify::Notifier;
-use crate::net::status::{self, Snapshot};
+use crate::net::status;
 use crate::net::vmac::VmacChange;
 use crate::net::vrrp_socket::VrrpSocket;
 use crate::ui::{Json, Level, StartInfo, Ui};
@@ -129,7 +130,10 @@ pub fn run(args: &RunArgs) -> Result<i32> {
         start_claim_watch(&vips, &iface, &EventTx::new(tx.clone(), *receiver))?;
     }
     start_signals(&EventTx::new(tx, 0))?;
-    let snapshots = nodes.iter().map(|n| Arc::clone(&n.snapshot)).collect();
+    let snapshots = nodes
+        .iter()
+        .map(|n| StatusView::snapshot(&n.status))
+        .collect();
     status::serve(&plan.cfgs[0].iface, plan.cfgs[0].vrid, snapshots)?;
     for node in &mut nodes {
         node.prepare()?;
@@ -186,15 +190,7 @@ fn open_node(
         cfg: cfg.clone(),
         receives,
     };
-    let node = Node::new(
-        cfg,
-        iface.clone(),
-        primary,
-        link,
-        io,
-        ui,
-        Snapshot::default(),
-    );
+    let node = Node::new(cfg, iface.clone(), primary, link, io, ui);
     Ok((node, said))
 }
 
@@ -433,8 +429,8 @@ pub(super) struct Node<I: NodeIo> {
     pub(super) generation: u32,
     /// Peers already warned about their checksum form.
     checksum_warned: std::collections::HashSet<IpAddr>,
-    /// What `vipflip status` reads (net/status.rs), and when the state last changed.
-    pub(super) snapshot: Snapshot,
+    /// What `vipflip status` reads (run_status.rs), and when the state last changed.
+    pub(super) status: Shared,
     state_since: SystemTime,
     /// In a run of both families: this instance's ("IPv4", "IPv6").
     pub(super) family: Option<&'static str>,
@@ -465,7 +461,6 @@ impl<I: NodeIo> Node<I> {
         vip_link: VipLink,
         io: I,
         ui: Ui,
-        snapshot: Snapshot,
     ) -> Node<I> {
         let verdicts = cfg
             .track
@@ -474,8 +469,17 @@ impl<I: NodeIo> Node<I> {
             .map(|c| RiseFall::new(c.rise, c.fall, c.init_fail))
             .collect();
         let ifaces = cfg.track_ifaces.len();
+        let machine = Machine::new(cfg.params(primary));
+        let since = SystemTime::now();
+        let vips = cfg.vips.iter().map(|v| v.to_string()).collect();
+        let status = StatusView::shared(
+            &iface.name,
+            vips,
+            &cfg.name,
+            Live::of(&machine, since, 0, 0),
+        );
         Node {
-            machine: Machine::new(cfg.params(primary)),
+            machine,
             ledger: VipLedger {
                 index: vip_link.index,
                 added: Vec::new(),
@@ -494,8 +498,8 @@ impl<I: NodeIo> Node<I> {
             detached: false,
             generation: 0,
             checksum_warned: Default::default(),
-            snapshot,
-            state_since: SystemTime::now(),
+            status,
+            state_since: since,
             family: None,
             partner_down: None,
             unit: 0,
@@ -1030,46 +1034,18 @@ impl<I: NodeIo> Node<I> {
         self.io.notify_systemd(&message);
     }
 
-    /// The state `vipflip status` shows, as one JSON object.
+    /// Copies what `vipflip status` shows; the status thread makes the line when asked.
     fn publish(&self) {
-        let (now, wall) = (Instant::now(), SystemTime::now());
-        let unix_ms = |t: SystemTime| {
-            t.duration_since(SystemTime::UNIX_EPOCH)
-                .map_or(0, |d| d.as_millis())
-        };
-        let p = self.machine.params();
-        let mut json = Json::default()
-            .raw("pid", std::process::id())
-            .str("iface", &self.iface.name)
-            .raw("vrid", p.vrid)
-            .str("state", self.machine.state().name())
-            .raw("since_unix_ms", unix_ms(self.state_since))
-            .raw("priority", self.machine.priority())
-            .raw("configured_priority", p.priority)
-            .raw("version", p.version.number())
-            .raw("advert_int_ms", u64::from(p.interval_cs) * 10)
-            .str("primary", p.primary)
-            .list("vips", self.cfg.vips.iter().map(|v| v.to_string()))
-            .raw("sent_adverts", self.sent)
-            .raw("discarded", self.counters.total());
-        if let Some(family) = self.family {
-            json = json.str("family", family.to_lowercase());
-        }
-        if self.named {
-            json = json.str("instance", &self.cfg.name);
-        }
-        if self.machine.state() == State::Master {
-            json = json.str("master", p.primary);
-        } else if let Some((addr, at)) = self.machine.last_master() {
-            let heard = wall
-                .checked_sub(now.saturating_duration_since(at))
-                .unwrap_or(wall);
-            json = json
-                .str("master", addr)
-                .raw("master_heard_unix_ms", unix_ms(heard));
-        }
-        if let Ok(mut line) = self.snapshot.lock() {
-            *line = json.finish();
+        let live = Live::of(
+            &self.machine,
+            self.state_since,
+            self.sent,
+            self.counters.total(),
+        );
+        if let Ok(mut view) = self.status.lock() {
+            view.live = live;
+            view.family = self.family;
+            view.named = self.named;
         }
     }
 

@@ -19,7 +19,6 @@ use crate::error::{Error, Result};
 use crate::net::hooks::Job;
 use crate::net::iface::Interface;
 use crate::net::netlink::NetEvent;
-use crate::net::status::Snapshot;
 use crate::net::vmac::VmacChange;
 use crate::ui::{json_field, Captured, Ui};
 use crate::vip::Vip;
@@ -174,15 +173,7 @@ fn node(extra: &[&str], fake: &Fake) -> (Node<Fake>, Captured) {
     let primary = "192.0.2.201".parse().unwrap();
     let iface = iface(7, &["192.0.2.201"]);
     let link = link_of(&iface);
-    let node = Node::new(
-        cfg(extra),
-        iface,
-        primary,
-        link,
-        fake.clone(),
-        ui,
-        Snapshot::default(),
-    );
+    let node = Node::new(cfg(extra), iface, primary, link, fake.clone(), ui);
     (node, out)
 }
 
@@ -456,15 +447,7 @@ fn pair(fake4: &Fake, fake6: &Fake) -> (Vec<Node<Fake>>, Captured) {
         };
         let link = link_of(&iface);
         let primary = primary.parse().unwrap();
-        let mut node = Node::new(
-            family,
-            iface,
-            primary,
-            link,
-            fake.clone(),
-            ui,
-            Snapshot::default(),
-        );
+        let mut node = Node::new(family, iface, primary, link, fake.clone(), ui);
         node.family = Some(if v4 { "IPv4" } else { "IPv6" });
         master(&mut node);
         nodes.push(node);

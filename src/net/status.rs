@@ -7,7 +7,7 @@
 use std::io::{Read, Write};
 use std::os::linux::net::SocketAddrExt;
 use std::os::unix::net::{SocketAddr, UnixListener, UnixStream};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
@@ -15,8 +15,8 @@ use crate::error::{Error, Result};
 
 const PREFIX: &str = "vipflip-status/";
 
-/// The state a `run` shows; replaced as it changes.
-pub type Snapshot = Arc<Mutex<String>>;
+/// The state a `run` shows, as one JSON line, made when a client asks.
+pub type Snapshot = Arc<dyn Fn() -> String + Send + Sync>;
 
 /// Serves `snapshot` on the instance's status socket, on a thread of its own, for the
 /// life of the process.
@@ -36,7 +36,7 @@ pub fn serve(iface: &str, vrid: u8, snapshots: Vec<Snapshot>) -> Result<()> {
                 let mut stream = stream;
                 let _ = stream.set_write_timeout(Some(Duration::from_millis(200)));
                 for snapshot in &snapshots {
-                    let line = snapshot.lock().map(|s| s.clone()).unwrap_or_default();
+                    let line = snapshot();
                     let _ = writeln!(stream, "{line}");
                 }
             }
@@ -140,10 +140,13 @@ mod tests {
 
     #[test]
     fn a_served_snapshot_is_found_and_read_back() {
-        let snapshot: Snapshot = Arc::new(Mutex::new("{\"state\":\"backup\"}".into()));
+        use std::sync::Mutex;
+        let state = Arc::new(Mutex::new("{\"state\":\"backup\"}".to_string()));
+        let shown = Arc::clone(&state);
+        let snapshot: Snapshot = Arc::new(move || shown.lock().unwrap().clone());
         let vrid = (std::process::id() % 200) as u8 + 1;
         serve("unit-test", vrid, vec![Arc::clone(&snapshot)]).unwrap();
-        *snapshot.lock().unwrap() = "{\"state\":\"master\"}".into();
+        *state.lock().unwrap() = "{\"state\":\"master\"}".into();
         let found = instances().unwrap();
         let ours = found
             .iter()

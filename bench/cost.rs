@@ -1,0 +1,216 @@
+//! What an advert costs, vipflip beside keepalived in one run (issue 21), a table on stdout
+//! for BENCHMARKS.md:
+//!
+//!     sudo env "PATH=$PATH" cargo bench --bench cost             # about 4 minutes
+//!     sudo env "PATH=$PATH" cargo bench --bench cost -- --only vipflip
+//!
+//! For each tool, one after the other so neither loads the other: a group of 2 nodes, then
+//! one of 16 (priorities 200 down, one apart; VRRPv3 at 10 ms, one VIP, multicast), in
+//! network namespaces on one bridge. After the group settled (3 s), the CPU ticks (user and
+//! system, /proc/PID/stat, every thread and child of the node) over a 30 s window: of the
+//! master, which only sends, and of each backup, which only receives. An advert sent costs
+//! the master's CPU over the adverts of the window (window / 10 ms); an advert received
+//! costs a backup's CPU over the same count. Then memory: 2 nodes at the default 1 s adverts,
+//! RSS and PSS of each node's processes once settled.
+
+#[path = "../tests/lab/mod.rs"]
+mod lab;
+#[path = "procfs.rs"]
+mod procfs;
+
+use std::time::Duration;
+
+use lab::{wait_until, Lab, Proc};
+use nix::sys::signal::Signal;
+use procfs::{cpu_ticks, memory_kb};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tool {
+    Vipflip,
+    Keepalived,
+}
+
+const VIP: &str = "192.0.2.250";
+const INTERVAL_MS: u64 = 10;
+const WINDOW: Duration = Duration::from_secs(30);
+
+/// A node's processes: vipflip's, or keepalived's parent and VRRP child.
+fn pids(p: &Proc) -> Vec<i32> {
+    std::iter::once(p.pid()).chain(p.child_pid()).collect()
+}
+
+fn start(lab: &Lab, tool: Tool, i: usize, prio: u8, interval_ms: u64) -> Proc {
+    match tool {
+        Tool::Vipflip => {
+            let interval = format!("{interval_ms}ms");
+            let prio = prio.to_string();
+            let args = [
+                "run",
+                "--vip",
+                "192.0.2.250/24",
+                "--iface",
+                "eth0",
+                "--vrid",
+                "41",
+                "--priority",
+                &prio,
+                "--vrrp-version",
+                "3",
+                "--advert-int",
+                &interval,
+            ];
+            lab.vipflip(i, &args)
+        }
+        Tool::Keepalived => lab.keepalived(
+            i,
+            &format!(
+                "  state BACKUP\n  virtual_router_id 41\n  priority {prio}\n  version 3\n  advert_int {}\n  virtual_ipaddress {{\n    192.0.2.250/24\n  }}",
+                interval_ms as f64 / 1000.0
+            ),
+        ),
+    }
+}
+
+/// (user, system) ticks of a node, summed over its processes.
+fn node_ticks(p: &Proc) -> (u64, u64) {
+    pids(p)
+        .into_iter()
+        .map(cpu_ticks)
+        .fold((0, 0), |(u, s), (a, b)| (u + a, s + b))
+}
+
+/// One group's CPU over the window.
+struct Cpu {
+    nodes: usize,
+    /// The master's (user, system) ticks.
+    master: (u64, u64),
+    /// Every backup's (user, system) ticks.
+    backups: Vec<(u64, u64)>,
+}
+
+impl Cpu {
+    fn adverts(&self) -> f64 {
+        WINDOW.as_millis() as f64 / INTERVAL_MS as f64
+    }
+
+    /// µs of CPU (a tick is 10 ms) per advert.
+    fn per_advert(&self, ticks: f64) -> f64 {
+        ticks * 10_000.0 / self.adverts()
+    }
+
+    fn backup_mean(&self) -> (f64, f64) {
+        let n = self.backups.len().max(1) as f64;
+        let u: u64 = self.backups.iter().map(|b| b.0).sum();
+        let s: u64 = self.backups.iter().map(|b| b.1).sum();
+        (u as f64 / n, s as f64 / n)
+    }
+
+    /// Seconds of CPU per node over the window, master and backups together.
+    fn per_node(&self) -> f64 {
+        let all =
+            self.master.0 + self.master.1 + self.backups.iter().map(|b| b.0 + b.1).sum::<u64>();
+        all as f64 / 100.0 / self.nodes as f64
+    }
+}
+
+fn cpu_run(tool: Tool, nodes: usize) -> Option<Cpu> {
+    let lab = Lab::new(nodes);
+    let mut procs: Vec<Proc> = (1..=nodes)
+        .map(|i| start(&lab, tool, i, 201 - i as u8, INTERVAL_MS))
+        .collect();
+    let settled = wait_until(Duration::from_secs(30), || lab.holders(VIP) == vec![1]);
+    if !settled {
+        eprintln!("{tool:?}, {nodes} nodes: host 1 is not the sole holder after 30 s");
+        return None;
+    }
+    std::thread::sleep(Duration::from_secs(3));
+    let before: Vec<(u64, u64)> = procs.iter().map(node_ticks).collect();
+    std::thread::sleep(WINDOW);
+    let after: Vec<(u64, u64)> = procs.iter().map(node_ticks).collect();
+    let still = lab.holders(VIP) == vec![1];
+    for p in &mut procs {
+        p.signal_tree(Signal::SIGKILL);
+    }
+    if !still {
+        eprintln!("{tool:?}, {nodes} nodes: the master changed during the window");
+        return None;
+    }
+    let used: Vec<(u64, u64)> = before
+        .iter()
+        .zip(&after)
+        .map(|(b, a)| (a.0 - b.0, a.1 - b.1))
+        .collect();
+    Some(Cpu {
+        nodes,
+        master: used[0],
+        backups: used[1..].to_vec(),
+    })
+}
+
+/// (RSS, PSS) kB of the master node and of the backup, 2 nodes at 1 s adverts, settled.
+fn memory_run(tool: Tool) -> [(u64, u64); 2] {
+    let lab = Lab::new(2);
+    let mut procs: Vec<Proc> = (1..=2)
+        .map(|i| start(&lab, tool, i, 201 - i as u8, 1000))
+        .collect();
+    wait_until(Duration::from_secs(10), || lab.holders(VIP) == vec![1]);
+    std::thread::sleep(Duration::from_secs(3));
+    let mem = |p: &Proc| {
+        pids(p)
+            .into_iter()
+            .map(memory_kb)
+            .fold((0, 0), |(r, s), (a, b)| (r + a, s + b))
+    };
+    let out = [mem(&procs[0]), mem(&procs[1])];
+    for p in &mut procs {
+        p.signal_tree(Signal::SIGKILL);
+    }
+    out
+}
+
+fn main() {
+    if !nix::unistd::geteuid().is_root() {
+        eprintln!("vipflip: the benchmark needs root: it creates network namespaces\nhint: sudo env \"PATH=$PATH\" cargo bench --bench cost");
+        std::process::exit(2);
+    }
+    let args: Vec<String> = std::env::args().collect();
+    let tools: Vec<Tool> = match args.iter().position(|a| a == "--only") {
+        Some(i) => match args.get(i + 1).map(String::as_str) {
+            Some("vipflip") => vec![Tool::Vipflip],
+            Some("keepalived") => vec![Tool::Keepalived],
+            _ => {
+                eprintln!("vipflip: --only takes vipflip or keepalived\nhint: cargo bench --bench cost -- --only vipflip");
+                std::process::exit(2);
+            }
+        },
+        None => vec![Tool::Vipflip, Tool::Keepalived],
+    };
+    println!(
+        "| tool | nodes | master user/sys ticks | backup user/sys ticks (mean) | CPU per node (s / {} s) | µs per sent advert | µs per received advert |",
+        WINDOW.as_secs()
+    );
+    println!("|---|---|---|---|---|---|---|");
+    for nodes in [2, 16] {
+        for &tool in &tools {
+            let Some(c) = cpu_run(tool, nodes) else {
+                continue;
+            };
+            let (bu, bs) = c.backup_mean();
+            println!(
+                "| {tool:?} | {nodes} | {} / {} | {bu:.1} / {bs:.1} | {:.2} | {:.0} | {:.0} |",
+                c.master.0,
+                c.master.1,
+                c.per_node(),
+                c.per_advert((c.master.0 + c.master.1) as f64),
+                c.per_advert(bu + bs),
+            );
+        }
+    }
+    println!();
+    println!("| tool | master RSS kB | master PSS kB | backup RSS kB | backup PSS kB |");
+    println!("|---|---|---|---|---|");
+    for &tool in &tools {
+        let [(mr, mp), (br, bp)] = memory_run(tool);
+        println!("| {tool:?} | {mr} | {mp} | {br} | {bp} |");
+    }
+}

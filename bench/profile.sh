@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Where the cycles of one advert go (issue 21): two vipflip nodes (priorities 200, 199,
+# VRRPv3 at 10 ms) in namespaces of their own on one veth pair, then for WINDOW seconds
+# `strace -c -f` and `perf record -g` on the master (it only sends) and on the backup (it only
+# receives). Reports in OUT (default target/profile/): strace-{master,backup}.txt,
+# perf-{master,backup}.txt (perf report --no-children, by symbol).
+#
+#     cargo build --profile profiling && sudo bench/profile.sh [BINARY] [WINDOW] [OUT]
+#
+# The profiling profile is release with debug symbols (Cargo.toml). Everything it creates is
+# removed on exit, also on Ctrl-C or an error.
+set -euo pipefail
+bin=$(realpath "${1:-target/profiling/vipflip}")
+window=${2:-10}
+out=${3:-target/profile}
+mkdir -p "$out"
+ns=vfprof$$
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  sleep 0.3
+  for n in a b; do
+    for pid in $(ip netns pids "$ns-$n" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
+    ip netns del "$ns-$n" 2>/dev/null || true
+  done
+}
+trap cleanup EXIT
+for n in a b; do ip netns add "$ns-$n"; done
+ip link add "$ns-va" type veth peer name "$ns-vb"
+ip link set "$ns-va" netns "$ns-a" name eth0
+ip link set "$ns-vb" netns "$ns-b" name eth0
+ip -n "$ns-a" addr add 192.0.2.1/24 dev eth0
+ip -n "$ns-b" addr add 192.0.2.2/24 dev eth0
+for n in a b; do ip -n "$ns-$n" link set eth0 up; ip -n "$ns-$n" link set lo up; done
+run() { # namespace priority
+  ip netns exec "$ns-$1" "$bin" run --vip 192.0.2.250/24 --iface eth0 --vrid 41 \
+    --priority "$2" --vrrp-version 3 --advert-int 10ms > "$out/run-$1.log" 2>&1 &
+  pids+=($!)
+}
+run a 200
+run b 199
+sleep 2
+master=${pids[0]} backup=${pids[1]}
+for role in master backup; do
+  pid=${!role}
+  timeout -s INT "$window" strace -c -f -p "$pid" -o "$out/strace-$role.txt" || true
+  perf record -q -g -o "$out/perf-$role.data" -p "$pid" -- sleep "$window" 2>/dev/null
+  perf report -q -i "$out/perf-$role.data" --no-children --sort symbol --stdio -g none \
+    > "$out/perf-$role.txt" 2>/dev/null
+done
+echo "profile: $out/strace-{master,backup}.txt, $out/perf-{master,backup}.txt"

@@ -12,9 +12,9 @@ use std::time::{Instant, SystemTime};
 
 use super::run_edges::{
     start_checks, start_claim_watch, start_edges, start_hooks, start_signals, start_tracked_ifaces,
-    tracked_iface, Event, EventTx, Quota, PACKET_QUOTA,
+    tracked_iface, Event, EventTx,
 };
-use super::run_group::run_group;
+use super::run_group::{run_group, Inbox};
 use super::run_hooks;
 use super::run_io::{NodeIo, RealIo, VipLink, VipSide};
 use super::run_plan::{plan, sync_sets};
@@ -30,6 +30,7 @@ use crate::net::notify::Notifier;
 use crate::net::status;
 use crate::net::vmac::VmacChange;
 use crate::net::vrrp_socket::VrrpSocket;
+use crate::net::wake::Wake;
 use crate::ui::{Json, Level, StartInfo, Ui};
 use crate::vrrp::checks::{check, checksum_disagreement, vips_match, Counters, RateLimit, Verdict};
 use crate::vrrp::track::{self, RiseFall, Tracked};
@@ -66,6 +67,9 @@ pub fn run(args: &RunArgs) -> Result<i32> {
     }
     require_net_admin_and_raw()?;
     let (tx, rx) = mpsc::channel();
+    let wake = Wake::new().map_err(|e| Error::new("cannot open the loop's wake-up pipe", e))?;
+    let bell = wake.bell();
+    let to = |node: usize| EventTx::new(tx.clone(), node).ringing(&bell);
     let several = plan.cfgs.len() > 1;
     let mut ui = Some(ui);
     let mut nodes = Vec::new();
@@ -102,7 +106,7 @@ pub fn run(args: &RunArgs) -> Result<i32> {
             if shared && receives {
                 receivers.push((key.0, key.1, nodes.len()));
             }
-            let tx = EventTx::new(tx.clone(), nodes.len());
+            let tx = to(nodes.len());
             let (mut node, said) = open_node(family, &iface, tx, node_ui, receives, shared)?;
             node.share = share;
             if dual {
@@ -114,7 +118,7 @@ pub fn run(args: &RunArgs) -> Result<i32> {
             vmac_said.push(said);
         }
         units.push(first);
-        let unit_tx = EventTx::new(tx.clone(), first);
+        let unit_tx = to(first);
         start_checks(cfg, &unit_tx)?;
         start_tracked_ifaces(cfg, &unit_tx)?;
     }
@@ -127,9 +131,10 @@ pub fn run(args: &RunArgs) -> Result<i32> {
             .collect();
         let iface = nodes[*receiver].iface.clone();
         debug_assert_eq!(iface.index, *index);
-        start_claim_watch(&vips, &iface, &EventTx::new(tx.clone(), *receiver))?;
+        start_claim_watch(&vips, &iface, &to(*receiver))?;
     }
-    start_signals(&EventTx::new(tx, 0))?;
+    start_signals(&to(0))?;
+    drop(tx);
     let snapshots = nodes
         .iter()
         .map(|n| StatusView::snapshot(&n.status))
@@ -150,7 +155,7 @@ pub fn run(args: &RunArgs) -> Result<i32> {
         node.tell_vmac(said);
     }
     let sets = sync_sets(&nodes, &plan);
-    run_group(&mut nodes, &rx, &sets)
+    run_group(&mut nodes, &Inbox { rx, wake }, &sets)
 }
 
 /// One instance, its sockets open and its edge threads started (those of this family: VRRP
@@ -172,8 +177,7 @@ fn open_node(
     )?);
     let netlink = Netlink::open()?;
     let (side, said) = VipSide::open(&cfg, iface, primary)?;
-    let packets = Quota::new(PACKET_QUOTA);
-    start_edges(&socket, iface, &tx, &packets, receives)?;
+    start_edges(&socket, iface, &tx, receives)?;
     if !shared {
         start_claim_watch(&cfg.vips, &side.claim_iface(iface), &tx)?;
     }
@@ -186,7 +190,6 @@ fn open_node(
         hooks,
         systemd: Notifier::from_env(),
         tx,
-        packets,
         cfg: cfg.clone(),
         receives,
     };
@@ -558,10 +561,6 @@ impl<I: NodeIo> Node<I> {
     pub(super) fn finish(&mut self) {
         let undone = self.io.close();
         self.tell_vmac(undone);
-        let behind = self.io.packets_dropped();
-        if behind > 0 {
-            self.counters.by_kind.insert("dropped, loop behind", behind);
-        }
         self.ui
             .summary(self.cfg.vrid, self.sent, &self.counters.by_kind);
     }
@@ -579,7 +578,7 @@ impl<I: NodeIo> Node<I> {
     pub(super) fn input_of(&mut self, event: Event) -> Result<Option<Input>> {
         Ok(match event {
             Event::Packet { packet, at, .. } => self.judge(&packet, at),
-            Event::NotVrrp { .. } => {
+            Event::NotVrrp => {
                 self.counters.count("not-vrrp");
                 None
             }

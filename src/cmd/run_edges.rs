@@ -18,6 +18,7 @@ use crate::net::iface::Interface;
 use crate::net::netlink::{spawn_monitor, NetEvent};
 use crate::net::signals::on_stop;
 use crate::net::vrrp_socket::VrrpSocket;
+use crate::net::wake::Bell;
 use crate::vip::Vip;
 use crate::wire::announce::MacAddr;
 use crate::wire::Received;
@@ -25,20 +26,37 @@ use crate::wire::Received;
 /// Where an edge thread's events go: the loop's one channel, tagged with the instance they
 /// are for (0, the only one, or IPv4 of a run of both families; 1, IPv6). Signals, health
 /// checks and tracked interfaces serve every instance: the loop hands their events to all.
+/// With a bell, each event also wakes the loop's poll (net/wake.rs).
 #[derive(Clone)]
 pub(super) struct EventTx {
     tx: Sender<(usize, Event)>,
     instance: usize,
+    bell: Option<Bell>,
 }
 
 impl EventTx {
     pub(super) fn new(tx: Sender<(usize, Event)>, instance: usize) -> EventTx {
-        EventTx { tx, instance }
+        EventTx {
+            tx,
+            instance,
+            bell: None,
+        }
+    }
+
+    pub(super) fn ringing(self, bell: &Bell) -> EventTx {
+        EventTx {
+            bell: Some(bell.clone()),
+            ..self
+        }
     }
 
     /// `Err` when the loop is gone.
     pub(super) fn send(&self, event: Event) -> std::result::Result<(), ()> {
-        self.tx.send((self.instance, event)).map_err(|_| ())
+        self.tx.send((self.instance, event)).map_err(|_| ())?;
+        if let Some(bell) = &self.bell {
+            bell.ring();
+        }
+        Ok(())
     }
 }
 
@@ -46,14 +64,13 @@ impl EventTx {
 pub(super) enum Event {
     Packet {
         packet: Received,
-        /// When the receive thread had it: the machine handles it as of this instant.
+        /// When it was read: the machine handles it as of this instant.
         at: Instant,
-        _slot: Slot,
+        /// Its place in the channel, when a receive thread queued it (release).
+        _slot: Option<Slot>,
     },
     /// Something arrived on the VRRP socket that is not an IP packet carrying VRRP.
-    NotVrrp {
-        _slot: Slot,
-    },
+    NotVrrp,
     Net(NetEvent),
     Shutdown,
     /// The receive thread of socket `generation` stopped (a re-created interface has a new one).
@@ -86,13 +103,13 @@ pub(super) enum Event {
     },
 }
 
-/// The node's receive thread and netlink monitor, unless another node's socket and monitor
-/// serve it (a run of several groups on one interface), and this socket is muted.
+/// The node's netlink monitor (the loop reads its socket itself), unless another node's
+/// socket and monitor serve it (a run of several groups on one interface), and this socket
+/// is muted.
 pub(super) fn start_edges(
     socket: &Arc<VrrpSocket>,
     iface: &Interface,
     tx: &EventTx,
-    packets: &Quota,
     receives: bool,
 ) -> Result<()> {
     let (name, index) = (iface.name.as_str(), iface.index);
@@ -100,7 +117,6 @@ pub(super) fn start_edges(
         // The receiving node's monitor reports this interface to every node on it.
         return socket.mute();
     }
-    start_receiver(socket, tx, packets, 0)?;
     let net_tx = tx.clone();
     spawn_monitor(name, index, move |event| {
         net_tx.send(Event::Net(event)).is_ok()
@@ -155,7 +171,8 @@ impl Quota {
     }
 }
 
-/// Received packets that may wait for the loop: a 16-node group at 10 ms brings ~100
+/// Received packets that may wait for release's loop (run's loop reads its socket itself,
+/// and the socket's buffer bounds what waits): a 16-node group at 10 ms brings ~100
 /// a second, so this is seconds of a normal load, and a fraction of a second of a storm.
 pub(super) const PACKET_QUOTA: usize = 256;
 
@@ -260,12 +277,12 @@ pub(super) fn receive_loop(socket: &VrrpSocket, tx: &EventTx, quota: &Quota, gen
         let event = match socket.recv() {
             Ok(received) => match (received, quota.take()) {
                 (_, None) => continue,
-                (Some(packet), Some(_slot)) => Event::Packet {
+                (Some(packet), Some(slot)) => Event::Packet {
                     packet,
                     at: Instant::now(),
-                    _slot,
+                    _slot: Some(slot),
                 },
-                (None, Some(_slot)) => Event::NotVrrp { _slot },
+                (None, Some(_)) => Event::NotVrrp,
             },
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => Event::ReceiveFailed {

@@ -6,25 +6,39 @@
 //! reason of its own the others are held in fault too, so that all give up their VIPs
 //! together. A planned stop hands all over; the run ends when all have.
 
-use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::io;
+use std::os::fd::BorrowedFd;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, TryRecvError};
 use std::time::Instant;
 
 use super::run::Node;
 use super::run_edges::Event;
 use super::run_io::NodeIo;
 use crate::error::Result;
+use crate::net::wake::{first_readable, Wake};
 use crate::vrrp::{Input, State};
 
 /// Nodes that move together, with the sync group's name (`None`: the families of one
 /// instance).
 pub(super) type Sets = [(Option<String>, Vec<usize>)];
 
-/// Runs `nodes` until every one has stopped; events come tagged with their node.
+/// What the loop waits on besides its sockets: the edge threads' events, tagged with their
+/// node, and the pipe they ring.
+pub(super) struct Inbox {
+    pub(super) rx: Receiver<(usize, Event)>,
+    pub(super) wake: Wake,
+}
+
+/// Runs `nodes` until every one has stopped.
 pub(super) fn run_group<I: NodeIo>(
     nodes: &mut [Node<I>],
-    rx: &Receiver<(usize, Event)>,
+    inbox: &Inbox,
     sets: &Sets,
 ) -> Result<i32> {
+    let rx = &inbox.rx;
+    // Per node, the generation of a socket whose receive failed: not polled again until
+    // the node reopens (a deleted interface's socket stays readable with its error).
+    let mut failed: Vec<Option<u32>> = vec![None; nodes.len()];
     let mut pending: Vec<Option<Input>> = nodes.iter().map(|_| None).collect();
     let mut done = vec![false; nodes.len()];
     let mut started = vec![false; nodes.len()];
@@ -62,11 +76,7 @@ pub(super) fn run_group<I: NodeIo>(
             .filter(|(_, d)| !**d)
             .filter_map(|(n, _)| n.machine.deadline())
             .min();
-        let event = match deadline {
-            Some(at) => rx.recv_timeout(at.saturating_duration_since(Instant::now())),
-            None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
-        };
-        match event {
+        match next_event(nodes, inbox, deadline, &mut failed) {
             Ok((i, event)) => route(nodes, &done, i, event, &mut pending)?,
             Err(RecvTimeoutError::Timeout) => {
                 let now = Instant::now();
@@ -77,6 +87,71 @@ pub(super) fn run_group<I: NodeIo>(
                 }
             }
             Err(RecvTimeoutError::Disconnected) => pending.fill(Some(Input::Shutdown)),
+        }
+    }
+}
+
+/// The next event: one an edge thread queued, or a packet the loop reads from a receiving
+/// node's socket (an advert reaches its machine without crossing a thread); `Timeout` at
+/// `deadline`.
+fn next_event<I: NodeIo>(
+    nodes: &[Node<I>],
+    inbox: &Inbox,
+    deadline: Option<Instant>,
+    failed: &mut [Option<u32>],
+) -> std::result::Result<(usize, Event), RecvTimeoutError> {
+    loop {
+        match inbox.rx.try_recv() {
+            Ok(event) => return Ok(event),
+            Err(TryRecvError::Disconnected) => return Err(RecvTimeoutError::Disconnected),
+            Err(TryRecvError::Empty) => {}
+        }
+        let polled: Vec<(usize, BorrowedFd)> = nodes
+            .iter()
+            .enumerate()
+            .filter(|(i, n)| failed[*i] != Some(n.generation))
+            .filter_map(|(i, n)| n.io.receive_fd().map(|fd| (i, fd)))
+            .collect();
+        let mut fds = vec![inbox.wake.fd()];
+        fds.extend(polled.iter().map(|(_, fd)| *fd));
+        let timeout = deadline.map(|at| at.saturating_duration_since(Instant::now()));
+        match first_readable(&fds, timeout) {
+            Ok(None) if timeout.is_some() => return Err(RecvTimeoutError::Timeout),
+            Ok(None) | Err(_) => {}
+            Ok(Some(0)) => inbox.wake.drain(),
+            Ok(Some(k)) => {
+                let i = polled[k - 1].0;
+                if let Some(event) = receive(&nodes[i], i, failed) {
+                    return Ok((i, event));
+                }
+            }
+        }
+    }
+}
+
+/// What node `i`'s socket has: a packet, something that is not VRRP, or its failure.
+fn receive<I: NodeIo>(node: &Node<I>, i: usize, failed: &mut [Option<u32>]) -> Option<Event> {
+    match node.io.receive() {
+        Ok(Some(packet)) => Some(Event::Packet {
+            packet,
+            at: Instant::now(),
+            _slot: None,
+        }),
+        Ok(None) => Some(Event::NotVrrp),
+        Err(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
+            ) =>
+        {
+            None
+        }
+        Err(e) => {
+            failed[i] = Some(node.generation);
+            Some(Event::ReceiveFailed {
+                generation: node.generation,
+                cause: e.to_string(),
+            })
         }
     }
 }

@@ -4,10 +4,10 @@
 
 use std::io;
 use std::net::IpAddr;
-use std::sync::atomic::Ordering;
+use std::os::fd::BorrowedFd;
 use std::sync::Arc;
 
-use super::run_edges::{start_claim_watch, start_receiver, EventTx, Quota};
+use super::run_edges::{start_claim_watch, EventTx};
 use crate::config::RunConfig;
 use crate::error::Result;
 use crate::net::frames::FrameSocket;
@@ -51,7 +51,7 @@ pub(super) trait NodeIo {
     fn forwards_ipv6(&self, iface: &str) -> bool;
     fn lookup(&self, name: &str) -> Result<Interface>;
     /// New sockets and reader threads on a re-created interface (and a new virtual MAC
-    /// interface on it); the new receive thread's failure reports carry `generation`.
+    /// interface on it); failures of the new socket are reported with `generation`.
     fn reopen(
         &mut self,
         iface: &Interface,
@@ -65,8 +65,14 @@ pub(super) trait NodeIo {
     fn finish_hooks(&mut self);
     /// A message for systemd's notify socket, when run under Type=notify.
     fn notify_systemd(&self, message: &str);
-    /// Received packets dropped because the loop was behind.
-    fn packets_dropped(&self) -> u64;
+    /// The VRRP socket the loop polls, when this node receives (not for a muted socket).
+    fn receive_fd(&self) -> Option<BorrowedFd<'_>> {
+        None
+    }
+    /// The next packet on it if one is there, else `WouldBlock`.
+    fn receive(&self) -> io::Result<Option<crate::wire::Received>> {
+        Err(io::ErrorKind::WouldBlock.into())
+    }
 }
 
 /// The VIPs' side of the node: their interface (the virtual MAC one with --vmac), the socket
@@ -175,7 +181,6 @@ pub(super) struct RealIo {
     pub(super) systemd: Option<Notifier>,
     /// For the threads of a re-created interface.
     pub(super) tx: EventTx,
-    pub(super) packets: Quota,
     pub(super) cfg: RunConfig,
     /// This node's socket receives (for every group sharing it); otherwise it is muted.
     pub(super) receives: bool,
@@ -237,7 +242,7 @@ impl NodeIo for RealIo {
         &mut self,
         iface: &Interface,
         source: IpAddr,
-        generation: u32,
+        _generation: u32,
     ) -> Result<(VipLink, Vec<VmacChange>)> {
         let peers = &self.cfg.unicast_peers;
         let socket = Arc::new(VrrpSocket::open(&iface.name, iface.index, source, peers)?);
@@ -247,9 +252,7 @@ impl NodeIo for RealIo {
         }
         let (side, said) = VipSide::open(&self.cfg, iface, source)?;
         start_claim_watch(&self.cfg.vips, &side.claim_iface(iface), &self.tx)?;
-        if self.receives {
-            start_receiver(&socket, &self.tx, &self.packets, generation)?;
-        } else {
+        if !self.receives {
             socket.mute()?;
         }
         self.socket = socket;
@@ -279,7 +282,11 @@ impl NodeIo for RealIo {
         }
     }
 
-    fn packets_dropped(&self) -> u64 {
-        self.packets.dropped.load(Ordering::Relaxed)
+    fn receive_fd(&self) -> Option<BorrowedFd<'_>> {
+        self.receives.then(|| self.socket.fd())
+    }
+
+    fn receive(&self) -> io::Result<Option<crate::wire::Received>> {
+        self.socket.recv_now()
     }
 }

@@ -133,10 +133,6 @@ impl NodeIo for Fake {
     fn finish_hooks(&mut self) {}
 
     fn notify_systemd(&self, _: &str) {}
-
-    fn packets_dropped(&self) -> u64 {
-        0
-    }
 }
 
 fn cfg(extra: &[&str]) -> RunConfig {

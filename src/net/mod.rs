@@ -1,6 +1,7 @@
 //! THE ONLY SYSCALLS: capabilities, interface lookup, raw VRRP sockets, AF_PACKET frames,
 //! netlink (VIP add/remove, link and address monitor), signals, TCP probes, the local
-//! time zone, the status socket, the virtual MAC interface and its sysctls, systemd's notify socket, and the demo's namespaces and child processes.
+//! time zone, the status socket, the virtual MAC interface and its sysctls, systemd's notify
+//! socket, the run loop's wait (poll), and the demo's namespaces and child processes.
 
 pub mod caps;
 pub mod clock;
@@ -20,3 +21,4 @@ pub mod sysctl;
 pub mod tcp;
 pub mod vmac;
 pub mod vrrp_socket;
+pub mod wake;

@@ -2,13 +2,13 @@
 //! IPv4 receives include the IP header; IPv6 hop limit and destination come as control
 //! messages (IPV6_RECVHOPLIMIT, IPV6_RECVPKTINFO).
 
-use std::io::{self, IoSlice, IoSliceMut, Read};
+use std::io::{self, IoSlice, IoSliceMut};
 use std::net::{IpAddr, Ipv6Addr, SocketAddr, SocketAddrV6};
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 
 use nix::cmsg_space;
 use nix::sys::socket::{
-    recvmsg, sendmsg, setsockopt, sockopt, ControlMessage, ControlMessageOwned, MsgFlags,
+    recv, recvmsg, sendmsg, setsockopt, sockopt, ControlMessage, ControlMessageOwned, MsgFlags,
     SockaddrIn6,
 };
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
@@ -169,18 +169,33 @@ impl VrrpSocket {
     /// Blocks for the next packet. `Ok(None)`: something arrived that is not even an IP
     /// packet carrying VRRP (counted by the caller as malformed).
     pub fn recv(&self) -> io::Result<Option<Received>> {
+        self.recv_with(MsgFlags::empty())
+    }
+
+    /// The next packet if one is there, else `WouldBlock`: for a loop that polls the socket
+    /// itself (`fd`).
+    pub fn recv_now(&self) -> io::Result<Option<Received>> {
+        self.recv_with(MsgFlags::MSG_DONTWAIT)
+    }
+
+    /// What to poll for `recv_now`.
+    pub fn fd(&self) -> BorrowedFd<'_> {
+        self.socket.as_fd()
+    }
+
+    fn recv_with(&self, flags: MsgFlags) -> io::Result<Option<Received>> {
         if self.ipv4 {
-            self.recv_v4()
+            self.recv_v4(flags)
         } else {
-            self.recv_v6()
+            self.recv_v6(flags)
         }
     }
 
-    fn recv_v4(&self) -> io::Result<Option<Received>> {
-        let mut bytes = vec![0u8; 2048];
-        let len = (&self.socket).read(&mut bytes)?;
-        bytes.truncate(len);
-        Ok(parse_ipv4(&bytes)
+    fn recv_v4(&self, flags: MsgFlags) -> io::Result<Option<Received>> {
+        let mut buf = [0u8; 2048];
+        let len = recv(self.socket.as_raw_fd(), &mut buf, flags).map_err(io::Error::from)?;
+        let bytes = &buf[..len];
+        Ok(parse_ipv4(bytes)
             .filter(|m| m.protocol == PROTO_VRRP)
             .map(|m| Received {
                 ttl: m.ttl,
@@ -190,17 +205,12 @@ impl VrrpSocket {
             }))
     }
 
-    fn recv_v6(&self) -> io::Result<Option<Received>> {
-        let mut buf = vec![0u8; 2048];
+    fn recv_v6(&self, flags: MsgFlags) -> io::Result<Option<Received>> {
+        let mut buf = [0u8; 2048];
         let mut cmsg = cmsg_space!(nix::libc::in6_pktinfo, nix::libc::c_int);
         let mut iov = [IoSliceMut::new(&mut buf)];
-        let msg = recvmsg::<SockaddrIn6>(
-            self.socket.as_raw_fd(),
-            &mut iov,
-            Some(&mut cmsg),
-            MsgFlags::empty(),
-        )
-        .map_err(io::Error::from)?;
+        let msg = recvmsg::<SockaddrIn6>(self.socket.as_raw_fd(), &mut iov, Some(&mut cmsg), flags)
+            .map_err(io::Error::from)?;
         let (mut ttl, mut dst) = (None, None);
         for c in msg.cmsgs().map_err(io::Error::from)? {
             match c {

@@ -37,7 +37,7 @@ use crate::vrrp::track::{self, RiseFall, Tracked};
 use crate::vrrp::{Action, Input, Machine, State};
 use crate::wire::announce::{gratuitous_arp, unsolicited_na};
 use crate::wire::vrrp::ChecksumForm;
-use crate::wire::Received;
+use crate::wire::{Advert, Received};
 
 pub fn run(args: &RunArgs) -> Result<i32> {
     let plan = plan(args)?;
@@ -435,6 +435,10 @@ pub(super) struct Node<I: NodeIo> {
     /// What `vipflip status` reads (run_status.rs), and when the state last changed.
     pub(super) status: Shared,
     state_since: SystemTime,
+    /// The machine's actions of a step: one buffer for the life of the node.
+    actions: Vec<Action>,
+    /// The advert sent, built once (only the priority changes).
+    advert: Option<Advert>,
     /// In a run of both families: this instance's ("IPv4", "IPv6").
     pub(super) family: Option<&'static str>,
     /// In a run of both families or a sync group: why a partner is in fault, while it is.
@@ -503,6 +507,8 @@ impl<I: NodeIo> Node<I> {
             checksum_warned: Default::default(),
             status,
             state_since: since,
+            actions: Vec::new(),
+            advert: None,
             family: None,
             partner_down: None,
             unit: 0,
@@ -568,8 +574,10 @@ impl<I: NodeIo> Node<I> {
     /// The machine takes `input` at `now`, its actions are carried out; `true` when it said
     /// to exit.
     pub(super) fn step(&mut self, now: Instant, input: Input) -> bool {
-        let actions = self.machine.handle(now, input);
-        let done = self.execute(actions);
+        let mut actions = std::mem::take(&mut self.actions);
+        self.machine.handle_into(now, input, &mut actions);
+        let done = self.execute(&mut actions);
+        self.actions = actions;
         self.publish();
         done
     }
@@ -982,9 +990,9 @@ impl<I: NodeIo> Node<I> {
         errors
     }
 
-    /// Carries out the machine's actions; `true` when it said to exit.
-    fn execute(&mut self, actions: Vec<Action>) -> bool {
-        for action in actions {
+    /// Carries out the machine's actions, emptying `actions`; `true` when one said to exit.
+    fn execute(&mut self, actions: &mut Vec<Action>) -> bool {
+        for action in actions.drain(..) {
             match action {
                 Action::SendAdvert { priority } => self.send_advert(priority),
                 Action::AddVips => self.add_vips(),
@@ -1050,11 +1058,9 @@ impl<I: NodeIo> Node<I> {
 
     fn send_advert(&mut self, priority: u8) {
         let p = self.machine.params();
-        let advert = p.advert(priority);
-        match self
-            .io
-            .send_advert(&advert, p.primary, self.cfg.v3_checksum)
-        {
+        let advert = self.advert.get_or_insert_with(|| p.advert(priority));
+        advert.priority = priority;
+        match self.io.send_advert(advert, p.primary, self.cfg.v3_checksum) {
             Ok(()) => self.sent += 1,
             Err(e) if self.limit.allow("send", Instant::now()) => {
                 let msg = format!("cannot send advert on {}: {e}", self.iface.name);

@@ -106,27 +106,35 @@ fn next_event<I: NodeIo>(
             Err(TryRecvError::Disconnected) => return Err(RecvTimeoutError::Disconnected),
             Err(TryRecvError::Empty) => {}
         }
-        let polled: Vec<(usize, BorrowedFd)> = nodes
-            .iter()
-            .enumerate()
-            .filter(|(i, n)| failed[*i] != Some(n.generation))
-            .filter_map(|(i, n)| n.io.receive_fd().map(|fd| (i, fd)))
-            .collect();
-        let mut fds = vec![inbox.wake.fd()];
-        fds.extend(polled.iter().map(|(_, fd)| *fd));
+        let fds = std::iter::once(inbox.wake.fd()).chain(sockets(nodes, failed).map(|(_, fd)| fd));
         let timeout = deadline.map(|at| at.saturating_duration_since(Instant::now()));
-        match first_readable(&fds, timeout) {
+        match first_readable(fds, timeout) {
             Ok(None) if timeout.is_some() => return Err(RecvTimeoutError::Timeout),
             Ok(None) | Err(_) => {}
             Ok(Some(0)) => inbox.wake.drain(),
             Ok(Some(k)) => {
-                let i = polled[k - 1].0;
+                let Some((i, _)) = sockets(nodes, failed).nth(k - 1) else {
+                    continue;
+                };
                 if let Some(event) = receive(&nodes[i], i, failed) {
                     return Ok((i, event));
                 }
             }
         }
     }
+}
+
+/// The sockets the loop reads, with their node: those of receiving nodes, but not one whose
+/// receive failed (until its node reopens).
+fn sockets<'a, I: NodeIo>(
+    nodes: &'a [Node<I>],
+    failed: &'a [Option<u32>],
+) -> impl Iterator<Item = (usize, BorrowedFd<'a>)> + 'a {
+    nodes
+        .iter()
+        .enumerate()
+        .filter(|(i, n)| failed[*i] != Some(n.generation))
+        .filter_map(|(i, n)| n.io.receive_fd().map(|fd| (i, fd)))
 }
 
 /// What node `i`'s socket has: a packet, something that is not VRRP, or its failure.
@@ -296,6 +304,9 @@ pub(super) fn sync_groups<I: NodeIo>(
     was: &mut [State],
     pending: &mut [Option<Input>],
 ) {
+    if sets.iter().all(|(group, _)| group.is_none()) {
+        return;
+    }
     let now: Vec<State> = nodes.iter().map(|n| n.machine.state()).collect();
     for (_, members) in sets.iter().filter(|(group, _)| group.is_some()) {
         let live = |j: &&usize| !done[**j];

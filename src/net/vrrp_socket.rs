@@ -5,6 +5,7 @@
 use std::io::{self, IoSlice, IoSliceMut};
 use std::net::{IpAddr, Ipv6Addr, SocketAddr, SocketAddrV6};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
+use std::sync::Mutex;
 
 use nix::cmsg_space;
 use nix::sys::socket::{
@@ -29,6 +30,17 @@ pub struct VrrpSocket {
     /// Where adverts go: the group, or each unicast peer.
     dests: Vec<SocketAddr>,
     ipv4: bool,
+    /// The last advert sent, as sent to each of `dests`: a master sends the same bytes every
+    /// interval, so they are made again only when the advert changes.
+    sent: Mutex<Option<Encoded>>,
+}
+
+/// An advert with what it was encoded for, and its bytes per destination.
+struct Encoded {
+    advert: Advert,
+    source: IpAddr,
+    form: V3Checksum,
+    bytes: Vec<Vec<u8>>,
 }
 
 impl VrrpSocket {
@@ -68,6 +80,7 @@ impl VrrpSocket {
             index,
             dests,
             ipv4: source.is_ipv4(),
+            sent: Mutex::new(None),
         })
     }
 
@@ -111,6 +124,7 @@ impl VrrpSocket {
             index,
             dests: vec![socket_addr(group, index)],
             ipv4: source.is_ipv4(),
+            sent: Mutex::new(None),
         })
     }
 
@@ -127,15 +141,26 @@ impl VrrpSocket {
     /// Sends `advert` from `source` to the group or each peer, checksummed in `form` (v3 over
     /// IPv4; the pseudo-header carries each real destination, as keepalived computes it).
     pub fn send_advert(&self, advert: &Advert, source: IpAddr, form: V3Checksum) -> io::Result<()> {
+        let mut sent = self
+            .sent
+            .lock()
+            .map_err(|_| io::Error::other("advert cache poisoned"))?;
+        let fresh = sent
+            .as_ref()
+            .is_some_and(|e| e.advert == *advert && e.source == source && e.form == form);
+        if !fresh {
+            *sent = Some(self.encode(advert, source, form)?);
+        }
+        let Some(encoded) = sent.as_ref() else {
+            return Ok(());
+        };
         let mut result = Ok(());
-        for dest in &self.dests {
-            let bytes = emit(advert, source, dest.ip(), form)
-                .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+        for (dest, bytes) in self.dests.iter().zip(&encoded.bytes) {
             let sent = match (source, dest) {
-                (IpAddr::V6(src), SocketAddr::V6(dst)) => self.send_v6_from(&bytes, src, *dst),
+                (IpAddr::V6(src), SocketAddr::V6(dst)) => self.send_v6_from(bytes, src, *dst),
                 _ => self
                     .socket
-                    .send_to(&bytes, &SockAddr::from(*dest))
+                    .send_to(bytes, &SockAddr::from(*dest))
                     .map(|_| ()),
             };
             if let Err(e) = sent {
@@ -143,6 +168,21 @@ impl VrrpSocket {
             }
         }
         result
+    }
+
+    fn encode(&self, advert: &Advert, source: IpAddr, form: V3Checksum) -> io::Result<Encoded> {
+        let bytes = self
+            .dests
+            .iter()
+            .map(|dest| emit(advert, source, dest.ip(), form))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+        Ok(Encoded {
+            advert: advert.clone(),
+            source,
+            form,
+            bytes,
+        })
     }
 
     /// Sends from exactly `src` (IPV6_PKTINFO): the checksum and the peers' tie-break use it,

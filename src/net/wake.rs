@@ -58,13 +58,13 @@ impl Wake {
 
 /// The index of the first readable `fds` entry, or `None` once `timeout` passed (or a
 /// signal interrupted the wait); no timeout waits for ever.
-pub fn first_readable(
-    fds: &[BorrowedFd<'_>],
+pub fn first_readable<'a>(
+    fds: impl IntoIterator<Item = BorrowedFd<'a>>,
     timeout: Option<Duration>,
 ) -> io::Result<Option<usize>> {
     let mut polled: Vec<PollFd> = fds
-        .iter()
-        .map(|fd| PollFd::new(*fd, PollFlags::POLLIN))
+        .into_iter()
+        .map(|fd| PollFd::new(fd, PollFlags::POLLIN))
         .collect();
     match ppoll(&mut polled, timeout.map(TimeSpec::from_duration), None) {
         Ok(0) | Err(Errno::EINTR) => Ok(None),
@@ -83,15 +83,15 @@ mod tests {
     fn a_ring_wakes_the_wait_and_a_drain_quiets_it() {
         let wake = Wake::new().unwrap();
         assert_eq!(
-            first_readable(&[wake.fd()], Some(Duration::from_millis(20))).unwrap(),
+            first_readable([wake.fd()], Some(Duration::from_millis(20))).unwrap(),
             None
         );
         let bell = wake.bell();
         std::thread::spawn(move || bell.ring());
-        assert_eq!(first_readable(&[wake.fd()], None).unwrap(), Some(0));
+        assert_eq!(first_readable([wake.fd()], None).unwrap(), Some(0));
         wake.drain();
         assert_eq!(
-            first_readable(&[wake.fd()], Some(Duration::ZERO)).unwrap(),
+            first_readable([wake.fd()], Some(Duration::ZERO)).unwrap(),
             None
         );
     }

@@ -598,6 +598,12 @@ impl Machine {
 
     pub fn handle(&mut self, now: Instant, input: Input) -> Vec<Action> {
         let mut out = Vec::new();
+        self.handle_into(now, input, &mut out);
+        out
+    }
+
+    /// `handle`, appending to `out`: a loop that runs per advert reuses one buffer.
+    pub fn handle_into(&mut self, now: Instant, input: Input, out: &mut Vec<Action>) {
         let (at, is_advert) = match &input {
             Input::Advert { received, .. } => (received.unwrap_or(now).min(now), true),
             _ => (now, false),
@@ -608,12 +614,11 @@ impl Machine {
         } else {
             at
         };
-        self.expire(timers_until, &mut out);
-        self.apply(at, input, &mut out);
+        self.expire(timers_until, out);
+        self.apply(at, input, out);
         if at < now {
-            self.expire(now, &mut out);
+            self.expire(now, out);
         }
-        out
     }
 
     fn apply(&mut self, now: Instant, input: Input, out: &mut Vec<Action>) {

@@ -3,6 +3,7 @@
 //!
 //!     sudo env "PATH=$PATH" cargo bench --bench cost             # about 4 minutes
 //!     sudo env "PATH=$PATH" cargo bench --bench cost -- --only vipflip
+//!     sudo env "PATH=$PATH" cargo bench --bench cost -- --before /tmp/old/vipflip
 //!
 //! For each tool, one after the other so neither loads the other: a group of 2 nodes, then
 //! one of 16 (priorities 200 down, one apart; VRRPv3 at 10 ms, one VIP, multicast), in
@@ -22,12 +23,24 @@ use std::time::Duration;
 
 use lab::{wait_until, Lab, Proc};
 use nix::sys::signal::Signal;
-use procfs::{cpu_ticks, memory_kb};
+use procfs::{cpu_ns, cpu_ticks, memory_kb};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Tool {
     Vipflip,
+    /// Another vipflip binary (`--before PATH`): an earlier build, measured in the same run.
+    Before(&'static str),
     Keepalived,
+}
+
+impl std::fmt::Display for Tool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Tool::Vipflip => write!(f, "vipflip"),
+            Tool::Before(_) => write!(f, "vipflip before"),
+            Tool::Keepalived => write!(f, "keepalived"),
+        }
+    }
 }
 
 const VIP: &str = "192.0.2.250";
@@ -41,7 +54,7 @@ fn pids(p: &Proc) -> Vec<i32> {
 
 fn start(lab: &Lab, tool: Tool, i: usize, prio: u8, interval_ms: u64) -> Proc {
     match tool {
-        Tool::Vipflip => {
+        Tool::Vipflip | Tool::Before(_) => {
             let interval = format!("{interval_ms}ms");
             let prio = prio.to_string();
             let args = [
@@ -59,7 +72,10 @@ fn start(lab: &Lab, tool: Tool, i: usize, prio: u8, interval_ms: u64) -> Proc {
                 "--advert-int",
                 &interval,
             ];
-            lab.vipflip(i, &args)
+            match tool {
+                Tool::Before(bin) => lab.spawn(i, bin, &args),
+                _ => lab.vipflip(i, &args),
+            }
         }
         Tool::Keepalived => lab.keepalived(
             i,
@@ -71,21 +87,22 @@ fn start(lab: &Lab, tool: Tool, i: usize, prio: u8, interval_ms: u64) -> Proc {
     }
 }
 
-/// (user, system) ticks of a node, summed over its processes.
-fn node_ticks(p: &Proc) -> (u64, u64) {
+/// A node's CPU so far, summed over its processes: (user ticks, system ticks, run ns).
+fn node_cpu(p: &Proc) -> (u64, u64, u64) {
     pids(p)
         .into_iter()
-        .map(cpu_ticks)
-        .fold((0, 0), |(u, s), (a, b)| (u + a, s + b))
+        .map(|pid| {
+            let (user, system) = cpu_ticks(pid);
+            (user, system, cpu_ns(pid))
+        })
+        .fold((0, 0, 0), |(u, s, n), (a, b, c)| (u + a, s + b, n + c))
 }
 
-/// One group's CPU over the window.
+/// One group's CPU over the window, per node: (user ticks, system ticks, run ns).
 struct Cpu {
     nodes: usize,
-    /// The master's (user, system) ticks.
-    master: (u64, u64),
-    /// Every backup's (user, system) ticks.
-    backups: Vec<(u64, u64)>,
+    master: (u64, u64, u64),
+    backups: Vec<(u64, u64, u64)>,
 }
 
 impl Cpu {
@@ -93,23 +110,23 @@ impl Cpu {
         WINDOW.as_millis() as f64 / INTERVAL_MS as f64
     }
 
-    /// µs of CPU (a tick is 10 ms) per advert.
-    fn per_advert(&self, ticks: f64) -> f64 {
-        ticks * 10_000.0 / self.adverts()
+    /// µs of run time per advert.
+    fn per_advert(&self, ns: f64) -> f64 {
+        ns / 1000.0 / self.adverts()
     }
 
-    fn backup_mean(&self) -> (f64, f64) {
+    /// The backups' mean (user ticks, system ticks, run ns).
+    fn backup_mean(&self) -> (f64, f64, f64) {
         let n = self.backups.len().max(1) as f64;
-        let u: u64 = self.backups.iter().map(|b| b.0).sum();
-        let s: u64 = self.backups.iter().map(|b| b.1).sum();
-        (u as f64 / n, s as f64 / n)
+        let mean =
+            |f: fn(&(u64, u64, u64)) -> u64| self.backups.iter().map(f).sum::<u64>() as f64 / n;
+        (mean(|b| b.0), mean(|b| b.1), mean(|b| b.2))
     }
 
-    /// Seconds of CPU per node over the window, master and backups together.
+    /// Seconds of run time per node over the window, master and backups together.
     fn per_node(&self) -> f64 {
-        let all =
-            self.master.0 + self.master.1 + self.backups.iter().map(|b| b.0 + b.1).sum::<u64>();
-        all as f64 / 100.0 / self.nodes as f64
+        let all = self.master.2 + self.backups.iter().map(|b| b.2).sum::<u64>();
+        all as f64 / 1e9 / self.nodes as f64
     }
 }
 
@@ -120,25 +137,25 @@ fn cpu_run(tool: Tool, nodes: usize) -> Option<Cpu> {
         .collect();
     let settled = wait_until(Duration::from_secs(30), || lab.holders(VIP) == vec![1]);
     if !settled {
-        eprintln!("{tool:?}, {nodes} nodes: host 1 is not the sole holder after 30 s");
+        eprintln!("{tool}, {nodes} nodes: host 1 is not the sole holder after 30 s");
         return None;
     }
     std::thread::sleep(Duration::from_secs(3));
-    let before: Vec<(u64, u64)> = procs.iter().map(node_ticks).collect();
+    let before: Vec<(u64, u64, u64)> = procs.iter().map(node_cpu).collect();
     std::thread::sleep(WINDOW);
-    let after: Vec<(u64, u64)> = procs.iter().map(node_ticks).collect();
+    let after: Vec<(u64, u64, u64)> = procs.iter().map(node_cpu).collect();
     let still = lab.holders(VIP) == vec![1];
     for p in &mut procs {
         p.signal_tree(Signal::SIGKILL);
     }
     if !still {
-        eprintln!("{tool:?}, {nodes} nodes: the master changed during the window");
+        eprintln!("{tool}, {nodes} nodes: the master changed during the window");
         return None;
     }
-    let used: Vec<(u64, u64)> = before
+    let used: Vec<(u64, u64, u64)> = before
         .iter()
         .zip(&after)
-        .map(|(b, a)| (a.0 - b.0, a.1 - b.1))
+        .map(|(b, a)| (a.0 - b.0, a.1 - b.1, a.2.saturating_sub(b.2)))
         .collect();
     Some(Cpu {
         nodes,
@@ -174,7 +191,12 @@ fn main() {
         std::process::exit(2);
     }
     let args: Vec<String> = std::env::args().collect();
-    let tools: Vec<Tool> = match args.iter().position(|a| a == "--only") {
+    let before = args
+        .iter()
+        .position(|a| a == "--before")
+        .and_then(|i| args.get(i + 1))
+        .map(|path| Tool::Before(String::leak(path.clone())));
+    let mut tools: Vec<Tool> = match args.iter().position(|a| a == "--only") {
         Some(i) => match args.get(i + 1).map(String::as_str) {
             Some("vipflip") => vec![Tool::Vipflip],
             Some("keepalived") => vec![Tool::Keepalived],
@@ -185,6 +207,7 @@ fn main() {
         },
         None => vec![Tool::Vipflip, Tool::Keepalived],
     };
+    tools.splice(0..0, before);
     println!(
         "| tool | nodes | master user/sys ticks | backup user/sys ticks (mean) | CPU per node (s / {} s) | µs per sent advert | µs per received advert |",
         WINDOW.as_secs()
@@ -195,14 +218,14 @@ fn main() {
             let Some(c) = cpu_run(tool, nodes) else {
                 continue;
             };
-            let (bu, bs) = c.backup_mean();
+            let (bu, bs, bns) = c.backup_mean();
             println!(
-                "| {tool:?} | {nodes} | {} / {} | {bu:.1} / {bs:.1} | {:.2} | {:.0} | {:.0} |",
+                "| {tool} | {nodes} | {} / {} | {bu:.1} / {bs:.1} | {:.3} | {:.0} | {:.0} |",
                 c.master.0,
                 c.master.1,
                 c.per_node(),
-                c.per_advert((c.master.0 + c.master.1) as f64),
-                c.per_advert(bu + bs),
+                c.per_advert(c.master.2 as f64),
+                c.per_advert(bns),
             );
         }
     }
@@ -211,6 +234,6 @@ fn main() {
     println!("|---|---|---|---|---|");
     for &tool in &tools {
         let [(mr, mp), (br, bp)] = memory_run(tool);
-        println!("| {tool:?} | {mr} | {mp} | {br} | {bp} |");
+        println!("| {tool} | {mr} | {mp} | {br} | {bp} |");
     }
 }

@@ -83,7 +83,9 @@ fn every_link_in_the_readme_and_docs_resolves() {
                 continue;
             }
             if !anchor.is_empty() {
-                let heads = std::fs::read_to_string(&full).map(|t| slugs(&t)).unwrap_or_default();
+                let heads = std::fs::read_to_string(&full)
+                    .map(|t| slugs(&t))
+                    .unwrap_or_default();
                 if !heads.iter().any(|h| h == anchor) {
                     broken.push(format!("{page}: {target} (headings: {heads:?})"));
                 }

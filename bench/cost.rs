@@ -137,7 +137,10 @@ fn cpu_run(tool: Tool, nodes: usize) -> Option<Cpu> {
         .collect();
     let settled = wait_until(Duration::from_secs(30), || lab.holders(VIP) == vec![1]);
     if !settled {
-        eprintln!("{tool}, {nodes} nodes: host 1 is not the sole holder after 30 s");
+        eprintln!(
+            "{tool}, {nodes} nodes: host 1 is not the sole holder after 30 s (holders: {:?})",
+            lab.holders(VIP)
+        );
         return None;
     }
     std::thread::sleep(Duration::from_secs(3));
@@ -213,7 +216,16 @@ fn main() {
         WINDOW.as_secs()
     );
     println!("|---|---|---|---|---|---|---|");
-    for nodes in [2, 16] {
+    // `--nodes N`: that group size alone.
+    let sizes: Vec<usize> = match args.iter().position(|a| a == "--nodes") {
+        Some(i) => args
+            .get(i + 1)
+            .and_then(|n| n.parse().ok())
+            .into_iter()
+            .collect(),
+        None => vec![2, 16],
+    };
+    for &nodes in &sizes {
         for &tool in &tools {
             let Some(c) = cpu_run(tool, nodes) else {
                 continue;

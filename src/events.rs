@@ -201,7 +201,7 @@ pub fn spec(event: &str) -> Option<&'static Spec> {
 /// Checks one `--json` line against the schema: a known event, every field listed, every
 /// required one present, each of its kind. `Err` says what is wrong.
 pub fn check(line: &str) -> Result<(), String> {
-    let fields = crate::ui::json_top_level(line).ok_or("not a flat JSON object")?;
+    let fields = crate::json::json_top_level(line).ok_or("not a flat JSON object")?;
     let value = |k: &str| fields.iter().find(|(name, _)| name == k).map(|(_, v)| v);
     if !value("time").is_some_and(|t| Time.accepts(t)) {
         return Err("no time".into());

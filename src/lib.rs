@@ -18,6 +18,7 @@ pub mod events;
 #[doc(hidden)]
 pub mod fuzz_entry;
 mod health_checks;
+mod json;
 mod keepalived_conf;
 mod net;
 mod outage;
@@ -27,4 +28,4 @@ pub mod vrrp;
 pub mod wire;
 
 /// Reads one field of a `--json` line (the tests read vipflip's output with it).
-pub use ui::json_field;
+pub use json::json_field;

@@ -15,10 +15,11 @@ use nix::sys::signal::Signal;
 use crate::cli::DemoArgs;
 use crate::config::{demo_config, DemoConfig, DEMO_VIP, DEMO_VRID};
 use crate::error::{Error, Result};
+use crate::json::{json_field, Json};
 use crate::net::caps::{self, NET_ADMIN, NET_RAW, SYS_ADMIN};
 use crate::net::lab::{self, Lab, LabHost};
 use crate::net::signals::on_stop;
-use crate::ui::{json_field, Json, Level, Ui};
+use crate::ui::{Level, Ui};
 use crate::vrrp::timers::master_down_interval;
 use crate::vrrp::State;
 

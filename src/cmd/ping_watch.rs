@@ -9,13 +9,14 @@ use std::time::{Duration, Instant, SystemTime};
 use crate::cli::PingWatchArgs;
 use crate::config::{ping_watch_config, PingWatchConfig};
 use crate::error::{Error, Result};
+use crate::json::Json;
 use crate::net::caps::{require, NET_RAW};
 use crate::net::frames::{spawn_reader, FrameSocket};
 use crate::net::icmp::IcmpSender;
 use crate::net::signals::on_stop;
 use crate::net::tcp;
 use crate::outage::{Event, Outage, Tracker};
-use crate::ui::{Json, Level, OutageLine, Ui, WatchSummary};
+use crate::ui::{Level, OutageLine, Ui, WatchSummary};
 use crate::wire::announce::MacAddr;
 use crate::wire::echo::{echo_reply, echo_request, mac_of_sender};
 

@@ -5,15 +5,16 @@ use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::run_edges::{start_claim_watch, start_receiver, Event, EventTx, Quota, PACKET_QUOTA};
+use super::run::edges::{start_claim_watch, start_receiver, Event, EventTx, Quota, PACKET_QUOTA};
 use crate::cli::ReleaseArgs;
 use crate::config::{release_config, StepDown, Vip};
 use crate::error::{Error, Result};
+use crate::json::Json;
 use crate::net::caps::require_net_admin_and_raw;
 use crate::net::iface::Interface;
 use crate::net::netlink::Netlink;
 use crate::net::vrrp_socket::VrrpSocket;
-use crate::ui::{Json, Level, Ui};
+use crate::ui::{Level, Ui};
 use crate::vrrp::checks::{check, Verdict};
 use crate::vrrp::{Action, Input, Machine, Params, State};
 use crate::wire::Received;

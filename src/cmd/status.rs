@@ -3,8 +3,9 @@
 
 use crate::cli::StatusArgs;
 use crate::error::Result;
+use crate::json::{json_field, Json};
 use crate::net::status::instances;
-use crate::ui::{json_field, Json, Level};
+use crate::ui::Level;
 
 pub fn status(args: &StatusArgs) -> Result<i32> {
     let mut ui = super::stdout_ui(&args.output);

@@ -13,7 +13,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::cmd::run_plan::ConfFiles;
+use crate::cmd::run::plan::ConfFiles;
 
 use super::{parse, Conf, Instance};
 use crate::cli::{Cli, Command};

@@ -7,7 +7,7 @@ use std::net::IpAddr;
 use std::os::fd::BorrowedFd;
 use std::sync::Arc;
 
-use super::run_edges::{start_claim_watch, EventTx};
+use super::edges::{start_claim_watch, EventTx};
 use crate::config::RunConfig;
 use crate::error::Result;
 use crate::net::frames::FrameSocket;

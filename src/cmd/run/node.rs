@@ -1,321 +1,30 @@
-//! `vipflip run`: one VRRP node running the instances of its plan (run_plan.rs: the flags'
-//! one, or every vrrp_instance of a keepalived.conf), one `Node` per instance and address
-//! family. The edge threads (run_edges.rs: VRRP receive, netlink monitor, signals, claims,
-//! checks, hooks; one receiving socket, monitor and claim watch per interface when several
-//! groups share it) feed one channel; the loop (run_group.rs) hands each event to its node,
-//! which owns its state machine and carries out its actions through `NodeIo` (run_io.rs).
+//! One instance of one address family: its state machine, what it has added (the VIP
+//! ledger), and the step that turns an input into the machine's actions carried out through
+//! `NodeIo`; how edge events become inputs, and the actions themselves.
 
 use std::net::IpAddr;
-use std::sync::mpsc;
-use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
-use super::run_edges::{
-    start_checks, start_claim_watch, start_edges, start_hooks, start_signals, start_tracked_ifaces,
-    tracked_iface, Event, EventTx,
-};
-use super::run_group::{run_group, Inbox};
-use super::run_hooks;
-use super::run_io::{NodeIo, RealIo, VipLink, VipSide};
-use super::run_plan::{plan, sync_sets};
-use super::run_status::{Live, Shared, StatusView};
-use crate::cli::RunArgs;
+use super::edges::Event;
+use super::hooks;
+use super::io::{NodeIo, VipLink};
+use super::status_view::{Live, Shared, StatusView};
 use crate::config::{RunConfig, Vip};
 use crate::error::{Error, Result};
-use crate::net::caps::require_net_admin_and_raw;
+use crate::json::Json;
 use crate::net::exec::Outcome;
 use crate::net::iface::Interface;
-use crate::net::netlink::{NetEvent, Netlink};
-use crate::net::notify::Notifier;
-use crate::net::status;
+use crate::net::netlink::NetEvent;
 use crate::net::vmac::VmacChange;
-use crate::net::vrrp_socket::VrrpSocket;
-use crate::net::wake::Wake;
-use crate::ui::{Json, Level, StartInfo, Ui};
+use crate::ui::{Level, StartInfo, Ui};
 use crate::vrrp::checks::{check, checksum_disagreement, vips_match, Counters, RateLimit, Verdict};
 use crate::vrrp::track::{self, RiseFall, Tracked};
 use crate::vrrp::{Action, Input, Machine, State};
 use crate::wire::announce::{gratuitous_arp, unsolicited_na};
 use crate::wire::vrrp::ChecksumForm;
 use crate::wire::{Advert, Received};
-
-pub fn run(args: &RunArgs) -> Result<i32> {
-    let plan = plan(args)?;
-    let mut ui = super::stdout_ui(&args.output);
-    for note in &plan.notes {
-        ui.say(Level::Info, "config-note", 0, note);
-    }
-    for cfg in &plan.cfgs {
-        for warning in &cfg.warnings {
-            ui.say(Level::Warn, "config-warning", 0, warning);
-        }
-        for note in &cfg.notes {
-            ui.say(Level::Info, "config-note", 0, note);
-        }
-    }
-    if args.check {
-        let several = plan.cfgs.len() > 1;
-        for cfg in &plan.cfgs {
-            let ui = if several {
-                super::stdout_ui(&args.output).with_instance(&cfg.name)
-            } else {
-                super::stdout_ui(&args.output)
-            };
-            check_only(cfg, ui)?;
-        }
-        return Ok(0);
-    }
-    require_net_admin_and_raw()?;
-    let (tx, rx) = mpsc::channel();
-    let wake = Wake::new().map_err(|e| Error::new("cannot open the loop's wake-up pipe", e))?;
-    let bell = wake.bell();
-    let to = |node: usize| EventTx::new(tx.clone(), node).ringing(&bell);
-    let several = plan.cfgs.len() > 1;
-    let mut ui = Some(ui);
-    let mut nodes = Vec::new();
-    let mut vmac_said = Vec::new();
-    let mut units = Vec::new();
-    let mut receivers: Vec<(u32, bool, usize)> = Vec::new();
-    for (unit, cfg) in plan.cfgs.iter().enumerate() {
-        let iface = Interface::lookup(&cfg.iface)?;
-        let families = cfg.families();
-        let dual = families.len() > 1;
-        let first = nodes.len();
-        for (i, family) in families.into_iter().enumerate() {
-            // keepalived's shape: one receiving socket per interface and family serves every
-            // multicast group of the run; the others only send.
-            let key = (iface.index, family.ipv4());
-            let shared = several && family.unicast_peers.is_empty() && family.vmac.is_none();
-            let receiver = receivers.iter().find(|(ix, v4, _)| (*ix, *v4) == key);
-            let receives = !shared || receiver.is_none();
-            let mut node_ui = match ui.take() {
-                Some(ui) if !dual && !several => ui,
-                _ => super::stdout_ui(&args.output),
-            };
-            if dual {
-                node_ui = node_ui.with_family(family.ipv4());
-            }
-            if several {
-                node_ui = node_ui.with_instance(&cfg.name);
-            }
-            let share = if shared {
-                Some(receiver.map_or(nodes.len(), |r| r.2))
-            } else {
-                None
-            };
-            if shared && receives {
-                receivers.push((key.0, key.1, nodes.len()));
-            }
-            let tx = to(nodes.len());
-            let (mut node, said) = open_node(family, &iface, tx, node_ui, receives, shared)?;
-            node.share = share;
-            if dual {
-                node.family = Some(if i == 0 { "IPv4" } else { "IPv6" });
-            }
-            node.unit = unit;
-            node.named = several;
-            nodes.push(node);
-            vmac_said.push(said);
-        }
-        units.push(first);
-        let unit_tx = to(first);
-        start_checks(cfg, &unit_tx)?;
-        start_tracked_ifaces(cfg, &unit_tx)?;
-    }
-    // One claim watch per shared socket, for every VIP of the groups it serves.
-    for (index, _, receiver) in &receivers {
-        let vips: Vec<Vip> = nodes
-            .iter()
-            .filter(|n| n.share == Some(*receiver))
-            .flat_map(|n| n.cfg.vips.clone())
-            .collect();
-        let iface = nodes[*receiver].iface.clone();
-        debug_assert_eq!(iface.index, *index);
-        start_claim_watch(&vips, &iface, &to(*receiver))?;
-    }
-    start_signals(&to(0))?;
-    drop(tx);
-    let snapshots = nodes
-        .iter()
-        .map(|n| StatusView::snapshot(&n.status))
-        .collect();
-    status::serve(&plan.cfgs[0].iface, plan.cfgs[0].vrid, snapshots)?;
-    for node in &mut nodes {
-        node.prepare()?;
-    }
-    for (unit, cfg) in plan.cfgs.iter().enumerate() {
-        let first = units[unit];
-        let primary6 = nodes
-            .get(first + 1)
-            .filter(|n| n.unit == unit)
-            .map(|n| n.machine.params().primary);
-        nodes[first].say_start(cfg, primary6);
-    }
-    for (node, said) in nodes.iter_mut().zip(vmac_said) {
-        node.tell_vmac(said);
-    }
-    let sets = sync_sets(&nodes, &plan);
-    run_group(&mut nodes, &Inbox { rx, wake }, &sets)
-}
-
-/// One instance, its sockets open and its edge threads started (those of this family: VRRP
-/// receive, netlink monitor, claims, hooks).
-fn open_node(
-    cfg: RunConfig,
-    iface: &Interface,
-    tx: EventTx,
-    ui: Ui,
-    receives: bool,
-    shared: bool,
-) -> Result<(Node<RealIo>, Vec<VmacChange>)> {
-    let primary = primary_address(&cfg, iface)?;
-    let socket = Arc::new(VrrpSocket::open(
-        &iface.name,
-        iface.index,
-        primary,
-        &cfg.unicast_peers,
-    )?);
-    let netlink = Netlink::open()?;
-    let (side, said) = VipSide::open(&cfg, iface, primary)?;
-    start_edges(&socket, iface, &tx, receives)?;
-    if !shared {
-        start_claim_watch(&cfg.vips, &side.claim_iface(iface), &tx)?;
-    }
-    let hooks = start_hooks(&cfg, &tx)?;
-    let link = side.link;
-    let io = RealIo {
-        socket,
-        side,
-        netlink,
-        hooks,
-        systemd: Notifier::from_env(),
-        tx,
-        cfg: cfg.clone(),
-        receives,
-    };
-    let node = Node::new(cfg, iface.clone(), primary, link, io, ui);
-    Ok((node, said))
-}
-
-/// `run --check`: everything up to the first packet, said, then exit 0.
-fn check_only(cfg: &RunConfig, mut ui: Ui) -> Result<i32> {
-    let iface = Interface::lookup(&cfg.iface)?;
-    let families = cfg.families();
-    let primaries = families
-        .iter()
-        .map(|family| primary_address(family, &iface))
-        .collect::<Result<Vec<IpAddr>>>()?;
-    check_programs(cfg)?;
-    let machine = Machine::new(families[0].params(primaries[0]));
-    let mut info = start_info(&machine, &iface, cfg);
-    info.primary6 = primaries.get(1).copied();
-    ui.start(&info);
-    for (vip, warning) in ownership_warnings(cfg, &iface) {
-        let fields = Json::default().str("vip", vip).str("iface", &iface.name);
-        ui.tell(
-            Level::Warn,
-            "owner-without-address",
-            cfg.vrid,
-            &warning,
-            fields,
-        );
-    }
-    let vrid = cfg.vrid;
-    for c in &cfg.track.checks {
-        let start = if c.init_fail {
-            "failed until it first passes"
-        } else {
-            "decided by its first result"
-        };
-        let text = format!(
-            "health check {} every {}, timeout {}, rise {}, fall {}, {start}: {}",
-            c.check.name(),
-            humantime::format_duration(c.interval),
-            humantime::format_duration(c.timeout),
-            c.rise,
-            c.fall,
-            effect(c.weight, c.reverse, "a failure", "passing")
-        );
-        let fields = Json::default()
-            .str("check", c.check.name())
-            .raw("weight", c.weight);
-        ui.tell(Level::Plain, "check-plan", vrid, &text, fields);
-    }
-    for (flag, argv) in cfg.hooks.all() {
-        let program = argv.first().cloned().unwrap_or_default();
-        let fields = Json::default().str("hook", flag).str("program", program);
-        let text = format!("{flag}: {}", argv.join(" "));
-        ui.tell(Level::Plain, "hook-plan", vrid, &text, fields);
-    }
-    for t in &cfg.track_ifaces {
-        let name = &t.name;
-        let up = tracked_iface(name)?.up;
-        let now = if up { "up" } else { "down" };
-        let what = effect(t.weight, t.reverse, "down", "up");
-        let text = format!("interface {name} (now {now}): {what}");
-        let fields = Json::default().str("iface", name).raw("up", up);
-        ui.tell(Level::Plain, "track-iface-plan", vrid, &text, fields);
-    }
-    if let Err(e) = require_net_admin_and_raw() {
-        let text = format!("{e}").replace('\n', "; ");
-        ui.say(
-            Level::Warn,
-            "privileges",
-            vrid,
-            &format!("to run for real: {text}"),
-        );
-    }
-    match cfg.command_line() {
-        Ok(argv) => {
-            let line = crate::config::shell_line(&argv);
-            let fields = Json::default().list("argv", argv);
-            let text = format!("same as: vipflip {line}");
-            ui.tell(Level::Plain, "command", vrid, &text, fields);
-        }
-        Err(why) => {
-            let text = format!("no flags say the same ({why}): run it with --keepalived-conf");
-            ui.say(Level::Plain, "command", vrid, &text);
-        }
-    }
-    ui.say(
-        Level::Plain,
-        "checked",
-        vrid,
-        "configuration OK (checked only: no address added, nothing sent)",
-    );
-    Ok(0)
-}
-
-/// Every program of --track-cmd and --on-* exists and is executable, or the error names it.
-fn check_programs(cfg: &RunConfig) -> Result<()> {
-    let checks = cfg.track.checks.iter().filter_map(|c| match &c.check {
-        crate::health_checks::Check::Cmd(argv) => Some(("--track-cmd", argv.as_slice())),
-        _ => None,
-    });
-    for (flag, argv) in checks.chain(cfg.hooks.all()) {
-        let program = argv.first().map(String::as_str).unwrap_or_default();
-        if let Err(why) = crate::net::exec::find_program(program) {
-            return Err(
-                Error::new(format!("invalid {flag} '{}'", argv.join(" ")), why)
-                    .hint("give the program's full path, or install it; it runs without a shell"),
-            );
-        }
-    }
-    Ok(())
-}
-
-/// What a tracked thing's weight does, in words: `bad` and `good` name its two states.
-fn effect(weight: i32, reverse: bool, bad: &str, good: &str) -> String {
-    let (bad, good) = if reverse { (good, bad) } else { (bad, good) };
-    match weight {
-        0 => format!("{bad} hands the VIP over (fault)"),
-        w if w < 0 => format!("{bad} lowers the priority by {}", -w),
-        w => format!("{good} raises the priority by {w}"),
-    }
-}
-
 /// Priority 255 says "I own the VIP": worth a word when the interface does not have it.
-fn ownership_warnings(cfg: &RunConfig, iface: &Interface) -> Vec<(IpAddr, String)> {
+pub(super) fn ownership_warnings(cfg: &RunConfig, iface: &Interface) -> Vec<(IpAddr, String)> {
     if !cfg.is_owner() {
         return Vec::new();
     }
@@ -333,7 +42,11 @@ fn ownership_warnings(cfg: &RunConfig, iface: &Interface) -> Vec<(IpAddr, String
 }
 
 /// The facts of the start line.
-fn start_info<'a>(machine: &Machine, iface: &'a Interface, cfg: &RunConfig) -> StartInfo<'a> {
+pub(super) fn start_info<'a>(
+    machine: &Machine,
+    iface: &'a Interface,
+    cfg: &RunConfig,
+) -> StartInfo<'a> {
     let p = machine.params();
     StartInfo {
         vrid: p.vrid,
@@ -356,7 +69,7 @@ fn start_info<'a>(machine: &Machine, iface: &'a Interface, cfg: &RunConfig) -> S
 }
 
 /// The advert source: --unicast-src (which must be on the interface), else the primary address.
-fn primary_address(cfg: &RunConfig, iface: &Interface) -> Result<IpAddr> {
+pub(super) fn primary_address(cfg: &RunConfig, iface: &Interface) -> Result<IpAddr> {
     if let Some(src) = cfg.unicast_src {
         if !iface.addrs.contains(&src) {
             return Err(Error::new(
@@ -432,7 +145,7 @@ pub(super) struct Node<I: NodeIo> {
     pub(super) generation: u32,
     /// Peers already warned about their checksum form.
     checksum_warned: std::collections::HashSet<IpAddr>,
-    /// What `vipflip status` reads (run_status.rs), and when the state last changed.
+    /// What `vipflip status` reads (status_view.rs), and when the state last changed.
     pub(super) status: Shared,
     state_since: SystemTime,
     /// The machine's actions of a step: one buffer for the life of the node.
@@ -522,7 +235,7 @@ impl<I: NodeIo> Node<I> {
     }
 
     /// Before the machine starts: clean up a stale VIP left by a killed run, say who we are.
-    fn prepare(&mut self) -> Result<()> {
+    pub(super) fn prepare(&mut self) -> Result<()> {
         if self.cfg.is_owner() {
             for (vip, warning) in ownership_warnings(&self.cfg, &self.iface) {
                 let fields = Json::default()
@@ -1014,7 +727,7 @@ impl<I: NodeIo> Node<I> {
                     self.ui
                         .transition(self.cfg.vrid, from, to, &reason.to_string());
                     self.tell_systemd(from, to, &reason.to_string());
-                    for job in run_hooks::jobs(&self.cfg, from, to, self.machine.priority()) {
+                    for job in hooks::jobs(&self.cfg, from, to, self.machine.priority()) {
                         self.io.run_hook(job);
                     }
                 }

@@ -1,6 +1,7 @@
-//! `vipflip run`'s edge threads: each watches one source (the VRRP socket, netlink, signals,
-//! claims on the segment, health checks, tracked interfaces, hooks) and turns what it sees
-//! into an `Event` on the loop's channel. No thread here touches the state machine.
+//! The edge threads of `vipflip run` and `vipflip release`: each watches one source
+//! (netlink, signals, claims on the segment, health checks, tracked interfaces, hooks, and
+//! for release the VRRP socket; run's loop polls its VRRP sockets itself) and turns what it
+//! sees into an `Event` on the loop's channel. No thread here touches the state machine.
 
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -12,6 +13,7 @@ use std::time::Instant;
 use crate::config::RunConfig;
 use crate::error::{Error, Result};
 use crate::net::exec::Outcome;
+use crate::net::frames::{spawn_reader, FrameSocket};
 use crate::net::health;
 use crate::net::hooks::HookRunner;
 use crate::net::iface::Interface;
@@ -20,7 +22,7 @@ use crate::net::signals::on_stop;
 use crate::net::vrrp_socket::VrrpSocket;
 use crate::net::wake::Bell;
 use crate::vip::Vip;
-use crate::wire::announce::MacAddr;
+use crate::wire::announce::{claim, MacAddr};
 use crate::wire::Received;
 
 /// Where an edge thread's events go: the loop's one channel, tagged with the instance they
@@ -28,14 +30,14 @@ use crate::wire::Received;
 /// checks and tracked interfaces serve every instance: the loop hands their events to all.
 /// With a bell, each event also wakes the loop's poll (net/wake.rs).
 #[derive(Clone)]
-pub(super) struct EventTx {
+pub(in crate::cmd) struct EventTx {
     tx: Sender<(usize, Event)>,
     instance: usize,
     bell: Option<Bell>,
 }
 
 impl EventTx {
-    pub(super) fn new(tx: Sender<(usize, Event)>, instance: usize) -> EventTx {
+    pub(in crate::cmd) fn new(tx: Sender<(usize, Event)>, instance: usize) -> EventTx {
         EventTx {
             tx,
             instance,
@@ -43,7 +45,7 @@ impl EventTx {
         }
     }
 
-    pub(super) fn ringing(self, bell: &Bell) -> EventTx {
+    pub(in crate::cmd) fn ringing(self, bell: &Bell) -> EventTx {
         EventTx {
             bell: Some(bell.clone()),
             ..self
@@ -51,7 +53,7 @@ impl EventTx {
     }
 
     /// `Err` when the loop is gone.
-    pub(super) fn send(&self, event: Event) -> std::result::Result<(), ()> {
+    pub(in crate::cmd) fn send(&self, event: Event) -> std::result::Result<(), ()> {
         self.tx.send((self.instance, event)).map_err(|_| ())?;
         if let Some(bell) = &self.bell {
             bell.ring();
@@ -61,7 +63,7 @@ impl EventTx {
 }
 
 /// What the edge threads report.
-pub(super) enum Event {
+pub(in crate::cmd) enum Event {
     Packet {
         packet: Received,
         /// When it was read: the machine handles it as of this instant.
@@ -106,7 +108,7 @@ pub(super) enum Event {
 /// The node's netlink monitor (the loop reads its socket itself), unless another node's
 /// socket and monitor serve it (a run of several groups on one interface), and this socket
 /// is muted.
-pub(super) fn start_edges(
+pub(in crate::cmd) fn start_edges(
     socket: &Arc<VrrpSocket>,
     iface: &Interface,
     tx: &EventTx,
@@ -124,7 +126,7 @@ pub(super) fn start_edges(
 }
 
 /// SIGINT, SIGTERM, SIGHUP: `Shutdown`, once for the whole run.
-pub(super) fn start_signals(tx: &EventTx) -> Result<()> {
+pub(in crate::cmd) fn start_signals(tx: &EventTx) -> Result<()> {
     let signal_tx = tx.clone();
     on_stop(move || {
         let _ = signal_tx.send(Event::Shutdown);
@@ -137,14 +139,14 @@ pub(super) fn start_signals(tx: &EventTx) -> Result<()> {
 /// handled seconds late, which made more takeovers). A claim waits alone: the answer to the
 /// ones dropped behind it is the same.
 #[derive(Clone)]
-pub(super) struct Quota {
+pub(in crate::cmd) struct Quota {
     waiting: Arc<AtomicUsize>,
-    pub(super) dropped: Arc<AtomicU64>,
+    pub(in crate::cmd) dropped: Arc<AtomicU64>,
     limit: usize,
 }
 
 /// A place in the channel, given back when the loop drops the event that holds it.
-pub(super) struct Slot(Arc<AtomicUsize>);
+pub(in crate::cmd) struct Slot(Arc<AtomicUsize>);
 
 impl Drop for Slot {
     fn drop(&mut self) {
@@ -153,7 +155,7 @@ impl Drop for Slot {
 }
 
 impl Quota {
-    pub(super) fn new(limit: usize) -> Quota {
+    pub(in crate::cmd) fn new(limit: usize) -> Quota {
         Quota {
             waiting: Arc::default(),
             dropped: Arc::default(),
@@ -174,20 +176,24 @@ impl Quota {
 /// Received packets that may wait for release's loop (run's loop reads its socket itself,
 /// and the socket's buffer bounds what waits): a 16-node group at 10 ms brings ~100
 /// a second, so this is seconds of a normal load, and a fraction of a second of a storm.
-pub(super) const PACKET_QUOTA: usize = 256;
+pub(in crate::cmd) const PACKET_QUOTA: usize = 256;
 
 /// Watches the segment for another MAC announcing our VIPs (a node that lost a contested
 /// takeover, the other side of a healed partition), so a master can answer.
-pub(super) fn start_claim_watch(vips: &[Vip], iface: &Interface, tx: &EventTx) -> Result<()> {
+pub(in crate::cmd) fn start_claim_watch(
+    vips: &[Vip],
+    iface: &Interface,
+    tx: &EventTx,
+) -> Result<()> {
     let vips: Vec<IpAddr> = vips.iter().map(|v| v.addr).collect();
     let (tx, quota) = (tx.clone(), Quota::new(1));
-    super::watch_claims(iface, vips, move |vip, by| match quota.take() {
+    watch_claims(iface, vips, move |vip, by| match quota.take() {
         Some(_slot) => tx.send(Event::Claim { vip, by, _slot }).is_ok(),
         None => true,
     })
 }
 
-pub(super) fn start_checks(cfg: &RunConfig, tx: &EventTx) -> Result<()> {
+pub(in crate::cmd) fn start_checks(cfg: &RunConfig, tx: &EventTx) -> Result<()> {
     for (index, c) in cfg.track.checks.iter().enumerate() {
         let tx = tx.clone();
         let report = move |ok, why| tx.send(Event::Check { index, ok, why }).is_ok();
@@ -197,7 +203,7 @@ pub(super) fn start_checks(cfg: &RunConfig, tx: &EventTx) -> Result<()> {
 }
 
 /// A --track-iface interface, or the usual error naming the flag.
-pub(super) fn tracked_iface(name: &str) -> Result<Interface> {
+pub(in crate::cmd) fn tracked_iface(name: &str) -> Result<Interface> {
     Interface::lookup(name).map_err(|e| Error {
         what: format!("--track-iface: {}", e.what),
         ..e
@@ -205,7 +211,7 @@ pub(super) fn tracked_iface(name: &str) -> Result<Interface> {
 }
 
 /// Watches each --track-iface; its state now is the first report.
-pub(super) fn start_tracked_ifaces(cfg: &RunConfig, tx: &EventTx) -> Result<()> {
+pub(in crate::cmd) fn start_tracked_ifaces(cfg: &RunConfig, tx: &EventTx) -> Result<()> {
     for (index, tracked) in cfg.track_ifaces.iter().enumerate() {
         let name = &tracked.name;
         let iface = tracked_iface(name)?;
@@ -226,7 +232,7 @@ pub(super) fn start_tracked_ifaces(cfg: &RunConfig, tx: &EventTx) -> Result<()> 
     Ok(())
 }
 
-pub(super) fn start_hooks(cfg: &RunConfig, tx: &EventTx) -> Result<Option<HookRunner>> {
+pub(in crate::cmd) fn start_hooks(cfg: &RunConfig, tx: &EventTx) -> Result<Option<HookRunner>> {
     let h = &cfg.hooks;
     if [
         &h.on_master,
@@ -256,7 +262,7 @@ pub(super) fn start_hooks(cfg: &RunConfig, tx: &EventTx) -> Result<Option<HookRu
         .map_err(|e| Error::new("cannot start the hook thread", e))
 }
 
-pub(super) fn start_receiver(
+pub(in crate::cmd) fn start_receiver(
     socket: &Arc<VrrpSocket>,
     tx: &EventTx,
     quota: &Quota,
@@ -270,7 +276,12 @@ pub(super) fn start_receiver(
         .map_err(|e| Error::new("cannot start the receive thread", e))
 }
 
-pub(super) fn receive_loop(socket: &VrrpSocket, tx: &EventTx, quota: &Quota, generation: u32) {
+pub(in crate::cmd) fn receive_loop(
+    socket: &VrrpSocket,
+    tx: &EventTx,
+    quota: &Quota,
+    generation: u32,
+) {
     loop {
         // Whatever arrived, VRRP or not, waits only within the quota (a flood of malformed
         // packets must not pile up either).
@@ -295,4 +306,23 @@ pub(super) fn receive_loop(socket: &VrrpSocket, tx: &EventTx, quota: &Quota, gen
             return;
         }
     }
+}
+
+/// Watches `iface` for another MAC announcing one of `vips` (a node that lost a contested
+/// takeover, the successor of a stepping-down master) and calls `on_claim(vip, by)` for each
+/// announcement, on its own thread, until it returns false. Shared by run and release.
+fn watch_claims(
+    iface: &Interface,
+    vips: Vec<IpAddr>,
+    mut on_claim: impl FnMut(IpAddr, MacAddr) -> bool + Send + 'static,
+) -> Result<()> {
+    let ipv4 = vips.first().is_none_or(IpAddr::is_ipv4);
+    let socket = Arc::new(FrameSocket::open_claims(iface.index, ipv4)?);
+    let own = iface.mac;
+    let on_frame = move |frame: Vec<u8>, _| match claim(&frame, own) {
+        Some((vip, by)) if vips.contains(&vip) => on_claim(vip, by),
+        _ => true,
+    };
+    // A help, not a need: when it fails (interface deleted), the caller goes on.
+    spawn_reader(socket, "claim-watch", on_frame, |_| {})
 }

@@ -3,8 +3,8 @@
 //! problem of the file and of its instances named at once; and the sets of nodes that
 //! move together.
 
-use super::run::Node;
-use super::run_io::NodeIo;
+use super::io::NodeIo;
+use super::node::Node;
 use crate::cli::RunArgs;
 use crate::config::{run_config, RunConfig};
 use crate::error::{Error, Result};

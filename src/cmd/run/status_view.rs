@@ -6,8 +6,8 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Instant, SystemTime};
 
+use crate::json::Json;
 use crate::net::status::Snapshot;
-use crate::ui::Json;
 use crate::vrrp::{Machine, State};
 
 /// One instance's view, shared between the loop (writes) and the status thread (reads).

@@ -10,17 +10,18 @@ use std::time::Instant;
 
 use clap::Parser;
 
-use super::run::Node;
-use super::run_edges::Event;
-use super::run_io::{NodeIo, VipLink};
+use super::edges::Event;
+use super::io::{NodeIo, VipLink};
+use super::node::Node;
 use crate::cli::{Cli, Command};
 use crate::config::RunConfig;
 use crate::error::{Error, Result};
+use crate::json::json_field;
 use crate::net::hooks::Job;
 use crate::net::iface::Interface;
 use crate::net::netlink::NetEvent;
 use crate::net::vmac::VmacChange;
-use crate::ui::{json_field, Captured, Ui};
+use crate::ui::{Captured, Ui};
 use crate::vip::Vip;
 use crate::vrrp::{Input, State};
 use crate::wire::announce::MacAddr;
@@ -455,7 +456,7 @@ fn pair(fake4: &Fake, fake6: &Fake) -> (Vec<Node<Fake>>, Captured) {
 fn settle(nodes: &mut [Node<Fake>]) {
     let mut pending = vec![None, None];
     let sets = [(None, vec![0, 1])];
-    super::run_group::couple(nodes, &sets, &[false, false], &mut pending);
+    super::group::couple(nodes, &sets, &[false, false], &mut pending);
     for (node, input) in nodes.iter_mut().zip(pending) {
         if let Some(input) = input {
             node.step(Instant::now(), input);

@@ -11,9 +11,9 @@ use std::os::fd::BorrowedFd;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, TryRecvError};
 use std::time::Instant;
 
-use super::run::Node;
-use super::run_edges::Event;
-use super::run_io::NodeIo;
+use super::edges::Event;
+use super::io::NodeIo;
+use super::node::Node;
 use crate::error::Result;
 use crate::net::wake::{first_readable, Wake};
 use crate::vrrp::{Input, State};
@@ -394,7 +394,7 @@ fn notify_group<I: NodeIo>(
     let Some(&first) = sets[k].1.first() else {
         return;
     };
-    for job in super::run_hooks::group_jobs(&nodes[first].cfg.group_hooks, name, state) {
+    for job in super::hooks::group_jobs(&nodes[first].cfg.group_hooks, name, state) {
         nodes[first].io.run_hook(job);
     }
 }

@@ -1,0 +1,131 @@
+//! `vipflip run --check`: the flags or the file, the interface and its addresses, every
+//! program a check or hook names; said as the start line and one `vipflip run` command line,
+//! then exit 0. Nothing is added and nothing sent.
+
+use std::net::IpAddr;
+
+use super::edges::tracked_iface;
+use super::node::{ownership_warnings, primary_address, start_info};
+use crate::config::RunConfig;
+use crate::error::{Error, Result};
+use crate::json::Json;
+use crate::net::caps::require_net_admin_and_raw;
+use crate::net::iface::Interface;
+use crate::ui::{Level, Ui};
+use crate::vrrp::Machine;
+/// `run --check`: everything up to the first packet, said, then exit 0.
+pub(super) fn check_only(cfg: &RunConfig, mut ui: Ui) -> Result<i32> {
+    let iface = Interface::lookup(&cfg.iface)?;
+    let families = cfg.families();
+    let primaries = families
+        .iter()
+        .map(|family| primary_address(family, &iface))
+        .collect::<Result<Vec<IpAddr>>>()?;
+    check_programs(cfg)?;
+    let machine = Machine::new(families[0].params(primaries[0]));
+    let mut info = start_info(&machine, &iface, cfg);
+    info.primary6 = primaries.get(1).copied();
+    ui.start(&info);
+    for (vip, warning) in ownership_warnings(cfg, &iface) {
+        let fields = Json::default().str("vip", vip).str("iface", &iface.name);
+        ui.tell(
+            Level::Warn,
+            "owner-without-address",
+            cfg.vrid,
+            &warning,
+            fields,
+        );
+    }
+    let vrid = cfg.vrid;
+    for c in &cfg.track.checks {
+        let start = if c.init_fail {
+            "failed until it first passes"
+        } else {
+            "decided by its first result"
+        };
+        let text = format!(
+            "health check {} every {}, timeout {}, rise {}, fall {}, {start}: {}",
+            c.check.name(),
+            humantime::format_duration(c.interval),
+            humantime::format_duration(c.timeout),
+            c.rise,
+            c.fall,
+            effect(c.weight, c.reverse, "a failure", "passing")
+        );
+        let fields = Json::default()
+            .str("check", c.check.name())
+            .raw("weight", c.weight);
+        ui.tell(Level::Plain, "check-plan", vrid, &text, fields);
+    }
+    for (flag, argv) in cfg.hooks.all() {
+        let program = argv.first().cloned().unwrap_or_default();
+        let fields = Json::default().str("hook", flag).str("program", program);
+        let text = format!("{flag}: {}", argv.join(" "));
+        ui.tell(Level::Plain, "hook-plan", vrid, &text, fields);
+    }
+    for t in &cfg.track_ifaces {
+        let name = &t.name;
+        let up = tracked_iface(name)?.up;
+        let now = if up { "up" } else { "down" };
+        let what = effect(t.weight, t.reverse, "down", "up");
+        let text = format!("interface {name} (now {now}): {what}");
+        let fields = Json::default().str("iface", name).raw("up", up);
+        ui.tell(Level::Plain, "track-iface-plan", vrid, &text, fields);
+    }
+    if let Err(e) = require_net_admin_and_raw() {
+        let text = format!("{e}").replace('\n', "; ");
+        ui.say(
+            Level::Warn,
+            "privileges",
+            vrid,
+            &format!("to run for real: {text}"),
+        );
+    }
+    match cfg.command_line() {
+        Ok(argv) => {
+            let line = crate::config::shell_line(&argv);
+            let fields = Json::default().list("argv", argv);
+            let text = format!("same as: vipflip {line}");
+            ui.tell(Level::Plain, "command", vrid, &text, fields);
+        }
+        Err(why) => {
+            let text = format!("no flags say the same ({why}): run it with --keepalived-conf");
+            ui.say(Level::Plain, "command", vrid, &text);
+        }
+    }
+    ui.say(
+        Level::Plain,
+        "checked",
+        vrid,
+        "configuration OK (checked only: no address added, nothing sent)",
+    );
+    Ok(0)
+}
+
+/// Every program of --track-cmd and --on-* exists and is executable, or the error names it.
+fn check_programs(cfg: &RunConfig) -> Result<()> {
+    let checks = cfg.track.checks.iter().filter_map(|c| match &c.check {
+        crate::health_checks::Check::Cmd(argv) => Some(("--track-cmd", argv.as_slice())),
+        _ => None,
+    });
+    for (flag, argv) in checks.chain(cfg.hooks.all()) {
+        let program = argv.first().map(String::as_str).unwrap_or_default();
+        if let Err(why) = crate::net::exec::find_program(program) {
+            return Err(
+                Error::new(format!("invalid {flag} '{}'", argv.join(" ")), why)
+                    .hint("give the program's full path, or install it; it runs without a shell"),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// What a tracked thing's weight does, in words: `bad` and `good` name its two states.
+fn effect(weight: i32, reverse: bool, bad: &str, good: &str) -> String {
+    let (bad, good) = if reverse { (good, bad) } else { (bad, good) };
+    match weight {
+        0 => format!("{bad} hands the VIP over (fault)"),
+        w if w < 0 => format!("{bad} lowers the priority by {}", -w),
+        w => format!("{good} raises the priority by {w}"),
+    }
+}

@@ -3,7 +3,8 @@
 # VRRPv3 at 10 ms) in namespaces of their own on one veth pair, then for WINDOW seconds
 # `strace -c -f` and `perf record -g` on the master (it only sends) and on the backup (it only
 # receives). Reports in OUT (default target/profile/): strace-{master,backup}.txt,
-# perf-{master,backup}.txt (perf report --no-children, by symbol).
+# perf-{master,backup}.txt (perf report --no-children, by symbol), categories.txt (the
+# same summed into kinds of work by bench/perf_categories.py).
 #
 #     cargo build --profile profiling && sudo bench/profile.sh [BINARY] [WINDOW] [OUT]
 #
@@ -48,4 +49,6 @@ for role in master backup; do
   perf report -q -i "$out/perf-$role.data" --no-children --sort symbol --stdio -g none \
     > "$out/perf-$role.txt" 2>/dev/null
 done
-echo "profile: $out/strace-{master,backup}.txt, $out/perf-{master,backup}.txt"
+python3 "$(dirname "$0")/perf_categories.py" "$out/perf-master.data" "$out/perf-backup.data" \
+  | tee "$out/categories.txt"
+echo "profile: $out/strace-{master,backup}.txt, $out/perf-{master,backup}.txt, $out/categories.txt"

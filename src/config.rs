@@ -12,7 +12,7 @@ pub use crate::keepalived_conf::TrackedIface;
 use crate::keepalived_conf::{Instance, Script};
 pub use crate::vip::Vip;
 use crate::vrrp::Params;
-use crate::wire::{Auth, V3Checksum, Version};
+use crate::wire::{Auth, Family, V3Checksum, Version};
 
 /// Everything `run` needs, checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,18 +105,24 @@ impl RunConfig {
         crate::vrrp::is_owner(self.priority)
     }
 
-    /// Whether the VIPs are IPv4 (the first family of a run of both); without VIPs, the
-    /// advert source's or peers' family, else IPv4 (the version check keeps it v2).
-    pub fn ipv4(&self) -> bool {
-        if self.vips.is_empty() {
-            return family_without_vips(self.unicast_src, &self.unicast_peers, &[]);
+    /// The VIPs' family (IPv4, the first of a run of both); without VIPs, the advert
+    /// source's or peers' family, else IPv4 (the version check keeps it v2).
+    pub fn family(&self) -> Family {
+        let v4 = if self.vips.is_empty() {
+            family_without_vips(self.unicast_src, &self.unicast_peers, &[])
+        } else {
+            self.vips.iter().any(|v| v.addr.is_ipv4())
+        };
+        if v4 {
+            Family::V4
+        } else {
+            Family::V6
         }
-        self.vips.iter().any(|v| v.addr.is_ipv4())
     }
 
     /// IPv4 and IPv6 VIPs: two instances in step.
     pub fn dual(&self) -> bool {
-        self.ipv4() && self.vips.iter().any(|v| v.addr.is_ipv6())
+        self.family().is_v4() && self.vips.iter().any(|v| v.addr.is_ipv6())
     }
 
     /// One configuration per address family, IPv4 first: a run with IPv4 and IPv6 VIPs is
@@ -125,13 +131,16 @@ impl RunConfig {
         if !self.dual() {
             return vec![self.clone()];
         }
-        [true, false]
+        [Family::V4, Family::V6]
             .into_iter()
-            .map(|v4| {
+            .map(|family| {
                 let mut c = self.clone();
-                c.vips.retain(|v| v.addr.is_ipv4() == v4);
-                c.excluded.retain(|v| v.addr.is_ipv4() == v4);
-                c.vmac = self.vmac.as_ref().map(|_| default_vmac_name(self.vrid, v4));
+                c.vips.retain(|v| Family::of(v.addr) == family);
+                c.excluded.retain(|v| Family::of(v.addr) == family);
+                c.vmac = self
+                    .vmac
+                    .as_ref()
+                    .map(|_| default_vmac_name(self.vrid, family));
                 c
             })
             .collect()
@@ -228,7 +237,7 @@ impl RunConfig {
             flag("garp-refresh-repeat", self.garp_refresh_repeat.to_string());
         }
         if let Some(name) = &self.vmac {
-            if *name == default_vmac_name(self.vrid, self.ipv4()) {
+            if *name == default_vmac_name(self.vrid, self.family()) {
                 flag("vmac", String::new());
             } else {
                 flag(&format!("vmac={name}"), String::new());
@@ -566,7 +575,8 @@ pub fn run_config(args: &RunArgs, conf: Option<&Instance>) -> Result<RunConfig> 
             "use --vmac alone: vrrp.VRID for IPv4 and vrrp6.VRID for IPv6",
         ));
     }
-    let vmac = check_vmac(vmac_name, &iface, vrid, ipv4)?;
+    let family = if ipv4 { Family::V4 } else { Family::V6 };
+    let vmac = check_vmac(vmac_name, &iface, vrid, family)?;
     let track_ifaces = if args.track_ifaces.is_empty() {
         conf.track_ifaces.clone()
     } else {
@@ -633,21 +643,25 @@ fn family_without_vips(src: Option<IpAddr>, file_peers: &[IpAddr], flag_peers: &
 
 /// keepalived's name for the virtual MAC interface, `vrrp.VRID`; IPv6 gets `vrrp6.VRID` so
 /// that an IPv4 and an IPv6 group of one VRID can both have one.
-pub fn default_vmac_name(vrid: u8, ipv4: bool) -> String {
-    if ipv4 {
-        format!("vrrp.{vrid}")
-    } else {
-        format!("vrrp6.{vrid}")
+pub fn default_vmac_name(vrid: u8, family: Family) -> String {
+    match family {
+        Family::V4 => format!("vrrp.{vrid}"),
+        Family::V6 => format!("vrrp6.{vrid}"),
     }
 }
 
 /// --vmac / use_vmac: an interface name the kernel takes, not --iface itself.
-fn check_vmac(name: Option<&String>, iface: &str, vrid: u8, ipv4: bool) -> Result<Option<String>> {
+fn check_vmac(
+    name: Option<&String>,
+    iface: &str,
+    vrid: u8,
+    family: Family,
+) -> Result<Option<String>> {
     let Some(name) = name else {
         return Ok(None);
     };
     if name.is_empty() {
-        return Ok(Some(default_vmac_name(vrid, ipv4)));
+        return Ok(Some(default_vmac_name(vrid, family)));
     }
     let bad = |why: &str| {
         Err(bad_flag(
@@ -1675,7 +1689,7 @@ mod tests {
             }
         };
         let c = argv(&["--on-master", "/usr/local/bin/take-floating-ip"]).unwrap();
-        assert!(c.vips.is_empty() && c.ipv4());
+        assert!(c.vips.is_empty() && c.family().is_v4());
         assert_eq!(c.version, Version::V2);
         round_trip(&c);
         let v3 = argv(&["--vrrp-version", "3"]).unwrap_err().to_string();

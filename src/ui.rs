@@ -9,6 +9,7 @@ use owo_colors::OwoColorize;
 use crate::cli::ColorWhen;
 use crate::json::{json_field, json_string, Json};
 use crate::vrrp::State;
+use crate::wire::Family;
 
 /// Color only on a terminal, never with NO_COLOR (unless --color always) or --color never.
 pub fn use_color(when: ColorWhen, is_terminal: bool, no_color_set: bool) -> bool {
@@ -53,7 +54,7 @@ pub struct Ui {
     live: bool,
     status_shown: bool,
     /// The instance's family in a run of both (IPv4, IPv6): named in every group line.
-    family: Option<&'static str>,
+    family: Option<Family>,
     /// The vrrp_instance's name in a run of several: named in every group line.
     instance: Option<String>,
 }
@@ -90,8 +91,8 @@ impl Ui {
 
     /// Lines about a group also name the family ("vrid 41 IPv6 ...", "family":"ipv6"): one
     /// instance of a run with IPv4 and IPv6 VIPs.
-    pub fn with_family(mut self, ipv4: bool) -> Ui {
-        self.family = Some(if ipv4 { "IPv4" } else { "IPv6" });
+    pub fn with_family(mut self, family: Family) -> Ui {
+        self.family = Some(family);
         self
     }
 
@@ -103,7 +104,7 @@ impl Ui {
             .map(|n| format!("{n} "))
             .unwrap_or_default();
         match self.family {
-            Some(family) => format!("{name}vrid {vrid} {family} "),
+            Some(family) => format!("{name}vrid {vrid} {} ", family.name()),
             None => format!("{name}vrid {vrid} "),
         }
     }
@@ -115,7 +116,7 @@ impl Ui {
             json = json.str("instance", name);
         }
         match self.family {
-            Some(family) => json.str("family", family.to_lowercase()),
+            Some(family) => json.str("family", family.key()),
             None => json,
         }
     }
@@ -612,12 +613,12 @@ impl Ui {
     /// One VRRP group as probe heard it: its master and every other speaker.
     pub fn probe_group(
         &mut self,
-        (vrid, v4): crate::vrrp::survey::GroupKey,
+        (vrid, family): crate::vrrp::survey::GroupKey,
         master: Option<&crate::vrrp::survey::Speaker>,
         others: &[&crate::vrrp::survey::Speaker],
         now: std::time::Instant,
     ) {
-        let family = if v4 { "IPv4" } else { "IPv6" };
+        let family = family.name();
         let mut text = match master {
             Some(m) => format!(
                 "vrid {vrid} {family}: {} {}",
@@ -664,7 +665,6 @@ impl Ui {
     /// What breaks groups, from probe's survey: its own event with the facts as fields.
     pub fn survey_warning(&mut self, warning: &crate::vrrp::survey::Warning) {
         use crate::vrrp::survey::Warning;
-        let family = |v4: bool| if v4 { "ipv4" } else { "ipv6" };
         let (event, fields) = match warning {
             Warning::SplitBrain { group, masters } => {
                 let list: Vec<String> = masters
@@ -675,7 +675,7 @@ impl Ui {
                     "split-brain",
                     Json::default()
                         .raw("vrid", group.0)
-                        .str("family", family(group.1))
+                        .str("family", group.1.key())
                         .raw("masters", format!("[{}]", list.join(","))),
                 )
             }
@@ -692,7 +692,7 @@ impl Ui {
                     "members-disagree",
                     Json::default()
                         .raw("vrid", group.0)
-                        .str("family", family(group.1))
+                        .str("family", group.1.key())
                         .str("setting", setting)
                         .raw("values", format!("[{}]", list.join(","))),
                 )

@@ -17,7 +17,7 @@ use crate::net::vrrp_socket::VrrpSocket;
 use crate::ui::{Level, Ui};
 use crate::vrrp::checks::{check, Verdict};
 use crate::vrrp::{Action, Input, Machine, Params, State};
-use crate::wire::Received;
+use crate::wire::{Family, Received};
 
 pub fn release(args: &ReleaseArgs) -> Result<i32> {
     let cfg = release_config(args)?;
@@ -32,7 +32,7 @@ pub fn release(args: &ReleaseArgs) -> Result<i32> {
         refuse_primary(vip, &iface)?;
     }
     let vip_addrs: Vec<IpAddr> = cfg.vips.iter().map(|v| v.addr).collect();
-    let primary = iface.primary(vip_addrs[0].is_ipv4(), &vip_addrs);
+    let primary = iface.primary(Family::of(vip_addrs[0]), &vip_addrs);
     if let Some(step) = &cfg.advert {
         let Some(primary) = primary else {
             return Err(Error::new(

@@ -95,8 +95,8 @@ impl FrameSocket {
     /// Receives only what another node sent that can claim an address: ARP (IPv4), or
     /// ICMPv6 neighbour advertisements (IPv6, picked by a socket filter so other IPv6 traffic
     /// costs nothing). The filters drop this host's own frames.
-    pub fn open_claims(index: u32, ipv4: bool) -> Result<FrameSocket> {
-        if ipv4 {
+    pub fn open_claims(index: u32, family: crate::wire::Family) -> Result<FrameSocket> {
+        if family.is_v4() {
             let protocol = (nix::libc::ETH_P_ARP as u16).to_be();
             packet_socket(index, protocol, Some(&RECEIVED_ONLY))
         } else {

@@ -7,6 +7,7 @@ use nix::net::if_::InterfaceFlags;
 
 use crate::error::{Error, Result};
 use crate::wire::announce::MacAddr;
+use crate::wire::Family;
 
 #[derive(Debug, Clone)]
 pub struct Interface {
@@ -55,12 +56,13 @@ impl Interface {
     /// The address adverts are sent from: the first IPv4 address, or the first IPv6
     /// link-local address (RFC 5798 §5.1.2.2), that is not a VIP. A link-local VIP (RFC 5798
     /// §5.2.9 puts one first) or its stale copy after a kill -9 is never the source.
-    pub fn primary(&self, ipv4: bool, vips: &[IpAddr]) -> Option<IpAddr> {
+    pub fn primary(&self, family: Family, vips: &[IpAddr]) -> Option<IpAddr> {
         self.addrs.iter().copied().find(|a| {
             !vips.contains(a)
-                && match a {
-                    IpAddr::V4(_) => ipv4,
-                    IpAddr::V6(v6) => !ipv4 && v6.is_unicast_link_local(),
+                && match (a, family) {
+                    (IpAddr::V4(_), Family::V4) => true,
+                    (IpAddr::V6(v6), Family::V6) => v6.is_unicast_link_local(),
+                    _ => false,
                 }
         })
     }
@@ -71,8 +73,10 @@ impl Interface {
     /// address (a second link-local one may be a VIP). The same rule as `primary`.
     pub fn is_primary(&self, addr: IpAddr) -> bool {
         match addr {
-            IpAddr::V4(_) => self.primary(true, &[]) == Some(addr),
-            IpAddr::V6(v6) => v6.is_unicast_link_local() && self.primary(false, &[addr]).is_none(),
+            IpAddr::V4(_) => self.primary(Family::V4, &[]) == Some(addr),
+            IpAddr::V6(v6) => {
+                v6.is_unicast_link_local() && self.primary(Family::V6, &[addr]).is_none()
+            }
         }
     }
 }
@@ -115,7 +119,7 @@ mod tests {
             "a global IPv6"
         );
         assert_eq!(
-            node.primary(true, &[]),
+            node.primary(Family::V4, &[]),
             Some("192.0.2.201".parse().unwrap()),
             "the address adverts come from is the one never removed"
         );
@@ -130,14 +134,14 @@ mod tests {
         // A stale link-local VIP listed before the kernel's own link-local.
         let stale = iface(&["2001:db8::250", "fe80::250", "fe80::c0ff:fe00:2c9"]);
         assert_eq!(
-            stale.primary(false, &vips),
+            stale.primary(Family::V6, &vips),
             Some("fe80::c0ff:fe00:2c9".parse().unwrap())
         );
-        assert_eq!(iface(&["fe80::250"]).primary(false, &vips), None);
+        assert_eq!(iface(&["fe80::250"]).primary(Family::V6, &vips), None);
         let v4: Vec<IpAddr> = vec!["192.0.2.250".parse().unwrap()];
         let held = iface(&["192.0.2.250", "192.0.2.201"]);
         assert_eq!(
-            held.primary(true, &v4),
+            held.primary(Family::V4, &v4),
             Some("192.0.2.201".parse().unwrap())
         );
     }

@@ -16,6 +16,7 @@ use super::netlink::{LinkFacts, Netlink};
 use super::sysctl;
 use crate::error::{Error, Result};
 use crate::wire::announce::{is_ipv4_virtual_mac, MacAddr};
+use crate::wire::Family;
 
 /// The parent's knobs and the least value each needs (the kernel uses the larger of the
 /// interface's and `all`'s value).
@@ -88,7 +89,7 @@ impl Vmac {
         parent: &Interface,
         name: &str,
         mac: MacAddr,
-        ipv4: bool,
+        family: Family,
     ) -> Result<(Vmac, Vec<VmacChange>)> {
         let netlink = Netlink::open()?;
         let mut said = Vec::new();
@@ -123,14 +124,14 @@ impl Vmac {
             netlink,
             closed: false,
         };
-        vmac.settle_knobs(ipv4)?;
+        vmac.settle_knobs(family)?;
         vmac.netlink.set_up(index)?;
         said.push(VmacChange::Created {
             name: name.into(),
             mac,
             parent: parent.name.clone(),
         });
-        if ipv4 {
+        if family.is_v4() {
             said.extend(vmac.quiet_parent()?);
         }
         Ok((vmac, said))
@@ -139,9 +140,9 @@ impl Vmac {
     /// The macvlan's own knobs, before it is up: it answers ARP only for its own addresses
     /// (the VIPs, not the parent's), and makes no IPv6 address of its own (no link-local,
     /// so backups send nothing from the virtual MAC).
-    fn settle_knobs(&self, ipv4: bool) -> Result<()> {
+    fn settle_knobs(&self, family: Family) -> Result<()> {
         let name = self.name.as_str();
-        if ipv4 {
+        if family.is_v4() {
             sysctl::write("ipv4", name, "arp_ignore", 1)?;
             // The VIP's packets come in here and their replies may route out of the parent.
             if sysctl::read("ipv4", "all", "rp_filter") == Some(1) {

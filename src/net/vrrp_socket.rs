@@ -18,7 +18,7 @@ use super::sock::open_error;
 use crate::error::{Error, Result};
 use crate::wire::ipv4::parse_ipv4;
 use crate::wire::vrrp::{emit, GROUP_V4, GROUP_V6, PROTO_VRRP};
-use crate::wire::{Advert, Received, V3Checksum};
+use crate::wire::{Advert, Family, Received, V3Checksum};
 
 /// Traffic class / TOS of VRRP packets: network control, as keepalived sends them.
 const TOS_NETWORK_CONTROL: u32 = 0xc0;
@@ -29,7 +29,7 @@ pub struct VrrpSocket {
     index: u32,
     /// Where adverts go: the group, or each unicast peer.
     dests: Vec<SocketAddr>,
-    ipv4: bool,
+    family: Family,
     /// The last advert sent, as sent to each of `dests`: a master sends the same bytes every
     /// interval, so they are made again only when the advert changes.
     sent: Mutex<Option<Encoded>>,
@@ -79,7 +79,7 @@ impl VrrpSocket {
             socket,
             index,
             dests,
-            ipv4: source.is_ipv4(),
+            family: Family::of(source),
             sent: Mutex::new(None),
         })
     }
@@ -123,7 +123,7 @@ impl VrrpSocket {
             socket,
             index,
             dests: vec![socket_addr(group, index)],
-            ipv4: source.is_ipv4(),
+            family: Family::of(source),
             sent: Mutex::new(None),
         })
     }
@@ -224,7 +224,7 @@ impl VrrpSocket {
     }
 
     fn recv_with(&self, flags: MsgFlags) -> io::Result<Option<Received>> {
-        if self.ipv4 {
+        if self.family.is_v4() {
             self.recv_v4(flags)
         } else {
             self.recv_v6(flags)

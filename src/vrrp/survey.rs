@@ -8,10 +8,10 @@ use std::time::{Duration, Instant};
 
 use super::timers::{interval, master_down_interval};
 use crate::wire::announce::MacAddr;
-use crate::wire::{Advert, Auth, ChecksumForm, Version};
+use crate::wire::{Advert, Auth, ChecksumForm, Family, Version};
 
-/// A group's key: VRID and whether it is IPv4.
-pub type GroupKey = (u8, bool);
+/// A group's key: VRID and address family.
+pub type GroupKey = (u8, Family);
 
 /// What breaks groups, as data (probe prints it as text or as JSON fields).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,14 +35,6 @@ pub enum Warning {
     },
 }
 
-fn family(v4: bool) -> &'static str {
-    if v4 {
-        "IPv4"
-    } else {
-        "IPv6"
-    }
-}
-
 impl std::fmt::Display for Warning {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -55,7 +47,7 @@ impl std::fmt::Display for Warning {
                     f,
                     "vrid {} ({}): {} masters at once (split brain): {}; they cannot hear each other, or disagree on the settings below",
                     group.0,
-                    family(group.1),
+                    group.1.name(),
                     masters.len(),
                     who.join(", ")
                 )
@@ -73,7 +65,7 @@ impl std::fmt::Display for Warning {
                     f,
                     "vrid {} ({}): members disagree on the {setting}: {}",
                     group.0,
-                    family(group.1),
+                    group.1.name(),
                     each.join(", ")
                 )
             }
@@ -165,7 +157,7 @@ pub struct Survey {
 
 impl Survey {
     pub fn record(&mut self, heard: Heard) -> Vec<Change> {
-        let key = (heard.advert.vrid, heard.src.is_ipv4());
+        let key = (heard.advert.vrid, Family::of(heard.src));
         let speakers = self.groups.entry(key).or_default();
         let mut changes = Vec::new();
         match speakers.iter_mut().find(|s| s.src == heard.src) {
@@ -257,7 +249,7 @@ impl Survey {
             out.push(Warning::Carp {
                 vhid: *vhid,
                 senders: senders.clone(),
-                clashes: self.groups.contains_key(&(*vhid, true)),
+                clashes: self.groups.contains_key(&(*vhid, Family::V4)),
             });
         }
         out
@@ -375,7 +367,7 @@ mod tests {
         assert_eq!(
             first,
             vec![Change::NewMaster {
-                group: (41, true),
+                group: (41, Family::V4),
                 src: ip("192.0.2.201"),
                 priority: 200,
                 previous: None
@@ -386,7 +378,7 @@ mod tests {
                 .record(heard(t0 + ms(100 * i), "192.0.2.201", 200, 10))
                 .is_empty());
         }
-        let m = s.master((41, true), t0 + ms(950)).expect("a master");
+        let m = s.master((41, Family::V4), t0 + ms(950)).expect("a master");
         assert_eq!((m.adverts, m.priority), (10, 200));
         assert!(s.warnings(t0 + ms(950)).is_empty());
     }
@@ -420,14 +412,14 @@ mod tests {
         s.record(heard(t0, "192.0.2.201", 200, 10));
         let zero = s.record(heard(t0 + ms(50), "192.0.2.201", 0, 10));
         assert!(zero.contains(&Change::PriorityChanged {
-            group: (41, true),
+            group: (41, Family::V4),
             src: ip("192.0.2.201"),
             from: 200,
             to: 0
         }));
         let new = s.record(heard(t0 + ms(100), "192.0.2.202", 150, 10));
         assert!(new.contains(&Change::NewMaster {
-            group: (41, true),
+            group: (41, Family::V4),
             src: ip("192.0.2.202"),
             priority: 150,
             previous: Some(ip("192.0.2.201"))
@@ -435,14 +427,14 @@ mod tests {
         let gone = s.expire(t0 + ms(2000));
         assert!(
             gone.contains(&Change::Gone {
-                group: (41, true),
+                group: (41, Family::V4),
                 src: ip("192.0.2.201")
             }),
             "{gone:?}"
         );
         assert!(
             gone.contains(&Change::Gone {
-                group: (41, true),
+                group: (41, Family::V4),
                 src: ip("192.0.2.202")
             }),
             "{gone:?}"

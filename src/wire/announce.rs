@@ -63,8 +63,12 @@ fn arp_frame(
 
 /// The virtual router MAC of RFC 5798 §7.3: 00:00:5e:00:01:VRID (IPv4), 00:00:5e:00:02:VRID
 /// (IPv6).
-pub fn virtual_mac(vrid: u8, ipv4: bool) -> MacAddr {
-    MacAddr(0, 0, 0x5e, 0, if ipv4 { 1 } else { 2 }, vrid)
+pub fn virtual_mac(vrid: u8, family: super::Family) -> MacAddr {
+    let kind = match family {
+        super::Family::V4 => 1,
+        super::Family::V6 => 2,
+    };
+    MacAddr(0, 0, 0x5e, 0, kind, vrid)
 }
 
 /// Whether `mac` is an IPv4 VRRP virtual router MAC (00:00:5e:00:01:xx).
@@ -298,9 +302,18 @@ mod tests {
 
     #[test]
     fn virtual_macs_by_family() {
-        assert_eq!(virtual_mac(41, true), MacAddr(0, 0, 0x5e, 0, 1, 41));
-        assert!(is_ipv4_virtual_mac(virtual_mac(41, true)));
-        assert!(!is_ipv4_virtual_mac(virtual_mac(41, false)), "IPv6's");
+        assert_eq!(
+            virtual_mac(41, crate::wire::Family::V4),
+            MacAddr(0, 0, 0x5e, 0, 1, 41)
+        );
+        assert!(is_ipv4_virtual_mac(virtual_mac(
+            41,
+            crate::wire::Family::V4
+        )));
+        assert!(
+            !is_ipv4_virtual_mac(virtual_mac(41, crate::wire::Family::V6)),
+            "IPv6's"
+        );
         assert!(!is_ipv4_virtual_mac(n2()));
     }
 

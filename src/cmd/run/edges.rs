@@ -23,7 +23,7 @@ use crate::net::vrrp_socket::VrrpSocket;
 use crate::net::wake::Bell;
 use crate::vip::Vip;
 use crate::wire::announce::{claim, MacAddr};
-use crate::wire::Received;
+use crate::wire::{Family, Received};
 
 /// Where an edge thread's events go: the loop's one channel, tagged with the instance they
 /// are for (0, the only one, or IPv4 of a run of both families; 1, IPv6). Signals, health
@@ -316,8 +316,8 @@ fn watch_claims(
     vips: Vec<IpAddr>,
     mut on_claim: impl FnMut(IpAddr, MacAddr) -> bool + Send + 'static,
 ) -> Result<()> {
-    let ipv4 = vips.first().is_none_or(IpAddr::is_ipv4);
-    let socket = Arc::new(FrameSocket::open_claims(iface.index, ipv4)?);
+    let family = vips.first().map_or(Family::V4, |a| Family::of(*a));
+    let socket = Arc::new(FrameSocket::open_claims(iface.index, family)?);
     let own = iface.mac;
     let on_frame = move |frame: Vec<u8>, _| match claim(&frame, own) {
         Some((vip, by)) if vips.contains(&vip) => on_claim(vip, by),

@@ -406,7 +406,10 @@ fn partner_words<I: NodeIo>(other: &Node<I>, group: Option<&str>, unit: usize) -
         Some(group) if other.unit != unit => {
             format!("sync group {group}: instance {} in fault", other.name())
         }
-        _ => format!("{} instance in fault", other.family.unwrap_or("other")),
+        _ => format!(
+            "{} instance in fault",
+            other.family.map_or("other", |f| f.name())
+        ),
     }
 }
 

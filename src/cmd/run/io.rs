@@ -116,8 +116,8 @@ impl VipSide {
             };
             return Ok((side, Vec::new()));
         };
-        let mac = virtual_mac(cfg.vrid, cfg.ipv4());
-        let (vmac, said) = Vmac::create(iface, name, mac, cfg.ipv4())?;
+        let mac = virtual_mac(cfg.vrid, cfg.family());
+        let (vmac, said) = Vmac::create(iface, name, mac, cfg.family())?;
         // Unicast adverts leave from the parent (keepalived's vmac_xmit_base): they are
         // routed to each peer, and the virtual MAC interface has no route of its own.
         let sender = if cfg.unicast_peers.is_empty() {

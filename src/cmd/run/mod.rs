@@ -52,6 +52,7 @@ use crate::net::vmac::VmacChange;
 use crate::net::vrrp_socket::VrrpSocket;
 use crate::net::wake::Wake;
 use crate::ui::{Level, Ui};
+use crate::wire::Family;
 pub fn run(args: &RunArgs) -> Result<i32> {
     let plan = plan(args)?;
     let mut ui = super::stdout_ui(&args.output);
@@ -88,16 +89,16 @@ pub fn run(args: &RunArgs) -> Result<i32> {
     let mut nodes = Vec::new();
     let mut vmac_said = Vec::new();
     let mut units = Vec::new();
-    let mut receivers: Vec<(u32, bool, usize)> = Vec::new();
+    let mut receivers: Vec<(u32, Family, usize)> = Vec::new();
     for (unit, cfg) in plan.cfgs.iter().enumerate() {
         let iface = Interface::lookup(&cfg.iface)?;
         let families = cfg.families();
         let dual = families.len() > 1;
         let first = nodes.len();
-        for (i, family) in families.into_iter().enumerate() {
+        for family in families {
             // keepalived's shape: one receiving socket per interface and family serves every
             // multicast group of the run; the others only send.
-            let key = (iface.index, family.ipv4());
+            let key = (iface.index, family.family());
             let shared = several && family.unicast_peers.is_empty() && family.vmac.is_none();
             let receiver = receivers.iter().find(|(ix, v4, _)| (*ix, *v4) == key);
             let receives = !shared || receiver.is_none();
@@ -106,7 +107,7 @@ pub fn run(args: &RunArgs) -> Result<i32> {
                 _ => super::stdout_ui(&args.output),
             };
             if dual {
-                node_ui = node_ui.with_family(family.ipv4());
+                node_ui = node_ui.with_family(family.family());
             }
             if several {
                 node_ui = node_ui.with_instance(&cfg.name);
@@ -123,7 +124,7 @@ pub fn run(args: &RunArgs) -> Result<i32> {
             let (mut node, said) = open_node(family, &iface, tx, node_ui, receives, shared)?;
             node.share = share;
             if dual {
-                node.family = Some(if i == 0 { "IPv4" } else { "IPv6" });
+                node.family = Some(node.cfg.family());
             }
             node.unit = unit;
             node.named = several;

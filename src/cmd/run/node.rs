@@ -22,7 +22,7 @@ use crate::vrrp::track::{self, RiseFall, Tracked};
 use crate::vrrp::{Action, Input, Machine, State};
 use crate::wire::announce::{gratuitous_arp, unsolicited_na};
 use crate::wire::vrrp::ChecksumForm;
-use crate::wire::{Advert, Received};
+use crate::wire::{Advert, Family, Received};
 /// Priority 255 says "I own the VIP": worth a word when the interface does not have it.
 pub(super) fn ownership_warnings(cfg: &RunConfig, iface: &Interface) -> Vec<(IpAddr, String)> {
     if !cfg.is_owner() {
@@ -89,8 +89,8 @@ pub(super) fn primary_address(cfg: &RunConfig, iface: &Interface) -> Result<IpAd
         return Ok(src);
     }
     let vips: Vec<IpAddr> = cfg.vips.iter().map(|v| v.addr).collect();
-    iface.primary(cfg.ipv4(), &vips).ok_or_else(|| {
-        let (family, example) = if cfg.ipv4() {
+    iface.primary(cfg.family(), &vips).ok_or_else(|| {
+        let (family, example) = if cfg.family().is_v4() {
             (
                 "IPv4 address",
                 format!("ip addr add 192.0.2.201/24 dev {}", iface.name),
@@ -153,7 +153,7 @@ pub(super) struct Node<I: NodeIo> {
     /// The advert sent, built once (only the priority changes).
     advert: Option<Advert>,
     /// In a run of both families: this instance's ("IPv4", "IPv6").
-    pub(super) family: Option<&'static str>,
+    pub(super) family: Option<Family>,
     /// In a run of both families or a sync group: why a partner is in fault, while it is.
     partner_down: Option<String>,
     /// Which instance of the run (its place in the plan): families of one share it.
@@ -816,7 +816,7 @@ impl<I: NodeIo> Node<I> {
 
     /// `rounds` rounds, each announcing every VIP once (keepalived's order).
     fn announce(&mut self, rounds: u32) {
-        let router = !self.cfg.ipv4() && self.io.forwards_ipv6(&self.iface.name);
+        let router = !self.cfg.family().is_v4() && self.io.forwards_ipv6(&self.iface.name);
         let frames: Vec<(VipLink, Vec<u8>)> = self
             .held()
             .iter()

@@ -8,6 +8,7 @@ use super::node::Node;
 use crate::cli::RunArgs;
 use crate::config::{run_config, RunConfig};
 use crate::error::{Error, Result};
+use crate::wire::Family;
 
 /// What a run starts: one instance from the flags, or the instances of a keepalived.conf
 /// (all of them, or the one --instance names), with the sync groups among them.
@@ -125,10 +126,10 @@ fn instance_flag(args: &RunArgs) -> Option<&'static str> {
 
 /// Two instances of one VRID on one interface and family would be one VRRP group twice.
 fn check_distinct(cfgs: &[RunConfig]) -> Result<()> {
-    let mut seen: Vec<(String, u8, bool, &str)> = Vec::new();
+    let mut seen: Vec<(String, u8, Family, &str)> = Vec::new();
     for c in cfgs {
         for family in c.families() {
-            let key = (c.iface.clone(), c.vrid, family.ipv4());
+            let key = (c.iface.clone(), c.vrid, family.family());
             if let Some((.., other)) = seen
                 .iter()
                 .find(|(i, v, f, _)| (i, v, f) == (&key.0, &key.1, &key.2))

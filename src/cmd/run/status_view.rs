@@ -9,6 +9,7 @@ use std::time::{Instant, SystemTime};
 use crate::json::Json;
 use crate::net::status::Snapshot;
 use crate::vrrp::{Machine, State};
+use crate::wire::Family;
 
 /// One instance's view, shared between the loop (writes) and the status thread (reads).
 pub(super) type Shared = Arc<Mutex<StatusView>>;
@@ -20,7 +21,7 @@ pub(super) struct StatusView {
     name: String,
     /// A run of several instances: the line names this one.
     pub(super) named: bool,
-    pub(super) family: Option<&'static str>,
+    pub(super) family: Option<Family>,
     pub(super) live: Live,
 }
 
@@ -106,7 +107,7 @@ impl StatusView {
             .raw("sent_adverts", l.sent)
             .raw("discarded", l.discarded);
         if let Some(family) = self.family {
-            json = json.str("family", family.to_lowercase());
+            json = json.str("family", family.key());
         }
         if self.named {
             json = json.str("instance", &self.name);

@@ -435,9 +435,9 @@ fn pair(fake4: &Fake, fake6: &Fake) -> (Vec<Node<Fake>>, Captured) {
     ]);
     let mut nodes = Vec::new();
     for (family, fake) in both.families().into_iter().zip([fake4, fake6]) {
-        let v4 = family.ipv4();
+        let v4 = family.family();
         let ui = Ui::new(Box::new(out.clone()), false, true).with_family(v4);
-        let (primary, iface) = if v4 {
+        let (primary, iface) = if v4.is_v4() {
             ("192.0.2.201", iface(7, &["192.0.2.201"]))
         } else {
             ("fe80::c0ff:fe00:2c9", iface(7, &["fe80::c0ff:fe00:2c9"]))
@@ -445,7 +445,7 @@ fn pair(fake4: &Fake, fake6: &Fake) -> (Vec<Node<Fake>>, Captured) {
         let link = link_of(&iface);
         let primary = primary.parse().unwrap();
         let mut node = Node::new(family, iface, primary, link, fake.clone(), ui);
-        node.family = Some(if v4 { "IPv4" } else { "IPv6" });
+        node.family = Some(v4);
         master(&mut node);
         nodes.push(node);
     }

@@ -4,17 +4,19 @@
 //! ```text
 //!  flags / keepalived.conf --plan.rs--> RunConfig per instance --mod.rs--> Node per family
 //!
-//!  edge threads (edges.rs)                      the loop (group.rs), one thread
-//!   netlink monitor, signals,   --Event-->  channel + wake pipe --+
-//!   claim watch, checks, hooks                                    +--> Node::input  (inputs)
-//!  VRRP socket(s) ------------- polled by the loop itself --------+      -> Machine (vrrp/)
-//!                                                                         -> Actions
-//!  sockets, netlink, hooks, systemd <--- NodeIo (io.rs) <--- Node::execute (node.rs)
-//!  `vipflip status` <--- status_view.rs (copied per step, made into JSON on request)
+//!  edge threads (edges.rs): netlink, signals,
+//!  claims, checks, hooks ---Event---> channel + wake pipe --+
+//!                                                            +--> Node::input_of (node/inputs.rs)
+//!  VRRP socket(s) ---- polled by the loop (group.rs) -------+       -> Machine (vrrp/)
+//!                                                                    -> Actions
+//!  sockets, netlink, hooks, systemd <-- NodeIo (io.rs) <-- Node::execute (node/actions.rs)
+//!  `vipflip status` <-- status_view.rs (copied per step, made into JSON when asked)
 //! ```
 //!
-//! check.rs is `--check`: everything up to the first packet. The edge threads (edges.rs)
-//! serve release too. tests.rs runs nodes against a recording fake `NodeIo`.
+//! node/ is one instance: mod.rs its state and step, inputs.rs how events become inputs,
+//! actions.rs how actions reach the world. check.rs is `--check`: everything up to the first
+//! packet. The edge threads serve release too. tests.rs runs nodes against a recording fake
+//! `NodeIo`.
 
 mod check;
 pub(super) mod edges;

@@ -1,0 +1,190 @@
+//! The machine's actions carried out: adverts sent, VIPs added, removed and announced,
+//! systemd told, hooks queued, and what `vipflip status` shows copied.
+
+use std::net::IpAddr;
+use std::time::{Instant, SystemTime};
+
+use super::super::hooks;
+use super::super::io::{NodeIo, VipLink};
+use super::super::status_view::Live;
+use super::Node;
+use crate::config::Vip;
+use crate::error::Error;
+use crate::json::Json;
+use crate::ui::Level;
+use crate::vrrp::{Action, State};
+use crate::wire::announce::{gratuitous_arp, unsolicited_na};
+
+impl<I: NodeIo> Node<I> {
+    /// Where `addr` goes: its own device (keepalived's `dev X`), else the VIPs' interface.
+    pub(super) fn link_for(&self, addr: IpAddr) -> VipLink {
+        self.io.other_link(addr).unwrap_or(self.vip_link)
+    }
+
+    /// Every address held while master: the VIPs, and keepalived's excluded ones.
+    pub(super) fn held(&self) -> Vec<Vip> {
+        self.cfg
+            .vips
+            .iter()
+            .chain(&self.cfg.excluded)
+            .copied()
+            .collect()
+    }
+
+    /// Removes the VIPs this process added; what failed, to be said.
+    pub(super) fn remove_vips(&mut self) -> Vec<Error> {
+        let mut errors = Vec::new();
+        for (index, vip) in std::mem::take(&mut self.ledger.added) {
+            if let Err(e) = self.io.remove_vip(index, &vip) {
+                errors.push(e);
+            }
+        }
+        errors
+    }
+
+    /// Carries out the machine's actions, emptying `actions`; `true` when one said to exit.
+    pub(super) fn execute(&mut self, actions: &mut Vec<Action>) -> bool {
+        for action in actions.drain(..) {
+            match action {
+                Action::SendAdvert { priority } => self.send_advert(priority),
+                Action::AddVips => self.add_vips(),
+                Action::RemoveVips => {
+                    for e in self.remove_vips() {
+                        self.ui.say(
+                            Level::Warn,
+                            "vip-remove-failed",
+                            self.vrid(),
+                            &e.to_string(),
+                        );
+                    }
+                }
+                Action::Announce => self.announce(self.cfg.garp_repeat),
+                Action::Answer => self.announce(1),
+                Action::Refresh => self.announce(self.cfg.garp_refresh_repeat),
+                Action::Transition { from, to, reason } => {
+                    self.state_since = SystemTime::now();
+                    self.ui
+                        .transition(self.cfg.vrid, from, to, &reason.to_string());
+                    self.tell_systemd(from, to, &reason.to_string());
+                    for job in hooks::jobs(&self.cfg, from, to, self.machine.priority()) {
+                        self.io.run_hook(job);
+                    }
+                }
+                Action::Note(note) => self.ui.machine_note(self.cfg.vrid, &note),
+                Action::Exit => return true,
+            }
+        }
+        false
+    }
+
+    /// READY=1 once the node listens (its first state after init), a STATUS line on every
+    /// change, STOPPING=1 when it stops: what `systemctl status` and Type=notify use.
+    pub(super) fn tell_systemd(&self, from: State, to: State, reason: &str) {
+        let state = to.name().to_uppercase();
+        let status = format!(
+            "STATUS={state} vrid {} on {}: {reason}",
+            self.cfg.vrid, self.iface.name
+        );
+        let message = match (from, to) {
+            (State::Init, _) => format!("READY=1\n{status}"),
+            (_, State::Releasing | State::Stopped) => format!("STOPPING=1\n{status}"),
+            _ => status,
+        };
+        self.io.notify_systemd(&message);
+    }
+
+    /// Copies what `vipflip status` shows; the status thread makes the line when asked.
+    pub(super) fn publish(&self) {
+        let live = Live::of(
+            &self.machine,
+            self.state_since,
+            self.sent,
+            self.counters.total(),
+        );
+        if let Ok(mut view) = self.status.lock() {
+            view.live = live;
+            view.family = self.family;
+            view.named = self.named;
+        }
+    }
+
+    pub(super) fn send_advert(&mut self, priority: u8) {
+        let p = self.machine.params();
+        let advert = self.advert.get_or_insert_with(|| p.advert(priority));
+        advert.priority = priority;
+        match self.io.send_advert(advert, p.primary, self.cfg.v3_checksum) {
+            Ok(()) => self.sent += 1,
+            Err(e) if self.limit.allow("send", Instant::now()) => {
+                let msg = format!("cannot send advert on {}: {e}", self.iface.name);
+                let fields = Json::default().str("iface", &self.iface.name);
+                self.ui
+                    .tell(Level::Warn, "send-failed", self.cfg.vrid, &msg, fields);
+            }
+            Err(_) => {}
+        }
+    }
+
+    pub(super) fn add_vips(&mut self) {
+        for vip in self.held() {
+            let index = self.link_for(vip.addr).index;
+            let entry = (index, vip);
+            match self.io.add_vip(index, &vip) {
+                Ok(true) => {
+                    if !self.ledger.added.contains(&entry) {
+                        self.ledger.added.push(entry);
+                    }
+                }
+                Ok(false) if self.ledger.added.contains(&entry) || self.cfg.is_owner() => {}
+                Ok(false) => {
+                    let msg = format!(
+                        "{vip} was already on {} but not added by vipflip: it will not be removed",
+                        self.iface.name
+                    );
+                    let fields = Json::default()
+                        .str("vip", vip)
+                        .str("iface", &self.iface.name);
+                    self.ui
+                        .tell(Level::Warn, "vip-not-ours", self.cfg.vrid, &msg, fields);
+                }
+                Err(e) => self
+                    .ui
+                    .say(Level::Warn, "vip-add-failed", self.cfg.vrid, &e.to_string()),
+            }
+        }
+    }
+
+    /// `rounds` rounds, each announcing every VIP once (keepalived's order).
+    pub(super) fn announce(&mut self, rounds: u32) {
+        let router = !self.cfg.family().is_v4() && self.io.forwards_ipv6(&self.iface.name);
+        let frames: Vec<(VipLink, Vec<u8>)> = self
+            .held()
+            .iter()
+            .map(|vip| {
+                let link = self.link_for(vip.addr);
+                let frame = match vip.addr {
+                    IpAddr::V4(v4) => gratuitous_arp(link.mac, v4),
+                    IpAddr::V6(v6) => unsolicited_na(link.mac, v6, router),
+                };
+                (link, frame)
+            })
+            .collect();
+        for _ in 0..rounds {
+            for (link, frame) in &frames {
+                let sent = if *link == self.vip_link {
+                    self.io.send_frame(frame)
+                } else {
+                    self.io.send_frame_on(link.index, frame)
+                };
+                if let Err(e) = sent {
+                    if self.limit.allow("announce", Instant::now()) {
+                        let msg =
+                            format!("cannot send gratuitous ARP/NA on {}: {e}", self.iface.name);
+                        let fields = Json::default().str("iface", &self.iface.name);
+                        self.ui
+                            .tell(Level::Warn, "announce-failed", self.cfg.vrid, &msg, fields);
+                    }
+                }
+            }
+        }
+    }
+}

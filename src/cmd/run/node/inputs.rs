@@ -1,0 +1,330 @@
+//! How an edge event becomes the machine's input: a packet judged by the RFCs' receive
+//! checks, a check's result through keepalived's rise/fall, a tracked or the own interface
+//! going down, gone or back (reopening the sockets), a VIP removed from outside.
+
+use std::net::IpAddr;
+use std::time::Instant;
+
+use super::super::edges::Event;
+use super::super::io::NodeIo;
+use super::{primary_address, Node};
+use crate::error::{Error, Result};
+use crate::json::Json;
+use crate::net::netlink::NetEvent;
+use crate::ui::Level;
+use crate::vrrp::checks::{check, checksum_disagreement, vips_match, Verdict};
+use crate::vrrp::track::{self, Tracked};
+use crate::vrrp::{Input, State};
+use crate::wire::vrrp::ChecksumForm;
+use crate::wire::Received;
+
+impl<I: NodeIo> Node<I> {
+    /// Turns an edge event into a machine input; `None` when the machine need not hear it.
+    pub(in crate::cmd::run) fn input_of(&mut self, event: Event) -> Result<Option<Input>> {
+        Ok(match event {
+            Event::Packet { packet, at, .. } => self.judge(&packet, at),
+            Event::NotVrrp => {
+                self.counters.count("not-vrrp");
+                None
+            }
+            Event::Net(net) => self.net_input(net),
+            Event::Shutdown => Some(Input::Shutdown),
+            Event::Claim { vip, by, .. } => Some(Input::Claimed { vip, by }),
+            Event::Check { index, ok, why } => {
+                let verdict = self.verdicts.get_mut(index);
+                let first = verdict.as_ref().is_some_and(|c| c.healthy().is_none());
+                let flipped = verdict.and_then(|c| c.record(ok));
+                flipped.and_then(|healthy| self.check_input(index, healthy, first, &why))
+            }
+            Event::TrackedLink { index, up } => self.tracked_link_input(index, up),
+            Event::Hook {
+                name,
+                argv,
+                outcome,
+            } => {
+                self.say_hook(&name, &argv, &outcome);
+                None
+            }
+            Event::ReceiveFailed { generation, .. }
+                if generation != self.generation || self.detached =>
+            {
+                None
+            }
+            Event::ReceiveFailed { cause, .. } => {
+                self.step(Instant::now(), Input::Shutdown);
+                return Err(Error::new("receiving VRRP packets failed", cause));
+            }
+        })
+    }
+
+    /// A check's verdict changed (`first`: its first result decided it).
+    pub(super) fn check_input(
+        &mut self,
+        index: usize,
+        healthy: bool,
+        first: bool,
+        why: &str,
+    ) -> Option<Input> {
+        let name = self.cfg.track.checks.get(index)?.check.name();
+        let (level, msg) = if healthy {
+            let again = if first { "" } else { " again" };
+            (Level::Info, format!("health check {name} passes{again}"))
+        } else {
+            (Level::Warn, format!("health check {name} failed: {why}"))
+        };
+        let fields = Json::default().str("check", &name).raw("healthy", healthy);
+        let vrid = self.vrid();
+        self.ui.tell(level, "check", vrid, &msg, fields);
+        Some(self.health())
+    }
+
+    /// A tracked interface changed: said when it goes down or comes back.
+    pub(super) fn tracked_link_input(&mut self, index: usize, up: bool) -> Option<Input> {
+        let tracked = self.cfg.track_ifaces.get(index)?.clone();
+        let name = &tracked.name;
+        let slot = self.ifaces_up.get_mut(index)?;
+        let was = slot.replace(up);
+        if was == Some(up) {
+            return None;
+        }
+        let faults = tracked.weight == 0 && !tracked.reverse;
+        let (level, msg) = match (was, up) {
+            (_, false) if faults => (
+                Level::Warn,
+                format!("tracked interface {name} is down: fault until it is up"),
+            ),
+            (_, false) => (Level::Warn, format!("tracked interface {name} is down")),
+            (Some(false), true) => (Level::Info, format!("tracked interface {name} is up again")),
+            (_, true) => return Some(self.health()),
+        };
+        let fields = Json::default().str("iface", name).raw("up", up);
+        let vrid = self.vrid();
+        self.ui.tell(level, "track-iface", vrid, &msg, fields);
+        Some(self.health())
+    }
+
+    pub(in crate::cmd::run) fn health(&self) -> Input {
+        Input::Health(self.health_with(self.partner_down.as_deref()))
+    }
+
+    /// What the checks and tracked interfaces (and the partner's fault, when given) mean.
+    pub(super) fn health_with(&self, partner_down: Option<&str>) -> crate::vrrp::Health {
+        let checks = self.cfg.track.checks.iter().zip(&self.verdicts);
+        let ifaces = self.cfg.track_ifaces.iter().zip(&self.ifaces_up);
+        let tracked: Vec<Tracked> = checks
+            .map(|(c, v)| Tracked {
+                name: c.check.name(),
+                iface: false,
+                weight: c.weight,
+                reverse: c.reverse,
+                ok: v.healthy(),
+            })
+            .chain(ifaces.map(|(t, up)| Tracked {
+                name: t.name.clone(),
+                iface: true,
+                weight: t.weight,
+                reverse: t.reverse,
+                // Until its first report, as at the last look (setup found it): up.
+                ok: Some(up.unwrap_or(true)),
+            }))
+            .collect();
+        track::health(&tracked, partner_down)
+    }
+
+    /// A check that sends the node to fault (weight 0) has not answered yet.
+    pub(in crate::cmd::run) fn awaiting_first_results(&self) -> bool {
+        self.cfg
+            .track
+            .checks
+            .iter()
+            .zip(&self.verdicts)
+            .any(|(c, v)| c.weight == 0 && v.healthy().is_none())
+    }
+
+    /// The instance's name (keepalived.conf's, or vrid<N>).
+    pub(in crate::cmd::run) fn name(&self) -> &str {
+        &self.cfg.name
+    }
+
+    /// In fault for a reason of its own (not its partner's): the link is down or gone, a
+    /// tracked interface is down, or a failing check sends it to fault.
+    pub(in crate::cmd::run) fn own_fault(&self) -> bool {
+        !self.link_up || self.detached || self.health_with(None).fault.is_some()
+    }
+
+    /// The other family's instance is in fault (`Some(why)`) or not: in a run of both
+    /// families, both give up the VIP together. The machine's input when that changed.
+    pub(in crate::cmd::run) fn partner_fault(&mut self, why: Option<String>) -> Option<Input> {
+        if self.partner_down == why {
+            return None;
+        }
+        self.partner_down = why;
+        Some(self.health())
+    }
+    pub(super) fn judge(&mut self, packet: &Received, at: Instant) -> Option<Input> {
+        match check(self.machine.params(), packet) {
+            Verdict::Accept(parsed) => {
+                self.warn_checksum_form(packet.src, parsed.checksum);
+                if !vips_match(self.machine.params(), &parsed.advert)
+                    && self.limit.allow("vip-list", Instant::now())
+                {
+                    let theirs: Vec<String> =
+                        parsed.advert.addrs.iter().map(|a| a.to_string()).collect();
+                    let msg = format!(
+                        "{} advertises VIPs {}, we have {}: check --vip on every node",
+                        packet.src,
+                        theirs.join(" "),
+                        self.vip_list()
+                    );
+                    let ours = self.cfg.vips.iter().map(|v| v.addr.to_string());
+                    let fields = Json::default()
+                        .str("from", packet.src)
+                        .list("theirs", theirs)
+                        .list("ours", ours);
+                    let vrid = self.vrid();
+                    self.ui
+                        .tell(Level::Warn, "vip-mismatch", vrid, &msg, fields);
+                }
+                Some(Input::Advert {
+                    src: packet.src,
+                    advert: parsed.advert,
+                    received: Some(at),
+                })
+            }
+            Verdict::OtherVrid(_) => {
+                self.counters.count("other-vrid");
+                None
+            }
+            Verdict::Discard(why) => {
+                self.counters.count(why.kind());
+                if self.limit.allow(why.kind(), Instant::now()) {
+                    let count = self.counters.by_kind.get(why.kind()).copied().unwrap_or(0);
+                    self.ui
+                        .discard(self.vrid(), packet.src, why.kind(), &why.to_string(), count);
+                }
+                None
+            }
+        }
+    }
+
+    /// Once per peer: it uses the other VRRPv3/IPv4 checksum form.
+    pub(super) fn warn_checksum_form(&mut self, src: IpAddr, form: ChecksumForm) {
+        if let Some(text) = checksum_disagreement(self.cfg.v3_checksum, form) {
+            if self.checksum_warned.insert(src) {
+                let msg = format!("{src} {text}");
+                let fields = Json::default().str("from", src);
+                let vrid = self.vrid();
+                self.ui
+                    .tell(Level::Warn, "checksum-form", vrid, &msg, fields);
+            }
+        }
+    }
+
+    /// The interface is back under a new index: new sockets, and on with the machine. While it
+    /// has no usable address yet, stay in fault and try again on its next change.
+    pub(super) fn reattach(&mut self) -> Option<Input> {
+        match self.open_again() {
+            Ok(()) => {
+                self.detached = false;
+                self.link_up = true;
+                let msg = format!(
+                    "interface {} is back (index {})",
+                    self.iface.name, self.iface.index
+                );
+                let fields = Json::default()
+                    .str("iface", &self.iface.name)
+                    .raw("index", self.iface.index);
+                let vrid = self.vrid();
+                self.ui.tell(Level::Info, "iface-back", vrid, &msg, fields);
+                Some(Input::LinkUp)
+            }
+            Err(e) => {
+                let msg = format!(
+                    "interface {} is back but not usable yet: {}",
+                    self.iface.name, e.cause
+                );
+                let fields = Json::default().str("iface", &self.iface.name);
+                let vrid = self.vrid();
+                self.ui
+                    .tell(Level::Warn, "iface-not-usable", vrid, &msg, fields);
+                None
+            }
+        }
+    }
+
+    pub(super) fn open_again(&mut self) -> Result<()> {
+        let iface = self.io.lookup(&self.cfg.iface)?;
+        let primary = primary_address(&self.cfg, &iface)?;
+        if primary != self.machine.params().primary {
+            let msg = format!(
+                "{} now has {primary}; adverts keep the address vipflip started with",
+                iface.name
+            );
+            let fields = Json::default()
+                .str("iface", &iface.name)
+                .str("primary", primary);
+            let vrid = self.vrid();
+            self.ui
+                .tell(Level::Warn, "primary-changed", vrid, &msg, fields);
+        }
+        let generation = self.generation + 1;
+        let (link, said) = self
+            .io
+            .reopen(&iface, self.machine.params().primary, generation)?;
+        self.generation = generation;
+        // The VIPs went with the old interface; those on other devices stay.
+        let old = self.ledger.index;
+        self.ledger.added.retain(|(index, _)| *index != old);
+        self.ledger.index = link.index;
+        self.vip_link = link;
+        self.iface = iface;
+        self.tell_vmac(said);
+        Ok(())
+    }
+    pub(super) fn net_input(&mut self, event: NetEvent) -> Option<Input> {
+        match event {
+            NetEvent::Link(true) if self.detached => self.reattach(),
+            // keepalived's dont_track_primary: the interface is tracked with
+            // VRRP_NOT_TRACK_IF (vrrp.c vrrp_complete_instance, add_vrrp_to_interface), so
+            // its link going down is no fault.
+            NetEvent::Link(_) if !self.cfg.track_primary => None,
+            NetEvent::Link(up) if up != self.link_up => {
+                self.link_up = up;
+                Some(if up { Input::LinkUp } else { Input::LinkDown })
+            }
+            NetEvent::Link(_) => None,
+            NetEvent::LinkGone => {
+                let msg = format!(
+                    "interface {} was deleted: fault until it is back",
+                    self.iface.name
+                );
+                let fields = Json::default().str("iface", &self.iface.name);
+                let vrid = self.vrid();
+                self.ui
+                    .tell(Level::Warn, "iface-deleted", vrid, &msg, fields);
+                self.link_up = false;
+                self.detached = true;
+                Some(Input::LinkDown)
+            }
+            NetEvent::LinkAppeared { index, up } => {
+                self.iface.index = index;
+                (self.detached && up).then(|| self.reattach()).flatten()
+            }
+            NetEvent::AddressRemoved { index, addr } => {
+                let ours = self
+                    .ledger
+                    .added
+                    .iter()
+                    .any(|(i, v)| *i == index && v.addr == addr);
+                let master = self.machine.state() == State::Master;
+                (ours && master && !self.on_interface(addr)).then_some(Input::VipsMissing)
+            }
+        }
+    }
+
+    /// Whether `addr` is on the interface now: the removal just reported may be our own
+    /// from before a quick backup-master round trip, with the VIP added again since.
+    pub(super) fn on_interface(&self, addr: IpAddr) -> bool {
+        self.io.has_addr(self.link_for(addr).index, addr)
+    }
+}

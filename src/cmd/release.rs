@@ -5,7 +5,9 @@ use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::run::edges::{start_claim_watch, start_receiver, Event, EventTx, Quota, PACKET_QUOTA};
+use super::run::edges::{
+    start_claim_watch, start_receiver, Event, EventTx, LinkEvent, Quota, PACKET_QUOTA,
+};
 use crate::cli::ReleaseArgs;
 use crate::config::{release_config, StepDown, Vip};
 use crate::error::{Error, Result};
@@ -106,13 +108,13 @@ fn step_down(step: &StepDown, iface: &Interface, primary: IpAddr, vips: &[Vip]) 
             at.saturating_duration_since(Instant::now())
         });
         let input = match rx.recv_timeout(left) {
-            Ok((_, Event::Packet { packet, at, .. })) => {
+            Ok((_, Event::Link(LinkEvent::Packet { packet, at, .. }))) => {
                 match advert_of(machine.params(), &packet, at) {
                     Some(input) => input,
                     None => continue,
                 }
             }
-            Ok((_, Event::Claim { vip, by, .. })) => Input::Claimed { vip, by },
+            Ok((_, Event::Link(LinkEvent::Claim { vip, by, .. }))) => Input::Claimed { vip, by },
             // Deaf now (the receive thread failed): the machine's own timeout ends the wait.
             Ok(_) => continue,
             Err(_) => Input::Tick,

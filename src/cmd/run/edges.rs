@@ -25,22 +25,21 @@ use crate::vip::Vip;
 use crate::wire::announce::{claim, MacAddr};
 use crate::wire::{Family, Received};
 
-/// Where an edge thread's events go: the loop's one channel, tagged with the instance they
-/// are for (0, the only one, or IPv4 of a run of both families; 1, IPv6). Signals, health
-/// checks and tracked interfaces serve every instance: the loop hands their events to all.
-/// With a bell, each event also wakes the loop's poll (net/wake.rs).
+/// Where an edge thread's events go: the loop's one channel, tagged with the node that
+/// started the thread; the event's own scope (`Event`) says which nodes hear it. With a
+/// bell, each event also wakes the loop's poll (net/wake.rs).
 #[derive(Clone)]
 pub(in crate::cmd) struct EventTx {
     tx: Sender<(usize, Event)>,
-    instance: usize,
+    node: usize,
     bell: Option<Bell>,
 }
 
 impl EventTx {
-    pub(in crate::cmd) fn new(tx: Sender<(usize, Event)>, instance: usize) -> EventTx {
+    pub(in crate::cmd) fn new(tx: Sender<(usize, Event)>, node: usize) -> EventTx {
         EventTx {
             tx,
-            instance,
+            node,
             bell: None,
         }
     }
@@ -54,7 +53,7 @@ impl EventTx {
 
     /// `Err` when the loop is gone.
     pub(in crate::cmd) fn send(&self, event: Event) -> std::result::Result<(), ()> {
-        self.tx.send((self.instance, event)).map_err(|_| ())?;
+        self.tx.send((self.node, event)).map_err(|_| ())?;
         if let Some(bell) = &self.bell {
             bell.ring();
         }
@@ -62,8 +61,36 @@ impl EventTx {
     }
 }
 
-/// What the edge threads report.
+/// What the edge threads report, by whom it concerns. The tag on the channel names the
+/// node that asked for the source: for `Instance`, any node of the instance; for `Link`, the
+/// node whose socket, monitor or claim watch it is (shared by several groups in a run of a
+/// keepalived.conf, then routed by VRID, VIP or interface).
 pub(in crate::cmd) enum Event {
+    /// SIGINT, SIGTERM, SIGHUP: every node of the run stops.
+    Shutdown,
+    /// For every family of one instance: its checks and tracked interfaces.
+    Instance(InstanceEvent),
+    /// From one interface's VRRP socket, netlink monitor or claim watch.
+    Link(LinkEvent),
+    /// A hook the node queued ended: said in its lines, no input.
+    Hook {
+        name: String,
+        argv: Vec<String>,
+        outcome: Outcome,
+    },
+}
+
+/// What an instance's own edge threads report.
+#[derive(Clone)]
+pub(in crate::cmd) enum InstanceEvent {
+    /// A --track-iface interface went up or down.
+    TrackedLink { index: usize, up: bool },
+    /// A health check ran: passed, or failed and why (rise/fall is counted in the loop).
+    Check { index: usize, ok: bool, why: String },
+}
+
+/// What an interface's socket, monitor or claim watch report.
+pub(in crate::cmd) enum LinkEvent {
     Packet {
         packet: Received,
         /// When it was read: the machine handles it as of this instant.
@@ -73,35 +100,17 @@ pub(in crate::cmd) enum Event {
     },
     /// Something arrived on the VRRP socket that is not an IP packet carrying VRRP.
     NotVrrp,
-    Net(NetEvent),
-    Shutdown,
-    /// The receive thread of socket `generation` stopped (a re-created interface has a new one).
+    /// Socket `generation` failed to receive (a re-created interface has a new one).
     ReceiveFailed {
         generation: u32,
         cause: String,
     },
-    /// A --track-iface interface went up or down.
-    TrackedLink {
-        index: usize,
-        up: bool,
-    },
-    /// A health check ran: passed, or failed and why (rise/fall is counted in the loop).
-    Check {
-        index: usize,
-        ok: bool,
-        why: String,
-    },
+    Net(NetEvent),
     /// Another MAC announced one of our VIPs (a frame seen on the segment).
     Claim {
         vip: IpAddr,
         by: MacAddr,
         _slot: Slot,
-    },
-    /// A hook ended.
-    Hook {
-        name: String,
-        argv: Vec<String>,
-        outcome: Outcome,
     },
 }
 
@@ -121,7 +130,7 @@ pub(in crate::cmd) fn start_edges(
     }
     let net_tx = tx.clone();
     spawn_monitor(name, index, move |event| {
-        net_tx.send(Event::Net(event)).is_ok()
+        net_tx.send(Event::Link(LinkEvent::Net(event))).is_ok()
     })
 }
 
@@ -188,7 +197,9 @@ pub(in crate::cmd) fn start_claim_watch(
     let vips: Vec<IpAddr> = vips.iter().map(|v| v.addr).collect();
     let (tx, quota) = (tx.clone(), Quota::new(1));
     watch_claims(iface, vips, move |vip, by| match quota.take() {
-        Some(_slot) => tx.send(Event::Claim { vip, by, _slot }).is_ok(),
+        Some(_slot) => tx
+            .send(Event::Link(LinkEvent::Claim { vip, by, _slot }))
+            .is_ok(),
         None => true,
     })
 }
@@ -196,7 +207,10 @@ pub(in crate::cmd) fn start_claim_watch(
 pub(in crate::cmd) fn start_checks(cfg: &RunConfig, tx: &EventTx) -> Result<()> {
     for (index, c) in cfg.track.checks.iter().enumerate() {
         let tx = tx.clone();
-        let report = move |ok, why| tx.send(Event::Check { index, ok, why }).is_ok();
+        let report = move |ok, why| {
+            let check = InstanceEvent::Check { index, ok, why };
+            tx.send(Event::Instance(check)).is_ok()
+        };
         health::spawn(c.check.clone(), c.interval, c.timeout, report)?;
     }
     Ok(())
@@ -215,10 +229,10 @@ pub(in crate::cmd) fn start_tracked_ifaces(cfg: &RunConfig, tx: &EventTx) -> Res
     for (index, tracked) in cfg.track_ifaces.iter().enumerate() {
         let name = &tracked.name;
         let iface = tracked_iface(name)?;
-        let _ = tx.send(Event::TrackedLink {
+        let _ = tx.send(Event::Instance(InstanceEvent::TrackedLink {
             index,
             up: iface.up,
-        });
+        }));
         let tx = tx.clone();
         spawn_monitor(name, iface.index, move |event| {
             let up = match event {
@@ -226,7 +240,8 @@ pub(in crate::cmd) fn start_tracked_ifaces(cfg: &RunConfig, tx: &EventTx) -> Res
                 NetEvent::LinkGone => false,
                 NetEvent::AddressRemoved { .. } => return true,
             };
-            tx.send(Event::TrackedLink { index, up }).is_ok()
+            let link = InstanceEvent::TrackedLink { index, up };
+            tx.send(Event::Instance(link)).is_ok()
         })?;
     }
     Ok(())
@@ -288,21 +303,21 @@ pub(in crate::cmd) fn receive_loop(
         let event = match socket.recv() {
             Ok(received) => match (received, quota.take()) {
                 (_, None) => continue,
-                (Some(packet), Some(slot)) => Event::Packet {
+                (Some(packet), Some(slot)) => LinkEvent::Packet {
                     packet,
                     at: Instant::now(),
                     _slot: Some(slot),
                 },
-                (None, Some(_)) => Event::NotVrrp,
+                (None, Some(_)) => LinkEvent::NotVrrp,
             },
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => Event::ReceiveFailed {
+            Err(e) => LinkEvent::ReceiveFailed {
                 generation,
                 cause: e.to_string(),
             },
         };
-        let failed = matches!(event, Event::ReceiveFailed { .. });
-        if tx.send(event).is_err() || failed {
+        let failed = matches!(event, LinkEvent::ReceiveFailed { .. });
+        if tx.send(Event::Link(event)).is_err() || failed {
             return;
         }
     }

@@ -11,10 +11,10 @@ use std::os::fd::BorrowedFd;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, TryRecvError};
 use std::time::Instant;
 
-use super::edges::Event;
+use super::edges::{Event, LinkEvent};
 use super::io::NodeIo;
-use super::node::Node;
-use crate::error::Result;
+use super::node::{Node, Reaction};
+use crate::error::{Error, Result};
 use crate::net::wake::{first_readable, Wake};
 use crate::vrrp::{Input, State};
 
@@ -140,12 +140,12 @@ fn sockets<'a, I: NodeIo>(
 /// What node `i`'s socket has: a packet, something that is not VRRP, or its failure.
 fn receive<I: NodeIo>(node: &Node<I>, i: usize, failed: &mut [Option<u32>]) -> Option<Event> {
     match node.io.receive() {
-        Ok(Some(packet)) => Some(Event::Packet {
+        Ok(Some(packet)) => Some(Event::Link(LinkEvent::Packet {
             packet,
             at: Instant::now(),
             _slot: None,
-        }),
-        Ok(None) => Some(Event::NotVrrp),
+        })),
+        Ok(None) => Some(Event::Link(LinkEvent::NotVrrp)),
         Err(e)
             if matches!(
                 e.kind(),
@@ -156,10 +156,10 @@ fn receive<I: NodeIo>(node: &Node<I>, i: usize, failed: &mut [Option<u32>]) -> O
         }
         Err(e) => {
             failed[i] = Some(node.generation);
-            Some(Event::ReceiveFailed {
+            Some(Event::Link(LinkEvent::ReceiveFailed {
                 generation: node.generation,
                 cause: e.to_string(),
-            })
+            }))
         }
     }
 }
@@ -187,8 +187,8 @@ fn start<I: NodeIo>(node: &mut Node<I>, now: Instant) -> bool {
     node.step(now, health) || node.step(now, Input::Start { link_up })
 }
 
-/// Hands `event` (from node `from`'s edge threads) to the node it is for, to the families
-/// of its instance (checks, tracked interfaces), or to every one (signals).
+/// Hands `event` (from node `from`'s edge threads) to every node (signals), to the families
+/// of its instance (checks, tracked interfaces), or to the node of its interface it is for.
 fn route<I: NodeIo>(
     nodes: &mut [Node<I>],
     done: &[bool],
@@ -197,8 +197,6 @@ fn route<I: NodeIo>(
     pending: &mut [Option<Input>],
 ) -> Result<()> {
     let live = |i: usize| !done.get(i).copied().unwrap_or(true);
-    let unit = nodes.get(from).map(|n| n.unit);
-    let mine = |n: &Node<I>| Some(n.unit) == unit;
     match event {
         Event::Shutdown => {
             for (i, slot) in pending.iter_mut().enumerate() {
@@ -207,23 +205,12 @@ fn route<I: NodeIo>(
                 }
             }
         }
-        Event::Check { index, ok, why } => {
-            let live_mine = nodes
-                .iter_mut()
-                .enumerate()
-                .filter(|(i, n)| live(*i) && mine(n));
-            for (i, node) in live_mine {
-                let why = why.clone();
-                pending[i] = node.input_of(Event::Check { index, ok, why })?;
-            }
-        }
-        Event::TrackedLink { index, up } => {
-            let live_mine = nodes
-                .iter_mut()
-                .enumerate()
-                .filter(|(i, n)| live(*i) && mine(n));
-            for (i, node) in live_mine {
-                pending[i] = node.input_of(Event::TrackedLink { index, up })?;
+        Event::Instance(event) => {
+            let unit = nodes.get(from).map(|n| n.unit);
+            for (i, node) in nodes.iter_mut().enumerate() {
+                if live(i) && Some(node.unit) == unit {
+                    pending[i] = node.instance_input(event.clone());
+                }
             }
         }
         Event::Hook {
@@ -235,18 +222,30 @@ fn route<I: NodeIo>(
                 node.say_hook(&name, &argv, &outcome);
             }
         }
-        // A shared monitor's news is every sharing node's; a shared claim watch's, the
-        // node's whose VIP it is.
-        Event::Net(net) if nodes.get(from).is_some_and(|n| n.share.is_some()) => {
-            let share = nodes[from].share;
+        Event::Link(event) => route_link(nodes, &live, from, event, pending)?,
+    }
+    Ok(())
+}
+
+/// An interface's event: a shared monitor's news is every sharing node's, a shared claim
+/// watch's the node's whose VIP it is, a shared socket's packet the group's of its VRID.
+fn route_link<I: NodeIo>(
+    nodes: &mut [Node<I>],
+    live: &impl Fn(usize) -> bool,
+    from: usize,
+    event: LinkEvent,
+    pending: &mut [Option<Input>],
+) -> Result<()> {
+    let share = nodes.get(from).and_then(|n| n.share);
+    match event {
+        LinkEvent::Net(net) if share.is_some() => {
             for i in 0..nodes.len() {
                 if live(i) && nodes[i].share == share {
-                    pending[i] = nodes[i].input_of(Event::Net(net.clone()))?;
+                    pending[i] = link_input(&mut nodes[i], LinkEvent::Net(net.clone()))?;
                 }
             }
         }
-        Event::Claim { vip, by, _slot } => {
-            let share = nodes.get(from).and_then(|n| n.share);
+        LinkEvent::Claim { vip, by, _slot } => {
             let to = nodes
                 .iter()
                 .position(|n| {
@@ -254,20 +253,36 @@ fn route<I: NodeIo>(
                 })
                 .unwrap_or(from);
             if live(to) {
-                pending[to] = nodes[to].input_of(Event::Claim { vip, by, _slot })?;
+                let claim = LinkEvent::Claim { vip, by, _slot };
+                pending[to] = link_input(&mut nodes[to], claim)?;
             }
         }
-        Event::Packet { packet, at, _slot } => {
+        LinkEvent::Packet { packet, at, _slot } => {
             let to = addressee(nodes, from, &packet);
             if live(to) {
-                let event = Event::Packet { packet, at, _slot };
-                pending[to] = nodes[to].input_of(event)?;
+                let event = LinkEvent::Packet { packet, at, _slot };
+                pending[to] = link_input(&mut nodes[to], event)?;
             }
         }
-        event if live(from) => pending[from] = nodes[from].input_of(event)?,
+        event if live(from) => pending[from] = link_input(&mut nodes[from], event)?,
         _ => {}
     }
     Ok(())
+}
+
+/// The machine's input for an event of the node's interface, after what the node asked
+/// of the loop: reopening its sockets on a re-created interface, or stopping when its
+/// socket failed.
+pub(super) fn link_input<I: NodeIo>(node: &mut Node<I>, event: LinkEvent) -> Result<Option<Input>> {
+    match node.link_reaction(event) {
+        Reaction::None => Ok(None),
+        Reaction::Input(input) => Ok(Some(input)),
+        Reaction::Reattach => Ok(node.reattach()),
+        Reaction::Failed(cause) => {
+            node.step(Instant::now(), Input::Shutdown);
+            Err(Error::new("receiving VRRP packets failed", cause))
+        }
+    }
 }
 
 /// Holds a node in fault while another of a set it belongs to is in fault for a reason of

@@ -10,7 +10,8 @@ use std::time::Instant;
 
 use clap::Parser;
 
-use super::edges::Event;
+use super::edges::LinkEvent;
+use super::group::link_input;
 use super::io::{NodeIo, VipLink};
 use super::node::Node;
 use crate::cli::{Cli, Command};
@@ -208,7 +209,7 @@ fn events(out: &Captured) -> Vec<String> {
 }
 
 fn net(node: &mut Node<Fake>, event: NetEvent) -> Option<Input> {
-    node.input_of(Event::Net(event)).unwrap()
+    link_input(node, LinkEvent::Net(event)).unwrap()
 }
 
 #[test]
@@ -379,19 +380,17 @@ fn only_the_current_receive_thread_failing_ends_the_node() {
     let (mut node, _, _) = recreated(&fake, &["192.0.2.201"]);
     node.step(Instant::now(), Input::LinkUp);
     master(&mut node);
-    let old = Event::ReceiveFailed {
+    let old = LinkEvent::ReceiveFailed {
         generation: 0,
         cause: "No such device".into(),
     };
-    assert!(matches!(node.input_of(old), Ok(None)));
+    assert!(matches!(link_input(&mut node, old), Ok(None)));
     assert_eq!(node.machine.state(), State::Master);
-    let current = Event::ReceiveFailed {
+    let current = LinkEvent::ReceiveFailed {
         generation: 1,
         cause: "Network is down".into(),
     };
-    let err = node
-        .input_of(current)
-        .expect_err("the current socket failed");
+    let err = link_input(&mut node, current).expect_err("the current socket failed");
     assert!(err.to_string().contains("Network is down"), "{err}");
     drop(node);
     assert!(!fake.has(9, "192.0.2.250"), "a failed node keeps its VIP");
@@ -471,7 +470,7 @@ fn when_one_family_goes_to_fault_both_give_up_their_vips_and_come_back_together(
     assert!(fake4.has(7, "192.0.2.250") && fake6.has(7, "2001:db8::250"));
     // The IPv6 instance alone loses its interface (in life: its link-local went missing
     // while the interface came back).
-    let gone = nodes[1].input_of(Event::Net(NetEvent::LinkGone)).unwrap();
+    let gone = net(&mut nodes[1], NetEvent::LinkGone);
     nodes[1].step(Instant::now(), gone.expect("fault"));
     assert_eq!(nodes[1].machine.state(), State::Fault);
     settle(&mut nodes);
@@ -503,9 +502,7 @@ fn when_one_family_goes_to_fault_both_give_up_their_vips_and_come_back_together(
     );
     // The IPv6 instance is usable again: both leave fault.
     fake6.0.borrow_mut().found = Some(iface(9, &["fe80::c0ff:fe00:2c9"]));
-    let back = nodes[1]
-        .input_of(Event::Net(NetEvent::LinkAppeared { index: 9, up: true }))
-        .unwrap();
+    let back = net(&mut nodes[1], NetEvent::LinkAppeared { index: 9, up: true });
     nodes[1].step(Instant::now(), back.expect("link up"));
     settle(&mut nodes);
     assert_eq!(nodes[0].machine.state(), State::Backup);
@@ -517,13 +514,13 @@ fn a_fault_both_share_does_not_hold_either_once_it_ends() {
     let (fake4, fake6) = (Fake::default(), Fake::default());
     let (mut nodes, _) = pair(&fake4, &fake6);
     for node in nodes.iter_mut() {
-        let down = node.input_of(Event::Net(NetEvent::Link(false))).unwrap();
+        let down = net(node, NetEvent::Link(false));
         node.step(Instant::now(), down.expect("link down"));
     }
     settle(&mut nodes);
     assert!(nodes.iter().all(|n| n.machine.state() == State::Fault));
     for node in nodes.iter_mut() {
-        let up = node.input_of(Event::Net(NetEvent::Link(true))).unwrap();
+        let up = net(node, NetEvent::Link(true));
         node.step(Instant::now(), up.expect("link up"));
     }
     settle(&mut nodes);

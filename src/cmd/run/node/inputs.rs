@@ -5,10 +5,10 @@
 use std::net::IpAddr;
 use std::time::Instant;
 
-use super::super::edges::Event;
+use super::super::edges::{InstanceEvent, LinkEvent};
 use super::super::io::NodeIo;
 use super::{primary_address, Node};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::json::Json;
 use crate::net::netlink::NetEvent;
 use crate::ui::Level;
@@ -18,43 +18,57 @@ use crate::vrrp::{Input, State};
 use crate::wire::vrrp::ChecksumForm;
 use crate::wire::Received;
 
+/// What an event of the node's interface asks of the loop.
+pub(in crate::cmd::run) enum Reaction {
+    None,
+    /// The machine's input.
+    Input(Input),
+    /// The interface is back under a new index: reopen the node's sockets, then the machine
+    /// hears that the link is up (Node::reattach).
+    Reattach,
+    /// The node's current socket cannot receive: the node stops, and the run with an error.
+    Failed(String),
+}
+
+impl From<Option<Input>> for Reaction {
+    fn from(input: Option<Input>) -> Reaction {
+        input.map_or(Reaction::None, Reaction::Input)
+    }
+}
+
 impl<I: NodeIo> Node<I> {
-    /// Turns an edge event into a machine input; `None` when the machine need not hear it.
-    pub(in crate::cmd::run) fn input_of(&mut self, event: Event) -> Result<Option<Input>> {
-        Ok(match event {
-            Event::Packet { packet, at, .. } => self.judge(&packet, at),
-            Event::NotVrrp => {
-                self.counters.count("not-vrrp");
-                None
-            }
-            Event::Net(net) => self.net_input(net),
-            Event::Shutdown => Some(Input::Shutdown),
-            Event::Claim { vip, by, .. } => Some(Input::Claimed { vip, by }),
-            Event::Check { index, ok, why } => {
+    /// The machine's input for one of the instance's checks or tracked interfaces; `None`
+    /// when its verdict did not change.
+    pub(in crate::cmd::run) fn instance_input(&mut self, event: InstanceEvent) -> Option<Input> {
+        match event {
+            InstanceEvent::Check { index, ok, why } => {
                 let verdict = self.verdicts.get_mut(index);
                 let first = verdict.as_ref().is_some_and(|c| c.healthy().is_none());
                 let flipped = verdict.and_then(|c| c.record(ok));
                 flipped.and_then(|healthy| self.check_input(index, healthy, first, &why))
             }
-            Event::TrackedLink { index, up } => self.tracked_link_input(index, up),
-            Event::Hook {
-                name,
-                argv,
-                outcome,
-            } => {
-                self.say_hook(&name, &argv, &outcome);
-                None
+            InstanceEvent::TrackedLink { index, up } => self.tracked_link_input(index, up),
+        }
+    }
+
+    /// What the loop does for an event of the node's interface: the loop carries out a
+    /// reattach or a failure (group.rs link_input); nothing here opens or closes anything.
+    pub(in crate::cmd::run) fn link_reaction(&mut self, event: LinkEvent) -> Reaction {
+        match event {
+            LinkEvent::Packet { packet, at, .. } => self.judge(&packet, at).into(),
+            LinkEvent::NotVrrp => {
+                self.counters.count("not-vrrp");
+                Reaction::None
             }
-            Event::ReceiveFailed { generation, .. }
+            LinkEvent::Net(net) => self.net_input(net),
+            LinkEvent::Claim { vip, by, .. } => Reaction::Input(Input::Claimed { vip, by }),
+            LinkEvent::ReceiveFailed { generation, .. }
                 if generation != self.generation || self.detached =>
             {
-                None
+                Reaction::None
             }
-            Event::ReceiveFailed { cause, .. } => {
-                self.step(Instant::now(), Input::Shutdown);
-                return Err(Error::new("receiving VRRP packets failed", cause));
-            }
-        })
+            LinkEvent::ReceiveFailed { cause, .. } => Reaction::Failed(cause),
+        }
     }
 
     /// A check's verdict changed (`first`: its first result decided it).
@@ -222,7 +236,7 @@ impl<I: NodeIo> Node<I> {
 
     /// The interface is back under a new index: new sockets, and on with the machine. While it
     /// has no usable address yet, stay in fault and try again on its next change.
-    pub(super) fn reattach(&mut self) -> Option<Input> {
+    pub(in crate::cmd::run) fn reattach(&mut self) -> Option<Input> {
         match self.open_again() {
             Ok(()) => {
                 self.detached = false;
@@ -281,18 +295,18 @@ impl<I: NodeIo> Node<I> {
         self.tell_vmac(said);
         Ok(())
     }
-    pub(super) fn net_input(&mut self, event: NetEvent) -> Option<Input> {
+    pub(super) fn net_input(&mut self, event: NetEvent) -> Reaction {
         match event {
-            NetEvent::Link(true) if self.detached => self.reattach(),
+            NetEvent::Link(true) if self.detached => Reaction::Reattach,
             // keepalived's dont_track_primary: the interface is tracked with
             // VRRP_NOT_TRACK_IF (vrrp.c vrrp_complete_instance, add_vrrp_to_interface), so
             // its link going down is no fault.
-            NetEvent::Link(_) if !self.cfg.track_primary => None,
+            NetEvent::Link(_) if !self.cfg.track_primary => Reaction::None,
             NetEvent::Link(up) if up != self.link_up => {
                 self.link_up = up;
-                Some(if up { Input::LinkUp } else { Input::LinkDown })
+                Reaction::Input(if up { Input::LinkUp } else { Input::LinkDown })
             }
-            NetEvent::Link(_) => None,
+            NetEvent::Link(_) => Reaction::None,
             NetEvent::LinkGone => {
                 let msg = format!(
                     "interface {} was deleted: fault until it is back",
@@ -304,11 +318,15 @@ impl<I: NodeIo> Node<I> {
                     .tell(Level::Warn, "iface-deleted", vrid, &msg, fields);
                 self.link_up = false;
                 self.detached = true;
-                Some(Input::LinkDown)
+                Reaction::Input(Input::LinkDown)
             }
             NetEvent::LinkAppeared { index, up } => {
                 self.iface.index = index;
-                (self.detached && up).then(|| self.reattach()).flatten()
+                if self.detached && up {
+                    Reaction::Reattach
+                } else {
+                    Reaction::None
+                }
             }
             NetEvent::AddressRemoved { index, addr } => {
                 let ours = self
@@ -317,7 +335,9 @@ impl<I: NodeIo> Node<I> {
                     .iter()
                     .any(|(i, v)| *i == index && v.addr == addr);
                 let master = self.machine.state() == State::Master;
-                (ours && master && !self.on_interface(addr)).then_some(Input::VipsMissing)
+                (ours && master && !self.on_interface(addr))
+                    .then_some(Input::VipsMissing)
+                    .into()
             }
         }
     }

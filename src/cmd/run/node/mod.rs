@@ -21,6 +21,8 @@ use crate::wire::{Advert, Family};
 
 mod actions;
 mod inputs;
+
+pub(super) use inputs::Reaction;
 /// Priority 255 says "I own the VIP": worth a word when the interface does not have it.
 pub(super) fn ownership_warnings(cfg: &RunConfig, iface: &Interface) -> Vec<(IpAddr, String)> {
     if !cfg.is_owner() {

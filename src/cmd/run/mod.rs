@@ -24,6 +24,7 @@ mod group;
 mod hooks;
 mod io;
 mod node;
+mod notes;
 pub(crate) mod plan;
 mod status_view;
 #[cfg(test)]

@@ -6,12 +6,11 @@ use std::time::{Instant, SystemTime};
 
 use super::super::hooks;
 use super::super::io::{NodeIo, VipLink};
+use super::super::notes::NodeNote;
 use super::super::status_view::Live;
 use super::Node;
 use crate::config::Vip;
 use crate::error::Error;
-use crate::json::Json;
-use crate::ui::Level;
 use crate::vrrp::{Action, State};
 use crate::wire::announce::{gratuitous_arp, unsolicited_na};
 
@@ -50,12 +49,8 @@ impl<I: NodeIo> Node<I> {
                 Action::AddVips => self.add_vips(),
                 Action::RemoveVips => {
                     for e in self.remove_vips() {
-                        self.ui.say(
-                            Level::Warn,
-                            "vip-remove-failed",
-                            self.vrid(),
-                            &e.to_string(),
-                        );
+                        let error = e.to_string();
+                        self.tell(&NodeNote::VipRemoveFailed { error });
                     }
                 }
                 Action::Announce => self.announce(self.cfg.garp_repeat),
@@ -115,10 +110,12 @@ impl<I: NodeIo> Node<I> {
         match self.io.send_advert(advert, p.primary, self.cfg.v3_checksum) {
             Ok(()) => self.sent += 1,
             Err(e) if self.limit.allow("send", Instant::now()) => {
-                let msg = format!("cannot send advert on {}: {e}", self.iface.name);
-                let fields = Json::default().str("iface", &self.iface.name);
-                self.ui
-                    .tell(Level::Warn, "send-failed", self.cfg.vrid, &msg, fields);
+                let iface = self.iface.name.clone();
+                let error = e.to_string();
+                self.tell(&NodeNote::SendFailed {
+                    iface: &iface,
+                    error,
+                });
             }
             Err(_) => {}
         }
@@ -136,19 +133,12 @@ impl<I: NodeIo> Node<I> {
                 }
                 Ok(false) if self.ledger.added.contains(&entry) || self.cfg.is_owner() => {}
                 Ok(false) => {
-                    let msg = format!(
-                        "{vip} was already on {} but not added by vipflip: it will not be removed",
-                        self.iface.name
-                    );
-                    let fields = Json::default()
-                        .str("vip", vip)
-                        .str("iface", &self.iface.name);
-                    self.ui
-                        .tell(Level::Warn, "vip-not-ours", self.cfg.vrid, &msg, fields);
+                    let iface = self.iface.name.clone();
+                    self.tell(&NodeNote::VipNotOurs { vip, iface: &iface });
                 }
-                Err(e) => self
-                    .ui
-                    .say(Level::Warn, "vip-add-failed", self.cfg.vrid, &e.to_string()),
+                Err(e) => self.tell(&NodeNote::VipAddFailed {
+                    error: e.to_string(),
+                }),
             }
         }
     }
@@ -177,11 +167,12 @@ impl<I: NodeIo> Node<I> {
                 };
                 if let Err(e) = sent {
                     if self.limit.allow("announce", Instant::now()) {
-                        let msg =
-                            format!("cannot send gratuitous ARP/NA on {}: {e}", self.iface.name);
-                        let fields = Json::default().str("iface", &self.iface.name);
-                        self.ui
-                            .tell(Level::Warn, "announce-failed", self.cfg.vrid, &msg, fields);
+                        let iface = self.iface.name.clone();
+                        let error = e.to_string();
+                        self.tell(&NodeNote::AnnounceFailed {
+                            iface: &iface,
+                            error,
+                        });
                     }
                 }
             }

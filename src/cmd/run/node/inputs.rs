@@ -7,11 +7,10 @@ use std::time::Instant;
 
 use super::super::edges::{InstanceEvent, LinkEvent};
 use super::super::io::NodeIo;
+use super::super::notes::NodeNote;
 use super::{primary_address, Node};
 use crate::error::Result;
-use crate::json::Json;
 use crate::net::netlink::NetEvent;
-use crate::ui::Level;
 use crate::vrrp::checks::{check, checksum_disagreement, vips_match, Verdict};
 use crate::vrrp::track::{self, Tracked};
 use crate::vrrp::{Input, State};
@@ -80,15 +79,12 @@ impl<I: NodeIo> Node<I> {
         why: &str,
     ) -> Option<Input> {
         let name = self.cfg.track.checks.get(index)?.check.name();
-        let (level, msg) = if healthy {
-            let again = if first { "" } else { " again" };
-            (Level::Info, format!("health check {name} passes{again}"))
-        } else {
-            (Level::Warn, format!("health check {name} failed: {why}"))
-        };
-        let fields = Json::default().str("check", &name).raw("healthy", healthy);
-        let vrid = self.vrid();
-        self.ui.tell(level, "check", vrid, &msg, fields);
+        self.tell(&NodeNote::Check {
+            name: &name,
+            healthy,
+            first,
+            why,
+        });
         Some(self.health())
     }
 
@@ -102,18 +98,10 @@ impl<I: NodeIo> Node<I> {
             return None;
         }
         let faults = tracked.weight == 0 && !tracked.reverse;
-        let (level, msg) = match (was, up) {
-            (_, false) if faults => (
-                Level::Warn,
-                format!("tracked interface {name} is down: fault until it is up"),
-            ),
-            (_, false) => (Level::Warn, format!("tracked interface {name} is down")),
-            (Some(false), true) => (Level::Info, format!("tracked interface {name} is up again")),
-            (_, true) => return Some(self.health()),
-        };
-        let fields = Json::default().str("iface", name).raw("up", up);
-        let vrid = self.vrid();
-        self.ui.tell(level, "track-iface", vrid, &msg, fields);
+        // Said when it goes down, and when it comes back; not its first report of up.
+        if !up || was == Some(false) {
+            self.tell(&NodeNote::TrackIface { name, up, faults });
+        }
         Some(self.health())
     }
 
@@ -184,20 +172,9 @@ impl<I: NodeIo> Node<I> {
                 {
                     let theirs: Vec<String> =
                         parsed.advert.addrs.iter().map(|a| a.to_string()).collect();
-                    let msg = format!(
-                        "{} advertises VIPs {}, we have {}: check --vip on every node",
-                        packet.src,
-                        theirs.join(" "),
-                        self.vip_list()
-                    );
-                    let ours = self.cfg.vips.iter().map(|v| v.addr.to_string());
-                    let fields = Json::default()
-                        .str("from", packet.src)
-                        .list("theirs", theirs)
-                        .list("ours", ours);
-                    let vrid = self.vrid();
-                    self.ui
-                        .tell(Level::Warn, "vip-mismatch", vrid, &msg, fields);
+                    let ours = self.cfg.vips.iter().map(|v| v.addr.to_string()).collect();
+                    let from = packet.src;
+                    self.tell(&NodeNote::VipMismatch { from, theirs, ours });
                 }
                 Some(Input::Advert {
                     src: packet.src,
@@ -225,11 +202,10 @@ impl<I: NodeIo> Node<I> {
     pub(super) fn warn_checksum_form(&mut self, src: IpAddr, form: ChecksumForm) {
         if let Some(text) = checksum_disagreement(self.cfg.v3_checksum, form) {
             if self.checksum_warned.insert(src) {
-                let msg = format!("{src} {text}");
-                let fields = Json::default().str("from", src);
-                let vrid = self.vrid();
-                self.ui
-                    .tell(Level::Warn, "checksum-form", vrid, &msg, fields);
+                self.tell(&NodeNote::ChecksumForm {
+                    from: src,
+                    text: &text,
+                });
             }
         }
     }
@@ -241,26 +217,19 @@ impl<I: NodeIo> Node<I> {
             Ok(()) => {
                 self.detached = false;
                 self.link_up = true;
-                let msg = format!(
-                    "interface {} is back (index {})",
-                    self.iface.name, self.iface.index
-                );
-                let fields = Json::default()
-                    .str("iface", &self.iface.name)
-                    .raw("index", self.iface.index);
-                let vrid = self.vrid();
-                self.ui.tell(Level::Info, "iface-back", vrid, &msg, fields);
+                let (iface, index) = (self.iface.name.clone(), self.iface.index);
+                self.tell(&NodeNote::IfaceBack {
+                    iface: &iface,
+                    index,
+                });
                 Some(Input::LinkUp)
             }
             Err(e) => {
-                let msg = format!(
-                    "interface {} is back but not usable yet: {}",
-                    self.iface.name, e.cause
-                );
-                let fields = Json::default().str("iface", &self.iface.name);
-                let vrid = self.vrid();
-                self.ui
-                    .tell(Level::Warn, "iface-not-usable", vrid, &msg, fields);
+                let iface = self.iface.name.clone();
+                self.tell(&NodeNote::IfaceNotUsable {
+                    iface: &iface,
+                    cause: &e.cause,
+                });
                 None
             }
         }
@@ -270,16 +239,10 @@ impl<I: NodeIo> Node<I> {
         let iface = self.io.lookup(&self.cfg.iface)?;
         let primary = primary_address(&self.cfg, &iface)?;
         if primary != self.machine.params().primary {
-            let msg = format!(
-                "{} now has {primary}; adverts keep the address vipflip started with",
-                iface.name
-            );
-            let fields = Json::default()
-                .str("iface", &iface.name)
-                .str("primary", primary);
-            let vrid = self.vrid();
-            self.ui
-                .tell(Level::Warn, "primary-changed", vrid, &msg, fields);
+            self.tell(&NodeNote::PrimaryChanged {
+                iface: &iface.name,
+                primary,
+            });
         }
         let generation = self.generation + 1;
         let (link, said) = self
@@ -308,14 +271,8 @@ impl<I: NodeIo> Node<I> {
             }
             NetEvent::Link(_) => Reaction::None,
             NetEvent::LinkGone => {
-                let msg = format!(
-                    "interface {} was deleted: fault until it is back",
-                    self.iface.name
-                );
-                let fields = Json::default().str("iface", &self.iface.name);
-                let vrid = self.vrid();
-                self.ui
-                    .tell(Level::Warn, "iface-deleted", vrid, &msg, fields);
+                let iface = self.iface.name.clone();
+                self.tell(&NodeNote::IfaceDeleted { iface: &iface });
                 self.link_up = false;
                 self.detached = true;
                 Reaction::Input(Input::LinkDown)

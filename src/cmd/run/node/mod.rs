@@ -6,6 +6,7 @@ use std::net::IpAddr;
 use std::time::{Instant, SystemTime};
 
 use super::io::{NodeIo, VipLink};
+use super::notes::NodeNote;
 use super::status_view::{Live, Shared, StatusView};
 use crate::config::{RunConfig, Vip};
 use crate::error::{Error, Result};
@@ -238,12 +239,12 @@ impl<I: NodeIo> Node<I> {
     pub(super) fn prepare(&mut self) -> Result<()> {
         if self.cfg.is_owner() {
             for (vip, warning) in ownership_warnings(&self.cfg, &self.iface) {
-                let fields = Json::default()
-                    .str("vip", vip)
-                    .str("iface", &self.iface.name);
-                let vrid = self.vrid();
-                self.ui
-                    .tell(Level::Warn, "owner-without-address", vrid, &warning, fields);
+                let iface = self.iface.name.clone();
+                self.tell(&NodeNote::OwnerWithoutAddress {
+                    vip,
+                    iface: &iface,
+                    warning: &warning,
+                });
             }
         } else {
             for vip in self.held() {
@@ -252,16 +253,8 @@ impl<I: NodeIo> Node<I> {
                     .other_link(vip.addr)
                     .map_or(self.iface.index, |l| l.index);
                 if self.io.remove_vip(index, &vip)? {
-                    let msg = format!(
-                        "removed stale {vip} from {} (left by an earlier run?)",
-                        self.iface.name
-                    );
-                    let fields = Json::default()
-                        .str("vip", vip)
-                        .str("iface", &self.iface.name);
-                    let vrid = self.vrid();
-                    self.ui
-                        .tell(Level::Warn, "stale-vip-removed", vrid, &msg, fields);
+                    let iface = self.iface.name.clone();
+                    self.tell(&NodeNote::StaleVipRemoved { vip, iface: &iface });
                 }
             }
         }
@@ -296,19 +289,19 @@ impl<I: NodeIo> Node<I> {
     }
 
     pub(super) fn say_hook(&mut self, name: &str, argv: &[String], outcome: &Outcome) {
-        let level = if outcome.ok() {
-            Level::Info
-        } else {
-            Level::Warn
-        };
         let program = argv.first().map(String::as_str).unwrap_or("");
-        let msg = format!("hook {name} ({program}) {}", outcome.describe());
-        let fields = Json::default()
-            .str("hook", name)
-            .str("program", program)
-            .raw("ok", outcome.ok());
+        self.tell(&NodeNote::Hook {
+            name,
+            program,
+            ok: outcome.ok(),
+            outcome: outcome.describe(),
+        });
+    }
+
+    /// One of the node's notes, as its group's line.
+    fn tell(&mut self, note: &NodeNote) {
         let vrid = self.vrid();
-        self.ui.tell(level, "hook", vrid, &msg, fields);
+        note.tell(&mut self.ui, vrid);
     }
 
     /// What --vmac set up or undid, one line each.
@@ -355,14 +348,5 @@ impl<I: NodeIo> Node<I> {
             self.ui
                 .tell(level, "vmac", vrid, &change.describe(), fields);
         }
-    }
-
-    fn vip_list(&self) -> String {
-        self.cfg
-            .vips
-            .iter()
-            .map(|v| v.addr.to_string())
-            .collect::<Vec<_>>()
-            .join(" ")
     }
 }

@@ -226,3 +226,91 @@ impl NodeNote<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::json_field;
+    use crate::ui::Captured;
+
+    /// (text line after the clock, JSON line) of `note` for group 41.
+    fn said(note: &NodeNote) -> (String, String) {
+        let lines = |json: bool| {
+            let cap = Captured::default();
+            let mut ui = Ui::new(Box::new(cap.clone()), false, json);
+            note.tell(&mut ui, 41);
+            cap.text().trim_end().to_string()
+        };
+        let text = lines(false);
+        let after_clock = text
+            .split_once(' ')
+            .map_or(text.clone(), |(_, t)| t.to_string());
+        (after_clock, lines(true))
+    }
+
+    /// The lines operators and scripts already read: the words, the level's mark, the event
+    /// name and its fields, as they were when each call site wrote them by hand.
+    #[test]
+    fn each_note_says_what_its_call_site_said() {
+        let (text, json) = said(&NodeNote::Check {
+            name: "tcp 127.0.0.1:80",
+            healthy: true,
+            first: false,
+            why: "",
+        });
+        assert_eq!(
+            text,
+            "vrid 41 note  health check tcp 127.0.0.1:80 passes again"
+        );
+        assert_eq!(json_field(&json, "event").as_deref(), Some("check"));
+        assert_eq!(json_field(&json, "healthy").as_deref(), Some("true"));
+        let (text, _) = said(&NodeNote::Check {
+            name: "cmd",
+            healthy: false,
+            first: true,
+            why: "exit 1",
+        });
+        assert_eq!(text, "vrid 41 WARN  health check cmd failed: exit 1");
+        let (text, json) = said(&NodeNote::TrackIface {
+            name: "eth1",
+            up: false,
+            faults: true,
+        });
+        assert_eq!(
+            text,
+            "vrid 41 WARN  tracked interface eth1 is down: fault until it is up"
+        );
+        assert_eq!(json_field(&json, "up").as_deref(), Some("false"));
+        let (text, json) = said(&NodeNote::Hook {
+            name: "master",
+            program: "/bin/true",
+            ok: true,
+            outcome: "exited 0 after 0.00s".into(),
+        });
+        assert_eq!(
+            text,
+            "vrid 41 note  hook master (/bin/true) exited 0 after 0.00s"
+        );
+        assert_eq!(json_field(&json, "program").as_deref(), Some("/bin/true"));
+        let vip: Vip = "192.0.2.250/24".parse().expect("a VIP");
+        let (text, json) = said(&NodeNote::StaleVipRemoved { vip, iface: "eth0" });
+        assert_eq!(
+            text,
+            "vrid 41 WARN  removed stale 192.0.2.250/24 from eth0 (left by an earlier run?)"
+        );
+        assert_eq!(json_field(&json, "vip").as_deref(), Some("192.0.2.250/24"));
+        let (text, json) = said(&NodeNote::VipMismatch {
+            from: "192.0.2.12".parse().expect("an address"),
+            theirs: vec!["192.0.2.251".into()],
+            ours: vec!["192.0.2.250".into()],
+        });
+        assert_eq!(
+            text,
+            "vrid 41 WARN  192.0.2.12 advertises VIPs 192.0.2.251, we have 192.0.2.250: check --vip on every node"
+        );
+        assert_eq!(
+            json_field(&json, "theirs").as_deref(),
+            Some("[\"192.0.2.251\"]")
+        );
+    }
+}

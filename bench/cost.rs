@@ -56,23 +56,12 @@ fn pids(p: &Proc) -> Vec<i32> {
 fn start(lab: &Lab, tool: Tool, i: usize, prio: u8, interval_ms: u64) -> Proc {
     match tool {
         Tool::Vipflip | Tool::Before(_) => {
-            let interval = format!("{interval_ms}ms");
-            let prio = prio.to_string();
-            let args = [
-                "run",
-                "--vip",
-                "192.0.2.250/24",
-                "--iface",
-                "eth0",
-                "--vrid",
-                "41",
-                "--priority",
-                &prio,
-                "--vrrp-version",
-                "3",
-                "--advert-int",
-                &interval,
-            ];
+            let (interval, prio) = (format!("{interval_ms}ms"), prio.to_string());
+            // lab::fast's flags, with this interval for its 100ms.
+            let mut args = lab::fast(&prio);
+            if let Some(last) = args.last_mut() {
+                *last = &interval;
+            }
             match tool {
                 Tool::Before(bin) => lab.spawn(i, bin, &args),
                 _ => lab.vipflip(i, &args),

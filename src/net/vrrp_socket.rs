@@ -141,19 +141,15 @@ impl VrrpSocket {
     /// Sends `advert` from `source` to the group or each peer, checksummed in `form` (v3 over
     /// IPv4; the pseudo-header carries each real destination, as keepalived computes it).
     pub fn send_advert(&self, advert: &Advert, source: IpAddr, form: V3Checksum) -> io::Result<()> {
-        let mut sent = self
+        let mut last = self
             .sent
             .lock()
             .map_err(|_| io::Error::other("advert cache poisoned"))?;
-        let fresh = sent
-            .as_ref()
-            .is_some_and(|e| e.advert == *advert && e.source == source && e.form == form);
-        if !fresh {
-            *sent = Some(self.encode(advert, source, form)?);
-        }
-        let Some(encoded) = sent.as_ref() else {
-            return Ok(());
+        let encoded = match last.take() {
+            Some(e) if e.advert == *advert && e.source == source && e.form == form => e,
+            _ => self.encode(advert, source, form)?,
         };
+        let encoded = last.insert(encoded);
         let mut result = Ok(());
         for (dest, bytes) in self.dests.iter().zip(&encoded.bytes) {
             let sent = match (source, dest) {

@@ -5,9 +5,7 @@ use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::run::edges::{
-    start_claim_watch, start_receiver, Event, EventTx, LinkEvent, Quota, PACKET_QUOTA,
-};
+use super::run::edges::{start_claim_watch, start_receiver, Event, EventTx, LinkEvent};
 use crate::cli::ReleaseArgs;
 use crate::config::{release_config, StepDown, Vip};
 use crate::error::{Error, Result};
@@ -138,7 +136,7 @@ fn advert_of(params: &Params, packet: &Received, at: Instant) -> Option<Input> {
 /// Adverts and claims of `vips` by other MACs, heard on `run`'s own edge threads; they end
 /// with the process (release is short-lived).
 fn listen(socket: &Arc<VrrpSocket>, iface: &Interface, vips: &[Vip], tx: &EventTx) -> Result<()> {
-    start_receiver(socket, tx, &Quota::new(PACKET_QUOTA), 0)?;
+    start_receiver(socket, tx)?;
     start_claim_watch(vips, iface, tx)
 }
 

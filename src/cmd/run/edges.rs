@@ -4,7 +4,7 @@
 //! sees into an `Event` on the loop's channel. No thread here touches the state machine.
 
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::Sender;
 use std::sync::Arc;
 use std::thread;
@@ -148,9 +148,8 @@ pub(in crate::cmd) fn start_signals(tx: &EventTx) -> Result<()> {
 /// handled seconds late, which made more takeovers). A claim waits alone: the answer to the
 /// ones dropped behind it is the same.
 #[derive(Clone)]
-pub(in crate::cmd) struct Quota {
+pub(super) struct Quota {
     waiting: Arc<AtomicUsize>,
-    pub(in crate::cmd) dropped: Arc<AtomicU64>,
     limit: usize,
 }
 
@@ -164,10 +163,9 @@ impl Drop for Slot {
 }
 
 impl Quota {
-    pub(in crate::cmd) fn new(limit: usize) -> Quota {
+    fn new(limit: usize) -> Quota {
         Quota {
             waiting: Arc::default(),
-            dropped: Arc::default(),
             limit,
         }
     }
@@ -177,7 +175,6 @@ impl Quota {
             return Some(Slot(Arc::clone(&self.waiting)));
         }
         self.waiting.fetch_sub(1, Ordering::AcqRel);
-        self.dropped.fetch_add(1, Ordering::Relaxed);
         None
     }
 }
@@ -185,7 +182,7 @@ impl Quota {
 /// Received packets that may wait for release's loop (run's loop reads its socket itself,
 /// and the socket's buffer bounds what waits): a 16-node group at 10 ms brings ~100
 /// a second, so this is seconds of a normal load, and a fraction of a second of a storm.
-pub(in crate::cmd) const PACKET_QUOTA: usize = 256;
+const PACKET_QUOTA: usize = 256;
 
 /// Watches the segment for another MAC announcing our VIPs (a node that lost a contested
 /// takeover, the other side of a healed partition), so a master can answer.
@@ -277,26 +274,17 @@ pub(in crate::cmd) fn start_hooks(cfg: &RunConfig, tx: &EventTx) -> Result<Optio
         .map_err(|e| Error::new("cannot start the hook thread", e))
 }
 
-pub(in crate::cmd) fn start_receiver(
-    socket: &Arc<VrrpSocket>,
-    tx: &EventTx,
-    quota: &Quota,
-    generation: u32,
-) -> Result<()> {
-    let (rx_socket, rx_tx, quota) = (Arc::clone(socket), tx.clone(), quota.clone());
+/// release's receive thread (run's loop reads its sockets itself).
+pub(in crate::cmd) fn start_receiver(socket: &Arc<VrrpSocket>, tx: &EventTx) -> Result<()> {
+    let (rx_socket, rx_tx, quota) = (Arc::clone(socket), tx.clone(), Quota::new(PACKET_QUOTA));
     thread::Builder::new()
         .name("vrrp-receive".into())
-        .spawn(move || receive_loop(&rx_socket, &rx_tx, &quota, generation))
+        .spawn(move || receive_loop(&rx_socket, &rx_tx, &quota))
         .map(|_| ())
         .map_err(|e| Error::new("cannot start the receive thread", e))
 }
 
-pub(in crate::cmd) fn receive_loop(
-    socket: &VrrpSocket,
-    tx: &EventTx,
-    quota: &Quota,
-    generation: u32,
-) {
+fn receive_loop(socket: &VrrpSocket, tx: &EventTx, quota: &Quota) {
     loop {
         // Whatever arrived, VRRP or not, waits only within the quota (a flood of malformed
         // packets must not pile up either).
@@ -312,7 +300,7 @@ pub(in crate::cmd) fn receive_loop(
             },
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => LinkEvent::ReceiveFailed {
-                generation,
+                generation: 0,
                 cause: e.to_string(),
             },
         };

@@ -97,9 +97,9 @@ pub enum Command {
     /// Builds a throw-away lab in network namespaces named vfdemo<PID>-* (a bridge, --nodes
     /// nodes with priorities 200, 199, 198, ..., a client; addresses from 192.0.2.0/24 only),
     /// runs one `vipflip run` per node and `vipflip ping-watch` on the client as child
-    /// processes, and narrates: who becomes master, then a planned stop of the master, its
-    /// return (preemption) and a crash (kill -9 and link down), each with the outage the
-    /// client measured, and a summary table. Nothing outside those namespaces is touched, and
+    /// processes, and narrates four numbered steps: who becomes master, a planned stop of the
+    /// master, its return (preemption) and a crash (kill -9 and link down), each with the
+    /// outage the client measured (at the election too), and a summary table. Nothing outside those namespaces is touched, and
     /// everything is removed on exit (also after Ctrl-C or an error; leftovers of a demo that
     /// was killed are removed by the next one). Needs root (CAP_SYS_ADMIN for namespaces) and
     /// iproute2's `ip`. Exit 0 when every step happened, 1 when one did not happen in time.

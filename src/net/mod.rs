@@ -13,6 +13,7 @@ pub mod icmp;
 pub mod iface;
 pub mod lab;
 pub mod netlink;
+mod netlink_wire;
 pub mod notify;
 pub mod signals;
 pub mod sock;

@@ -1,22 +1,25 @@
-//! Netlink through rtnetlink: add/remove/list addresses, and the link + address monitor.
-//! rtnetlink is async; each user owns a small current-thread runtime so the async never
-//! leaves this file.
+//! Netlink: add/remove/list addresses, look up and create interfaces, and the link + address
+//! monitor, over plain NETLINK_ROUTE sockets (the messages: net/netlink_wire.rs).
+//!
+//! Written by hand rather than with rtnetlink: vipflip sends eight kinds of request and
+//! reads three kinds of notification, and rtnetlink brought an async runtime (tokio, futures)
+//! and 575 kB of code (netlink_packet_route, rtnetlink; `cargo bloat`) into a process whose
+//! idle memory is mostly its own code (issue 21, BENCHMARKS.md).
 
 use std::net::{IpAddr, Ipv6Addr};
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::sync::Mutex;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use futures::StreamExt;
-use futures::TryStreamExt;
-use netlink_packet_core::NetlinkPayload;
-use netlink_packet_route::address::{AddressAttribute, AddressFlags, AddressMessage};
-use netlink_packet_route::link::{
-    InfoKind, LinkAttribute, LinkFlags, LinkInfo, LinkMessage, MacVlanMode,
+use nix::errno::Errno;
+use nix::libc;
+use nix::sys::socket::{
+    bind, recv, send, socket, AddressFamily, MsgFlags, NetlinkAddr, SockFlag, SockProtocol,
+    SockType,
 };
-use netlink_packet_route::RouteNetlinkMessage;
-use rtnetlink::{Handle, LinkMacVlan, LinkUnspec, MulticastGroup};
-use tokio::runtime::Runtime;
 
+use super::netlink_wire::{addr_message, error_code, link_message, messages, LinkMessage, Request};
 use crate::error::{Error, Result};
 use crate::vip::Vip;
 use crate::wire::announce::MacAddr;
@@ -25,80 +28,126 @@ use crate::wire::announce::MacAddr;
 #[derive(Debug, Clone)]
 pub struct IfAddr {
     pub addr: IpAddr,
-    message: AddressMessage,
+    /// The dumped message's body (ifaddrmsg and attributes), sent back as it is to delete
+    /// exactly this address, as `ip addr del` does.
+    body: Vec<u8>,
 }
 
+/// A request socket: one request at a time, answered in order.
 pub struct Netlink {
-    rt: Runtime,
-    handle: Handle,
+    socket: Mutex<Requests>,
 }
 
-fn runtime() -> Result<Runtime> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_io()
-        .build()
-        .map_err(|e| Error::new("cannot start the netlink runtime", e))
+struct Requests {
+    fd: OwnedFd,
+    seq: u32,
 }
 
-fn nl_error(what: String, e: rtnetlink::Error) -> Error {
-    match e {
-        rtnetlink::Error::NetlinkError(msg) => Error::new(what, msg.to_io()),
-        other => Error::new(what, other),
-    }
+/// Largest datagram the kernel sends a dump in (it fills about a page at a time).
+const DATAGRAM: usize = 32 * 1024;
+
+fn open_socket(groups: u32) -> nix::Result<OwnedFd> {
+    let fd = socket(
+        AddressFamily::Netlink,
+        SockType::Raw,
+        SockFlag::SOCK_CLOEXEC,
+        SockProtocol::NetlinkRoute,
+    )?;
+    bind(fd.as_raw_fd(), &NetlinkAddr::new(0, groups))?;
+    Ok(fd)
 }
 
-/// The errno of a netlink error reply, if it is one.
-fn errno(e: &rtnetlink::Error) -> Option<i32> {
-    match e {
-        rtnetlink::Error::NetlinkError(msg) => Some(-msg.raw_code()),
-        _ => None,
+/// A failed request: an error reply's errno, or the socket's own.
+#[derive(Debug)]
+struct Failure(Errno);
+
+impl Failure {
+    fn errno(&self) -> i32 {
+        self.0 as i32
     }
 }
 
 impl Netlink {
     pub fn open() -> Result<Netlink> {
-        let rt = runtime()?;
-        let (conn, handle, _) = rt
-            .block_on(async { rtnetlink::new_connection() })
-            .map_err(|e| Error::new("cannot open a netlink socket", e))?;
-        rt.spawn(conn);
-        Ok(Netlink { rt, handle })
+        let fd = open_socket(0).map_err(|e| Error::new("cannot open a netlink socket", e))?;
+        Ok(Netlink {
+            socket: Mutex::new(Requests { fd, seq: 0 }),
+        })
+    }
+
+    /// Sends one request and hands each reply message of type `want` to `each`, until the
+    /// dump's NLMSG_DONE or the acknowledgement.
+    fn exchange(
+        &self,
+        request: impl FnOnce(u32) -> Vec<u8>,
+        want: u16,
+        mut each: impl FnMut(&[u8]),
+    ) -> std::result::Result<(), Failure> {
+        let mut guard = self.socket.lock().unwrap_or_else(|p| p.into_inner());
+        guard.seq = guard.seq.wrapping_add(1);
+        let seq = guard.seq;
+        let fd = guard.fd.as_raw_fd();
+        send(fd, &request(seq), MsgFlags::empty()).map_err(Failure)?;
+        let mut buf = vec![0u8; DATAGRAM];
+        loop {
+            let n = match recv(fd, &mut buf, MsgFlags::empty()) {
+                Err(Errno::EINTR) => continue,
+                other => other.map_err(Failure)?,
+            };
+            for message in messages(&buf[..n]).filter(|m| m.seq == seq) {
+                match message.kind as i32 {
+                    libc::NLMSG_DONE => return Ok(()),
+                    libc::NLMSG_ERROR => {
+                        return match error_code(message.body) {
+                            Some(0) => Ok(()),
+                            Some(code) => Err(Failure(Errno::from_raw(code))),
+                            None => Err(Failure(Errno::EBADMSG)),
+                        }
+                    }
+                    _ if message.kind == want => each(message.body),
+                    _ => {}
+                }
+            }
+        }
     }
 
     /// Every address on interface `index`.
     pub fn addrs(&self, index: u32) -> Result<Vec<IfAddr>> {
-        let request = self
-            .handle
-            .address()
-            .get()
-            .set_link_index_filter(index)
-            .execute();
-        let messages: Vec<AddressMessage> = self
-            .rt
-            .block_on(request.try_collect())
-            .map_err(|e| nl_error("cannot list addresses".into(), e))?;
-        Ok(messages.into_iter().filter_map(if_addr).collect())
+        let mut found = Vec::new();
+        self.exchange(
+            |seq| {
+                Request::new(libc::RTM_GETADDR, libc::NLM_F_DUMP as u16, seq)
+                    .ifaddr(libc::AF_UNSPEC as u8, 0, 0)
+                    .finish()
+            },
+            libc::RTM_NEWADDR,
+            |body| {
+                if let Some(a) = addr_message(body).filter(|a| a.index == index) {
+                    found.push(IfAddr {
+                        addr: a.addr,
+                        body: body.to_vec(),
+                    })
+                }
+            },
+        )
+        .map_err(|e| Error::new("cannot list addresses", e.0))?;
+        Ok(found)
     }
 
     /// Adds `vip` to interface `index` (IPv6 without duplicate address detection, so it is
     /// usable at once). `Ok(false)`: it was already there.
     pub fn add(&self, index: u32, vip: &Vip) -> Result<bool> {
-        let mut request = self.handle.address().add(index, vip.addr, vip.prefix);
-        if vip.addr.is_ipv6() {
-            request
-                .message_mut()
-                .attributes
-                .push(AddressAttribute::Flags(AddressFlags::Nodad));
-        }
-        match self.rt.block_on(request.execute()) {
+        let flags = (libc::NLM_F_ACK | libc::NLM_F_EXCL | libc::NLM_F_CREATE) as u16;
+        let request = |seq| add_address_request(seq, flags, index, vip);
+        match self.exchange(request, 0, |_| {}) {
             Ok(()) => {
                 if let IpAddr::V6(v6) = vip.addr {
                     wait_local_route(v6, LOCAL_ROUTE_WAIT);
                 }
                 Ok(true)
             }
-            Err(e) if errno(&e) == Some(nix::libc::EEXIST) => Ok(false),
-            Err(e) => Err(nl_error(format!("cannot add {vip}"), e)),
+            Err(e) if e.errno() == libc::EEXIST => Ok(false),
+            Err(e) => Err(Error::new(format!("cannot add {vip}"), e.0)),
         }
     }
 
@@ -107,15 +156,42 @@ impl Netlink {
         let Some(found) = self.addrs(index)?.into_iter().find(|a| a.addr == vip.addr) else {
             return Ok(false);
         };
-        match self
-            .rt
-            .block_on(self.handle.address().del(found.message).execute())
-        {
+        let request = |seq| {
+            Request::new(libc::RTM_DELADDR, libc::NLM_F_ACK as u16, seq)
+                .raw(&found.body)
+                .finish()
+        };
+        match self.exchange(request, 0, |_| {}) {
             Ok(()) => Ok(true),
-            Err(e) if errno(&e) == Some(nix::libc::EADDRNOTAVAIL) => Ok(false),
-            Err(e) => Err(nl_error(format!("cannot remove {vip}"), e)),
+            Err(e) if e.errno() == libc::EADDRNOTAVAIL => Ok(false),
+            Err(e) => Err(Error::new(format!("cannot remove {vip}"), e.0)),
         }
     }
+}
+
+/// RTM_NEWADDR as `ip addr add` sends it: IFA_LOCAL and IFA_ADDRESS both the VIP, an IPv4
+/// broadcast address below /31, IFA_F_NODAD for IPv6.
+fn add_address_request(seq: u32, flags: u16, index: u32, vip: &Vip) -> Vec<u8> {
+    let family = if vip.addr.is_ipv4() {
+        libc::AF_INET
+    } else {
+        libc::AF_INET6
+    };
+    let mut request = Request::new(libc::RTM_NEWADDR, flags, seq)
+        .ifaddr(family as u8, vip.prefix, index)
+        .ip_attr(libc::IFA_LOCAL, vip.addr)
+        .ip_attr(libc::IFA_ADDRESS, vip.addr);
+    match vip.addr {
+        IpAddr::V4(v4) if vip.prefix < 31 => {
+            let brd = u32::from(v4) | (u32::MAX >> vip.prefix);
+            request = request.attr(libc::IFA_BROADCAST, &brd.to_be_bytes());
+        }
+        IpAddr::V4(_) => {}
+        IpAddr::V6(_) => {
+            request = request.attr(libc::IFA_FLAGS, &(libc::IFA_F_NODAD).to_ne_bytes());
+        }
+    }
+    request.finish()
 }
 
 /// What `link` reports about an interface: enough to recognise a virtual MAC interface.
@@ -132,41 +208,57 @@ pub struct LinkFacts {
 impl Netlink {
     /// The interface called `name`, if there is one.
     pub fn link(&self, name: &str) -> Result<Option<LinkFacts>> {
-        let request = self
-            .handle
-            .link()
-            .get()
-            .match_name(name.to_string())
-            .execute();
-        match self.rt.block_on(request.try_collect::<Vec<_>>()) {
-            Ok(links) => Ok(links.into_iter().next().map(link_facts)),
-            Err(e) if errno(&e) == Some(nix::libc::ENODEV) => Ok(None),
-            Err(e) => Err(nl_error(format!("cannot look up interface {name}"), e)),
+        let mut found = None;
+        let mut ifname = name.as_bytes().to_vec();
+        ifname.push(0);
+        let request = |seq| {
+            Request::new(libc::RTM_GETLINK, libc::NLM_F_ACK as u16, seq)
+                .ifinfo(0, 0, 0)
+                .attr(libc::IFLA_IFNAME, &ifname)
+                .finish()
+        };
+        let kept = |body: &[u8]| found = link_message(body).map(link_facts);
+        match self.exchange(request, libc::RTM_NEWLINK, kept) {
+            Ok(()) => Ok(found),
+            Err(e) if e.errno() == libc::ENODEV => Ok(None),
+            Err(e) => Err(Error::new(format!("cannot look up interface {name}"), e.0)),
         }
     }
 
     /// Every interface sitting on `parent` (macvlans, VLANs).
     pub fn links_on(&self, parent: u32) -> Result<Vec<LinkFacts>> {
-        let request = self.handle.link().get().execute();
-        let links: Vec<LinkMessage> = self
-            .rt
-            .block_on(request.try_collect())
-            .map_err(|e| nl_error("cannot list interfaces".into(), e))?;
-        Ok(links
-            .into_iter()
-            .map(link_facts)
-            .filter(|l| l.parent == Some(parent))
-            .collect())
+        let mut found = Vec::new();
+        let request = |seq| {
+            Request::new(libc::RTM_GETLINK, libc::NLM_F_DUMP as u16, seq)
+                .ifinfo(0, 0, 0)
+                .finish()
+        };
+        let each = |body: &[u8]| {
+            if let Some(link) = link_message(body).filter(|l| l.parent == Some(parent)) {
+                found.push(link_facts(link))
+            }
+        };
+        self.exchange(request, libc::RTM_NEWLINK, each)
+            .map_err(|e| Error::new("cannot list interfaces", e.0))?;
+        Ok(found)
     }
 
     /// Creates macvlan `name` on `parent` in bridge mode with `mac`, down; its index.
     pub fn add_macvlan(&self, name: &str, parent: u32, mac: MacAddr) -> Result<u32> {
-        let message = LinkMacVlan::new(name, parent, MacVlanMode::Bridge)
-            .address(mac.octets().to_vec())
-            .build();
-        self.rt
-            .block_on(self.handle.link().add(message).execute())
-            .map_err(|e| nl_error(format!("cannot create macvlan {name}"), e))?;
+        let mut ifname = name.as_bytes().to_vec();
+        ifname.push(0);
+        let flags = (libc::NLM_F_ACK | libc::NLM_F_EXCL | libc::NLM_F_CREATE) as u16;
+        let request = |seq| {
+            Request::new(libc::RTM_NEWLINK, flags, seq)
+                .ifinfo(0, 0, 0)
+                .attr(libc::IFLA_IFNAME, &ifname)
+                .attr(libc::IFLA_LINK, &parent.to_ne_bytes())
+                .attr(libc::IFLA_ADDRESS, &mac.octets())
+                .macvlan_bridge()
+                .finish()
+        };
+        self.exchange(request, 0, |_| {})
+            .map_err(|e| Error::new(format!("cannot create macvlan {name}"), e.0))?;
         match self.link(name)? {
             Some(link) => Ok(link.index),
             None => Err(Error::new(
@@ -177,62 +269,39 @@ impl Netlink {
     }
 
     pub fn set_up(&self, index: u32) -> Result<()> {
-        let message = LinkUnspec::new_with_index(index).up().build();
-        self.rt
-            .block_on(self.handle.link().set(message).execute())
-            .map_err(|e| nl_error(format!("cannot set interface {index} up"), e))
+        let up = libc::IFF_UP as u32;
+        let request = |seq| {
+            Request::new(libc::RTM_NEWLINK, libc::NLM_F_ACK as u16, seq)
+                .ifinfo(index, up, up)
+                .finish()
+        };
+        self.exchange(request, 0, |_| {})
+            .map_err(|e| Error::new(format!("cannot set interface {index} up"), e.0))
     }
 
     /// Deletes interface `index`; `Ok(false)` when it was gone already.
     pub fn del_link(&self, index: u32) -> Result<bool> {
-        match self.rt.block_on(self.handle.link().del(index).execute()) {
+        let request = |seq| {
+            Request::new(libc::RTM_DELLINK, libc::NLM_F_ACK as u16, seq)
+                .ifinfo(index, 0, 0)
+                .finish()
+        };
+        match self.exchange(request, 0, |_| {}) {
             Ok(()) => Ok(true),
-            Err(e) if errno(&e) == Some(nix::libc::ENODEV) => Ok(false),
-            Err(e) => Err(nl_error(format!("cannot delete interface {index}"), e)),
+            Err(e) if e.errno() == libc::ENODEV => Ok(false),
+            Err(e) => Err(Error::new(format!("cannot delete interface {index}"), e.0)),
         }
     }
 }
 
 fn link_facts(link: LinkMessage) -> LinkFacts {
-    let mut facts = LinkFacts {
-        name: link_name(&link).unwrap_or_default().to_string(),
-        index: link.header.index,
-        parent: None,
-        mac: None,
-        macvlan: false,
-    };
-    for attr in &link.attributes {
-        match attr {
-            LinkAttribute::Link(parent) => facts.parent = Some(*parent),
-            LinkAttribute::Address(bytes) => {
-                facts.mac = <[u8; 6]>::try_from(bytes.as_slice())
-                    .ok()
-                    .map(MacAddr::from)
-            }
-            LinkAttribute::LinkInfo(infos) => {
-                facts.macvlan = infos
-                    .iter()
-                    .any(|i| matches!(i, LinkInfo::Kind(InfoKind::MacVlan)))
-            }
-            _ => {}
-        }
+    LinkFacts {
+        name: link.name.unwrap_or_default(),
+        index: link.index,
+        parent: link.parent,
+        mac: link.mac,
+        macvlan: link.kind.as_deref() == Some("macvlan"),
     }
-    facts
-}
-
-fn if_addr(message: AddressMessage) -> Option<IfAddr> {
-    let local = message.attributes.iter().find_map(|a| match a {
-        AddressAttribute::Local(ip) => Some(*ip),
-        _ => None,
-    });
-    let address = message.attributes.iter().find_map(|a| match a {
-        AddressAttribute::Address(ip) => Some(*ip),
-        _ => None,
-    });
-    Some(IfAddr {
-        addr: local.or(address)?,
-        message,
-    })
 }
 
 /// What the monitor reports about the watched interface.
@@ -254,78 +323,65 @@ pub fn spawn_monitor<F>(name: &str, index: u32, report: F) -> Result<()>
 where
     F: Fn(NetEvent) -> bool + Send + 'static,
 {
-    let groups = [
-        MulticastGroup::Link,
-        MulticastGroup::Ipv4Ifaddr,
-        MulticastGroup::Ipv6Ifaddr,
-    ];
-    let rt = runtime()?;
-    let (conn, _handle, mut messages) = rt
-        .block_on(async { rtnetlink::new_multicast_connection(&groups) })
+    let groups = (libc::RTMGRP_LINK | libc::RTMGRP_IPV4_IFADDR | libc::RTMGRP_IPV6_IFADDR) as u32;
+    let fd = open_socket(groups)
         .map_err(|e| Error::new("cannot subscribe to netlink link and address events", e))?;
     let name = name.to_string();
     thread::Builder::new()
         .name("netlink-monitor".into())
-        .spawn(move || {
-            rt.spawn(conn);
-            let mut index = index;
-            rt.block_on(async move {
-                while let Some((message, _)) = messages.next().await {
-                    let NetlinkPayload::InnerMessage(inner) = message.payload else {
-                        continue;
-                    };
-                    let event = event_of(&name, index, inner);
-                    if let Some(NetEvent::LinkAppeared { index: new, .. }) = event {
-                        index = new;
-                    }
-                    if let Some(event) = event {
-                        if !report(event) {
-                            break;
-                        }
-                    }
-                }
-            });
-        })
+        .spawn(move || watch(fd, &name, index, report))
         .map_err(|e| Error::new("cannot start the netlink monitor thread", e))?;
     Ok(())
 }
 
-fn event_of(name: &str, index: u32, message: RouteNetlinkMessage) -> Option<NetEvent> {
-    match message {
-        RouteNetlinkMessage::NewLink(link)
-            if link.header.index != index && link_name(&link) == Some(name) =>
-        {
-            Some(NetEvent::LinkAppeared {
-                index: link.header.index,
-                up: link_up(&link),
-            })
+fn watch(fd: OwnedFd, name: &str, mut index: u32, report: impl Fn(NetEvent) -> bool) {
+    let mut buf = vec![0u8; DATAGRAM];
+    loop {
+        let n = match recv(fd.as_raw_fd(), &mut buf, MsgFlags::empty()) {
+            Ok(n) => n,
+            // ENOBUFS: the kernel dropped notifications while we were slow; the next ones
+            // still come, and the loop's own checks find a missing VIP.
+            Err(Errno::EINTR | Errno::ENOBUFS) => continue,
+            Err(_) => return,
+        };
+        for message in messages(&buf[..n]) {
+            let Some(event) = event_of(name, index, message.kind, message.body) else {
+                continue;
+            };
+            if let NetEvent::LinkAppeared { index: new, .. } = event {
+                index = new;
+            }
+            if !report(event) {
+                return;
+            }
         }
-        RouteNetlinkMessage::NewLink(link) if link.header.index == index => {
-            Some(NetEvent::Link(link_up(&link)))
-        }
-        RouteNetlinkMessage::DelLink(link) if link.header.index == index => {
-            Some(NetEvent::LinkGone)
-        }
-        RouteNetlinkMessage::DelAddress(addr) => {
-            let on = addr.header.index;
-            if_addr(addr).map(|a| NetEvent::AddressRemoved {
-                index: on,
-                addr: a.addr,
-            })
-        }
-        _ => None,
     }
 }
 
-fn link_name(link: &LinkMessage) -> Option<&str> {
-    link.attributes.iter().find_map(|a| match a {
-        netlink_packet_route::link::LinkAttribute::IfName(n) => Some(n.as_str()),
+fn event_of(name: &str, index: u32, kind: u16, body: &[u8]) -> Option<NetEvent> {
+    match kind {
+        libc::RTM_NEWLINK => {
+            let link = link_message(body)?;
+            if link.index != index && link.name.as_deref() == Some(name) {
+                Some(NetEvent::LinkAppeared {
+                    index: link.index,
+                    up: link.up(),
+                })
+            } else if link.index == index {
+                Some(NetEvent::Link(link.up()))
+            } else {
+                None
+            }
+        }
+        libc::RTM_DELLINK => link_message(body)
+            .filter(|l| l.index == index)
+            .map(|_| NetEvent::LinkGone),
+        libc::RTM_DELADDR => addr_message(body).map(|a| NetEvent::AddressRemoved {
+            index: a.index,
+            addr: a.addr,
+        }),
         _ => None,
-    })
-}
-
-fn link_up(link: &LinkMessage) -> bool {
-    link.header.flags.contains(LinkFlags::Up) && link.header.flags.contains(LinkFlags::Running)
+    }
 }
 
 /// How long `add` waits for an IPv6 VIP's local route (seen: up to 9 ms on a loaded host).

@@ -87,9 +87,94 @@ fn the_simulator_catches_two_holders() {
     ];
     two_owners.end = std::time::Duration::from_secs(30);
     let v = sim::run_scenario(7, two_owners).expect_err("two owners are two holders");
-    assert!(v.rule.contains("two holders"), "{}", v.report);
+    // Both answer a client's ARP request an interval after they took over, before the
+    // quiet check's "two holders" would come.
+    assert!(
+        v.rule.contains("n0 and n1 both answer for the VIP") || v.rule.contains("two holders"),
+        "{}",
+        v.report
+    );
     assert_eq!(
         format!("{:?}", sim::Scenario::draw(7)),
         format!("{:?}", sim::Scenario::draw(7))
+    );
+}
+
+/// One seed's report: `VIPFLIP_SIM_SEED=N cargo test --release --test group_sim -- one_seed --ignored --nocapture`.
+#[test]
+#[ignore]
+fn one_seed() {
+    let seed = env_u64("VIPFLIP_SIM_SEED", 1);
+    let target = std::env::var("VIPFLIP_SIM_TARGET").is_ok();
+    let bounds = if target {
+        sim::Bounds::Target
+    } else {
+        sim::Bounds::Current
+    };
+    match sim::run_with(seed, sim::Scenario::draw(seed), bounds) {
+        Ok(()) => println!("seed {seed}: every invariant held"),
+        Err(v) => panic!("{}", v.report),
+    }
+}
+
+/// A campaign's failures counted by rule: `VIPFLIP_SIM_SEEDS=N [VIPFLIP_SIM_TARGET=1] cargo
+/// test --release --test group_sim -- tally --ignored --nocapture`.
+#[test]
+#[ignore]
+fn tally() {
+    let count = env_u64("VIPFLIP_SIM_SEEDS", 5000);
+    let from = env_u64("VIPFLIP_SIM_FROM", 1);
+    let target = std::env::var("VIPFLIP_SIM_TARGET").is_ok();
+    let bounds = if target {
+        sim::Bounds::Target
+    } else {
+        sim::Bounds::Current
+    };
+    let mut by_rule: std::collections::BTreeMap<String, Vec<u64>> = Default::default();
+    for seed in from..from + count {
+        if let Err(v) = sim::run_with(seed, sim::Scenario::draw(seed), bounds) {
+            by_rule
+                .entry(sim::rule_kind(&v.rule))
+                .or_default()
+                .push(seed);
+        }
+    }
+    println!("{count} seeds from {from}, {bounds:?} bounds");
+    for (rule, seeds) in &by_rule {
+        println!(
+            "{:>6}  {rule}  e.g. {:?}",
+            seeds.len(),
+            &seeds[..seeds.len().min(8)]
+        );
+    }
+}
+
+/// Seeds that break issue 20's bounds today, the first of each kind in a 5,000-seed run:
+/// a client left on a loser after a planned handover (486), two nodes answering past the
+/// bound (235), a client off the master past `client_bound` (180), a linger past LINGER_MIN
+/// (12), a split brain that flaps (53). They become regressions when the machine keeps the
+/// target bounds.
+const TARGET_FAILURES: &[u64] = &[486, 235, 180, 12, 53];
+
+/// Issue 20's bounds (`sim::Bounds::Target`). Fails today: the linger lasts up to an interval
+/// and every claim stretches it, a loser answers ARP and NS while it lingers, the winner's
+/// re-announcement is not armed after every contest, and split-brain masters answer each
+/// other. `cargo test --release --test group_sim -- --ignored target`.
+#[test]
+#[ignore = "issue 20: the machine does not keep these bounds yet"]
+fn random_groups_hold_the_target_bounds() {
+    let count = env_u64("VIPFLIP_SIM_SEEDS", 5000);
+    let seeds = TARGET_FAILURES.iter().copied().chain(1..=count);
+    let failures: Vec<(u64, String)> = seeds
+        .filter_map(|seed| {
+            sim::run_with(seed, sim::Scenario::draw(seed), sim::Bounds::Target).err()
+        })
+        .map(|v| (v.seed, v.rule))
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} seeds failed: {:?}",
+        failures.len(),
+        &failures[..failures.len().min(10)]
     );
 }

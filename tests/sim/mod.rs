@@ -1,12 +1,12 @@
 //! A deterministic group simulator on the pure machine and wire code: N nodes on one segment
-//! with per-link delay, jitter, loss, reordering and partitions, a client whose neighbour entry
-//! follows the announcements it hears, and a script of faults. Invariants are checked after
-//! every step; a violation returns the seed's readable timeline.
-//!
-//! The client model follows what Linux was measured to do (README "On a bad day", issue 10):
-//! a gratuitous ARP request (or unsolicited NA with Override) updates an existing entry even
-//! inside the 1 s locktime, so the last announcement heard wins.
+//! with per-link delay, jitter, loss, reordering, partitions and VRRP-only blocks, clients that
+//! ask who has the VIP and age their answer as Linux does (sim/clients.rs), the nodes' kernels
+//! answering those requests for as long as they hold the VIP and asking for the clients from
+//! it, and a script of faults. Invariants are checked after every step, each with its bound
+//! (`Bounds`); a violation returns the seed's readable timeline.
 #![allow(dead_code)]
+
+pub mod clients;
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -14,8 +14,11 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant};
 
 use vipflip::vrrp::checks::{check, Verdict};
+use vipflip::vrrp::machine::{AFTER_LINGER, CLAIM_SETTLE, LINGER_MIN};
 use vipflip::vrrp::timers::{handover_wait, interval, master_down_interval};
 use vipflip::vrrp::{Action, Health, Input, Machine, Params, State};
+
+use clients::{Client, Sends};
 use vipflip::wire::announce::MacAddr;
 use vipflip::wire::vrrp::{emit, GROUP_V4};
 use vipflip::wire::{Auth, Received, V3Checksum, Version};
@@ -72,6 +75,9 @@ pub enum Fault {
     Heal,
     /// Every delivery is lost with this chance, in percent (0 ends it).
     Loss(u64),
+    /// VRRP between the nodes is filtered (an nftables rule, v2 and v3 nodes on one VRID),
+    /// ARP and neighbour discovery are not: a lasting split brain (`false` ends it).
+    VrrpBlocked(bool),
 }
 
 impl Fault {
@@ -102,6 +108,24 @@ pub struct Scenario {
     pub state_master: Vec<bool>,
     /// keepalived's garp_master_refresh for every node.
     pub refresh: Option<Duration>,
+    /// The clients: how often each pings the VIP, when it appears, when its entry is flushed.
+    pub clients: Vec<ClientPlan>,
+    /// IPv6 neighbour discovery (the last reply wins) rather than ARP (the first does).
+    pub ndp: bool,
+    /// Frames per VIP in a full announcement (--garp-repeat, garp_master_repeat).
+    pub garp_repeat: u32,
+    /// --garp-delay (garp_master_delay): the second burst after a takeover.
+    pub second_announce: Option<Duration>,
+    pub preempt_delay: Duration,
+}
+
+/// One client host.
+#[derive(Clone, Debug)]
+pub struct ClientPlan {
+    pub every: Duration,
+    pub start: Duration,
+    pub reachable: Duration,
+    pub flushes: Vec<Duration>,
 }
 
 impl Scenario {
@@ -236,6 +260,46 @@ impl Scenario {
         let mut k = Rng::new(seed ^ 0x6b65_6570_616c_6976);
         let state_master = (0..n).map(|_| k.chance(25)).collect();
         let refresh = k.chance(30).then(|| interval(base) * k.range(1, 20) as u32);
+        // Clients, announcement settings and VRRP-only blocks: a third draw, for the same
+        // reason.
+        let mut c = Rng::new(seed ^ 0x636c_6965_6e74_7321);
+        let end = t + mdi * 3;
+        let clients = (0..c.range(1, 3))
+            .map(|_| ClientPlan {
+                every: Duration::from_millis(*c.pick(&[10, 10, 100, 1000])),
+                start: Duration::from_millis(c.range(0, 4000)),
+                reachable: Duration::from_millis(c.range(15_000, 45_000)),
+                flushes: (0..c.range(0, 6))
+                    .map(|_| us(c.range(0, end.as_micros() as u64)))
+                    .collect(),
+            })
+            .collect();
+        let ndp = c.chance(30);
+        let garp_repeat = *c.pick(&[5, 5, 5, 1, 2, 3]) as u32;
+        let second_announce = *c.pick(&[
+            Some(Duration::from_secs(5)),
+            Some(Duration::from_secs(5)),
+            None,
+            Some(Duration::from_secs(1)),
+            Some(Duration::from_millis(200)),
+        ]);
+        let preempt_delay = if c.chance(20) {
+            *c.pick(&[
+                Duration::from_millis(100),
+                Duration::from_secs(1),
+                Duration::from_secs(3),
+            ])
+        } else {
+            Duration::ZERO
+        };
+        if c.chance(10) {
+            let from = Duration::from_millis(3000) + mdi * 2;
+            let on = from + us(c.range(0, (t - from).as_micros() as u64));
+            let off = on + us(c.range(0, (t - on).as_micros() as u64));
+            script.push((on, Fault::VrrpBlocked(true)));
+            script.push((off, Fault::VrrpBlocked(false)));
+            script.sort_by_key(|(at, _)| *at);
+        }
         Scenario {
             version,
             priorities,
@@ -245,24 +309,49 @@ impl Scenario {
             jitter,
             lateness,
             script,
-            end: t + mdi * 3,
+            end,
             state_master,
             refresh,
+            clients,
+            ndp,
+            garp_repeat,
+            second_announce,
+            preempt_delay,
         }
     }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum End {
+    Node(usize),
+    Client(usize),
 }
 
 #[derive(Clone, Debug)]
 enum Payload {
     Advert(Vec<u8>),
+    /// A gratuitous ARP / unsolicited NA for the VIP (one frame of a burst).
     Announce,
+    /// A client's request for the VIP (broadcast, or a unicast PROBE).
+    Solicit,
+    /// A node kernel's reply to a client's request, and whether the node was master then.
+    Reply {
+        by_master: bool,
+    },
+    /// A client's ping to the VIP.
+    Ping,
+    /// A node kernel's ARP request from the VIP, asking for a client before it answers its
+    /// ping: the client takes the sender for the VIP, the other nodes see a claim (IPv4; an
+    /// NS is not an announcement, and goes to the client's solicited-node group).
+    AskFromVip {
+        client: usize,
+    },
 }
 
 #[derive(Clone, Debug)]
 struct Delivery {
-    from: usize,
-    /// `None`: the client.
-    to: Option<usize>,
+    from: End,
+    to: End,
     payload: Payload,
 }
 
@@ -275,6 +364,26 @@ struct Node {
     penalty: u8,
     /// When this node's loop finished its last step.
     busy_until: Duration,
+    /// The kernel's neighbour entries for the clients (flushed when the link goes down).
+    knows: Vec<bool>,
+    /// Since when it holds the VIP while neither master nor releasing.
+    lingering_since: Option<Duration>,
+}
+
+/// The bound each invariant allows, from the moment it starts to be broken.
+#[derive(Clone, Copy, Debug)]
+pub enum Bounds {
+    /// What the machine promises today: a node out of master holds the VIP at most its
+    /// linger's cap, max(interval, LINGER_MIN); two nodes answer for the VIP at most an
+    /// interval plus that; after a planned handover every client is on a holder within a
+    /// claim round trip, except one that resolved the VIP from a node that had left master
+    /// (issue 20, hole a). Not checked: that every client is back on the master within
+    /// `client_bound` after any transition, and a stable split brain.
+    Current,
+    /// What issue 20 asks: the linger within LINGER_MIN whatever the interval and the
+    /// claims, every client on the master within `client_bound` after any transition, no
+    /// exception for a client that resolved from a loser, a split brain without flapping.
+    Target,
 }
 
 /// What a failed run reports: the rule, the seed, the group, the timeline.
@@ -288,22 +397,39 @@ pub struct Violation {
 struct Sim {
     seed: u64,
     s: Scenario,
+    bounds: Bounds,
     rng: Rng,
     t0: Instant,
     nodes: Vec<Node>,
+    clients: Vec<Client>,
+    /// Per client: the flushes still to come, the earliest first.
+    flushes: Vec<Vec<Duration>>,
     queue: BinaryHeap<Reverse<(Duration, u64, usize)>>,
     deliveries: Vec<Delivery>,
     seq: u64,
     /// The last delivery time per (sender, receiver).
-    link_last: std::collections::HashMap<(usize, Option<usize>), Duration>,
+    link_last: std::collections::HashMap<(End, End), Duration>,
     side: Vec<usize>,
     loss: u64,
-    client: Option<usize>,
+    /// When loss, a partition or a VRRP block last ended (the bounds count from there).
+    disturbed_until: Duration,
+    vrrp_blocked: Option<Duration>,
+    /// Client entry changes when the VRRP block had settled.
+    changes_at_settle: Option<Vec<u32>>,
     /// When the last disruptive fault happened, and whether it was a planned handover.
     last_fault: Duration,
     planned_since: Option<Duration>,
-    /// Since when the client points at a node that does not hold the VIP.
-    stray_since: Option<Duration>,
+    /// Per client: since when it points at a node that does not hold the VIP (planned
+    /// handover), and since when at one that is not a master keeping it.
+    stray_since: Vec<Option<Duration>>,
+    off_keeper_since: Vec<Option<Duration>>,
+    /// Per client: its entry came from the reply of a node that had left master (lingering
+    /// or releasing): issue 20's hole (a), which today's bounds do not hold against.
+    resolved_from_loser: Vec<bool>,
+    /// Since when each pair of nodes on the clients' side both answer for the VIP.
+    both_answer_since: std::collections::HashMap<(usize, usize), Duration>,
+    /// When a node last changed state or added or removed the VIP.
+    last_transition: Duration,
     log: Vec<String>,
 }
 
@@ -323,11 +449,11 @@ impl Sim {
             priority: self.s.priorities[i],
             interval_cs: self.s.interval_cs[i],
             preempt: self.s.preempt,
-            preempt_delay: Duration::ZERO,
+            preempt_delay: self.s.preempt_delay,
             primary: primary(i),
             vips: vec![VIP],
             auth: Auth::None,
-            second_announce: Some(Duration::from_secs(5)),
+            second_announce: self.s.second_announce,
             unicast_peers: Vec::new(),
             state_master: self.s.state_master[i],
             refresh: self.s.refresh,
@@ -339,52 +465,52 @@ impl Sim {
         self.log.push(format!("{:>10.4}s {text}", at.as_secs_f64()));
     }
 
-    fn connected(&self, a: usize, b: Option<usize>) -> bool {
-        let in_side = |i: usize| self.side.contains(&i);
-        let a_ok = self.nodes[a].alive && self.nodes[a].link;
-        match b {
-            Some(b) => {
-                a_ok && self.nodes[b].alive && self.nodes[b].link && in_side(a) == in_side(b)
-            }
-            None => a_ok && !in_side(a),
-        }
+    fn node_up(&self, i: usize) -> bool {
+        self.nodes[i].alive && self.nodes[i].link
     }
 
-    fn send(&mut self, at: Duration, from: usize, payload: Payload) {
-        let targets: Vec<Option<usize>> = (0..self.nodes.len())
-            .filter(|&j| j != from)
-            .map(Some)
-            .chain(std::iter::once(None))
-            .collect();
-        for to in targets {
-            if matches!(payload, Payload::Advert(_)) && to.is_none() {
-                continue;
+    /// Clients stay on the side of the partition that is not `side`.
+    fn connected(&self, a: End, b: End) -> bool {
+        let side_of = |e: End| match e {
+            End::Node(i) => self.node_up(i).then(|| self.side.contains(&i)),
+            End::Client(_) => Some(false),
+        };
+        matches!((side_of(a), side_of(b)), (Some(x), Some(y)) if x == y)
+    }
+
+    fn post(&mut self, at: Duration, from: End, to: End, payload: Payload) {
+        if self.loss > 0 && self.rng.chance(self.loss) {
+            return;
+        }
+        let jitter = us(self.rng.range(0, self.s.jitter.as_micros() as u64));
+        // Frames from one sender to one receiver stay in order (one path, one queue);
+        // frames of different senders reorder freely.
+        let link = (from, to);
+        let last = self.link_last.get(&link).copied().unwrap_or_default();
+        let when = (at + self.s.delay + jitter).max(last + us(1));
+        self.link_last.insert(link, when);
+        self.deliveries.push(Delivery { from, to, payload });
+        self.seq += 1;
+        self.queue
+            .push(Reverse((when, self.seq, self.deliveries.len() - 1)));
+    }
+
+    /// From node `from` to every other node and, unless it is an advert, every client.
+    fn broadcast(&mut self, at: Duration, from: usize, payload: Payload) {
+        for j in (0..self.nodes.len()).filter(|&j| j != from) {
+            self.post(at, End::Node(from), End::Node(j), payload.clone());
+        }
+        if !matches!(payload, Payload::Advert(_)) {
+            for c in 0..self.clients.len() {
+                self.post(at, End::Node(from), End::Client(c), payload.clone());
             }
-            if self.loss > 0 && self.rng.chance(self.loss) {
-                continue;
-            }
-            let jitter = us(self.rng.range(0, self.s.jitter.as_micros() as u64));
-            // Frames from one sender to one receiver stay in order (one path, one queue);
-            // frames of different senders reorder freely.
-            let link = (from, to);
-            let last = self.link_last.get(&link).copied().unwrap_or_default();
-            let when = (at + self.s.delay + jitter).max(last + us(1));
-            self.link_last.insert(link, when);
-            self.deliveries.push(Delivery {
-                from,
-                to,
-                payload: payload.clone(),
-            });
-            self.seq += 1;
-            self.queue
-                .push(Reverse((when, self.seq, self.deliveries.len() - 1)));
         }
     }
 
     /// Nodes on the segment with the VIP, a releasing master among them (it still answers).
     fn answering(&self) -> Vec<usize> {
         (0..self.nodes.len())
-            .filter(|&i| self.nodes[i].alive && self.nodes[i].link && self.nodes[i].holds)
+            .filter(|&i| self.node_up(i) && self.nodes[i].holds)
             .collect()
     }
 
@@ -392,10 +518,19 @@ impl Sim {
     fn holders(&self) -> Vec<usize> {
         (0..self.nodes.len())
             .filter(|&i| {
-                let n = &self.nodes[i];
-                n.alive && n.link && n.holds && n.machine.state() != State::Releasing
+                self.node_up(i)
+                    && self.nodes[i].holds
+                    && self.nodes[i].machine.state() != State::Releasing
             })
             .collect()
+    }
+
+    /// A master holding the VIP that the clients can reach: where a client should be.
+    fn keeper(&self, i: usize) -> bool {
+        self.node_up(i)
+            && self.nodes[i].holds
+            && self.nodes[i].machine.state() == State::Master
+            && !self.side.contains(&i)
     }
 
     fn handle(&mut self, at: Duration, i: usize, input: Input) -> Result<(), String> {
@@ -421,6 +556,14 @@ impl Sim {
             }
             self.apply(when, i, action)?;
         }
+        let n = &mut self.nodes[i];
+        let lingering =
+            n.alive && n.holds && !matches!(n.machine.state(), State::Master | State::Releasing);
+        n.lingering_since = match (lingering, n.lingering_since) {
+            (true, None) => Some(when),
+            (true, since) => since,
+            (false, _) => None,
+        };
         Ok(())
     }
 
@@ -431,11 +574,17 @@ impl Sim {
                 let bytes = emit(&p, primary(i), IpAddr::V4(GROUP_V4), V3Checksum::Keepalived)
                     .map_err(|e| format!("n{i} cannot emit its advert: {e}"))?;
                 if self.nodes[i].link {
-                    self.send(at, i, Payload::Advert(bytes));
+                    self.broadcast(at, i, Payload::Advert(bytes));
                 }
             }
-            Action::AddVips => self.nodes[i].holds = true,
-            Action::RemoveVips => self.nodes[i].holds = false,
+            Action::AddVips => {
+                self.nodes[i].holds = true;
+                self.last_transition = at;
+            }
+            Action::RemoveVips => {
+                self.nodes[i].holds = false;
+                self.last_transition = at;
+            }
             Action::Announce | Action::Answer | Action::Refresh => {
                 let n = &self.nodes[i];
                 // Only what reaches the wire counts: a link-down event the loop got to after a
@@ -451,12 +600,23 @@ impl Sim {
                     ));
                 }
                 let link = n.link;
-                self.note(at, format!("n{i} announces"));
-                if link {
-                    self.send(at, i, Payload::Announce);
+                let frames = if action == Action::Announce {
+                    self.s.garp_repeat
+                } else {
+                    1
+                };
+                self.note(at, format!("n{i} announces ({frames} frames)"));
+                // A burst leaves back to back: a few microseconds between frames.
+                let mut when = at;
+                for _ in 0..frames {
+                    if link {
+                        self.broadcast(when, i, Payload::Announce);
+                    }
+                    when += us(self.rng.range(1, 30));
                 }
             }
             Action::Transition { from, to, reason } => {
+                self.last_transition = at;
                 let text = format!("n{i} {from:?} -> {to:?}: {reason}");
                 self.note(at, text);
             }
@@ -475,70 +635,172 @@ impl Sim {
         if !self.connected(d.from, d.to) {
             return Ok(());
         }
-        match (d.to, d.payload) {
-            (None, Payload::Announce) => {
-                if self.client != Some(d.from) {
-                    self.note(at, format!("client -> n{}", d.from));
-                }
-                self.client = Some(d.from);
+        let claim_from = |from: usize| Input::Claimed {
+            vip: VIP,
+            by: mac(from),
+        };
+        match (d.from, d.to, d.payload) {
+            (End::Node(from), End::Client(c), Payload::Announce) => {
+                self.move_client(at, c, from, "announcement", |client| {
+                    client.announced(at, from)
+                });
             }
-            (Some(j), Payload::Announce) => self.handle(
-                at,
-                j,
-                Input::Claimed {
-                    vip: VIP,
-                    by: mac(d.from),
-                },
-            )?,
-            (Some(j), Payload::Advert(bytes)) => {
-                let params = self.nodes[j].machine.params().clone();
-                let rx = Received {
-                    ttl: 255,
-                    src: primary(d.from),
-                    dst: IpAddr::V4(GROUP_V4),
-                    payload: bytes,
-                };
-                let verdict = check(&params, &rx);
-                if let Verdict::Accept(parsed) = &verdict {
-                    if parsed.advert.priority == 0 {
-                        self.note(at, format!("n{j} hears priority 0 from n{}", d.from));
-                    }
+            (End::Node(from), End::Node(j), Payload::Announce) => {
+                self.handle(at, j, claim_from(from))?
+            }
+            (End::Node(from), End::Node(j), Payload::Advert(bytes))
+                if self.vrrp_blocked.is_none() =>
+            {
+                self.advert(at, from, j, bytes)?
+            }
+            (End::Client(c), End::Node(j), Payload::Solicit) if self.nodes[j].holds => {
+                self.nodes[j].knows[c] = true;
+                let by_master = self.nodes[j].machine.state() == State::Master;
+                self.post(
+                    at,
+                    End::Node(j),
+                    End::Client(c),
+                    Payload::Reply { by_master },
+                );
+            }
+            (End::Node(j), End::Client(c), Payload::Reply { by_master }) => {
+                let how = if by_master {
+                    "reply"
                 } else {
-                    self.note(at, format!("n{j} drops n{}'s advert: {verdict:?}", d.from));
-                }
-                if let Verdict::Accept(parsed) = verdict {
-                    let input = Input::Advert {
-                        src: primary(d.from),
-                        advert: parsed.advert,
-                        received: Some(self.t0 + at),
-                    };
-                    self.handle(at, j, input)?;
+                    "reply, not master"
+                };
+                if self.move_client(at, c, j, how, |client| client.reply(at, j)) {
+                    self.resolved_from_loser[c] = !by_master;
                 }
             }
-            (None, Payload::Advert(_)) => {}
+            (End::Client(c), End::Node(j), Payload::Ping)
+                if self.nodes[j].holds && !self.nodes[j].knows[c] =>
+            {
+                self.nodes[j].knows[c] = true;
+                self.note(
+                    at,
+                    format!("n{j}'s kernel asks for client {c} from the VIP"),
+                );
+                let ask = Payload::AskFromVip { client: c };
+                if self.s.ndp {
+                    self.post(at, End::Node(j), End::Client(c), ask);
+                } else {
+                    self.broadcast(at, j, ask);
+                }
+            }
+            (End::Node(j), End::Client(c), Payload::AskFromVip { client }) if client == c => {
+                self.move_client(at, c, j, "asked from the VIP", |client| {
+                    client.asked_from_vip(at, j)
+                });
+            }
+            (End::Node(from), End::Node(j), Payload::AskFromVip { .. }) => {
+                self.handle(at, j, claim_from(from))?
+            }
+            _ => {}
         }
         Ok(())
+    }
+
+    /// Applies `update` to client `c`; `true` (and a line in the timeline) when its entry
+    /// now names `node` and did not before.
+    fn move_client(
+        &mut self,
+        at: Duration,
+        c: usize,
+        node: usize,
+        how: &str,
+        update: impl FnOnce(&mut Client),
+    ) -> bool {
+        let before = self.clients[c].on();
+        update(&mut self.clients[c]);
+        let moved = self.clients[c].on() != before && self.clients[c].on() == Some(node);
+        if moved {
+            self.resolved_from_loser[c] = false;
+            self.note(at, format!("client {c} -> n{node} ({how})"));
+        }
+        moved
+    }
+
+    fn advert(
+        &mut self,
+        at: Duration,
+        from: usize,
+        j: usize,
+        bytes: Vec<u8>,
+    ) -> Result<(), String> {
+        let params = self.nodes[j].machine.params().clone();
+        let rx = Received {
+            ttl: 255,
+            src: primary(from),
+            dst: IpAddr::V4(GROUP_V4),
+            payload: bytes,
+        };
+        let verdict = check(&params, &rx);
+        if let Verdict::Accept(parsed) = &verdict {
+            if parsed.advert.priority == 0 {
+                self.note(at, format!("n{j} hears priority 0 from n{from}"));
+            }
+        } else {
+            self.note(at, format!("n{j} drops n{from}'s advert: {verdict:?}"));
+        }
+        if let Verdict::Accept(parsed) = verdict {
+            let input = Input::Advert {
+                src: primary(from),
+                advert: parsed.advert,
+                received: Some(self.t0 + at),
+            };
+            self.handle(at, j, input)?;
+        }
+        Ok(())
+    }
+
+    fn client_step(&mut self, at: Duration, c: usize) {
+        if self.flushes[c].first().is_some_and(|f| *f <= at) {
+            self.flushes[c].remove(0);
+            self.clients[c].flush();
+            self.note(at, format!("client {c}: entry flushed"));
+        }
+        let mut out = Vec::new();
+        self.clients[c].tick(at, &mut out);
+        for send in out {
+            match send {
+                Sends::Broadcast => {
+                    for j in 0..self.nodes.len() {
+                        self.post(at, End::Client(c), End::Node(j), Payload::Solicit);
+                    }
+                }
+                Sends::Unicast(j) => self.post(at, End::Client(c), End::Node(j), Payload::Solicit),
+                Sends::Ping(j) => self.post(at, End::Client(c), End::Node(j), Payload::Ping),
+            }
+        }
     }
 
     fn fault(&mut self, at: Duration, f: Fault) -> Result<(), String> {
         self.note(at, format!("FAULT {f:?}"));
         // A planned handover promises no loss only from a settled group: one holder, the
-        // client on it, the network whole.
+        // clients on it, the network whole.
+        let holders = self.holders();
         let settled = at.saturating_sub(self.last_fault) > self.bound()
             && self.loss == 0
             && self.side.is_empty()
-            && self.client.is_some_and(|c| self.holders() == vec![c]);
+            && self.vrrp_blocked.is_none()
+            && holders.len() == 1
+            && self
+                .clients
+                .iter()
+                .all(|c| c.on().is_none_or(|n| holders == vec![n]));
         // Every fault (a start too) may leave the group without a master, or with two, for
         // up to `bound()`.
         self.last_fault = at;
         self.planned_since = None;
         if f.planned() && settled {
             self.planned_since = Some(at);
-            self.stray_since = None;
+            self.stray_since.iter_mut().for_each(|s| *s = None);
         }
         match f {
             Fault::Start(i) => {
                 let link = self.nodes[i].link;
+                let knows = std::mem::take(&mut self.nodes[i].knows);
                 self.nodes[i] = Node {
                     machine: Machine::new(self.params(i)),
                     alive: true,
@@ -548,6 +810,8 @@ impl Sim {
                     failing: false,
                     penalty: 0,
                     busy_until: at,
+                    knows,
+                    lingering_since: None,
                 };
                 self.handle(at, i, Input::Start { link_up: link })?;
             }
@@ -555,9 +819,12 @@ impl Sim {
             Fault::Crash(i) => {
                 self.nodes[i].alive = false;
                 self.nodes[i].holds = false;
+                self.nodes[i].lingering_since = None;
+                self.nodes[i].knows.iter_mut().for_each(|k| *k = false);
             }
             Fault::LinkDown(i) => {
                 self.nodes[i].link = false;
+                self.nodes[i].knows.iter_mut().for_each(|k| *k = false);
                 self.handle(at, i, Input::LinkDown)?;
             }
             Fault::LinkUp(i) => {
@@ -573,8 +840,27 @@ impl Sim {
                 self.health(at, i)?;
             }
             Fault::Partition(side) => self.side = side,
-            Fault::Heal => self.side.clear(),
-            Fault::Loss(p) => self.loss = p,
+            Fault::Heal => {
+                if !self.side.is_empty() {
+                    self.disturbed_until = at;
+                }
+                self.side.clear();
+            }
+            Fault::Loss(p) => {
+                if self.loss > 0 && p == 0 {
+                    self.disturbed_until = at;
+                }
+                self.loss = p;
+            }
+            Fault::VrrpBlocked(true) => {
+                self.vrrp_blocked = Some(at);
+                self.changes_at_settle = None;
+            }
+            Fault::VrrpBlocked(false) => {
+                if self.vrrp_blocked.take().is_some() {
+                    self.disturbed_until = at;
+                }
+            }
         }
         Ok(())
     }
@@ -595,7 +881,41 @@ impl Sim {
         let longest = self.s.interval_cs.iter().max().copied().unwrap_or(100);
         let mdi = master_down_interval(self.s.version, 1, longest);
         let slack = (self.s.delay + self.s.jitter + self.s.lateness) * 4;
-        mdi * 2 + handover_wait(self.s.version, longest) + slack
+        mdi * 2 + handover_wait(self.s.version, longest) + slack + self.s.preempt_delay
+    }
+
+    /// One trip on the segment and a step of a loop: the slack every bound below carries.
+    fn trip(&self) -> Duration {
+        self.s.delay + self.s.jitter + self.s.lateness + us(50)
+    }
+
+    /// How long a node that is neither master nor releasing may hold the VIP.
+    fn linger_bound(&self, i: usize) -> Duration {
+        match self.bounds {
+            // The linger's cap: max(interval, LINGER_MIN) (machine.rs become_backup).
+            Bounds::Current => interval(self.s.interval_cs[i]).max(LINGER_MIN) + self.trip(),
+            Bounds::Target => LINGER_MIN + self.trip(),
+        }
+    }
+
+    /// How long two nodes may answer a client's request for the VIP at once: until the
+    /// slower of their adverts shows them to each other (an interval: a healed partition, two
+    /// nodes whose timers ran out together), then the loser's linger; a releasing master and
+    /// its successor overlap less.
+    fn answer_bound(&self) -> Duration {
+        let longest = self.s.interval_cs.iter().max().copied().unwrap_or(100);
+        let slowest = (0..self.nodes.len())
+            .map(|i| self.linger_bound(i))
+            .max()
+            .unwrap_or_default();
+        interval(longest) + slowest + self.trip() * 4
+    }
+
+    /// How long a client may point at a node that is not a master keeping the VIP while
+    /// one is there: the winner re-announces `AFTER_LINGER` after the last sign of a loser,
+    /// past the loser's settle.
+    fn client_bound(&self) -> Duration {
+        AFTER_LINGER + CLAIM_SETTLE + self.trip() * 4
     }
 
     fn check_invariants(&mut self, at: Duration) -> Result<(), String> {
@@ -604,8 +924,9 @@ impl Sim {
             let n = &self.nodes[i];
             n.alive && n.link && !matches!(n.machine.state(), State::Fault | State::Stopped)
         });
+        let whole = self.side.is_empty() && self.loss == 0 && self.vrrp_blocked.is_none();
         let quiet = at.saturating_sub(self.last_fault) > self.bound();
-        if quiet && self.side.is_empty() && self.loss == 0 {
+        if quiet && whole {
             if holders.len() > 1 {
                 return Err(format!("two holders {holders:?} long after the last fault"));
             }
@@ -613,27 +934,162 @@ impl Sim {
                 return Err("no holder long after the last fault".into());
             }
         }
-        if let Some(since) = self.planned_since {
-            let answering = self.answering();
-            let stray = !self.client.is_some_and(|c| answering.contains(&c));
-            let had_holder_before = self.client.is_some();
-            match (stray && had_holder_before, self.stray_since) {
-                (true, None) => self.stray_since = Some(at),
+        self.check_planned(at)?;
+        self.check_linger(at)?;
+        // Loss, partitions and VRRP blocks have their own rules; the bounds below count from
+        // when the network was whole again.
+        if whole {
+            let from = self.disturbed_until;
+            if matches!(self.bounds, Bounds::Target) {
+                self.check_clients(at, from)?;
+            }
+            self.check_answerers(at, from)?;
+        } else {
+            self.off_keeper_since.iter_mut().for_each(|s| *s = None);
+            self.both_answer_since.clear();
+        }
+        self.check_split_brain(at)
+    }
+
+    fn check_planned(&mut self, at: Duration) -> Result<(), String> {
+        let Some(since) = self.planned_since else {
+            return Ok(());
+        };
+        let answering = self.answering();
+        // With no node left that could take over (the others crashed or in fault), there is
+        // nowhere to hand over to.
+        let successor_possible = (0..self.nodes.len()).any(|i| {
+            self.node_up(i)
+                && matches!(self.nodes[i].machine.state(), State::Backup | State::Master)
+        });
+        for c in 0..self.clients.len() {
+            let known_hole = matches!(self.bounds, Bounds::Current) && self.resolved_from_loser[c];
+            let stray = successor_possible
+                && !known_hole
+                && self.clients[c]
+                    .on()
+                    .is_some_and(|n| !answering.contains(&n));
+            match (stray, self.stray_since[c]) {
+                (true, None) => self.stray_since[c] = Some(at),
                 (true, Some(from)) => {
                     // A loser's announcement reaches the client and the winner at once; the
                     // winner's answer needs one more delivery and a step of its loop. So the
                     // client may point at a non-holder for one claim round trip, no longer.
                     let allowed = (self.s.delay + self.s.jitter) * 2 + self.s.lateness + us(50);
-                    if at - from > allowed && at > since {
+                    if at.saturating_sub(from) > allowed && at > since {
                         return Err(format!(
-                            "after a planned handover the client points at n{:?}, not a holder {holders:?}, for {:?}",
-                            self.client,
-                            at - from
+                            "after a planned handover client {c} points at n{:?}, not a holder {:?}, for {:?}",
+                            self.clients[c].on(),
+                            self.holders(),
+                            at.saturating_sub(from)
                         ));
                     }
                 }
-                (false, _) => self.stray_since = None,
+                (false, _) => self.stray_since[c] = None,
             }
+        }
+        Ok(())
+    }
+
+    fn check_linger(&mut self, at: Duration) -> Result<(), String> {
+        for i in 0..self.nodes.len() {
+            if let Some(since) = self.nodes[i].lingering_since {
+                let bound = self.linger_bound(i);
+                if self.nodes[i].holds && at.saturating_sub(since) > bound {
+                    return Err(format!(
+                        "n{i} holds the VIP in state {:?} for {:?}, past {bound:?}",
+                        self.nodes[i].machine.state(),
+                        at.saturating_sub(since)
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn check_clients(&mut self, at: Duration, whole_since: Duration) -> Result<(), String> {
+        let any_keeper = (0..self.nodes.len()).any(|i| self.keeper(i));
+        for c in 0..self.clients.len() {
+            // A client the keeper never had a chance to move (its old node went while the
+            // network was split, and nothing changed since) waits for its entry to fail.
+            let moved_since = self.last_transition >= whole_since;
+            let off =
+                any_keeper && moved_since && self.clients[c].on().is_some_and(|n| !self.keeper(n));
+            match (off, self.off_keeper_since[c]) {
+                (true, None) => self.off_keeper_since[c] = Some(at.max(whole_since)),
+                (true, Some(from)) => {
+                    let bound = self.client_bound();
+                    if at.saturating_sub(from) > bound {
+                        return Err(format!(
+                            "client {c} points at n{:?}, not a master keeping the VIP (n{:?} is), for {:?}, past {bound:?}",
+                            self.clients[c].on(),
+                            (0..self.nodes.len()).find(|&i| self.keeper(i)),
+                            at.saturating_sub(from)
+                        ));
+                    }
+                }
+                (false, _) => self.off_keeper_since[c] = None,
+            }
+        }
+        Ok(())
+    }
+
+    fn check_answerers(&mut self, at: Duration, whole_since: Duration) -> Result<(), String> {
+        let answering: Vec<usize> = self
+            .answering()
+            .into_iter()
+            .filter(|i| !self.side.contains(i))
+            .collect();
+        let pairs: Vec<(usize, usize)> = answering
+            .iter()
+            .flat_map(|&a| {
+                answering
+                    .iter()
+                    .filter(move |&&b| b > a)
+                    .map(move |&b| (a, b))
+            })
+            .collect();
+        self.both_answer_since
+            .retain(|pair, _| pairs.contains(pair));
+        let bound = self.answer_bound();
+        for pair in pairs {
+            let from = *self
+                .both_answer_since
+                .entry(pair)
+                .or_insert(at.max(whole_since));
+            if at.saturating_sub(from) > bound {
+                return Err(format!(
+                    "n{} and n{} both answer for the VIP for {:?}, past {bound:?}",
+                    pair.0,
+                    pair.1,
+                    at.saturating_sub(from)
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// A VRRP-only block is a lasting split brain: every node is a master of its own. Once
+    /// it has settled (`bound()`), the clients must not flap between the masters (target
+    /// bounds only: today's masters answer each other's claims).
+    fn check_split_brain(&mut self, at: Duration) -> Result<(), String> {
+        let Some(since) = self.vrrp_blocked else {
+            return Ok(());
+        };
+        if matches!(self.bounds, Bounds::Current) || at.saturating_sub(since) < self.bound() {
+            return Ok(());
+        }
+        if at.saturating_sub(self.last_fault) < self.bound() {
+            self.changes_at_settle = None;
+            return Ok(());
+        }
+        let now: Vec<u32> = self.clients.iter().map(|c| c.changes).collect();
+        let settled = self.changes_at_settle.get_or_insert_with(|| now.clone());
+        if let Some(c) = (0..now.len()).find(|&c| now[c] > settled[c] + 1) {
+            return Err(format!(
+                "split brain: client {c} changed its entry {} times since the masters settled",
+                now[c] - settled[c]
+            ));
         }
         Ok(())
     }
@@ -647,21 +1103,38 @@ impl Sim {
             .min()
     }
 
+    fn next_client(&self) -> Option<(Duration, usize)> {
+        self.clients
+            .iter()
+            .enumerate()
+            .map(|(c, client)| {
+                let flush = self.flushes[c].first().copied();
+                (flush.map_or(client.due(), |f| f.min(client.due())), c)
+            })
+            .min()
+    }
+
     fn run(&mut self) -> Result<(), String> {
         let mut script = std::mem::take(&mut self.s.script).into_iter().peekable();
         let mut steps = 0u64;
         loop {
             steps += 1;
-            if steps > 5_000_000 {
+            if steps > 20_000_000 {
                 return Err("no progress: too many steps".into());
             }
             let next_packet = self.queue.peek().map(|Reverse((at, _, _))| *at);
             let next_fault = script.peek().map(|(at, _)| *at);
             let next_timer = self.next_deadline();
-            let at = [next_packet, next_fault, next_timer.map(|(at, _)| at)]
-                .into_iter()
-                .flatten()
-                .min();
+            let next_client = self.next_client();
+            let at = [
+                next_packet,
+                next_fault,
+                next_timer.map(|(at, _)| at),
+                next_client.map(|(at, _)| at),
+            ]
+            .into_iter()
+            .flatten()
+            .min();
             let Some(at) = at.filter(|at| *at <= self.s.end) else {
                 return Ok(());
             };
@@ -674,37 +1147,70 @@ impl Sim {
                     let d = self.deliveries[index].clone();
                     self.deliver(at, d)?;
                 }
-            } else if let Some((_, i)) = next_timer {
-                self.handle(at, i, Input::Tick)?;
+            } else if next_timer.is_some_and(|(t, _)| t == at) {
+                if let Some((_, i)) = next_timer {
+                    self.handle(at, i, Input::Tick)?;
+                }
+            } else if let Some((_, c)) = next_client {
+                self.client_step(at, c);
             }
             self.check_invariants(at)?;
         }
     }
 }
 
-/// Runs seed `seed`; a violation carries the seed, the group and the timeline.
+/// Runs seed `seed` against today's bounds; a violation carries the seed, the group and the
+/// timeline.
 pub fn run_seed(seed: u64) -> Result<(), Violation> {
     run_scenario(seed, Scenario::draw(seed))
 }
 
 /// Runs `scenario` with the network randomness of `seed`.
 pub fn run_scenario(seed: u64, scenario: Scenario) -> Result<(), Violation> {
+    run_with(seed, scenario, Bounds::Current)
+}
+
+/// Runs `scenario` against `bounds`.
+pub fn run_with(seed: u64, scenario: Scenario, bounds: Bounds) -> Result<(), Violation> {
     let n = scenario.priorities.len();
+    let clients: Vec<Client> = scenario
+        .clients
+        .iter()
+        .map(|p| Client::new(p.every, p.start, p.reachable, scenario.ndp))
+        .collect();
+    let flushes = scenario
+        .clients
+        .iter()
+        .map(|p| {
+            let mut f = p.flushes.clone();
+            f.sort();
+            f
+        })
+        .collect();
     let mut sim = Sim {
         seed,
+        bounds,
         rng: Rng::new(seed.wrapping_mul(31)),
         t0: Instant::now(),
         nodes: Vec::new(),
+        stray_since: vec![None; clients.len()],
+        off_keeper_since: vec![None; clients.len()],
+        resolved_from_loser: vec![false; clients.len()],
+        clients,
+        flushes,
         queue: BinaryHeap::new(),
         deliveries: Vec::new(),
         seq: 0,
         link_last: Default::default(),
         side: Vec::new(),
         loss: 0,
-        client: None,
+        disturbed_until: Duration::ZERO,
+        vrrp_blocked: None,
+        changes_at_settle: None,
         last_fault: Duration::ZERO,
         planned_since: None,
-        stray_since: None,
+        both_answer_since: Default::default(),
+        last_transition: Duration::ZERO,
         log: Vec::new(),
         s: scenario.clone(),
     };
@@ -718,6 +1224,8 @@ pub fn run_scenario(seed: u64, scenario: Scenario) -> Result<(), Violation> {
             failing: false,
             penalty: 0,
             busy_until: Duration::ZERO,
+            knows: vec![false; sim.clients.len()],
+            lingering_since: None,
         });
     }
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| sim.run()));
@@ -735,17 +1243,31 @@ pub fn run_scenario(seed: u64, scenario: Scenario) -> Result<(), Violation> {
     };
     let tail: Vec<&String> = sim.log.iter().rev().take(80).collect();
     let report = format!(
-        "seed {seed}: {rule}\ngroup: {:?} priorities {:?} intervals {:?}cs preempt {} delay {:?} jitter {:?} lateness {:?}\nscript: {:?}\nlast {} lines of the timeline:\n{}",
+        "seed {seed}: {rule}\ngroup: {:?} priorities {:?} intervals {:?}cs preempt {} (delay {:?}) delay {:?} jitter {:?} lateness {:?}\nclients: {:?} ndp {} garp_repeat {} second announce {:?}\nscript: {:?}\nlast {} lines of the timeline:\n{}",
         scenario.version,
         scenario.priorities,
         scenario.interval_cs,
         scenario.preempt,
+        scenario.preempt_delay,
         scenario.delay,
         scenario.jitter,
         scenario.lateness,
+        scenario.clients,
+        scenario.ndp,
+        scenario.garp_repeat,
+        scenario.second_announce,
         scenario.script,
         tail.len(),
         tail.into_iter().rev().cloned().collect::<Vec<_>>().join("\n")
     );
     Err(Violation { seed, rule, report })
+}
+
+/// A violation's rule without its numbers, to count a campaign's failures by kind.
+pub fn rule_kind(rule: &str) -> String {
+    let words: Vec<&str> = rule
+        .split_whitespace()
+        .filter(|w| !w.chars().any(|c| c.is_ascii_digit()))
+        .collect();
+    words.join(" ")
 }

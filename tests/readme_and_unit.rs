@@ -195,3 +195,29 @@ fn an_args_file_names_the_line_it_cannot_read() {
         vec!["--no-preempt", "--on-master", "a b  c"]
     );
 }
+
+/// Issue 20 (e): a stopping master keeps the VIP until a successor has announced it, at most
+/// Skew_Time(1) + one interval (`handover_wait`); a lone master waits all of it. systemd
+/// sends SIGKILL when TimeoutStopSec runs out, and a killed vipflip leaves the VIP on the
+/// interface. So the unit's timeout must outlast the longest wait any accepted interval gives:
+/// VRRPv3's 40.95 s, VRRPv2's 255 s.
+#[test]
+fn the_units_stop_timeout_outlasts_the_longest_handover_wait() {
+    use vipflip::vrrp::timers::handover_wait;
+    use vipflip::wire::Version;
+    let unit = root("contrib/vipflip@.service");
+    let timeout = unit
+        .lines()
+        .find_map(|l| l.strip_prefix("TimeoutStopSec="))
+        .expect("a TimeoutStopSec line");
+    let timeout = humantime::parse_duration(timeout.trim()).expect("a duration systemd reads");
+    for (version, longest_cs) in [(Version::V3, 4095), (Version::V2, 25500)] {
+        let wait = handover_wait(version, longest_cs);
+        assert!(
+            timeout > wait + std::time::Duration::from_secs(1),
+            "TimeoutStopSec={timeout:?} would SIGKILL a lone {version:?} master with {}s adverts \
+             before its handover wait of {wait:?} ends, leaving the VIP on the interface",
+            longest_cs / 100
+        );
+    }
+}

@@ -396,7 +396,8 @@ impl fmt::Display for Note {
 /// enough that a contested takeover still ends within a millisecond, also at 1 s adverts.
 pub const ANSWER_GAP: Duration = Duration::from_millis(1);
 
-/// How long a master that yielded keeps the VIP at least (answering, never announcing).
+/// How long a master that yielded keeps the VIP (answering, never announcing): a fixed
+/// drain that nothing extends.
 pub const LINGER_MIN: Duration = Duration::from_millis(50);
 
 /// How long a yielded master keeps the VIP after the last announcement by another MAC.
@@ -424,34 +425,22 @@ enum DownCause {
     Preempt(IpAddr, u8),
 }
 
-/// Until when a node that is giving the VIP up keeps it: each announcement by another MAC
-/// pushes that to `CLAIM_SETTLE` later (several nodes may have taken over at once, and the
-/// winner answers every claim, so its answer is the last), never past `cap`.
+/// Until when a releasing master keeps the VIP: each announcement by another MAC pushes that
+/// to `CLAIM_SETTLE` later (several nodes may have taken over at once, and the winner answers
+/// every claim, so its answer is the last), never past `cap`.
 #[derive(Debug, Clone, Copy)]
 struct Settle {
     at: Instant,
     cap: Instant,
-    /// Never before this, however quiet the claims.
-    floor: Option<Instant>,
 }
 
 impl Settle {
     fn until(cap: Instant) -> Settle {
-        Settle {
-            at: cap,
-            cap,
-            floor: None,
-        }
-    }
-
-    fn at_least(mut self, floor: Instant) -> Settle {
-        self.floor = Some(floor.min(self.cap));
-        self
+        Settle { at: cap, cap }
     }
 
     fn claim(&mut self, now: Instant) {
-        let quiet = now + CLAIM_SETTLE;
-        self.at = self.cap.min(self.floor.map_or(quiet, |f| quiet.max(f)));
+        self.at = self.cap.min(now + CLAIM_SETTLE);
     }
 
     fn shorten(&mut self, cap: Instant) {
@@ -506,9 +495,9 @@ pub struct Machine {
     answers: (u32, Option<Instant>),
     /// When this node last sent an advert of its own.
     advertised_at: Option<Instant>,
-    /// A master that yielded keeps the VIP (answering, never announcing) until the winner's
-    /// announcements have settled.
-    linger: Option<Settle>,
+    /// A master that yielded keeps the VIP until then (answering, never announcing):
+    /// `LINGER_MIN` after the yield, which nothing extends.
+    linger: Option<Instant>,
 }
 
 impl Machine {
@@ -591,7 +580,7 @@ impl Machine {
             self.answer_at.iter().min().copied(),
             self.after_linger_at,
             self.release.map(|r| r.at),
-            self.linger.map(|l| l.at),
+            self.linger,
         ];
         timers.into_iter().flatten().min()
     }
@@ -671,11 +660,7 @@ impl Machine {
                     self.early_claim = Some((now, by));
                 }
             }
-            Input::Claimed { .. } => {
-                if let Some(linger) = self.linger.as_mut() {
-                    linger.claim(now);
-                }
-            }
+            Input::Claimed { .. } => {}
             Input::Shutdown => self.shutdown(now, out),
         }
     }
@@ -697,7 +682,7 @@ impl Machine {
     }
 
     fn expire(&mut self, now: Instant, out: &mut Vec<Action>) {
-        if self.linger.is_some_and(|l| l.at <= now) {
+        if self.linger.is_some_and(|at| at <= now) {
             self.linger = None;
             out.push(Action::RemoveVips);
         }
@@ -862,11 +847,14 @@ impl Machine {
         self.listening_since = Some(now);
         self.transition(State::Backup, reason, out);
         if was_master {
-            // The winner answers our announcements as its loop gets to them: on a loaded
-            // host that took 8 ms, and a loser that dropped the VIP 5 ms after the winner's
-            // first frame left a client on its MAC (one 10 ms probe lost in 1 of 4 runs).
-            let cap = now + interval(self.p.interval_cs).max(LINGER_MIN);
-            self.linger = Some(Settle::until(cap).at_least(now + LINGER_MIN));
+            // The winner answers our last advert at once (and announces, answering our
+            // announcements too) as its loop gets to them: on a loaded host that took 8 ms, and
+            // a loser that dropped the VIP 5 ms after the winner's first frame left a client on
+            // its MAC (one 10 ms probe lost in 1 of 4 runs). A fixed drain that no claim and
+            // no interval stretches bounds how long two nodes answer for the VIP (issue 20 b:
+            // it lasted up to an interval, 41 s at VRRPv3's longest, and every claim, the
+            // winner's kernel ARP from the VIP too, added 5 ms).
+            self.linger = Some(now + LINGER_MIN);
         }
     }
 

@@ -430,6 +430,8 @@ struct Sim {
     both_answer_since: std::collections::HashMap<(usize, usize), Duration>,
     /// When a node last changed state or added or removed the VIP.
     last_transition: Duration,
+    /// When a node last became master: a new contest may begin there.
+    last_takeover: Duration,
     log: Vec<String>,
 }
 
@@ -617,6 +619,9 @@ impl Sim {
             }
             Action::Transition { from, to, reason } => {
                 self.last_transition = at;
+                if to == State::Master {
+                    self.last_takeover = at;
+                }
                 let text = format!("n{i} {from:?} -> {to:?}: {reason}");
                 self.note(at, text);
             }
@@ -881,7 +886,15 @@ impl Sim {
         let longest = self.s.interval_cs.iter().max().copied().unwrap_or(100);
         let mdi = master_down_interval(self.s.version, 1, longest);
         let slack = (self.s.delay + self.s.jitter + self.s.lateness) * 4;
-        mdi * 2 + handover_wait(self.s.version, longest) + slack + self.s.preempt_delay
+        let preempting = if self.s.preempt_delay.is_zero() {
+            Duration::ZERO
+        } else {
+            // The delay starts at the first lower advert a backup hears; its down timer runs
+            // out after it.
+            self.s.preempt_delay + mdi
+        };
+        // A lingering loser counts as a holder until its drain ends.
+        mdi * 2 + handover_wait(self.s.version, longest) + slack + preempting + LINGER_MIN
     }
 
     /// One trip on the segment and a step of a loop: the slack every bound below carries.
@@ -1053,10 +1066,12 @@ impl Sim {
             .retain(|pair, _| pairs.contains(pair));
         let bound = self.answer_bound();
         for pair in pairs {
-            let from = *self
+            // A takeover may start a new contest between the same two nodes.
+            let since = *self
                 .both_answer_since
                 .entry(pair)
                 .or_insert(at.max(whole_since));
+            let from = since.max(self.last_takeover);
             if at.saturating_sub(from) > bound {
                 return Err(format!(
                     "n{} and n{} both answer for the VIP for {:?}, past {bound:?}",
@@ -1211,6 +1226,7 @@ pub fn run_with(seed: u64, scenario: Scenario, bounds: Bounds) -> Result<(), Vio
         planned_since: None,
         both_answer_since: Default::default(),
         last_transition: Duration::ZERO,
+        last_takeover: Duration::ZERO,
         log: Vec::new(),
         s: scenario.clone(),
     };

@@ -43,9 +43,11 @@ pub enum Command {
     /// adds the VIP and announces it with gratuitous ARP (unsolicited NA for IPv6). On
     /// SIGINT, SIGTERM or SIGHUP a master sends priority 0, so a backup takes over after its
     /// Skew_Time, and keeps the VIP until that backup has announced it (its gratuitous ARP
-    /// or NA seen on the wire): clients lose nothing. A master also answers any announcement
-    /// of its VIP by another MAC with its own, so clients end on the master after two
-    /// backups took over at once (priorities one apart). A second signal stops at once. Health checks (--track-*) can lower the priority or hand
+    /// or NA seen on the wire): clients lose nothing. A master also answers announcements of
+    /// its VIP by another MAC with its own while it hears the other's adverts, and announces
+    /// once more 60 ms after taking over, so clients end on the master after two backups took
+    /// over at once (priorities one apart); with no advert heard (a split brain) it leaves
+    /// them unanswered. A second signal stops at once. Health checks (--track-*) can lower the priority or hand
     /// the VIP over; hooks (--on-*) run on each change; --unicast-peer replaces multicast.
     /// Speaks VRRP exactly, so keepalived nodes with the same VRID are members of the same
     /// group.

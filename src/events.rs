@@ -142,6 +142,7 @@ pub const EVENTS: &[Spec] = &[
     Spec { event: "same-address", from: "run", doc: "an advert from our own primary address by another node", fields: &[VRID, f("from", Addr, "the address"), MESSAGE] },
     Spec { event: "vips-restored", from: "run", doc: "a VIP deleted by hand while master was added again", fields: &[VRID, MESSAGE] },
     Spec { event: "claim-answered", from: "run", doc: "another MAC announced our VIP; answered with our own announcement", fields: &[VRID, f("vip", Addr, "the VIP"), f("by", Mac, "the other MAC"), MESSAGE] },
+    Spec { event: "claim-unanswered", from: "run", doc: "another MAC announced our VIP while no other VRRP node is heard (a split brain, a host with our address): not answered, so clients do not flap", fields: &[VRID, f("vip", Addr, "the VIP"), f("by", Mac, "the other MAC"), MESSAGE] },
     Spec { event: "claims-ignored", from: "run", doc: "claims keep coming faster than answers are sent (20 a second)", fields: &[VRID, f("vip", Addr, "the VIP"), f("by", Mac, "the other MAC"), MESSAGE] },
     Spec { event: "priority-changed", from: "run", doc: "health checks changed the advertised priority", fields: &[VRID, f("from", Int, "before"), f("to", Int, "now"), MESSAGE] },
     Spec { event: "check-plan", from: "run --check", doc: "a health check that would run", fields: &[VRID, f("check", Text, "the check's name"), f("weight", Int, "keepalived's weight: 0 is fault while failing, below 0 lowers the priority while failing, above 0 raises it while passing"), MESSAGE] },

@@ -38,6 +38,10 @@ impl Ui {
                 "claim-answered",
                 Json::default().str("vip", vip).str("by", by),
             ),
+            Note::ClaimUnanswered { vip, by } => (
+                "claim-unanswered",
+                Json::default().str("vip", vip).str("by", by),
+            ),
             Note::ClaimsIgnored { vip, by } => (
                 "claims-ignored",
                 Json::default().str("vip", vip).str("by", by),

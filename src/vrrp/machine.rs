@@ -335,6 +335,11 @@ pub enum Note {
         vip: IpAddr,
         by: MacAddr,
     },
+    /// Another MAC announced our VIP with no advert heard from another node: not answered.
+    ClaimUnanswered {
+        vip: IpAddr,
+        by: MacAddr,
+    },
     PriorityChanged {
         from: u8,
         to: u8,
@@ -378,6 +383,10 @@ impl fmt::Display for Note {
             Note::ClaimAnswered { vip, by } => write!(
                 f,
                 "{by} announced {vip}: announced it again from here"
+            ),
+            Note::ClaimUnanswered { vip, by } => write!(
+                f,
+                "{by} announced {vip}, but no other VRRP node is heard: not answered (a split brain, or another host with this address?)"
             ),
             Note::ClaimsIgnored { vip, by } => write!(
                 f,
@@ -495,6 +504,13 @@ pub struct Machine {
     answers: (u32, Option<Instant>),
     /// When this node last sent an advert of its own.
     advertised_at: Option<Instant>,
+    /// Master: when it last accepted an advert from another node, a contest it can see. Claims
+    /// are answered only while one is visible (`answer_claim`).
+    contest_seen: Option<Instant>,
+    /// Master: a claim went unanswered (no contest visible) and was said; once per mastership.
+    unanswered_said: bool,
+    /// When an answered claim was last said: at most one line a second.
+    claim_said_at: Option<Instant>,
     /// A master that yielded keeps the VIP until then (answering, never announcing):
     /// `LINGER_MIN` after the yield, which nothing extends.
     linger: Option<Instant>,
@@ -529,6 +545,9 @@ impl Machine {
             adjust: 0,
             answers: (0, None),
             advertised_at: None,
+            contest_seen: None,
+            unanswered_said: false,
+            claim_said_at: None,
             linger: None,
         }
     }
@@ -827,6 +846,12 @@ impl Machine {
             .into_iter()
             .collect();
         self.refresh_at = self.p.refresh.map(|every| now + every);
+        // Once more after any loser's drain, whatever this node heard: a client that asked
+        // for the VIP while a loser or a releasing master still answered has that node's
+        // MAC, and only a gratuitous ARP or unsolicited NA moves it (issue 20 a).
+        self.after_linger_at = Some(now + AFTER_LINGER);
+        self.contest_seen = None;
+        self.unanswered_said = false;
         self.transition(State::Master, reason, out);
     }
 
@@ -939,6 +964,9 @@ impl Machine {
 
     fn master_rx(&mut self, now: Instant, src: IpAddr, advert: &Advert, out: &mut Vec<Action>) {
         let ours = self.priority();
+        if src != self.p.primary {
+            self.contest_seen = Some(now);
+        }
         if advert.priority == 0 {
             self.send_advert(now, out);
         } else if advert.priority > ours {
@@ -1010,9 +1038,11 @@ impl Machine {
             }
             None => self.send_advert(now, out),
         }
+        // The re-announcement after the loser's drain is one frame whatever the budget: it is
+        // what moves a client that asked the loser meanwhile.
+        self.after_linger_at = Some(now + AFTER_LINGER);
         if self.spend_answer(now) <= MAX_ANSWERS {
             out.push(Action::Answer);
-            self.after_linger_at = Some(now + AFTER_LINGER);
             let soon = now + interval(self.p.interval_cs);
             if !self.answer_at.iter().any(|&at| at <= soon) {
                 self.answer_at.push(soon);
@@ -1037,12 +1067,31 @@ impl Machine {
 
     /// Another MAC announced our VIP: ours again `CLAIM_SETTLE` later, so the last word
     /// clients hear is the holder's (one answer for a burst, within `MAX_ANSWERS` claims a
-    /// second), and once more after a contest loser's linger (`AFTER_LINGER`). Not at once:
-    /// adverts and claims reach the machine on two threads, so a new master's advert can
-    /// arrive just after the announcement that went with it (FRR announces before its first
-    /// advert when it preempts); answering that announcement would leave the clients on this
-    /// node, which yields a moment later. Yielding cancels the pending answer.
+    /// second), and once more after a contest loser's drain (`AFTER_LINGER`).
+    ///
+    /// Only while a contest is visible, though: an advert from another node accepted within
+    /// Master_Down_Interval. A claim with no advert behind it is a node we cannot hear (VRRP
+    /// filtered and ARP not, v2 and v3 nodes on one VRID: a lasting split brain), or one whose
+    /// advert is still to come (FRR announces an interval before its first advert when it
+    /// preempts), or a host configured with our address. Answering moves clients back here
+    /// only for the other to move them again: in a split brain they flapped between the two
+    /// MACs up to 20 times a second (issue 20 c), and after FRR's preemption they stayed on
+    /// this node, which yielded a moment later (issue 20 a). Unanswered, each client stays
+    /// with the last announcement it heard, and the note says why.
+    ///
+    /// Not at once, also in a contest: adverts and claims reach the machine on two paths, so
+    /// a new master's advert can arrive just after the announcement that went with it.
+    /// Yielding cancels the pending answer.
     fn answer_claim(&mut self, now: Instant, vip: IpAddr, by: MacAddr, out: &mut Vec<Action>) {
+        let visible = self
+            .contest_seen
+            .is_some_and(|at| now.saturating_duration_since(at) <= self.master_down_interval());
+        if !visible {
+            if !std::mem::replace(&mut self.unanswered_said, true) {
+                out.push(Action::Note(Note::ClaimUnanswered { vip, by }));
+            }
+            return;
+        }
         let count = self.spend_answer(now);
         if count <= MAX_ANSWERS {
             // One answer per burst: unless one is due within CLAIM_SETTLE already (the
@@ -1051,12 +1100,16 @@ impl Machine {
             if !self.answer_at.iter().any(|&at| at <= due) {
                 self.answer_at.push(due);
             }
-            self.after_linger_at = Some(now + AFTER_LINGER);
         }
-        match count {
-            1 => out.push(Action::Note(Note::ClaimAnswered { vip, by })),
-            n if n == MAX_ANSWERS + 1 => out.push(Action::Note(Note::ClaimsIgnored { vip, by })),
-            _ => {}
+        self.after_linger_at = Some(now + AFTER_LINGER);
+        let said_lately = self
+            .claim_said_at
+            .is_some_and(|at| now.saturating_duration_since(at) < Duration::from_secs(1));
+        if count <= MAX_ANSWERS && !said_lately {
+            self.claim_said_at = Some(now);
+            out.push(Action::Note(Note::ClaimAnswered { vip, by }));
+        } else if count == MAX_ANSWERS + 1 {
+            out.push(Action::Note(Note::ClaimsIgnored { vip, by }));
         }
     }
 

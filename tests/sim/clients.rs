@@ -65,8 +65,6 @@ pub struct Client {
     ndp: bool,
     entry: Entry,
     next_ping: Duration,
-    /// How many times the entry came to name another node.
-    pub changes: u32,
 }
 
 impl Client {
@@ -77,7 +75,6 @@ impl Client {
             ndp,
             entry: Entry::None,
             next_ping: start,
-            changes: 0,
         }
     }
 
@@ -160,9 +157,6 @@ impl Client {
     }
 
     fn set(&mut self, now: Duration, node: usize, reachable: bool) {
-        if self.on() != Some(node) {
-            self.changes += 1;
-        }
         self.entry = Entry::Valid {
             node,
             updated: now,

@@ -97,12 +97,24 @@ fn backup(p: Params) -> (Machine, Instant) {
 }
 
 /// A node that became master by timeout at the returned instant.
+/// A master that took over and has sent the re-announcement that follows every takeover
+/// (`AFTER_LINGER` later, with the adverts due meanwhile), so that a test sees only what it
+/// provokes; the instant returned is that of the re-announcement.
 fn master(p: Params) -> (Machine, Instant) {
     let (mut m, t0) = backup(p);
-    let t = t0 + m.master_down_interval();
-    m.handle(t, Input::Tick);
+    let took = t0 + m.master_down_interval();
+    m.handle(took, Input::Tick);
     assert_eq!(m.state(), State::Master);
-    (m, t)
+    let mut answers = 0;
+    while let Some(at) = m.deadline().filter(|&at| at <= took + AFTER_LINGER) {
+        let out = m.handle(at, Input::Tick);
+        answers += out.iter().filter(|a| **a == Action::Answer).count();
+        assert!(out
+            .iter()
+            .all(|a| matches!(a, Action::Answer | Action::SendAdvert { .. })));
+    }
+    assert_eq!(answers, 1, "once more after any loser's drain");
+    (m, took + AFTER_LINGER)
 }
 
 #[test]
@@ -188,6 +200,12 @@ fn address_owner_starts_as_master_and_advertises_every_interval() {
     let out = m.handle(t0, Input::Start { link_up: true });
     assert_eq!(transitions(&out), vec![(State::Init, State::Master)]);
     assert_eq!(reason(&out), Reason::AddressOwner);
+    // Like every takeover: once more after any loser's drain, then adverts.
+    assert_eq!(m.deadline(), Some(t0 + AFTER_LINGER));
+    assert_eq!(
+        m.handle(t0 + AFTER_LINGER, Input::Tick),
+        vec![Action::Answer]
+    );
     assert_eq!(m.deadline(), Some(t0 + ms(1000)));
     assert_eq!(
         m.handle(t0 + ms(1000), Input::Tick),
@@ -444,6 +462,10 @@ fn after_a_contest_the_winner_announces_once_the_losers_linger_is_over() {
     let (mut m, t) = master(p.clone());
     let vip = ip("192.0.2.250");
     let by = MacAddr(2, 0, 0, 0, 0, 3);
+    // The loser's advert (answered at once: the re-announcement is due AFTER_LINGER after
+    // it), then its claim.
+    let contest = t + ms(1) - Duration::from_micros(500);
+    assert!(m.handle(contest, advert(&p, 199)).contains(&Action::Answer));
     assert!(!m
         .handle(t + ms(1), Input::Claimed { vip, by })
         .contains(&Action::Answer));
@@ -471,7 +493,9 @@ fn a_master_answers_a_burst_of_claims_once_it_is_quiet_and_again_after_the_linge
     let (mut m, t) = master(p.clone());
     let vip = ip("192.0.2.250");
     let by = MacAddr(2, 0, 0, 0, 0, 3);
-    // The loser's burst of five: one note, no answer yet.
+    // A contest: the loser's advert, answered at once; then its burst of five: one note, no
+    // answer yet.
+    assert!(m.handle(t, advert(&p, 199)).contains(&Action::Answer));
     for i in 0..5 {
         let out = m.handle(
             t + Duration::from_micros(300 + i),
@@ -504,9 +528,13 @@ fn a_master_answers_a_burst_of_claims_once_it_is_quiet_and_again_after_the_linge
     // A host that keeps claiming: at most one answer per CLAIM_SETTLE, and after MAX_ANSWERS
     // claims in a second a note, then silence until the second is over.
     let t2 = t + ms(2000);
-    let mut answered = 0;
+    let mut answered = m
+        .handle(t2, advert(&p, 199))
+        .iter()
+        .filter(|a| **a == Action::Answer)
+        .count() as u32;
     let mut ignored_notes = 0;
-    for i in 0..200u32 {
+    for i in 1..200u32 {
         let at = t2 + Duration::from_micros(u64::from(i) * 100);
         let mut out = m.handle(at, Input::Claimed { vip, by });
         out.extend(m.handle(at, Input::Tick));
@@ -521,6 +549,49 @@ fn a_master_answers_a_burst_of_claims_once_it_is_quiet_and_again_after_the_linge
     // A backup (or a releasing master) leaves claims alone: it must not announce.
     let (mut b, t0) = backup(p);
     assert!(b.handle(t0 + ms(1), Input::Claimed { vip, by }).is_empty());
+}
+
+#[test]
+fn claims_without_a_visible_contest_are_not_answered() {
+    // Issue 20 c: VRRP filtered and ARP not (or v2 and v3 nodes on one VRID): two masters
+    // that cannot hear each other's adverts answered each other's claims up to 20 times a
+    // second, and clients flapped between their MACs. And issue 20 a: FRR announces an
+    // interval before its first advert when it preempts; answering that announcement kept
+    // the clients here, and this node yielded a moment later.
+    let p = Params {
+        version: Version::V3,
+        interval_cs: 10,
+        ..params()
+    };
+    let (mut m, t) = master(p.clone());
+    let vip = ip("192.0.2.250");
+    let by = MacAddr(2, 0, 0, 0, 0, 3);
+    let mut notes = 0;
+    for i in 0..400u32 {
+        let at = t + ms(u64::from(i) * 5);
+        let mut out = m.handle(at, Input::Claimed { vip, by });
+        out.extend(m.handle(at, Input::Tick));
+        assert!(!out.contains(&Action::Answer), "claim {i}: {out:?}");
+        notes += out
+            .iter()
+            .filter(|a| matches!(a, Action::Note(Note::ClaimUnanswered { .. })))
+            .count();
+    }
+    assert_eq!(notes, 1, "said once");
+    // An advert from the other makes the contest visible: its claims are answered again.
+    let t2 = t + ms(2000);
+    assert!(m.handle(t2, advert(&p, 199)).contains(&Action::Answer));
+    m.handle(t2 + ms(1), Input::Claimed { vip, by });
+    assert_eq!(
+        m.handle(t2 + ms(1) + CLAIM_SETTLE, Input::Tick),
+        vec![Action::Answer]
+    );
+    // Until Master_Down_Interval after its last advert.
+    let quiet = t2 + m.master_down_interval() + ms(1);
+    m.handle(quiet, Input::Tick);
+    m.handle(quiet, Input::Claimed { vip, by });
+    let out = m.handle(quiet + CLAIM_SETTLE, Input::Tick);
+    assert!(!out.contains(&Action::Answer), "{out:?}");
 }
 
 #[test]
@@ -694,8 +765,10 @@ fn v3_backup_adopts_the_master_interval() {
     let down = master_down_interval(Version::V3, 200, 10);
     assert_eq!(down.as_millis(), 321, "3 x 100ms + skew 21.9ms");
     assert_eq!(m.deadline(), Some(t0 + down));
-    // Once master, it advertises at its own configured interval again.
+    // Once master, it advertises at its own configured interval again (after the takeover's
+    // re-announcement).
     m.handle(t0 + down, Input::Tick);
+    m.handle(t0 + down + AFTER_LINGER, Input::Tick);
     assert_eq!(m.deadline(), Some(t0 + down + ms(1000)));
 }
 

@@ -106,17 +106,22 @@ fn the_simulator_catches_two_holders() {
     );
 }
 
-/// One seed's report: `VIPFLIP_SIM_SEED=N cargo test --release --test group_sim -- one_seed --ignored --nocapture`.
+/// Issue 20's bounds when VIPFLIP_SIM_TARGET is set, today's otherwise.
+fn bounds_from_env() -> sim::Bounds {
+    if std::env::var("VIPFLIP_SIM_TARGET").is_ok() {
+        sim::Bounds::Target
+    } else {
+        sim::Bounds::Current
+    }
+}
+
+/// One seed's report: `VIPFLIP_SIM_SEED=N [VIPFLIP_SIM_TARGET=1] cargo test --release --test
+/// group_sim -- one_seed --ignored --nocapture`.
 #[test]
 #[ignore]
 fn one_seed() {
     let seed = env_u64("VIPFLIP_SIM_SEED", 1);
-    let target = std::env::var("VIPFLIP_SIM_TARGET").is_ok();
-    let bounds = if target {
-        sim::Bounds::Target
-    } else {
-        sim::Bounds::Current
-    };
+    let bounds = bounds_from_env();
     match sim::run_with(seed, sim::Scenario::draw(seed), bounds) {
         Ok(()) => println!("seed {seed}: every invariant held"),
         Err(v) => panic!("{}", v.report),
@@ -130,12 +135,7 @@ fn one_seed() {
 fn tally() {
     let count = env_u64("VIPFLIP_SIM_SEEDS", 5000);
     let from = env_u64("VIPFLIP_SIM_FROM", 1);
-    let target = std::env::var("VIPFLIP_SIM_TARGET").is_ok();
-    let bounds = if target {
-        sim::Bounds::Target
-    } else {
-        sim::Bounds::Current
-    };
+    let bounds = bounds_from_env();
     let mut by_rule: std::collections::BTreeMap<String, (Vec<u64>, usize)> = Default::default();
     for seed in from..from + count {
         let scenario = sim::Scenario::draw(seed);

@@ -409,21 +409,23 @@ pub const ANSWER_GAP: Duration = Duration::from_millis(1);
 /// drain that nothing extends.
 pub const LINGER_MIN: Duration = Duration::from_millis(50);
 
-/// How long a yielded master keeps the VIP after the last announcement by another MAC.
+/// A master answers a claim this long after it (the last of a burst), and a releasing master
+/// lets the VIP go this long after its successor's announcement: probes already on their
+/// way still find it.
 pub const CLAIM_SETTLE: Duration = Duration::from_millis(5);
 
-/// After a contested takeover the winner announces once more this long after the last
-/// sign of the loser (its claim or advert): past the loser's `LINGER_MIN` and its settle.
-/// A client that resolved the VIP while both held it may have the loser's MAC (an ARP reply
-/// is not an announcement: nobody sees it but the client); a gratuitous ARP or unsolicited
-/// NA overrides its entry whatever the entry's age.
+/// A master announces once more this long after it took over, and after the last sign of a
+/// contest's loser (its claim or advert): past the loser's `LINGER_MIN` drain. A client that
+/// resolved the VIP while another node still answered for it has that node's MAC (an ARP
+/// reply is not an announcement: nobody sees it but the client); a gratuitous ARP or
+/// unsolicited NA overrides its entry whatever the entry's age.
 pub const AFTER_LINGER: Duration = Duration::from_millis(60);
 
 /// How many answers (to claims of our VIP by another MAC, and to lower-priority adverts) a
 /// master sends per second. A contested takeover brings one burst (5 frames per VIP from
-/// keepalived or vipflip); more than this is a host configured with our address, or a
-/// second master that cannot hear our adverts (VRRP blocked, ARP not): worth a note, not a
-/// storm.
+/// keepalived or vipflip); more than this, with a contest visible, is many masters at once
+/// (a stalled master on a loaded host): worth a note, not a storm. Claims with no contest
+/// visible are not answered at all (`answer_claim`).
 pub const MAX_ANSWERS: u32 = 20;
 
 /// What the backup's master-down timer means when it fires.

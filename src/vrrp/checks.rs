@@ -42,8 +42,6 @@ pub enum Discard {
         want_cs: u16,
     },
     IntervalZero,
-    /// RFC 3768 §7.1: the address owner discards (v2; RFC 9568 erratum 8298 relaxes it for v3).
-    WeAreOwner,
     /// Unicast mode: the sender is not one of the configured peers.
     NotAPeer(IpAddr),
     /// A multicast advert in unicast mode, or a unicast one in multicast mode.
@@ -62,7 +60,6 @@ impl Discard {
             Discard::Auth { .. } => "auth",
             Discard::Interval { .. } => "interval",
             Discard::IntervalZero => "interval-zero",
-            Discard::WeAreOwner => "owner",
             Discard::NotAPeer(_) => "not-a-peer",
             Discard::WrongMode { .. } => "wrong-mode",
         }
@@ -116,10 +113,6 @@ impl fmt::Display for Discard {
                     "a unicast advert, expected multicast (add --unicast-peer to use unicast)"
                 )
             }
-            Discard::WeAreOwner => write!(
-                f,
-                "an advert for our VRID while we are the address owner (priority 255)"
-            ),
         }
     }
 }
@@ -190,10 +183,12 @@ fn judge(params: &Params, advert: &Advert) -> Result<(), Option<Discard>> {
     if advert.vrid != params.vrid {
         return Err(None);
     }
+    // RFC 3768 §7.1 has a VRRPv2 address owner discard every advert; keepalived's does not
+    // (vrrp.c vrrp_check_packet has no such check, and vrrp_state_master_rx answers a lower
+    // advert with its own and a gratuitous ARP). Neither does vipflip's: an owner that never
+    // hears a contest cannot answer a node that took over beside it, and the clients that
+    // node's announcements moved stay on it after it yields (issue 20 a, the simulator).
     if params.version == Version::V2 {
-        if params.priority == 255 {
-            return Err(Some(Discard::WeAreOwner));
-        }
         if advert.auth != params.auth {
             return Err(Some(Discard::Auth {
                 got: advert.auth,
@@ -362,7 +357,10 @@ mod tests {
             priority: 255,
             ..params()
         };
-        assert_eq!(discard(&owner, &good, 255), Discard::WeAreOwner);
+        assert!(
+            matches!(verdict(&owner, &good, 255), Verdict::Accept(_)),
+            "an owner hears the others, as keepalived's does"
+        );
         let v3p = Params {
             version: Version::V3,
             ..params()

@@ -10,7 +10,6 @@ use std::net::{IpAddr, Ipv6Addr};
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::sync::Mutex;
 use std::thread;
-use std::time::{Duration, Instant};
 
 use nix::errno::Errno;
 use nix::libc;
@@ -135,17 +134,13 @@ impl Netlink {
     }
 
     /// Adds `vip` to interface `index` (IPv6 without duplicate address detection, so it is
-    /// usable at once). `Ok(false)`: it was already there.
+    /// usable at once; its local route comes a little later: `local_route_ready`).
+    /// `Ok(false)`: it was already there.
     pub fn add(&self, index: u32, vip: &Vip) -> Result<bool> {
         let flags = (libc::NLM_F_ACK | libc::NLM_F_EXCL | libc::NLM_F_CREATE) as u16;
         let request = |seq| add_address_request(seq, flags, index, vip);
         match self.exchange(request, 0, |_| {}) {
-            Ok(()) => {
-                if let IpAddr::V6(v6) = vip.addr {
-                    wait_local_route(v6, LOCAL_ROUTE_WAIT);
-                }
-                Ok(true)
-            }
+            Ok(()) => Ok(true),
             Err(e) if e.errno() == libc::EEXIST => Ok(false),
             Err(e) => Err(Error::new(format!("cannot add {vip}"), e.0)),
         }
@@ -384,27 +379,15 @@ fn event_of(name: &str, index: u32, kind: u16, body: &[u8]) -> Option<NetEvent> 
     }
 }
 
-/// How long `add` waits for an IPv6 VIP's local route (seen: up to 9 ms on a loaded host).
-const LOCAL_ROUTE_WAIT: Duration = Duration::from_millis(100);
-
-/// Waits until the kernel routes `addr` to this host. An IPv6 address is in the interface's
+/// Whether the kernel routes `addr` to this host yet. An IPv6 address is in the interface's
 /// list when the netlink add returns, but its local route is installed later, by the
 /// kernel's address work (addrconf_dad_work, also with NODAD): a packet to it in between is
 /// dropped. Captured in a lab: the first probe after a takeover's NA, 0.6 ms after it, got
-/// no reply; the MLD report 9 ms later marked the route. Announcing only once the route is
-/// there closes that window. IPv4 routes come with the add itself.
-fn wait_local_route(addr: Ipv6Addr, timeout: Duration) -> bool {
-    let end = Instant::now() + timeout;
-    loop {
-        let table = std::fs::read_to_string("/proc/net/ipv6_route").unwrap_or_default();
-        if has_local_route(&table, addr) {
-            return true;
-        }
-        if Instant::now() >= end {
-            return false;
-        }
-        std::thread::sleep(Duration::from_micros(500));
-    }
+/// no reply; the MLD report 9 ms later marked the route. The node announces only once the
+/// route is there (node/actions.rs). IPv4 routes come with the add itself.
+pub fn local_route_ready(addr: Ipv6Addr) -> bool {
+    let table = std::fs::read_to_string("/proc/net/ipv6_route").unwrap_or_default();
+    has_local_route(&table, addr)
 }
 
 /// A /128 route with RTF_LOCAL for `addr` in a /proc/net/ipv6_route text.

@@ -47,6 +47,9 @@ pub(super) fn run_group<I: NodeIo>(
     loop {
         let now = Instant::now();
         for (i, node) in nodes.iter_mut().enumerate() {
+            if !done[i] {
+                node.release_held_back(now);
+            }
             if let Some(input) = pending[i].take() {
                 if !done[i] && node.step(now, input) {
                     done[i] = true;
@@ -74,7 +77,10 @@ pub(super) fn run_group<I: NodeIo>(
             .iter()
             .zip(&done)
             .filter(|(_, d)| !**d)
-            .filter_map(|(n, _)| n.machine.deadline())
+            .filter_map(|(n, _)| {
+                let io = n.io_deadline(Instant::now());
+                [n.machine.deadline(), io].into_iter().flatten().min()
+            })
             .min();
         match next_event(nodes, inbox, deadline, &mut failed) {
             Ok((i, event)) => route(nodes, &done, i, event, &mut pending)?,

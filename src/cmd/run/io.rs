@@ -3,7 +3,7 @@
 //! so the loop's handling of events is tested without root.
 
 use std::io;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 use std::os::fd::BorrowedFd;
 use std::sync::Arc;
 
@@ -49,6 +49,11 @@ pub(super) trait NodeIo {
     /// Whether the interface has `addr` now (an unreadable list counts as no).
     fn has_addr(&self, index: u32, addr: IpAddr) -> bool;
     fn forwards_ipv6(&self, iface: &str) -> bool;
+    /// Whether the kernel routes the IPv6 VIP `addr` to this host yet (its local route comes
+    /// a little after the add).
+    fn local_route_ready(&self, _addr: Ipv6Addr) -> bool {
+        true
+    }
     fn lookup(&self, name: &str) -> Result<Interface>;
     /// New sockets and reader threads on a re-created interface (and a new virtual MAC
     /// interface on it); failures of the new socket are reported with `generation`.
@@ -232,6 +237,10 @@ impl NodeIo for RealIo {
 
     fn forwards_ipv6(&self, iface: &str) -> bool {
         forwards_ipv6(iface)
+    }
+
+    fn local_route_ready(&self, addr: Ipv6Addr) -> bool {
+        crate::net::netlink::local_route_ready(addr)
     }
 
     fn lookup(&self, name: &str) -> Result<Interface> {

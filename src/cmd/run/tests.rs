@@ -35,6 +35,8 @@ struct World {
     addrs: Vec<(u32, IpAddr)>,
     /// What a lookup of the interface's name finds (after it was re-created).
     found: Option<Interface>,
+    /// IPv6 addresses whose local route the kernel has not installed yet.
+    unrouted: Vec<IpAddr>,
     log: Vec<String>,
 }
 
@@ -104,6 +106,10 @@ impl NodeIo for Fake {
 
     fn forwards_ipv6(&self, _: &str) -> bool {
         false
+    }
+
+    fn local_route_ready(&self, addr: std::net::Ipv6Addr) -> bool {
+        !self.0.borrow().unrouted.contains(&IpAddr::V6(addr))
     }
 
     fn lookup(&self, name: &str) -> Result<Interface> {
@@ -529,4 +535,59 @@ fn a_fault_both_share_does_not_hold_either_once_it_ends() {
         "{:?}",
         nodes.iter().map(|n| n.machine.state()).collect::<Vec<_>>()
     );
+}
+
+/// Issue 20 d: the local route of an IPv6 VIP comes a little after the add; the announcement
+/// waits for it on the loop's deadline, not in a sleep inside the add that held up the loop
+/// (and the other family's instance) up to 100 ms per VIP.
+#[test]
+fn an_ipv6_announcement_waits_for_the_local_route_on_the_loops_deadline() {
+    let vip6: IpAddr = "2001:db8::250".parse().unwrap();
+    let flags = ["--vip", "2001:db8::250/64", "--priority", "200"];
+    let announces = |fake: &Fake| fake.log().iter().filter(|l| *l == "announce").count();
+
+    // The route comes: the announcement follows it.
+    let fake = Fake::default();
+    fake.0.borrow_mut().unrouted.push(vip6);
+    let (mut n, _) = node(&flags, &fake);
+    master(&mut n);
+    let log = fake.log();
+    assert!(log.contains(&"advert 200".to_string()), "{log:?}");
+    assert!(
+        log.contains(&"add 2001:db8::250 on 7".to_string()),
+        "{log:?}"
+    );
+    assert_eq!(announces(&fake), 0, "no NA before the route: {log:?}");
+    let now = Instant::now();
+    let poll = n.io_deadline(now).expect("the loop looks again soon");
+    assert!(poll <= now + std::time::Duration::from_millis(1));
+    n.release_held_back(now);
+    assert_eq!(announces(&fake), 0, "still no route");
+    fake.0.borrow_mut().unrouted.clear();
+    n.release_held_back(Instant::now());
+    assert_eq!(announces(&fake), 5, "the whole burst once routed");
+    assert_eq!(n.io_deadline(Instant::now()), None);
+
+    // The route never comes: the announcement goes when the wait is over.
+    let fake = Fake::default();
+    fake.0.borrow_mut().unrouted.push(vip6);
+    let (mut n, _) = node(&flags, &fake);
+    master(&mut n);
+    // (`master` steps on the machine's deadlines: the takeover came Master_Down_Interval
+    // after the start, 3.2 s from now.)
+    let still_waiting = n.io_deadline(Instant::now()).expect("waiting");
+    n.release_held_back(still_waiting);
+    assert_eq!(announces(&fake), 0);
+    n.release_held_back(Instant::now() + std::time::Duration::from_secs(10));
+    assert_eq!(announces(&fake), 5);
+
+    // The node leaves master first: the waiting announcement is dropped.
+    let fake = Fake::default();
+    fake.0.borrow_mut().unrouted.push(vip6);
+    let (mut n, _) = node(&flags, &fake);
+    master(&mut n);
+    assert!(!n.step(Instant::now(), Input::LinkDown));
+    fake.0.borrow_mut().unrouted.clear();
+    n.release_held_back(Instant::now());
+    assert_eq!(announces(&fake), 0, "{:?}", fake.log());
 }

@@ -2,7 +2,7 @@
 //! systemd told, hooks queued, and what `vipflip status` shows copied.
 
 use std::net::IpAddr;
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use super::super::hooks;
 use super::super::io::{NodeIo, VipLink};
@@ -13,6 +13,23 @@ use crate::config::Vip;
 use crate::error::Error;
 use crate::vrrp::{Action, State};
 use crate::wire::announce::{gratuitous_arp, unsolicited_na};
+
+/// How long an announcement waits for the local routes of IPv6 VIPs just added (seen: up to
+/// 9 ms on a loaded host); past it, it goes all the same.
+const LOCAL_ROUTE_WAIT: Duration = Duration::from_millis(100);
+
+/// How often the loop looks at the routes again while an announcement waits.
+const ROUTE_POLL: Duration = Duration::from_micros(500);
+
+/// An announcement waiting for the local routes of IPv6 VIPs just added. It waits on the
+/// loop's deadline, not in a sleep: the loop goes on advertising meanwhile, for this
+/// instance and for the other family's (issue 20 d: the wait blocked both, up to 100 ms per
+/// VIP, so a new master's first adverts at 10-30 ms intervals came late).
+#[derive(Debug, Clone, Copy)]
+pub(in crate::cmd::run) struct HeldBack {
+    rounds: u32,
+    until: Instant,
+}
 
 impl<I: NodeIo> Node<I> {
     /// Where `addr` goes: its own device (keepalived's `dev X`), else the VIPs' interface.
@@ -42,21 +59,27 @@ impl<I: NodeIo> Node<I> {
     }
 
     /// Carries out the machine's actions, emptying `actions`; `true` when one said to exit.
-    pub(super) fn execute(&mut self, actions: &mut Vec<Action>) -> bool {
+    pub(super) fn execute(&mut self, actions: &mut Vec<Action>, now: Instant) -> bool {
         for action in actions.drain(..) {
             match action {
                 Action::SendAdvert { priority } => self.send_advert(priority),
-                Action::AddVips => self.add_vips(),
+                Action::AddVips => self.add_vips(now),
                 Action::RemoveVips => {
+                    // Never an announcement for a VIP this node no longer holds.
+                    self.held_back = None;
                     for e in self.remove_vips() {
                         let error = e.to_string();
                         self.tell(&NodeNote::VipRemoveFailed { error });
                     }
                 }
-                Action::Announce => self.announce(self.cfg.garp_repeat),
-                Action::Answer => self.announce(1),
-                Action::Refresh => self.announce(self.cfg.garp_refresh_repeat),
+                Action::Announce => self.announce_when_routed(self.cfg.garp_repeat, now),
+                Action::Answer => self.announce_when_routed(1, now),
+                Action::Refresh => self.announce_when_routed(self.cfg.garp_refresh_repeat, now),
                 Action::Transition { from, to, reason } => {
+                    if !matches!(to, State::Master | State::Releasing) {
+                        // A node that left master never announces again.
+                        self.held_back = None;
+                    }
                     self.state_since = SystemTime::now();
                     self.ui
                         .transition(self.cfg.vrid, from, to, &reason.to_string());
@@ -121,12 +144,15 @@ impl<I: NodeIo> Node<I> {
         }
     }
 
-    pub(super) fn add_vips(&mut self) {
+    pub(super) fn add_vips(&mut self, now: Instant) {
         for vip in self.held() {
             let index = self.link_for(vip.addr).index;
             let entry = (index, vip);
             match self.io.add_vip(index, &vip) {
                 Ok(true) => {
+                    if vip.addr.is_ipv6() {
+                        self.routes_due = Some(now + LOCAL_ROUTE_WAIT);
+                    }
                     if !self.ledger.added.contains(&entry) {
                         self.ledger.added.push(entry);
                     }
@@ -140,6 +166,44 @@ impl<I: NodeIo> Node<I> {
                     error: e.to_string(),
                 }),
             }
+        }
+    }
+
+    /// Announces now, or once the IPv6 VIPs just added are routed here (a client's first
+    /// packet after the announcement would be dropped before that).
+    fn announce_when_routed(&mut self, rounds: u32, now: Instant) {
+        if let Some(until) = self.routes_due.filter(|&until| now < until) {
+            if !self.routes_ready() {
+                let rounds = self.held_back.map_or(rounds, |h| h.rounds.max(rounds));
+                self.held_back = Some(HeldBack { rounds, until });
+                return;
+            }
+        }
+        self.routes_due = None;
+        self.announce(rounds);
+    }
+
+    fn routes_ready(&self) -> bool {
+        self.held().iter().all(|vip| match vip.addr {
+            IpAddr::V6(addr) => self.io.local_route_ready(addr),
+            IpAddr::V4(_) => true,
+        })
+    }
+
+    /// When the loop should look at a waiting announcement again.
+    pub(in crate::cmd::run) fn io_deadline(&self, now: Instant) -> Option<Instant> {
+        self.held_back.map(|h| (now + ROUTE_POLL).min(h.until))
+    }
+
+    /// Sends the waiting announcement once the routes are there or the wait is over.
+    pub(in crate::cmd::run) fn release_held_back(&mut self, now: Instant) {
+        let Some(held) = self.held_back else {
+            return;
+        };
+        if now >= held.until || self.routes_ready() {
+            self.held_back = None;
+            self.routes_due = None;
+            self.announce(held.rounds);
         }
     }
 

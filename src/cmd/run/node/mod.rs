@@ -163,6 +163,10 @@ pub(super) struct Node<I: NodeIo> {
     pub(super) named: bool,
     /// The node whose socket receives for this one (and for every group sharing it).
     pub(super) share: Option<usize>,
+    /// IPv6 VIPs were just added: until then an announcement waits for their local routes.
+    routes_due: Option<Instant>,
+    /// An announcement waiting for those routes (actions.rs).
+    held_back: Option<actions::HeldBack>,
 }
 
 impl<I: NodeIo> Drop for Node<I> {
@@ -228,6 +232,8 @@ impl<I: NodeIo> Node<I> {
             unit: 0,
             named: false,
             share: None,
+            routes_due: None,
+            held_back: None,
         }
     }
 
@@ -282,7 +288,7 @@ impl<I: NodeIo> Node<I> {
     pub(super) fn step(&mut self, now: Instant, input: Input) -> bool {
         let mut actions = std::mem::take(&mut self.actions);
         self.machine.handle_into(now, input, &mut actions);
-        let done = self.execute(&mut actions);
+        let done = self.execute(&mut actions, now);
         self.actions = actions;
         self.publish();
         done

@@ -1,432 +1,50 @@
 //! The VRRP state machine (RFC 3768 §6.4, RFC 5798/9568 §6.4), with keepalived's words:
 //! backup, master, fault. `handle(now, input)` returns what the I/O layer must do;
-//! `deadline()` says when to call again with `Input::Tick`.
+//! `deadline()` says when to call again with `Input::Tick`. Its inputs and actions are in
+//! api.rs, their words in prose.rs, its constants in timers.rs.
+//!
+//! The chart: six states, the phases within them on the right, each with the one deadline it
+//! waits for (fields of `Machine` today; docs/design.md has the same chart).
+//!
+//! ```text
+//!             Start, link down                 Start, priority 255
+//!   Init ─────────────────────▶ Fault    Init ────────────────────▶ Master
+//!    │ Start, link up                ▲ │ LinkUp, checks pass (→ Backup)
+//!    ▼                               │ │
+//!   Backup ◀─────────────────────────┼─┘      listening: down timer = Master_Down_Interval,
+//!    │  ▲  LinkDown, check fails ────┘          Skew_Time after a priority 0
+//!    │  │                                     preempting: a lower master heard, timer runs on
+//!    │  │                                       (after --preempt-delay)
+//!    │  │                                     draining: was master, keeps the VIP LINGER_MIN
+//!    │  │ higher advert, GroupBackup            (answers ARP/NS, never announces)
+//!    │  │                                     sync: timer ran out, waits for its group
+//!    │  │
+//!    │ down timer, GroupMaster
+//!    ▼  │
+//!   Master                                    steady: adverts, garp_delay's burst, refresh;
+//!    │                                          re-announces AFTER_LINGER after taking over
+//!    │                                        contest (an advert from another node within
+//!    │                                          Master_Down_Interval): answers lower adverts at
+//!    │                                          once and claims CLAIM_SETTLE later, 20 a second
+//!    │ Shutdown, check fails                  no contest: claims unanswered, said once
+//!    ▼
+//!   Releasing (priority 0 sent, the VIP kept)  awaiting a successor's advert: handover_wait
+//!    │                                         awaiting its announcement: an interval
+//!    │                                         settling: CLAIM_SETTLE after it
+//!    ▼
+//!   Stopped (exit), or Fault when a check failed (then Backup once it passes)
+//! ```
 
-use std::fmt;
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
+pub use super::api::{
+    is_owner, Action, Health, Input, Note, Params, Reason, State, OWNER_PRIORITY,
+};
 use super::timers::{handover_wait, interval, master_down_interval, skew_min, skew_time};
+pub use super::timers::{AFTER_LINGER, ANSWER_GAP, CLAIM_SETTLE, LINGER_MIN, MAX_ANSWERS};
 use crate::wire::announce::MacAddr;
-use crate::wire::{Advert, Auth, Version};
-
-/// What the machine needs to know about this node's group membership.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Params {
-    pub version: Version,
-    pub vrid: u8,
-    /// 1..=255; 255 is the address owner.
-    pub priority: u8,
-    /// Our own advert interval, centiseconds.
-    pub interval_cs: u16,
-    pub preempt: bool,
-    pub preempt_delay: Duration,
-    /// The interface's primary address: advert source and tie-breaker.
-    pub primary: IpAddr,
-    pub vips: Vec<IpAddr>,
-    pub auth: Auth,
-    /// When to repeat the announcement burst after taking over (`None`: once only).
-    pub second_announce: Option<Duration>,
-    /// Unicast mode (draft-abinabraham-vrrp-unicast) when not empty: adverts go to these
-    /// peers, and only theirs are accepted.
-    pub unicast_peers: Vec<IpAddr>,
-    /// keepalived's `state MASTER` (vrrp_scheduler.c vrrp_init_state): at start a node that
-    /// is not the owner listens one interval plus keepalived's VRRP_TIMER_SKEW_MIN (the
-    /// Skew_Time of priority 255), not Master_Down_Interval.
-    pub state_master: bool,
-    /// keepalived's garp_master_refresh: while master, the VIPs are announced again this
-    /// often, so switches and clients that aged the entry out learn it anew.
-    pub refresh: Option<Duration>,
-    /// A member of a keepalived vrrp_sync_group: it becomes master only with its group
-    /// (vrrp_sync.c vrrp_sync_can_goto_master); until then a backup whose timer ran out is
-    /// ready and waits (`wants_master`), and the group's loop says when all go.
-    pub sync: bool,
-}
-
-/// The priority of the address owner (RFC 5798): master at once, never lowered, never preempted.
-pub const OWNER_PRIORITY: u8 = 255;
-
-/// Whether `priority` claims ownership of the VIPs: the one address-owner rule.
-pub fn is_owner(priority: u8) -> bool {
-    priority == OWNER_PRIORITY
-}
-
-impl Params {
-    /// This node owns the VIPs (priority 255).
-    pub fn is_owner(&self) -> bool {
-        is_owner(self.priority)
-    }
-
-    /// The advert this node sends with `priority` (0 when stepping down).
-    pub fn advert(&self, priority: u8) -> Advert {
-        Advert {
-            version: self.version,
-            vrid: self.vrid,
-            priority,
-            interval_cs: self.interval_cs,
-            auth: self.auth,
-            addrs: self.vips.clone(),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum State {
-    Init,
-    Backup,
-    Master,
-    Fault,
-    /// Stopping: priority 0 sent, VIP still held until a backup has taken over.
-    Releasing,
-    Stopped,
-}
-
-impl State {
-    /// The state `name` gives back (as printed in events); `None` for any other word.
-    pub fn from_name(name: &str) -> Option<State> {
-        [
-            State::Init,
-            State::Backup,
-            State::Master,
-            State::Fault,
-            State::Releasing,
-            State::Stopped,
-        ]
-        .into_iter()
-        .find(|s| s.name() == name)
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            State::Init => "init",
-            State::Backup => "backup",
-            State::Master => "master",
-            State::Fault => "fault",
-            State::Releasing => "releasing",
-            State::Stopped => "stopped",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Input {
-    Start {
-        link_up: bool,
-    },
-    /// Time has passed; fire what is due.
-    Tick,
-    /// An advert that passed `checks::check`.
-    Advert {
-        src: IpAddr,
-        advert: Advert,
-        /// When the socket received it (`None`: now). An advert that arrived before a timer
-        /// ran out is handled before that timer, however late the loop gets to it.
-        received: Option<Instant>,
-    },
-    LinkDown,
-    LinkUp,
-    /// Our VIP vanished from the interface while we are master (deleted by hand).
-    VipsMissing,
-    /// Another MAC announced (or answered for) one of our VIPs on the segment.
-    Claimed {
-        vip: IpAddr,
-        by: MacAddr,
-    },
-    /// The tracked checks changed (see `Health`).
-    Health(Health),
-    /// This node's sync group went master: every member becomes master now
-    /// (vrrp_sync.c vrrp_sync_master), and may go on its own while the group stays master.
-    GroupMaster,
-    /// A master member of this node's sync group yielded: every member leaves master
-    /// (vrrp_sync.c vrrp_sync_backup).
-    GroupBackup,
-    Shutdown,
-}
-
-/// What the tracked checks and interfaces say: the priority change (the sum of
-/// keepalived's weights), and what holds the node in fault, if anything.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Health {
-    pub adjust: i32,
-    pub fault: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Action {
-    SendAdvert {
-        priority: u8,
-    },
-    AddVips,
-    RemoveVips,
-    /// Gratuitous ARP / unsolicited NA burst for every VIP (`--garp-repeat` rounds).
-    Announce,
-    /// keepalived's garp_master_refresh: the periodic announcement of a master
-    /// (`garp_master_refresh_repeat` rounds).
-    Refresh,
-    /// One gratuitous ARP / unsolicited NA per VIP: the answer to another node's claim or
-    /// lower-priority advert. One frame is the last word as well as five, and a burst
-    /// answered with bursts is what turns many masters at once into a storm.
-    Answer,
-    Transition {
-        from: State,
-        to: State,
-        reason: Reason,
-    },
-    Note(Note),
-    Exit,
-}
-
-/// Why a transition happened, in words an operator can act on.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Reason {
-    Startup {
-        wait: Duration,
-    },
-    AddressOwner,
-    MasterDown {
-        last: Option<IpAddr>,
-        silent: Duration,
-    },
-    MasterReleased {
-        from: IpAddr,
-    },
-    Preempt {
-        from: IpAddr,
-        priority: u8,
-    },
-    HigherPriority {
-        from: IpAddr,
-        priority: u8,
-    },
-    EqualPriorityHigherAddress {
-        from: IpAddr,
-        priority: u8,
-    },
-    LinkDown,
-    LinkUp {
-        wait: Duration,
-    },
-    Shutdown,
-    HandingOver {
-        wait: Duration,
-    },
-    /// The successor advertised and (`by`) announced the VIP from its MAC; `None`: its
-    /// announcement was not seen within an interval of its advert.
-    HandedOver {
-        to: IpAddr,
-        by: Option<MacAddr>,
-    },
-    NoSuccessor {
-        waited: Duration,
-    },
-    CheckFailed {
-        check: String,
-    },
-    ChecksPassing {
-        wait: Duration,
-    },
-    /// keepalived's vrrp_sync_master: the whole sync group takes over.
-    GroupMaster,
-    /// keepalived's vrrp_sync_backup: a member yielded, so all do.
-    GroupBackup,
-}
-
-fn secs(d: Duration) -> String {
-    format!("{:.2}s", d.as_secs_f64())
-}
-
-impl fmt::Display for Reason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Reason::Startup { wait } => {
-                write!(f, "started, listening {} for a master", secs(*wait))
-            }
-            Reason::AddressOwner => write!(f, "priority 255: address owner takes over at once"),
-            Reason::MasterDown {
-                last: Some(ip),
-                silent,
-            } => {
-                write!(f, "no advert from {ip} for {}", secs(*silent))
-            }
-            Reason::MasterDown { last: None, silent } => {
-                write!(f, "no advert heard for {}", secs(*silent))
-            }
-            Reason::MasterReleased { from } => write!(f, "master {from} stepped down (priority 0)"),
-            Reason::Preempt { from, priority } => {
-                write!(f, "preempting lower priority {priority} from {from}")
-            }
-            Reason::HigherPriority { from, priority } => {
-                write!(f, "higher priority {priority} from {from}")
-            }
-            Reason::EqualPriorityHigherAddress { from, priority } => {
-                write!(f, "equal priority {priority} from higher address {from}")
-            }
-            Reason::LinkDown => write!(f, "interface down"),
-            Reason::LinkUp { wait } => {
-                write!(f, "interface up, listening {} for a master", secs(*wait))
-            }
-            Reason::Shutdown => write!(f, "shutting down"),
-            Reason::HandingOver { wait } => write!(
-                f,
-                "sent priority 0; holding the VIP until a backup takes over (at most {})",
-                secs(*wait)
-            ),
-            Reason::HandedOver { to, by: Some(mac) } => {
-                write!(
-                    f,
-                    "handed over to {to}, VIP removed once {mac} announced it"
-                )
-            }
-            Reason::HandedOver { to, by: None } => {
-                write!(
-                    f,
-                    "handed over to {to}, VIP removed (its announcement unseen)"
-                )
-            }
-            Reason::CheckFailed { check } => write!(f, "{check}"),
-            Reason::ChecksPassing { wait } => {
-                write!(
-                    f,
-                    "health checks pass again, listening {} for a master",
-                    secs(*wait)
-                )
-            }
-            Reason::GroupMaster => write!(f, "its sync group takes over together"),
-            Reason::GroupBackup => write!(f, "a member of its sync group yielded"),
-            Reason::NoSuccessor { waited } => {
-                write!(
-                    f,
-                    "no backup took over within {}, VIP removed",
-                    secs(*waited)
-                )
-            }
-        }
-    }
-}
-
-/// Events worth a log line that are not transitions.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Note {
-    /// RFC 9568: a master answers a lower-priority advert with its own (and announces).
-    AnsweredLowerPriority {
-        from: IpAddr,
-        priority: u8,
-    },
-    IntervalAdopted {
-        from: IpAddr,
-        interval_cs: u16,
-    },
-    PreemptDelayStarted {
-        from: IpAddr,
-        priority: u8,
-        delay: Duration,
-    },
-    SameAddress {
-        from: IpAddr,
-    },
-    VipsRestored,
-    /// Another node's announcement of our VIP was answered with ours.
-    ClaimAnswered {
-        vip: IpAddr,
-        by: MacAddr,
-    },
-    /// Claims keep coming faster than `MAX_ANSWERS` a second: a host with our address?
-    ClaimsIgnored {
-        vip: IpAddr,
-        by: MacAddr,
-    },
-    /// Another MAC announced our VIP with no advert heard from another node: not answered.
-    ClaimUnanswered {
-        vip: IpAddr,
-        by: MacAddr,
-    },
-    PriorityChanged {
-        from: u8,
-        to: u8,
-    },
-}
-
-impl fmt::Display for Note {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Note::AnsweredLowerPriority { from, priority } => {
-                write!(
-                    f,
-                    "lower priority {priority} from {from}: answered with an advert and an announcement"
-                )
-            }
-            Note::IntervalAdopted { from, interval_cs } => {
-                write!(
-                    f,
-                    "adopted advert interval {} of master {from}",
-                    secs(interval(*interval_cs))
-                )
-            }
-            Note::PreemptDelayStarted {
-                from,
-                priority,
-                delay,
-            } => write!(
-                f,
-                "lower priority {priority} from {from}: preempting in {} (--preempt-delay)",
-                secs(*delay)
-            ),
-            Note::SameAddress { from } => {
-                write!(
-                    f,
-                    "advert with our priority and our own address from {from}: duplicate address?"
-                )
-            }
-            Note::PriorityChanged { from, to } => {
-                write!(f, "advertised priority {from} -> {to} (tracking weights)")
-            }
-            Note::ClaimAnswered { vip, by } => write!(
-                f,
-                "{by} announced {vip}: announced it again from here"
-            ),
-            Note::ClaimUnanswered { vip, by } => write!(
-                f,
-                "{by} announced {vip}, but no other VRRP node is heard: not answered (a split brain, or another host with this address?)"
-            ),
-            Note::ClaimsIgnored { vip, by } => write!(
-                f,
-                "{by} keeps announcing {vip}: another host with this address? (answering at most {MAX_ANSWERS} a second)"
-            ),
-            Note::VipsRestored => write!(
-                f,
-                "VIP was removed from the interface: re-added and announced"
-            ),
-        }
-    }
-}
-
-/// A master answers lower-priority adverts with at most one advert per this (a tenth of the
-/// shortest interval, 10 ms): enough to break a cascade among many masters at once, short
-/// enough that a contested takeover still ends within a millisecond, also at 1 s adverts.
-pub const ANSWER_GAP: Duration = Duration::from_millis(1);
-
-/// How long a master that yielded keeps the VIP (answering, never announcing): a fixed
-/// drain that nothing extends.
-pub const LINGER_MIN: Duration = Duration::from_millis(50);
-
-/// A master answers a claim this long after it (the last of a burst), and a releasing master
-/// lets the VIP go this long after its successor's announcement: probes already on their
-/// way still find it.
-pub const CLAIM_SETTLE: Duration = Duration::from_millis(5);
-
-/// A master announces once more this long after it took over, and after the last sign of a
-/// contest's loser (its claim or advert): past the loser's `LINGER_MIN` drain. A client that
-/// resolved the VIP while another node still answered for it has that node's MAC (an ARP
-/// reply is not an announcement: nobody sees it but the client); a gratuitous ARP or
-/// unsolicited NA overrides its entry whatever the entry's age.
-pub const AFTER_LINGER: Duration = Duration::from_millis(60);
-
-/// How many answers (to claims of our VIP by another MAC, and to lower-priority adverts) a
-/// master sends per second. A contested takeover brings one burst (5 frames per VIP from
-/// keepalived or vipflip); more than this, with a contest visible, is many masters at once
-/// (a stalled master on a loaded host): worth a note, not a storm. Claims with no contest
-/// visible are not answered at all (`answer_claim`).
-pub const MAX_ANSWERS: u32 = 20;
+use crate::wire::{Advert, Version};
 
 /// What the backup's master-down timer means when it fires.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -970,7 +588,11 @@ impl Machine {
             self.contest_seen = Some(now);
         }
         if advert.priority == 0 {
-            self.send_advert(now, out);
+            // Another master steps down (a split brain ending, two masters of one VRID): our
+            // advert at once (RFC 3768/5798 §6.4.3), and our announcement, like any lower
+            // advert's: clients it held come here, and it lets the VIP go once it sees that
+            // announcement rather than an interval later.
+            self.answer_lower(now, src, 0, out);
         } else if advert.priority > ours {
             self.yield_to(
                 now,

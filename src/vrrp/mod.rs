@@ -2,8 +2,10 @@
 //! timers, and the receive checks. Driven by inputs and a time value given by the caller;
 //! no sockets, no clock, no printing.
 
+pub mod api;
 pub mod checks;
 pub mod machine;
+mod prose;
 pub mod survey;
 pub mod timers;
 pub mod track;

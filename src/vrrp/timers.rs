@@ -6,6 +6,37 @@ use crate::wire::Version;
 
 const NANOS_PER_CS: u64 = 10_000_000;
 
+// The machine's own timing, beyond the RFC's: each constant with the rule it serves and the
+// measurement behind it.
+
+/// A master answers lower-priority adverts with at most one advert per this (a tenth of the
+/// shortest interval, 10 ms): enough to break a cascade among many masters at once, short
+/// enough that a contested takeover still ends within a millisecond, also at 1 s adverts.
+pub const ANSWER_GAP: Duration = Duration::from_millis(1);
+
+/// How long a master that yielded keeps the VIP (answering, never announcing): a fixed
+/// drain that nothing extends.
+pub const LINGER_MIN: Duration = Duration::from_millis(50);
+
+/// A master answers a claim this long after it (the last of a burst), and a releasing master
+/// lets the VIP go this long after its successor's announcement: probes already on their
+/// way still find it.
+pub const CLAIM_SETTLE: Duration = Duration::from_millis(5);
+
+/// A master announces once more this long after it took over, and after the last sign of a
+/// contest's loser (its claim or advert): past the loser's `LINGER_MIN` drain. A client that
+/// resolved the VIP while another node still answered for it has that node's MAC (an ARP
+/// reply is not an announcement: nobody sees it but the client); a gratuitous ARP or
+/// unsolicited NA overrides its entry whatever the entry's age.
+pub const AFTER_LINGER: Duration = Duration::from_millis(60);
+
+/// How many answers (to claims of our VIP by another MAC, and to lower-priority adverts) a
+/// master sends per second. A contested takeover brings one burst (5 frames per VIP from
+/// keepalived or vipflip); more than this, with a contest visible, is many masters at once
+/// (a stalled master on a loaded host): worth a note, not a storm. Claims with no contest
+/// visible are not answered at all (`answer_claim`).
+pub const MAX_ANSWERS: u32 = 20;
+
 /// v2: `(256 - priority) / 256` s. v3: `((256 - priority) * Master_Adver_Interval) / 256`.
 pub fn skew_time(version: Version, priority: u8, master_interval_cs: u16) -> Duration {
     let weight = 256 - u64::from(priority);

@@ -14,8 +14,8 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant};
 
 use vipflip::vrrp::checks::{check, Verdict};
-use vipflip::vrrp::machine::{AFTER_LINGER, CLAIM_SETTLE, LINGER_MIN};
 use vipflip::vrrp::timers::{handover_wait, interval, master_down_interval};
+use vipflip::vrrp::timers::{AFTER_LINGER, CLAIM_SETTLE, LINGER_MIN};
 use vipflip::vrrp::{Action, Health, Input, Machine, Params, State};
 
 use clients::{Client, Sends};

@@ -3,8 +3,10 @@
 //! `deadline()` says when to call again with `Input::Tick`. Its inputs and actions are in
 //! api.rs, their words in prose.rs, its constants in timers.rs.
 //!
-//! The chart: six states, the phases within them on the right, each with the one deadline it
-//! waits for (fields of `Machine` today; docs/design.md has the same chart).
+//! The chart: six states, the phases within them on the right, each with the deadline it
+//! waits for. `Phase` holds them: each state's variant carries only its own deadlines
+//! (`Listening`, `Mastering`, `Handover`), so leaving a state drops its timers with it and
+//! none can fire late. docs/design.md has the same chart.
 //!
 //! ```text
 //!             Start, link down                 Start, priority 255
@@ -78,43 +80,109 @@ impl Settle {
     }
 }
 
+/// The state with what it waits for: each variant carries only its own deadlines, so a
+/// timer of a state left behind cannot fire (the shape of smoltcp's tcp `Timer`).
+#[derive(Debug, Clone)]
+enum Phase {
+    Init,
+    Backup(Listening),
+    Master(Mastering),
+    Releasing(Handover),
+    Fault,
+    Stopped,
+}
+
+/// Backup: listening for a master, and draining the VIP it held as master.
+#[derive(Debug, Clone)]
+struct Listening {
+    /// The master-down timer, and what it means when it fires.
+    down_at: Instant,
+    cause: DownCause,
+    /// When it started listening (for "no advert heard for ...").
+    since: Instant,
+    /// --preempt-delay: a lower master is still obeyed until then.
+    preempt_until: Option<Instant>,
+    /// A sync group member whose timer ran out: it waits for its group.
+    wants_master: bool,
+    /// It yielded as master: it keeps the VIP until then (answering, never announcing).
+    drain_until: Option<Instant>,
+}
+
+/// Master: adverts, announcements, answers.
+#[derive(Debug, Clone)]
+struct Mastering {
+    adver_at: Instant,
+    /// When it last sent an advert (answers to lower adverts keep ANSWER_GAP from it).
+    advertised_at: Instant,
+    /// garp_master_delay's second burst.
+    second_burst_at: Option<Instant>,
+    /// garp_master_refresh.
+    refresh_at: Option<Instant>,
+    /// Single answers due: CLAIM_SETTLE after a claim, an interval after a lower advert.
+    answer_at: Vec<Instant>,
+    /// The re-announcement past a loser's drain.
+    after_drain_at: Option<Instant>,
+    /// When it last accepted an advert from another node: a contest it can see.
+    contest_seen: Option<Instant>,
+    /// A claim went unanswered (no contest visible) and was said.
+    unanswered_said: bool,
+}
+
+/// Releasing: priority 0 sent, the VIP kept until a successor has announced it.
+#[derive(Debug, Clone)]
+struct Handover {
+    settle: Settle,
+    /// The best node whose advert says it took over, and the MAC its announcement came from.
+    successor: Option<(IpAddr, u8)>,
+    successor_mac: Option<MacAddr>,
+    /// No successor yet: the last claim heard and when. Adverts and claims come on two
+    /// paths, so the successor's announcement can overtake its advert.
+    early_claim: Option<(Instant, MacAddr)>,
+    /// A failed check began it: it ends in fault, not stopped.
+    to_fault: bool,
+}
+
+impl Phase {
+    fn state(&self) -> State {
+        match self {
+            Phase::Init => State::Init,
+            Phase::Backup(_) => State::Backup,
+            Phase::Master(_) => State::Master,
+            Phase::Releasing(_) => State::Releasing,
+            Phase::Fault => State::Fault,
+            Phase::Stopped => State::Stopped,
+        }
+    }
+
+    fn deadline(&self) -> Option<Instant> {
+        match self {
+            Phase::Backup(b) => Some(b.drain_until.map_or(b.down_at, |d| d.min(b.down_at))),
+            Phase::Master(m) => [
+                Some(m.adver_at),
+                m.second_burst_at,
+                m.refresh_at,
+                m.answer_at.iter().min().copied(),
+                m.after_drain_at,
+            ]
+            .into_iter()
+            .flatten()
+            .min(),
+            Phase::Releasing(h) => Some(h.settle.at),
+            Phase::Init | Phase::Fault | Phase::Stopped => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Machine {
     p: Params,
-    state: State,
+    phase: Phase,
     /// v3: the interval the current master advertises (RFC 5798 Master_Adver_Interval).
     master_interval_cs: u16,
-    adver_at: Option<Instant>,
-    down_at: Option<Instant>,
-    /// Full announcements due (`Action::Announce`): the second one after a takeover.
-    announce_at: Vec<Instant>,
-    /// Master: the next refresh announcement (garp_master_refresh).
-    refresh_at: Option<Instant>,
-    /// Sync group member, backup: its timer ran out and it waits for its group.
-    wants_master: bool,
     /// Sync group member: the group is master (members may go master on their own).
     group_master: bool,
-    /// Answers due (`Action::Answer`): after claims settle, one interval after a lower advert.
-    answer_at: Vec<Instant>,
-    /// The answer due once a contest's loser has dropped the VIP (`AFTER_LINGER`).
-    after_linger_at: Option<Instant>,
-    preempt_until: Option<Instant>,
-    down_cause: DownCause,
     /// The master we last accepted an advert from, and when.
     last_master: Option<(IpAddr, Instant)>,
-    /// When the backup started listening (for "no advert heard for ...").
-    listening_since: Option<Instant>,
-    /// Releasing: when the VIP goes (no successor, or its announcement has settled).
-    release: Option<Settle>,
-    /// Releasing: the best node whose advert says it took over (address, priority), and the
-    /// MAC its announcement came from once seen.
-    successor: Option<(IpAddr, u8)>,
-    successor_mac: Option<MacAddr>,
-    /// Releasing, no successor yet: the last claim heard and when. Adverts and claims come
-    /// from two reader threads, so the successor's announcement can overtake its advert.
-    early_claim: Option<(Instant, MacAddr)>,
-    /// Releasing because a check failed: end in fault, not stopped.
-    release_to_fault: bool,
     link_up: bool,
     /// The failing check that holds this node in fault.
     fault_check: Option<String>,
@@ -122,18 +190,8 @@ pub struct Machine {
     adjust: i32,
     /// Answers sent in the current second, and when that second began.
     answers: (u32, Option<Instant>),
-    /// When this node last sent an advert of its own.
-    advertised_at: Option<Instant>,
-    /// Master: when it last accepted an advert from another node, a contest it can see. Claims
-    /// are answered only while one is visible (`answer_claim`).
-    contest_seen: Option<Instant>,
-    /// Master: a claim went unanswered (no contest visible) and was said; once per mastership.
-    unanswered_said: bool,
     /// When an answered claim was last said: at most one line a second.
     claim_said_at: Option<Instant>,
-    /// A master that yielded keeps the VIP until then (answering, never announcing):
-    /// `LINGER_MIN` after the yield, which nothing extends.
-    linger: Option<Instant>,
 }
 
 impl Machine {
@@ -141,44 +199,25 @@ impl Machine {
         let master_interval_cs = p.interval_cs;
         Machine {
             p,
-            state: State::Init,
+            phase: Phase::Init,
             master_interval_cs,
-            adver_at: None,
-            down_at: None,
-            announce_at: Vec::new(),
-            refresh_at: None,
-            wants_master: false,
             group_master: false,
-            answer_at: Vec::new(),
-            after_linger_at: None,
-            preempt_until: None,
-            down_cause: DownCause::Silence,
             last_master: None,
-            listening_since: None,
-            release: None,
-            successor: None,
-            successor_mac: None,
-            early_claim: None,
-            release_to_fault: false,
             link_up: true,
             fault_check: None,
             adjust: 0,
             answers: (0, None),
-            advertised_at: None,
-            contest_seen: None,
-            unanswered_said: false,
             claim_said_at: None,
-            linger: None,
         }
     }
 
     /// A sync group member in backup whose own timer ran out: it would be master.
     pub fn wants_master(&self) -> bool {
-        self.wants_master
+        matches!(&self.phase, Phase::Backup(b) if b.wants_master)
     }
 
     pub fn state(&self) -> State {
-        self.state
+        self.phase.state()
     }
 
     pub fn params(&self) -> &Params {
@@ -211,17 +250,7 @@ impl Machine {
 
     /// The next instant at which `Input::Tick` has something to do.
     pub fn deadline(&self) -> Option<Instant> {
-        let timers = [
-            self.adver_at,
-            self.down_at,
-            self.announce_at.iter().min().copied(),
-            self.refresh_at,
-            self.answer_at.iter().min().copied(),
-            self.after_linger_at,
-            self.release.map(|r| r.at),
-            self.linger,
-        ];
-        timers.into_iter().flatten().min()
+        self.phase.deadline()
     }
 
     pub fn handle(&mut self, now: Instant, input: Input) -> Vec<Action> {
@@ -253,7 +282,7 @@ impl Machine {
         match input {
             Input::Start { link_up } => self.start(now, link_up, out),
             Input::Tick => {}
-            Input::Advert { src, advert, .. } => match self.state {
+            Input::Advert { src, advert, .. } => match self.state() {
                 State::Backup => self.backup_rx(now, src, &advert, out),
                 State::Master => self.master_rx(now, src, &advert, out),
                 State::Releasing if advert.priority > 0 && src != self.p.primary => {
@@ -264,24 +293,24 @@ impl Machine {
             Input::LinkDown => self.link_down(now, out),
             Input::LinkUp => {
                 self.link_up = true;
-                if self.state == State::Fault && self.fault_check.is_none() {
+                if self.state() == State::Fault && self.fault_check.is_none() {
                     self.enter_running(now, out, |wait| Reason::LinkUp { wait });
                 }
             }
             Input::Health(health) => self.health(now, health, out),
             Input::GroupMaster => {
                 self.group_master = true;
-                if self.state == State::Backup {
+                if self.state() == State::Backup {
                     self.become_master(now, Reason::GroupMaster, out);
                 }
             }
             Input::GroupBackup => {
                 self.group_master = false;
-                if self.state == State::Master {
+                if self.state() == State::Master {
                     self.become_backup(now, Reason::GroupBackup, out);
                 }
             }
-            Input::VipsMissing if self.state == State::Master => {
+            Input::VipsMissing if self.state() == State::Master => {
                 out.extend([
                     Action::AddVips,
                     Action::Announce,
@@ -289,17 +318,18 @@ impl Machine {
                 ]);
             }
             Input::VipsMissing => {}
-            Input::Claimed { vip, by } if self.state == State::Master => {
+            Input::Claimed { vip, by } if self.state() == State::Master => {
                 self.answer_claim(now, vip, by, out)
             }
-            Input::Claimed { by, .. } if self.state == State::Releasing => {
-                if self.successor.is_some() {
-                    self.successor_announced(now, by);
-                } else {
-                    self.early_claim = Some((now, by));
+            Input::Claimed { by, .. } => {
+                if let Phase::Releasing(h) = &mut self.phase {
+                    if h.successor.is_some() {
+                        Self::successor_announced(h, now, by);
+                    } else {
+                        h.early_claim = Some((now, by));
+                    }
                 }
             }
-            Input::Claimed { .. } => {}
             Input::Shutdown => self.shutdown(now, out),
         }
     }
@@ -309,7 +339,7 @@ impl Machine {
     /// stopping master, ending in `Stopped` with `HandedOver` or `NoSuccessor`.
     pub fn stepping_down(p: Params, now: Instant) -> (Machine, Vec<Action>) {
         let mut m = Machine::new(p);
-        m.state = State::Master;
+        m.phase = Phase::Master(m.mastering(now));
         let mut out = Vec::new();
         m.shutdown(now, &mut out);
         (m, out)
@@ -321,43 +351,67 @@ impl Machine {
     }
 
     fn expire(&mut self, now: Instant, out: &mut Vec<Action>) {
-        if self.linger.is_some_and(|at| at <= now) {
-            self.linger = None;
-            out.push(Action::RemoveVips);
-        }
-        if self.release.is_some_and(|r| r.at <= now) {
-            let reason = match self.successor {
-                Some((to, _)) => Reason::HandedOver {
-                    to,
-                    by: self.successor_mac,
-                },
-                None => Reason::NoSuccessor {
-                    waited: self.handover_wait(),
-                },
-            };
-            self.finish_release(now, reason, out);
-            return;
-        }
-        if self.down_at.is_some_and(|at| at <= now) {
-            if self.p.sync && !self.group_master {
-                // vrrp_sync_can_goto_master: not before every member wants to; listen on.
-                self.wants_master = true;
-                self.down_at = Some(now + self.master_down_interval());
-                return;
+        match &mut self.phase {
+            Phase::Backup(b) => {
+                if b.drain_until.is_some_and(|at| at <= now) {
+                    b.drain_until = None;
+                    out.push(Action::RemoveVips);
+                }
+                if b.down_at <= now {
+                    self.master_down(now, out);
+                }
             }
-            let reason = self.down_reason(now);
-            self.become_master(now, reason, out);
+            Phase::Master(_) => self.master_timers(now, out),
+            Phase::Releasing(h) if h.settle.at <= now => {
+                let reason = match h.successor {
+                    Some((to, _)) => Reason::HandedOver {
+                        to,
+                        by: h.successor_mac,
+                    },
+                    None => Reason::NoSuccessor {
+                        waited: self.handover_wait(),
+                    },
+                };
+                self.finish_release(now, reason, out);
+            }
+            _ => {}
+        }
+    }
+
+    /// The backup's timer ran out: master, or (a sync group member) ready and waiting.
+    fn master_down(&mut self, now: Instant, out: &mut Vec<Action>) {
+        let mdi = self.master_down_interval();
+        if self.p.sync && !self.group_master {
+            // vrrp_sync_can_goto_master: not before every member wants to; listen on.
+            if let Phase::Backup(b) = &mut self.phase {
+                b.wants_master = true;
+                b.down_at = now + mdi;
+            }
             return;
         }
-        let full = take_due(&mut self.announce_at, now);
-        let mut answer = take_due(&mut self.answer_at, now);
-        if self.after_linger_at.is_some_and(|at| at <= now) {
-            self.after_linger_at = None;
+        let reason = self.down_reason(now);
+        self.become_master(now, reason, out);
+    }
+
+    fn master_timers(&mut self, now: Instant, out: &mut Vec<Action>) {
+        let every = interval(self.p.interval_cs);
+        let refresh_every = self.p.refresh;
+        let priority = self.priority();
+        let Phase::Master(m) = &mut self.phase else {
+            return;
+        };
+        let full = m.second_burst_at.is_some_and(|at| at <= now);
+        if full {
+            m.second_burst_at = None;
+        }
+        let mut answer = take_due(&mut m.answer_at, now);
+        if m.after_drain_at.is_some_and(|at| at <= now) {
+            m.after_drain_at = None;
             answer = true;
         }
-        let refresh = self.refresh_at.is_some_and(|at| at <= now);
+        let refresh = m.refresh_at.is_some_and(|at| at <= now);
         if refresh {
-            self.refresh_at = self.p.refresh.map(|every| now + every);
+            m.refresh_at = refresh_every.map(|e| now + e);
         }
         if full {
             out.push(Action::Announce);
@@ -366,44 +420,54 @@ impl Machine {
         } else if answer {
             out.push(Action::Answer);
         }
-        if self.adver_at.is_some_and(|at| at <= now) {
-            self.send_advert(now, out);
+        if m.adver_at <= now {
+            m.adver_at = now + every;
+            m.advertised_at = now;
+            out.push(Action::SendAdvert { priority });
         }
     }
 
     fn down_reason(&self, now: Instant) -> Reason {
-        match self.down_cause {
+        let Phase::Backup(b) = &self.phase else {
+            return Reason::MasterDown {
+                last: None,
+                silent: Duration::ZERO,
+            };
+        };
+        match b.cause {
             DownCause::Released(from) => Reason::MasterReleased { from },
             DownCause::Preempt(from, priority) => Reason::Preempt { from, priority },
-            DownCause::Silence => match (self.last_master, self.listening_since) {
-                (Some((ip, at)), _) => Reason::MasterDown {
+            DownCause::Silence => match self.last_master {
+                Some((ip, at)) => Reason::MasterDown {
                     last: Some(ip),
                     silent: now - at,
                 },
-                (None, since) => Reason::MasterDown {
+                None => Reason::MasterDown {
                     last: None,
-                    silent: now - since.unwrap_or(now),
+                    silent: now - b.since,
                 },
             },
         }
     }
 
     fn start(&mut self, now: Instant, link_up: bool, out: &mut Vec<Action>) {
-        if self.state != State::Init {
+        if self.state() != State::Init {
             return;
         }
         self.link_up = link_up;
         if let Some(check) = self.fault_check.clone().filter(|_| link_up) {
-            self.transition(State::Fault, Reason::CheckFailed { check }, out);
+            self.transition(Phase::Fault, Reason::CheckFailed { check }, out);
         } else if link_up && self.p.state_master && !self.p.is_owner() {
             let wait = interval(self.p.interval_cs) + skew_min(self.p.version, self.p.interval_cs);
             self.master_interval_cs = self.p.interval_cs;
             self.become_backup(now, Reason::Startup { wait }, out);
-            self.down_at = Some(now + wait);
+            if let Phase::Backup(b) = &mut self.phase {
+                b.down_at = now + wait;
+            }
         } else if link_up {
             self.enter_running(now, out, |wait| Reason::Startup { wait });
         } else {
-            self.transition(State::Fault, Reason::LinkDown, out);
+            self.transition(Phase::Fault, Reason::LinkDown, out);
         }
     }
 
@@ -429,13 +493,12 @@ impl Machine {
                 to: self.priority(),
             }));
         }
-        match (self.fault_check.clone(), self.state) {
+        match (self.fault_check.clone(), self.state()) {
             (Some(check), State::Master) => {
                 self.begin_release(now, Reason::CheckFailed { check }, true, out)
             }
             (Some(check), State::Backup) => {
-                self.clear_timers();
-                self.transition(State::Fault, Reason::CheckFailed { check }, out);
+                self.transition(Phase::Fault, Reason::CheckFailed { check }, out);
             }
             (None, State::Fault) if self.link_up => {
                 self.enter_running(now, out, |wait| Reason::ChecksPassing { wait });
@@ -444,105 +507,108 @@ impl Machine {
         }
     }
 
-    fn send_advert(&mut self, now: Instant, out: &mut Vec<Action>) {
-        out.push(Action::SendAdvert {
-            priority: self.priority(),
-        });
-        self.adver_at = Some(now + interval(self.p.interval_cs));
-        self.advertised_at = Some(now);
+    fn mastering(&self, now: Instant) -> Mastering {
+        Mastering {
+            adver_at: now + interval(self.p.interval_cs),
+            advertised_at: now,
+            second_burst_at: self.p.second_announce.map(|d| now + d),
+            refresh_at: self.p.refresh.map(|every| now + every),
+            answer_at: Vec::new(),
+            // Once more after any loser's drain, whatever this node heard: a client that
+            // asked for the VIP while a loser or a releasing master still answered has that
+            // node's MAC, and only a gratuitous ARP or unsolicited NA moves it (issue 20 a).
+            after_drain_at: Some(now + AFTER_LINGER),
+            contest_seen: None,
+            unanswered_said: false,
+        }
     }
 
     /// keepalived's order: advert first, then the addresses, then the announcement.
     fn become_master(&mut self, now: Instant, reason: Reason, out: &mut Vec<Action>) {
-        self.down_at = None;
-        self.preempt_until = None;
         self.master_interval_cs = self.p.interval_cs;
-        self.send_advert(now, out);
-        out.extend([Action::AddVips, Action::Announce]);
-        self.announce_at = self
-            .p
-            .second_announce
-            .map(|d| now + d)
-            .into_iter()
-            .collect();
-        self.refresh_at = self.p.refresh.map(|every| now + every);
-        // Once more after any loser's drain, whatever this node heard: a client that asked
-        // for the VIP while a loser or a releasing master still answered has that node's
-        // MAC, and only a gratuitous ARP or unsolicited NA moves it (issue 20 a).
-        self.after_linger_at = Some(now + AFTER_LINGER);
-        self.contest_seen = None;
-        self.unanswered_said = false;
-        self.transition(State::Master, reason, out);
+        out.extend([
+            Action::SendAdvert {
+                priority: self.priority(),
+            },
+            Action::AddVips,
+            Action::Announce,
+        ]);
+        let mastering = self.mastering(now);
+        self.transition(Phase::Master(mastering), reason, out);
     }
 
     /// Leaving master cancels every pending announcement: a node that is no longer master
     /// must never send another gratuitous ARP (see the race capture). But it keeps the VIP
-    /// until the winner's announcement has moved the clients (seen on the wire), at most one
-    /// interval: removing it at once would leave clients on this MAC with no address behind
-    /// it until that announcement arrives.
+    /// for a fixed drain: removing it at once would leave clients on this MAC with no address
+    /// behind it until the winner's announcement arrives.
     fn become_backup(&mut self, now: Instant, reason: Reason, out: &mut Vec<Action>) {
-        let was_master = self.state == State::Master;
-        self.adver_at = None;
-        self.announce_at.clear();
-        self.refresh_at = None;
-        self.answer_at.clear();
-        self.after_linger_at = None;
-        self.down_cause = DownCause::Silence;
-        self.down_at = Some(now + self.master_down_interval());
-        self.listening_since = Some(now);
-        self.transition(State::Backup, reason, out);
-        if was_master {
+        let was_master = self.state() == State::Master;
+        let listening = Listening {
+            down_at: now + self.master_down_interval(),
+            cause: DownCause::Silence,
+            since: now,
+            preempt_until: None,
+            wants_master: false,
             // The winner answers our last advert at once (and announces, answering our
-            // announcements too) as its loop gets to them: on a loaded host that took 8 ms, and
-            // a loser that dropped the VIP 5 ms after the winner's first frame left a client on
-            // its MAC (one 10 ms probe lost in 1 of 4 runs). A fixed drain that no claim and
-            // no interval stretches bounds how long two nodes answer for the VIP (issue 20 b:
-            // it lasted up to an interval, 41 s at VRRPv3's longest, and every claim, the
-            // winner's kernel ARP from the VIP too, added 5 ms).
-            self.linger = Some(now + LINGER_MIN);
-        }
+            // announcements too) as its loop gets to them: on a loaded host that took 8 ms,
+            // and a loser that dropped the VIP 5 ms after the winner's first frame left a
+            // client on its MAC (one 10 ms probe lost in 1 of 4 runs). A fixed drain that no
+            // claim and no interval stretches bounds how long two nodes answer for the VIP
+            // (issue 20 b: it lasted up to an interval, 41 s at VRRPv3's longest, and every
+            // claim, the winner's kernel ARP from the VIP too, added 5 ms).
+            drain_until: was_master.then(|| now + LINGER_MIN),
+        };
+        self.transition(Phase::Backup(listening), reason, out);
     }
 
-    fn transition(&mut self, to: State, reason: Reason, out: &mut Vec<Action>) {
-        self.wants_master = false;
-        if to == State::Fault {
+    /// Enters `next`. A drain still running ends with the VIP removed, unless the node goes
+    /// back to master (which keeps it).
+    fn transition(&mut self, next: Phase, reason: Reason, out: &mut Vec<Action>) {
+        if matches!(next, Phase::Fault) {
             self.group_master = false;
         }
-        // Back to master keeps the lingering VIP; anything else lets it go now.
-        if self.linger.take().is_some() && to != State::Master {
+        let draining = matches!(&self.phase, Phase::Backup(b) if b.drain_until.is_some());
+        if draining && !matches!(next, Phase::Master(_)) {
             out.push(Action::RemoveVips);
         }
         out.push(Action::Transition {
-            from: self.state,
-            to,
+            from: self.state(),
+            to: next.state(),
             reason,
         });
-        self.state = to;
+        self.phase = next;
     }
 
     fn backup_rx(&mut self, now: Instant, src: IpAddr, advert: &Advert, out: &mut Vec<Action>) {
+        let skew = self.skew_time();
+        let Phase::Backup(b) = &mut self.phase else {
+            return;
+        };
         if advert.priority == 0 {
-            self.down_at = Some(now + self.skew_time());
-            self.down_cause = DownCause::Released(src);
+            b.down_at = now + skew;
+            b.cause = DownCause::Released(src);
             return;
         }
-        if self.down_cause == DownCause::Released(src) {
+        if b.cause == DownCause::Released(src) {
             // Sent before its priority 0 and reordered on the way: that master has left.
             return;
         }
         let lower = advert.priority < self.priority();
         if !self.p.preempt || !lower || self.preempt_delay_holds(now, src, advert.priority, out) {
-            if !lower {
-                self.preempt_until = None;
-            }
             self.adopt_interval(src, advert, out);
-            self.down_at = Some(now + self.master_down_interval());
-            self.down_cause = DownCause::Silence;
+            let mdi = self.master_down_interval();
+            if let Phase::Backup(b) = &mut self.phase {
+                if !lower {
+                    b.preempt_until = None;
+                }
+                b.down_at = now + mdi;
+                b.cause = DownCause::Silence;
+                b.wants_master = false;
+            }
             self.last_master = Some((src, now));
-            self.wants_master = false;
-        } else {
+        } else if let Phase::Backup(b) = &mut self.phase {
             // Preempt: ignore it; our master-down timer runs out and we take over.
-            self.down_cause = DownCause::Preempt(src, advert.priority);
+            b.cause = DownCause::Preempt(src, advert.priority);
         }
     }
 
@@ -554,13 +620,16 @@ impl Machine {
         out: &mut Vec<Action>,
     ) -> bool {
         let delay = self.p.preempt_delay;
+        let Phase::Backup(b) = &mut self.phase else {
+            return false;
+        };
         if delay.is_zero() {
             return false;
         }
-        match self.preempt_until {
+        match b.preempt_until {
             Some(until) => now < until,
             None => {
-                self.preempt_until = Some(now + delay);
+                b.preempt_until = Some(now + delay);
                 out.push(Action::Note(Note::PreemptDelayStarted {
                     from: src,
                     priority,
@@ -584,8 +653,10 @@ impl Machine {
 
     fn master_rx(&mut self, now: Instant, src: IpAddr, advert: &Advert, out: &mut Vec<Action>) {
         let ours = self.priority();
-        if src != self.p.primary {
-            self.contest_seen = Some(now);
+        if let Phase::Master(m) = &mut self.phase {
+            if src != self.p.primary {
+                m.contest_seen = Some(now);
+            }
         }
         if advert.priority == 0 {
             // Another master steps down (a split brain ending, two masters of one VRID): our
@@ -651,25 +722,30 @@ impl Machine {
     /// doubling the adverts with each master in the group, and a loaded host fell further
     /// behind with each round (measured: 16 nodes at 10 ms that never settled).
     fn answer_lower(&mut self, now: Instant, src: IpAddr, priority: u8, out: &mut Vec<Action>) {
-        let recent = self.advertised_at.filter(|&at| now < at + ANSWER_GAP);
-        match recent {
+        let within_budget = self.spend_answer(now) <= MAX_ANSWERS;
+        let every = interval(self.p.interval_cs);
+        let priority_now = self.priority();
+        let Phase::Master(m) = &mut self.phase else {
+            return;
+        };
+        if now < m.advertised_at + ANSWER_GAP {
             // An advert went out moments ago: the next one comes a gap after it.
-            Some(at) => {
-                let due = at + ANSWER_GAP;
-                if self.adver_at.is_none_or(|next| next > due) {
-                    self.adver_at = Some(due);
-                }
-            }
-            None => self.send_advert(now, out),
+            m.adver_at = m.adver_at.min(m.advertised_at + ANSWER_GAP);
+        } else {
+            m.adver_at = now + every;
+            m.advertised_at = now;
+            out.push(Action::SendAdvert {
+                priority: priority_now,
+            });
         }
         // The re-announcement after the loser's drain is one frame whatever the budget: it is
         // what moves a client that asked the loser meanwhile.
-        self.after_linger_at = Some(now + AFTER_LINGER);
-        if self.spend_answer(now) <= MAX_ANSWERS {
+        m.after_drain_at = Some(now + AFTER_LINGER);
+        if within_budget {
             out.push(Action::Answer);
-            let soon = now + interval(self.p.interval_cs);
-            if !self.answer_at.iter().any(|&at| at <= soon) {
-                self.answer_at.push(soon);
+            let soon = now + every;
+            if !m.answer_at.iter().any(|&at| at <= soon) {
+                m.answer_at.push(soon);
             }
             out.push(Action::Note(Note::AnsweredLowerPriority {
                 from: src,
@@ -707,25 +783,31 @@ impl Machine {
     /// a new master's advert can arrive just after the announcement that went with it.
     /// Yielding cancels the pending answer.
     fn answer_claim(&mut self, now: Instant, vip: IpAddr, by: MacAddr, out: &mut Vec<Action>) {
-        let visible = self
+        let mdi = self.master_down_interval();
+        let Phase::Master(m) = &mut self.phase else {
+            return;
+        };
+        let visible = m
             .contest_seen
-            .is_some_and(|at| now.saturating_duration_since(at) <= self.master_down_interval());
+            .is_some_and(|at| now.saturating_duration_since(at) <= mdi);
         if !visible {
-            if !std::mem::replace(&mut self.unanswered_said, true) {
+            if !std::mem::replace(&mut m.unanswered_said, true) {
                 out.push(Action::Note(Note::ClaimUnanswered { vip, by }));
             }
             return;
         }
+        m.after_drain_at = Some(now + AFTER_LINGER);
         let count = self.spend_answer(now);
         if count <= MAX_ANSWERS {
-            // One answer per burst: unless one is due within CLAIM_SETTLE already (the
-            // interval-later answer to a lower advert is not).
-            let due = now + CLAIM_SETTLE;
-            if !self.answer_at.iter().any(|&at| at <= due) {
-                self.answer_at.push(due);
+            if let Phase::Master(m) = &mut self.phase {
+                // One answer per burst: unless one is due within CLAIM_SETTLE already (the
+                // interval-later answer to a lower advert is not).
+                let due = now + CLAIM_SETTLE;
+                if !m.answer_at.iter().any(|&at| at <= due) {
+                    m.answer_at.push(due);
+                }
             }
         }
-        self.after_linger_at = Some(now + AFTER_LINGER);
         let said_lately = self
             .claim_said_at
             .is_some_and(|at| now.saturating_duration_since(at) < Duration::from_secs(1));
@@ -739,18 +821,15 @@ impl Machine {
 
     fn link_down(&mut self, now: Instant, out: &mut Vec<Action>) {
         self.link_up = false;
-        if self.state == State::Releasing {
-            self.finish_release(now, Reason::LinkDown, out);
-            return;
+        match self.state() {
+            State::Releasing => self.finish_release(now, Reason::LinkDown, out),
+            State::Fault | State::Stopped | State::Init => {}
+            State::Master => {
+                out.extend([Action::SendAdvert { priority: 0 }, Action::RemoveVips]);
+                self.transition(Phase::Fault, Reason::LinkDown, out);
+            }
+            State::Backup => self.transition(Phase::Fault, Reason::LinkDown, out),
         }
-        if matches!(self.state, State::Fault | State::Stopped | State::Init) {
-            return;
-        }
-        if self.state == State::Master {
-            out.extend([Action::SendAdvert { priority: 0 }, Action::RemoveVips]);
-        }
-        self.clear_timers();
-        self.transition(State::Fault, Reason::LinkDown, out);
     }
 
     /// A master hands over without a gap: priority 0 makes the best backup take over after
@@ -758,22 +837,20 @@ impl Machine {
     /// advert arrives (bounded by `handover_wait`). Then it goes, and the successor's
     /// gratuitous ARP moves the clients. A second signal stops at once.
     fn shutdown(&mut self, now: Instant, out: &mut Vec<Action>) {
-        match self.state {
-            State::Master => {
+        match &mut self.phase {
+            Phase::Master(_) => {
                 let reason = Reason::HandingOver {
                     wait: self.handover_wait(),
                 };
                 self.begin_release(now, reason, false, out);
             }
-            State::Releasing => {
-                self.release_to_fault = false;
+            Phase::Releasing(h) => {
+                h.to_fault = false;
                 self.finish_release(now, Reason::Shutdown, out);
             }
+            Phase::Stopped => out.push(Action::Exit),
             _ => {
-                self.clear_timers();
-                if self.state != State::Stopped {
-                    self.transition(State::Stopped, Reason::Shutdown, out);
-                }
+                self.transition(Phase::Stopped, Reason::Shutdown, out);
                 out.push(Action::Exit);
             }
         }
@@ -787,10 +864,14 @@ impl Machine {
         out: &mut Vec<Action>,
     ) {
         out.push(Action::SendAdvert { priority: 0 });
-        self.clear_timers();
-        self.release = Some(Settle::until(now + self.handover_wait()));
-        self.release_to_fault = to_fault;
-        self.transition(State::Releasing, reason, out);
+        let handover = Handover {
+            settle: Settle::until(now + self.handover_wait()),
+            successor: None,
+            successor_mac: None,
+            early_claim: None,
+            to_fault,
+        };
+        self.transition(Phase::Releasing(handover), reason, out);
     }
 
     /// The successor's advert comes before its announcement (advert, address, gratuitous ARP:
@@ -799,21 +880,22 @@ impl Machine {
     /// Two backups one priority apart can both take over; the lower one's advert may come
     /// first, so a better one that follows replaces it (the wait is not extended).
     fn successor_advertised(&mut self, now: Instant, src: IpAddr, priority: u8) {
-        if let Some((_, best)) = self.successor {
+        let grace = now + interval(self.p.interval_cs);
+        let Phase::Releasing(h) = &mut self.phase else {
+            return;
+        };
+        if let Some((_, best)) = h.successor {
             if priority > best {
-                self.successor = Some((src, priority));
+                h.successor = Some((src, priority));
             }
             return;
         }
-        self.successor = Some((src, priority));
-        let grace = now + interval(self.p.interval_cs);
-        if let Some(release) = self.release.as_mut() {
-            release.shorten(grace);
-        }
+        h.successor = Some((src, priority));
+        h.settle.shorten(grace);
         // Only a claim just before counts: an older one is not this successor's.
-        if let Some((at, by)) = self.early_claim.take() {
+        if let Some((at, by)) = h.early_claim.take() {
             if now.saturating_duration_since(at) <= CLAIM_SETTLE {
-                self.successor_announced(now, by);
+                Self::successor_announced(h, now, by);
             }
         }
     }
@@ -821,40 +903,24 @@ impl Machine {
     /// The successor's announcement is on the wire: clients move now, but a probe they sent
     /// just before is still on its way here. The VIP goes once announcements have been quiet
     /// for `CLAIM_SETTLE` (a tied loser's may come first; the winner answers it).
-    fn successor_announced(&mut self, now: Instant, by: MacAddr) {
-        self.successor_mac = Some(by);
-        if let Some(release) = self.release.as_mut() {
-            release.claim(now);
-        }
+    fn successor_announced(h: &mut Handover, now: Instant, by: MacAddr) {
+        h.successor_mac = Some(by);
+        h.settle.claim(now);
     }
 
     /// Ends a release: stopped and exit, or fault when a check failed.
     fn finish_release(&mut self, now: Instant, reason: Reason, out: &mut Vec<Action>) {
         out.push(Action::RemoveVips);
-        self.clear_timers();
-        if std::mem::take(&mut self.release_to_fault) {
-            self.transition(State::Fault, reason, out);
+        let to_fault = matches!(&self.phase, Phase::Releasing(h) if h.to_fault);
+        if to_fault {
+            self.transition(Phase::Fault, reason, out);
             if self.fault_check.is_none() && self.link_up {
                 self.enter_running(now, out, |wait| Reason::ChecksPassing { wait });
             }
             return;
         }
-        self.transition(State::Stopped, reason, out);
+        self.transition(Phase::Stopped, reason, out);
         out.push(Action::Exit);
-    }
-
-    fn clear_timers(&mut self) {
-        self.release = None;
-        self.successor = None;
-        self.successor_mac = None;
-        self.early_claim = None;
-        self.adver_at = None;
-        self.down_at = None;
-        self.announce_at.clear();
-        self.refresh_at = None;
-        self.answer_at.clear();
-        self.after_linger_at = None;
-        self.preempt_until = None;
     }
 }
 

@@ -33,6 +33,12 @@ const REGRESSIONS: &[u64] = &[
     // announcement that reached the client after the winner's answers kept the client on
     // the loser past its linger (a 100,000-seed run).
     15242, 42710, 78106, 92427,
+    // Issue 20's simulator (clients that ask, bursts, preempt_delay, VRRP-only blocks): a
+    // bound that lacked the preemption delay's own Master_Down_Interval (6426); a second
+    // contest between the same two nodes counted from the first (11336); a master that
+    // answered another master's priority 0 with an advert only, so the other kept the VIP
+    // its whole handover wait (17022); a release whose priority 0 VRRP filtering ate (29850).
+    6426, 11336, 17022, 29850,
 ];
 
 fn env_u64(name: &str, default: u64) -> u64 {

@@ -373,6 +373,8 @@ struct Node {
     lingering_since: Option<Duration>,
     /// When it last let the VIP go (removed, crashed, link down).
     released_at: Duration,
+    /// When it began releasing (sent priority 0).
+    releasing_since: Option<Duration>,
 }
 
 /// The bound each invariant allows, from the moment it starts to be broken.
@@ -627,6 +629,7 @@ impl Sim {
                 }
             }
             Action::Transition { from, to, reason } => {
+                self.nodes[i].releasing_since = (to == State::Releasing).then_some(at);
                 self.last_transition = at;
                 if to == State::Master {
                     self.last_takeover = at;
@@ -829,6 +832,7 @@ impl Sim {
                     knows,
                     lingering_since: None,
                     released_at: self.nodes[i].released_at,
+                    releasing_since: None,
                 };
                 self.handle(at, i, Input::Start { link_up: link })?;
             }
@@ -924,8 +928,9 @@ impl Sim {
 
     /// How long two nodes may answer a client's request for the VIP at once: until the
     /// slower of their adverts shows them to each other (an interval: a healed partition, two
-    /// nodes whose timers ran out together), then the loser's linger; a releasing master and
-    /// its successor overlap less.
+    /// nodes whose timers ran out together), then the loser's drain. (A releasing master
+    /// whose priority 0 went out while the network was split keeps the VIP its whole handover
+    /// wait: no one heard it; `check_answerers` leaves such a pair out.)
     fn answer_bound(&self) -> Duration {
         let longest = self.s.interval_cs.iter().max().copied().unwrap_or(100);
         let slowest = (0..self.nodes.len())
@@ -1069,6 +1074,17 @@ impl Sim {
             .answering()
             .into_iter()
             .filter(|i| !self.side.contains(i))
+            .collect();
+        // A release that began while the network was split: its priority 0 went unheard, so
+        // it holds the VIP its whole handover wait (nothing to hand over to).
+        let unheard_release = |i: usize| {
+            self.nodes[i]
+                .releasing_since
+                .is_some_and(|at| at < whole_since)
+        };
+        let answering: Vec<usize> = answering
+            .into_iter()
+            .filter(|&i| !unheard_release(i))
             .collect();
         let pairs: Vec<(usize, usize)> = answering
             .iter()
@@ -1262,6 +1278,7 @@ pub fn run_with(seed: u64, scenario: Scenario, bounds: Bounds) -> Result<(), Vio
             knows: vec![false; sim.clients.len()],
             lingering_since: None,
             released_at: Duration::ZERO,
+            releasing_since: None,
         });
     }
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| sim.run()));

@@ -26,79 +26,32 @@ pub(super) fn check_only(cfg: &RunConfig, mut ui: Ui) -> Result<i32> {
     let mut info = start_info(&machine, &iface, cfg);
     info.primary6 = primaries.get(1).copied();
     ui.start(&info);
-    for (vip, warning) in ownership_warnings(cfg, &iface) {
-        let fields = Json::default().str("vip", vip).str("iface", &iface.name);
-        ui.tell(
-            Level::Warn,
-            "owner-without-address",
-            cfg.vrid,
-            &warning,
-            fields,
-        );
-    }
     let vrid = cfg.vrid;
+    for (vip, warning) in ownership_warnings(cfg, &iface) {
+        let iface = iface.name.as_str();
+        PlanNote::OwnerWithoutAddress {
+            vip,
+            iface,
+            warning,
+        }
+        .tell(&mut ui, vrid);
+    }
     for c in &cfg.track.checks {
-        let start = if c.init_fail {
-            "failed until it first passes"
-        } else {
-            "decided by its first result"
-        };
-        let text = format!(
-            "health check {} every {}, timeout {}, rise {}, fall {}, {start}: {}",
-            c.check.name(),
-            humantime::format_duration(c.interval),
-            humantime::format_duration(c.timeout),
-            c.rise,
-            c.fall,
-            effect(c.weight, c.reverse, "a failure", "passing")
-        );
-        let fields = Json::default()
-            .str("check", c.check.name())
-            .raw("weight", c.weight);
-        ui.tell(Level::Plain, "check-plan", vrid, &text, fields);
+        PlanNote::Check(c).tell(&mut ui, vrid);
     }
     for (flag, argv) in cfg.hooks.all() {
-        let program = argv.first().cloned().unwrap_or_default();
-        let fields = Json::default().str("hook", flag).str("program", program);
-        let text = format!("{flag}: {}", argv.join(" "));
-        ui.tell(Level::Plain, "hook-plan", vrid, &text, fields);
+        PlanNote::Hook { flag, argv }.tell(&mut ui, vrid);
     }
     for t in &cfg.track_ifaces {
-        let name = &t.name;
-        let up = tracked_iface(name)?.up;
-        let now = if up { "up" } else { "down" };
-        let what = effect(t.weight, t.reverse, "down", "up");
-        let text = format!("interface {name} (now {now}): {what}");
-        let fields = Json::default().str("iface", name).raw("up", up);
-        ui.tell(Level::Plain, "track-iface-plan", vrid, &text, fields);
+        let up = tracked_iface(&t.name)?.up;
+        PlanNote::TrackedIface { track: t, up }.tell(&mut ui, vrid);
     }
     if let Err(e) = require_net_admin_and_raw() {
         let text = format!("{e}").replace('\n', "; ");
-        ui.say(
-            Level::Warn,
-            "privileges",
-            vrid,
-            &format!("to run for real: {text}"),
-        );
+        PlanNote::Privileges { text }.tell(&mut ui, vrid);
     }
-    match cfg.command_line() {
-        Ok(argv) => {
-            let line = crate::config::shell_line(&argv);
-            let fields = Json::default().list("argv", argv);
-            let text = format!("same as: vipflip {line}");
-            ui.tell(Level::Plain, "command", vrid, &text, fields);
-        }
-        Err(why) => {
-            let text = format!("no flags say the same ({why}): run it with --keepalived-conf");
-            ui.say(Level::Plain, "command", vrid, &text);
-        }
-    }
-    ui.say(
-        Level::Plain,
-        "checked",
-        vrid,
-        "configuration OK (checked only: no address added, nothing sent)",
-    );
+    PlanNote::Command(cfg.command_line()).tell(&mut ui, vrid);
+    PlanNote::Checked.tell(&mut ui, vrid);
     Ok(0)
 }
 
@@ -118,6 +71,104 @@ fn check_programs(cfg: &RunConfig) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// What `--check` says after the start line: one variant per kind of line, each with its
+/// facts; its text, level, event name and JSON fields come from `tell` (man vipflip-json).
+enum PlanNote<'a> {
+    /// Priority 255 on a VIP the interface does not have.
+    OwnerWithoutAddress {
+        vip: IpAddr,
+        iface: &'a str,
+        warning: String,
+    },
+    Check(&'a crate::config::TrackedCheck),
+    Hook {
+        flag: &'a str,
+        argv: &'a [String],
+    },
+    TrackedIface {
+        track: &'a crate::config::TrackedIface,
+        up: bool,
+    },
+    /// What running for real would miss.
+    Privileges {
+        text: String,
+    },
+    /// The one `vipflip run` line that says the same, or why there is none.
+    Command(std::result::Result<Vec<String>, String>),
+    Checked,
+}
+
+impl PlanNote<'_> {
+    fn tell(self, ui: &mut Ui, vrid: u8) {
+        match self {
+            PlanNote::OwnerWithoutAddress {
+                vip,
+                iface,
+                warning,
+            } => {
+                let fields = Json::default().str("vip", vip).str("iface", iface);
+                ui.tell(Level::Warn, "owner-without-address", vrid, &warning, fields);
+            }
+            PlanNote::Check(c) => {
+                let start = if c.init_fail {
+                    "failed until it first passes"
+                } else {
+                    "decided by its first result"
+                };
+                let text = format!(
+                    "health check {} every {}, timeout {}, rise {}, fall {}, {start}: {}",
+                    c.check.name(),
+                    humantime::format_duration(c.interval),
+                    humantime::format_duration(c.timeout),
+                    c.rise,
+                    c.fall,
+                    effect(c.weight, c.reverse, "a failure", "passing")
+                );
+                let fields = Json::default()
+                    .str("check", c.check.name())
+                    .raw("weight", c.weight);
+                ui.tell(Level::Plain, "check-plan", vrid, &text, fields);
+            }
+            PlanNote::Hook { flag, argv } => {
+                let program = argv.first().cloned().unwrap_or_default();
+                let fields = Json::default().str("hook", flag).str("program", program);
+                let text = format!("{flag}: {}", argv.join(" "));
+                ui.tell(Level::Plain, "hook-plan", vrid, &text, fields);
+            }
+            PlanNote::TrackedIface { track, up } => {
+                let name = &track.name;
+                let now = if up { "up" } else { "down" };
+                let what = effect(track.weight, track.reverse, "down", "up");
+                let text = format!("interface {name} (now {now}): {what}");
+                let fields = Json::default().str("iface", name).raw("up", up);
+                ui.tell(Level::Plain, "track-iface-plan", vrid, &text, fields);
+            }
+            PlanNote::Privileges { text } => ui.say(
+                Level::Warn,
+                "privileges",
+                vrid,
+                &format!("to run for real: {text}"),
+            ),
+            PlanNote::Command(Ok(argv)) => {
+                let line = crate::config::shell_line(&argv);
+                let text = format!("same as: vipflip {line}");
+                let fields = Json::default().list("argv", argv);
+                ui.tell(Level::Plain, "command", vrid, &text, fields);
+            }
+            PlanNote::Command(Err(why)) => {
+                let text = format!("no flags say the same ({why}): run it with --keepalived-conf");
+                ui.say(Level::Plain, "command", vrid, &text);
+            }
+            PlanNote::Checked => ui.say(
+                Level::Plain,
+                "checked",
+                vrid,
+                "configuration OK (checked only: no address added, nothing sent)",
+            ),
+        }
+    }
 }
 
 /// What a tracked thing's weight does, in words: `bad` and `good` name its two states.

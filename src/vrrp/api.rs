@@ -80,18 +80,19 @@ pub enum State {
 }
 
 impl State {
+    /// Every state, in the chart's order.
+    pub const ALL: [State; 6] = [
+        State::Init,
+        State::Backup,
+        State::Master,
+        State::Fault,
+        State::Releasing,
+        State::Stopped,
+    ];
+
     /// The state `name` gives back (as printed in events); `None` for any other word.
     pub fn from_name(name: &str) -> Option<State> {
-        [
-            State::Init,
-            State::Backup,
-            State::Master,
-            State::Fault,
-            State::Releasing,
-            State::Stopped,
-        ]
-        .into_iter()
-        .find(|s| s.name() == name)
+        State::ALL.into_iter().find(|s| s.name() == name)
     }
 
     pub fn name(self) -> &'static str {

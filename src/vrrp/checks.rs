@@ -357,6 +357,9 @@ mod tests {
             priority: 255,
             ..params()
         };
+        // keepalived v2.2.7 keepalived/vrrp/vrrp.c: vrrp_check_packet() has no owner check,
+        // and vrrp_state_master_rx() answers a lower advert with its own and a gratuitous ARP
+        // (RFC 3768 §7.1 would have the owner discard it).
         assert!(
             matches!(verdict(&owner, &good, 255), Verdict::Accept(_)),
             "an owner hears the others, as keepalived's does"

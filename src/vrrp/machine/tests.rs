@@ -1432,14 +1432,7 @@ fn release_steps_down_for_a_killed_master_with_the_stopping_masters_rule() {
 
 #[test]
 fn state_names_read_back() {
-    for state in [
-        State::Init,
-        State::Backup,
-        State::Master,
-        State::Fault,
-        State::Releasing,
-        State::Stopped,
-    ] {
+    for state in State::ALL {
         assert_eq!(State::from_name(state.name()), Some(state));
     }
     assert_eq!(

@@ -1,9 +1,10 @@
 //! What an advert costs, vipflip beside keepalived in one run (issue 21), a table on stdout
 //! for BENCHMARKS.md:
 //!
-//!     sudo env "PATH=$PATH" cargo bench --bench cost             # about 4 minutes
+//!     sudo env "PATH=$PATH" cargo bench --bench cost             # about 10 minutes
 //!     sudo env "PATH=$PATH" cargo bench --bench cost -- --only vipflip
 //!     sudo env "PATH=$PATH" cargo bench --bench cost -- --before /tmp/old/vipflip
+//!     sudo env "PATH=$PATH" cargo bench --bench cost -- --nodes 2 --rounds 5
 //!
 //! For each tool, one after the other so neither loads the other: a group of 2 nodes, then
 //! one of 16 (priorities 200 down, one apart; VRRPv3 at 10 ms, one VIP, multicast), in
@@ -12,8 +13,12 @@
 //! system, /proc/PID/stat, every thread and child of the node) over a 30 s window: of the
 //! master, which only sends, and of each backup, which only receives. An advert sent costs
 //! the master's CPU over the adverts of the window (window / 10 ms); an advert received
-//! costs a backup's CPU over the same count. Then memory: 2 nodes at the default 1 s adverts,
-//! RSS and PSS of each node's processes once settled.
+//! costs a backup's CPU over the same count. Run times are /proc/PID/schedstat's (ns); the
+//! ticks are the kernel's sampled user/system split. This VM's speed drifts by 15% from one
+//! minute to the next, so each tool runs `--rounds` times (3), the order turned each round,
+//! and the table shows the median run with the range; the last line gives vipflip over
+//! keepalived round by round, each pair measured minutes apart at most. Then memory: 2
+//! nodes at the default 1 s adverts, RSS and PSS of each node's processes once settled.
 
 #[path = "../tests/lab/mod.rs"]
 mod lab;
@@ -184,6 +189,42 @@ fn memory_run(tool: Tool) -> [(u64, u64); 2] {
     out
 }
 
+/// The median run's row: by CPU per node, with the range over the runs.
+fn print_cpu(tool: Tool, nodes: usize, runs: &[Option<Cpu>]) {
+    let mut ok: Vec<&Cpu> = runs.iter().flatten().collect();
+    ok.sort_by(|a, b| a.per_node().total_cmp(&b.per_node()));
+    let Some(c) = ok.get(ok.len() / 2) else {
+        return;
+    };
+    let (lo, hi) = (ok[0].per_node(), ok[ok.len() - 1].per_node());
+    let (bu, bs, bns) = c.backup_mean();
+    println!(
+        "| {tool} | {nodes} | {} of {} | {} / {} | {bu:.1} / {bs:.1} | {:.3} ({lo:.3}-{hi:.3}) | {:.0} | {:.0} |",
+        ok.len(),
+        runs.len(),
+        c.master.0,
+        c.master.1,
+        c.per_node(),
+        c.per_advert(c.master.2 as f64),
+        c.per_advert(bns),
+    );
+}
+
+/// vipflip's CPU per node over keepalived's, run next to it in each round, and their median.
+fn ratio_per_round(tools: &[Tool], runs: &[Vec<Option<Cpu>>]) -> Option<String> {
+    let of = |want: Tool| tools.iter().position(|t| *t == want);
+    let (v, k) = (of(Tool::Vipflip)?, of(Tool::Keepalived)?);
+    let mut ratios: Vec<f64> = runs[v]
+        .iter()
+        .zip(&runs[k])
+        .filter_map(|(a, b)| Some(a.as_ref()?.per_node() / b.as_ref()?.per_node()))
+        .collect();
+    let listed: Vec<String> = ratios.iter().map(|r| format!("{r:.2}")).collect();
+    ratios.sort_by(f64::total_cmp);
+    let median = ratios.get(ratios.len() / 2)?;
+    Some(format!("{} (median {median:.2})", listed.join(", ")))
+}
+
 fn main() {
     if !nix::unistd::geteuid().is_root() {
         eprintln!("vipflip: the benchmark needs root: it creates network namespaces\nhint: sudo env \"PATH=$PATH\" cargo bench --bench cost");
@@ -207,11 +248,6 @@ fn main() {
         None => vec![Tool::Vipflip, Tool::Keepalived],
     };
     tools.splice(0..0, before);
-    println!(
-        "| tool | nodes | master user/sys ticks | backup user/sys ticks (mean) | CPU per node (s / {} s) | µs per sent advert | µs per received advert |",
-        WINDOW.as_secs()
-    );
-    println!("|---|---|---|---|---|---|---|");
     // `--nodes N`: that group size alone.
     let sizes: Vec<usize> = match args.iter().position(|a| a == "--nodes") {
         Some(i) => args
@@ -221,20 +257,37 @@ fn main() {
             .collect(),
         None => vec![2, 16],
     };
+    // `--rounds N`: each tool measured N times, the order turned each round, so that a slow
+    // minute of the VM falls on every tool alike; the table gives the median run.
+    let rounds: usize = args
+        .iter()
+        .position(|a| a == "--rounds")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(3)
+        .max(1);
+    println!(
+        "| tool | nodes | runs | master user/sys ticks | backup user/sys ticks (mean) | CPU per node (s / {} s): median (min-max) | µs per sent advert | µs per received advert |",
+        WINDOW.as_secs()
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    let mut ratios = Vec::new();
     for &nodes in &sizes {
-        for &tool in &tools {
-            let Some(c) = cpu_run(tool, nodes) else {
-                continue;
-            };
-            let (bu, bs, bns) = c.backup_mean();
-            println!(
-                "| {tool} | {nodes} | {} / {} | {bu:.1} / {bs:.1} | {:.3} | {:.0} | {:.0} |",
-                c.master.0,
-                c.master.1,
-                c.per_node(),
-                c.per_advert(c.master.2 as f64),
-                c.per_advert(bns),
-            );
+        let mut runs: Vec<Vec<Option<Cpu>>> = tools.iter().map(|_| Vec::new()).collect();
+        for round in 0..rounds {
+            for k in 0..tools.len() {
+                let t = (k + round) % tools.len();
+                runs[t].push(cpu_run(tools[t], nodes));
+            }
+        }
+        for (tool, runs) in tools.iter().zip(&runs) {
+            print_cpu(*tool, nodes, runs);
+        }
+        ratios.push((nodes, ratio_per_round(&tools, &runs)));
+    }
+    for (nodes, r) in ratios {
+        if let Some(line) = r {
+            println!("\n{nodes} nodes, vipflip / keepalived CPU per node, per round: {line}");
         }
     }
     println!();

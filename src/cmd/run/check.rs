@@ -73,9 +73,14 @@ fn check_programs(cfg: &RunConfig) -> Result<()> {
     Ok(())
 }
 
-/// What `--check` says after the start line: one variant per kind of line, each with its
-/// facts; its text, level, event name and JSON fields come from `tell` (man vipflip-json).
-enum PlanNote<'a> {
+/// What the plan says before anything starts (what a keepalived.conf means here), and what
+/// `--check` says after the start line: one variant per kind of line, each with its facts;
+/// its text, level, event name and JSON fields come from `tell` (man vipflip-json).
+pub(super) enum PlanNote<'a> {
+    /// How a keyword of the file is read, or a flag's consequence.
+    Config(&'a str),
+    /// What in the file differs from keepalived here, or is ignored.
+    ConfigWarning(&'a str),
     /// Priority 255 on a VIP the interface does not have.
     OwnerWithoutAddress {
         vip: IpAddr,
@@ -101,8 +106,10 @@ enum PlanNote<'a> {
 }
 
 impl PlanNote<'_> {
-    fn tell(self, ui: &mut Ui, vrid: u8) {
+    pub(super) fn tell(self, ui: &mut Ui, vrid: u8) {
         match self {
+            PlanNote::Config(text) => ui.say(Level::Info, "config-note", vrid, text),
+            PlanNote::ConfigWarning(text) => ui.say(Level::Warn, "config-warning", vrid, text),
             PlanNote::OwnerWithoutAddress {
                 vip,
                 iface,

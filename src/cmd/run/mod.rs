@@ -33,7 +33,7 @@ mod tests;
 use std::sync::mpsc;
 use std::sync::Arc;
 
-use self::check::check_only;
+use self::check::{check_only, PlanNote};
 use self::edges::{
     start_checks, start_claim_watch, start_edges, start_hooks, start_signals, start_tracked_ifaces,
     EventTx,
@@ -54,20 +54,20 @@ use crate::net::status;
 use crate::net::vmac::VmacChange;
 use crate::net::vrrp_socket::VrrpSocket;
 use crate::net::wake::Wake;
-use crate::ui::{Level, Ui};
+use crate::ui::Ui;
 use crate::wire::Family;
 pub fn run(args: &RunArgs) -> Result<i32> {
     let plan = plan(args)?;
     let mut ui = super::stdout_ui(&args.output);
     for note in &plan.notes {
-        ui.say(Level::Info, "config-note", 0, note);
+        PlanNote::Config(note).tell(&mut ui, 0);
     }
     for cfg in &plan.cfgs {
         for warning in &cfg.warnings {
-            ui.say(Level::Warn, "config-warning", 0, warning);
+            PlanNote::ConfigWarning(warning).tell(&mut ui, 0);
         }
         for note in &cfg.notes {
-            ui.say(Level::Info, "config-note", 0, note);
+            PlanNote::Config(note).tell(&mut ui, 0);
         }
     }
     if args.check {

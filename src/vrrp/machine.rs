@@ -14,7 +14,9 @@
 //!    │ Start, link up                ▲ │ LinkUp, checks pass (→ Backup)
 //!    ▼                               │ │
 //!   Backup ◀─────────────────────────┼─┘      listening: down timer = Master_Down_Interval,
-//!    │  ▲  LinkDown, check fails ────┘          Skew_Time after a priority 0
+//!    │  ▲  LinkDown, check fails ────┘          Skew_Time after a priority 0; a lower
+//!    │  │                                       master heard meanwhile never brings it
+//!    │  │                                       closer (follows the highest)
 //!    │  │                                     preempting: a lower master heard, timer runs on
 //!    │  │                                       (after --preempt-delay)
 //!    │  │                                     draining: was master, keeps the VIP LINGER_MIN
@@ -106,6 +108,9 @@ struct Listening {
     wants_master: bool,
     /// It yielded as master: it keeps the VIP until then (answering, never announcing).
     drain_until: Option<Instant>,
+    /// The master it follows: its address, priority and last advert. A lower master heard
+    /// meanwhile (a contest, a loser's last advert) never brings the takeover closer.
+    following: Option<(IpAddr, u8, Instant)>,
 }
 
 /// Master: adverts, announcements, answers.
@@ -557,6 +562,7 @@ impl Machine {
             // (issue 20 b: it lasted up to an interval, 41 s at VRRPv3's longest, and every
             // claim, the winner's kernel ARP from the VIP too, added 5 ms).
             drain_until: was_master.then(|| now + LINGER_MIN),
+            following: None,
         };
         self.transition(Phase::Backup(listening), reason, out);
     }
@@ -595,6 +601,9 @@ impl Machine {
         }
         let lower = advert.priority < self.priority();
         if !self.p.preempt || !lower || self.preempt_delay_holds(now, src, advert.priority, out) {
+            if self.below_followed(now, src, advert) {
+                return;
+            }
             self.adopt_interval(src, advert, out);
             let mdi = self.master_down_interval();
             if let Phase::Backup(b) = &mut self.phase {
@@ -604,12 +613,37 @@ impl Machine {
                 b.down_at = now + mdi;
                 b.cause = DownCause::Silence;
                 b.wants_master = false;
+                b.following = Some((src, advert.priority, now));
             }
             self.last_master = Some((src, now));
         } else if let Phase::Backup(b) = &mut self.phase {
             // Preempt: ignore it; our master-down timer runs out and we take over.
             b.cause = DownCause::Preempt(src, advert.priority);
         }
+    }
+
+    /// An advert from a master of lower priority than the one this backup follows, while
+    /// that one is alive (heard within its Master_Down_Interval): two masters in a contest,
+    /// or a loser's last advert as it yields. RFC 5798 would follow it and take its
+    /// interval; a loser that advertises faster than the winner then made every backup time
+    /// out before the winner's next advert, take over and yield with a last advert of its
+    /// own, for ever, when the winner answers no lower advert (FRR; the simulator's mixed
+    /// seed 13826). So it only keeps the takeover from coming sooner than its own silence
+    /// would allow; the followed master's timer and interval stand.
+    fn below_followed(&mut self, now: Instant, src: IpAddr, advert: &Advert) -> bool {
+        let own = self.priority();
+        let followed_mdi = self.master_down_interval();
+        let its_mdi = master_down_interval(self.p.version, own, advert.interval_cs);
+        let Phase::Backup(b) = &mut self.phase else {
+            return false;
+        };
+        let below = b.following.is_some_and(|(at_src, priority, heard)| {
+            at_src != src && advert.priority < priority && now < heard + followed_mdi
+        });
+        if below {
+            b.down_at = b.down_at.max(now + its_mdi);
+        }
+        below
     }
 
     fn preempt_delay_holds(
@@ -706,6 +740,9 @@ impl Machine {
             priority: self.priority(),
         });
         self.become_backup(now, reason, out);
+        if let Phase::Backup(b) = &mut self.phase {
+            b.following = Some((src, advert.priority, now));
+        }
         self.last_master = Some((src, now));
     }
 

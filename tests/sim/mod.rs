@@ -7,6 +7,7 @@
 #![allow(dead_code)]
 
 pub mod clients;
+pub mod peers;
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -19,6 +20,7 @@ use vipflip::vrrp::timers::{AFTER_LINGER, CLAIM_SETTLE, LINGER_MIN};
 use vipflip::vrrp::{Action, Health, Input, Machine, Params, State};
 
 use clients::{Client, Sends};
+use peers::Peer;
 use vipflip::wire::announce::MacAddr;
 use vipflip::wire::vrrp::{emit, GROUP_V4};
 use vipflip::wire::{Auth, Received, V3Checksum, Version};
@@ -81,6 +83,21 @@ pub enum Fault {
 }
 
 impl Fault {
+    /// The node it happens to, if one.
+    fn node(&self) -> Option<usize> {
+        match self {
+            Fault::Start(i)
+            | Fault::Stop(i)
+            | Fault::Crash(i)
+            | Fault::LinkDown(i)
+            | Fault::LinkUp(i)
+            | Fault::CheckFails(i)
+            | Fault::CheckPasses(i)
+            | Fault::Penalty(i, _) => Some(*i),
+            _ => None,
+        }
+    }
+
     /// A handover the operator planned: the client must never point at a non-holder.
     fn planned(&self) -> bool {
         matches!(
@@ -117,6 +134,8 @@ pub struct Scenario {
     /// --garp-delay (garp_master_delay): the second burst after a takeover.
     pub second_announce: Option<Duration>,
     pub preempt_delay: Duration,
+    /// What runs on each node: vipflip, or a keepalived-like or FRR-like peer (sim/peers.rs).
+    pub peers: Vec<Peer>,
 }
 
 /// One client host.
@@ -317,7 +336,25 @@ impl Scenario {
             garp_repeat,
             second_announce,
             preempt_delay,
+            peers: vec![Peer::Vipflip; n],
         }
+    }
+
+    /// The group of `draw(seed)` with one or two of its nodes keepalived or FRR (never all of
+    /// them), from a draw of its own.
+    pub fn draw_mixed(seed: u64) -> Scenario {
+        let mut s = Scenario::draw(seed);
+        let mut p = Rng::new(seed ^ 0x7065_6572_7321_2121);
+        let n = s.peers.len();
+        let others = p.range(1, (n as u64 - 1).min(2));
+        for _ in 0..others {
+            let i = p.range(0, n as u64 - 1) as usize;
+            s.peers[i] = *p.pick(&[Peer::Keepalived, Peer::Frr]);
+        }
+        if s.peers.iter().all(|&k| k != Peer::Vipflip) {
+            s.peers[0] = Peer::Vipflip;
+        }
+        s
     }
 }
 
@@ -435,6 +472,12 @@ struct Sim {
     /// Per client: its entry came from the reply of a node that had left master (lingering
     /// or releasing): issue 20's hole (a), which today's bounds do not hold against.
     resolved_from_loser: Vec<bool>,
+    /// Per client: it was left on a node that had left master (moved by its late
+    /// announcement, by its kernel's ARP request from the VIP during its drain, or there when
+    /// it yielded) while a keepalived or FRR node is master: neither answers claims (FRR
+    /// not even lower adverts), so only the client's neighbour entry expiring moves it
+    /// (sim/peers.rs; docs/clients.md says what a mixed group should do).
+    left_by_peer: Vec<bool>,
     /// Since when each pair of nodes on the clients' side both answer for the VIP.
     both_answer_since: std::collections::HashMap<(usize, usize), Duration>,
     /// When a node last changed state or added or removed the VIP.
@@ -442,6 +485,9 @@ struct Sim {
     /// When a node last became master: a new contest may begin there.
     last_takeover: Duration,
     log: Vec<String>,
+    /// VIPFLIP_SIM_DEBUG: the timeline also has every advert sent and heard and every VIP
+    /// removal.
+    debug: bool,
 }
 
 fn mac(i: usize) -> MacAddr {
@@ -454,19 +500,25 @@ fn primary(i: usize) -> IpAddr {
 
 impl Sim {
     fn params(&self, i: usize) -> Params {
+        // FRR has neither a preempt delay nor keepalived's `state MASTER`.
+        let frr = self.s.peers[i] == Peer::Frr;
         Params {
             version: self.s.version,
             vrid: 41,
             priority: self.s.priorities[i],
             interval_cs: self.s.interval_cs[i],
             preempt: self.s.preempt,
-            preempt_delay: self.s.preempt_delay,
+            preempt_delay: if frr {
+                Duration::ZERO
+            } else {
+                self.s.preempt_delay
+            },
             primary: primary(i),
             vips: vec![VIP],
             auth: Auth::None,
             second_announce: self.s.second_announce,
             unicast_peers: Vec::new(),
-            state_master: self.s.state_master[i],
+            state_master: self.s.state_master[i] && !frr,
             refresh: self.s.refresh,
             sync: false,
         }
@@ -536,6 +588,23 @@ impl Sim {
             .collect()
     }
 
+    /// Whether no master will answer what loser `i` announced: a keepalived or FRR master
+    /// answers no claim; and an FRR loser's NA that went out before its advert (`na_first`)
+    /// no winner can tell from FRR's preemption, which it must not answer.
+    fn nobody_answers_for(&self, i: usize) -> bool {
+        self.peer_master() || (self.s.peers[i] == Peer::Frr && self.s.ndp)
+    }
+
+    /// Whether a keepalived or FRR node is master and holds the VIP.
+    fn peer_master(&self) -> bool {
+        (0..self.nodes.len()).any(|k| {
+            self.s.peers[k] != Peer::Vipflip
+                && self.node_up(k)
+                && self.nodes[k].holds
+                && self.nodes[k].machine.state() == State::Master
+        })
+    }
+
     /// A master holding the VIP that the clients can reach: where a client should be.
     fn keeper(&self, i: usize) -> bool {
         self.node_up(i)
@@ -556,14 +625,35 @@ impl Sim {
         // One loop per node: it gets to inputs in order, never before its previous step.
         let when = (at + late).max(self.nodes[i].busy_until);
         self.nodes[i].busy_until = when;
-        let actions = self.nodes[i].machine.handle(self.t0 + when, input);
+        let was = self.nodes[i].machine.state();
+        let actions = self.nodes[i].machine.handle(self.t0 + when, input.clone());
+        let now = self.nodes[i].machine.state();
+        let actions = self.s.peers[i].filter(was, now, &input, actions);
         let mut when = when;
+        // FRR preempting over IPv6: its NA reached the lab's vipflip an interval before its
+        // first advert (tests/lab_frr.rs); its own source sends both at once.
+        let na_first = self.s.peers[i] == Peer::Frr
+            && self.s.ndp
+            && actions.iter().any(|a| {
+                matches!(
+                    a,
+                    Action::Transition {
+                        to: State::Master,
+                        ..
+                    }
+                )
+            });
         for action in actions {
             // Adding an address goes through netlink: what follows (the announcement) leaves
             // a little later than the advert before it.
             if matches!(action, Action::AddVips) {
                 when += us(self.rng.range(100, 800));
                 self.nodes[i].busy_until = when;
+            }
+            if na_first && matches!(action, Action::SendAdvert { .. }) {
+                let later = when + interval(self.s.interval_cs[i]);
+                self.apply(later, i, action)?;
+                continue;
             }
             self.apply(when, i, action)?;
         }
@@ -581,6 +671,9 @@ impl Sim {
     fn apply(&mut self, at: Duration, i: usize, action: Action) -> Result<(), String> {
         match action {
             Action::SendAdvert { priority } => {
+                if self.debug {
+                    self.note(at, format!("n{i} sends priority {priority}"));
+                }
                 let p = self.nodes[i].machine.params().advert(priority);
                 let bytes = emit(&p, primary(i), IpAddr::V4(GROUP_V4), V3Checksum::Keepalived)
                     .map_err(|e| format!("n{i} cannot emit its advert: {e}"))?;
@@ -593,6 +686,9 @@ impl Sim {
                 self.last_transition = at;
             }
             Action::RemoveVips => {
+                if self.debug {
+                    self.note(at, format!("n{i} removes the VIP"));
+                }
                 self.nodes[i].holds = false;
                 self.nodes[i].released_at = at;
                 self.last_transition = at;
@@ -629,6 +725,13 @@ impl Sim {
                 }
             }
             Action::Transition { from, to, reason } => {
+                if from == State::Master && self.nobody_answers_for(i) {
+                    for c in 0..self.clients.len() {
+                        if self.clients[c].on() == Some(i) {
+                            self.left_by_peer[c] = true;
+                        }
+                    }
+                }
                 self.nodes[i].releasing_since = (to == State::Releasing).then_some(at);
                 self.last_transition = at;
                 if to == State::Master {
@@ -660,11 +763,20 @@ impl Sim {
             (End::Node(from), End::Client(c), Payload::Announce { answer }) => {
                 let how = if answer { "answer" } else { "announcement" };
                 let moved = self.move_client(at, c, from, how, |client| client.announced(at, from));
+                // An announcement that arrives after its sender yielded to a peer.
+                if moved
+                    && self.nodes[from].machine.state() != State::Master
+                    && self.nobody_answers_for(from)
+                {
+                    self.left_by_peer[c] = true;
+                }
                 if moved && answer {
                     self.moved_by_answers[c] += 1;
                 }
             }
-            (End::Node(from), End::Node(j), Payload::Announce { .. }) => {
+            (End::Node(from), End::Node(j), Payload::Announce { .. })
+                if self.s.peers[j].hears_claims() =>
+            {
                 self.handle(at, j, claim_from(from))?
             }
             (End::Node(from), End::Node(j), Payload::Advert(bytes))
@@ -708,11 +820,19 @@ impl Sim {
                 }
             }
             (End::Node(j), End::Client(c), Payload::AskFromVip { client }) if client == c => {
-                self.move_client(at, c, j, "asked from the VIP", |client| {
+                let moved = self.move_client(at, c, j, "asked from the VIP", |client| {
                     client.asked_from_vip(at, j)
                 });
+                if moved
+                    && self.nodes[j].machine.state() != State::Master
+                    && self.nobody_answers_for(j)
+                {
+                    self.left_by_peer[c] = true;
+                }
             }
-            (End::Node(from), End::Node(j), Payload::AskFromVip { .. }) => {
+            (End::Node(from), End::Node(j), Payload::AskFromVip { .. })
+                if self.s.peers[j].hears_claims() =>
+            {
                 self.handle(at, j, claim_from(from))?
             }
             _ => {}
@@ -735,6 +855,7 @@ impl Sim {
         let moved = self.clients[c].on() != before && self.clients[c].on() == Some(node);
         if moved {
             self.resolved_from_loser[c] = false;
+            self.left_by_peer[c] = false;
             self.note(at, format!("client {c} -> n{node} ({how})"));
         }
         moved
@@ -756,6 +877,12 @@ impl Sim {
         };
         let verdict = check(&params, &rx);
         if let Verdict::Accept(parsed) = &verdict {
+            if self.debug {
+                self.note(
+                    at,
+                    format!("n{j} hears n{from} priority {}", parsed.advert.priority),
+                );
+            }
             if parsed.advert.priority == 0 {
                 self.note(at, format!("n{j} hears priority 0 from n{from}"));
             }
@@ -763,6 +890,20 @@ impl Sim {
             self.note(at, format!("n{j} drops n{from}'s advert: {verdict:?}"));
         }
         if let Verdict::Accept(parsed) = verdict {
+            let m = &self.nodes[j].machine;
+            let (own, state) = (m.priority(), m.state());
+            let heard = parsed.advert.priority;
+            let peer = self.s.peers[j];
+            if peer.discards(
+                own,
+                params.primary,
+                heard,
+                primary(from),
+                params.preempt,
+                state,
+            ) {
+                return Ok(());
+            }
             let input = Input::Advert {
                 src: primary(from),
                 advert: parsed.advert,
@@ -812,7 +953,10 @@ impl Sim {
         // up to `bound()`.
         self.last_fault = at;
         self.planned_since = None;
-        if f.planned() && settled {
+        // keepalived and FRR let the VIP go at once: their planned handovers lose what the
+        // successor's takeover takes (what vipflip's handover wait is for).
+        let by_vipflip = f.node().is_none_or(|i| self.s.peers[i] == Peer::Vipflip);
+        if f.planned() && settled && by_vipflip {
             self.planned_since = Some(at);
             self.stray_since.iter_mut().for_each(|s| *s = None);
         }
@@ -836,6 +980,7 @@ impl Sim {
                 };
                 self.handle(at, i, Input::Start { link_up: link })?;
             }
+            Fault::Stop(i) if self.s.peers[i] != Peer::Vipflip => self.peer_stops(at, i)?,
             Fault::Stop(i) => self.handle(at, i, Input::Shutdown)?,
             Fault::Crash(i) => {
                 self.nodes[i].alive = false;
@@ -885,6 +1030,27 @@ impl Sim {
                 }
             }
         }
+        Ok(())
+    }
+
+    /// keepalived's and FRR's stop: a master sends priority 0 and removes the VIP, then the
+    /// process is gone (no handover wait).
+    fn peer_stops(&mut self, at: Duration, i: usize) -> Result<(), String> {
+        if !self.nodes[i].alive {
+            return Ok(());
+        }
+        if self.nodes[i].machine.state() == State::Master && self.nodes[i].link {
+            self.apply(at, i, Action::SendAdvert { priority: 0 })?;
+        }
+        self.note(at, format!("n{i} ({:?}) stops", self.s.peers[i]));
+        let n = &mut self.nodes[i];
+        if n.holds {
+            n.holds = false;
+            n.released_at = at;
+            self.last_transition = at;
+        }
+        n.alive = false;
+        n.lingering_since = None;
         Ok(())
     }
 
@@ -992,7 +1158,9 @@ impl Sim {
                 && matches!(self.nodes[i].machine.state(), State::Backup | State::Master)
         });
         for c in 0..self.clients.len() {
-            let known_hole = matches!(self.bounds, Bounds::Current) && self.resolved_from_loser[c];
+            let known_hole = (matches!(self.bounds, Bounds::Current)
+                && self.resolved_from_loser[c])
+                || self.left_by_peer[c];
             let stray = successor_possible
                 && !known_hole
                 && self.clients[c]
@@ -1004,7 +1172,15 @@ impl Sim {
                     // A loser's announcement reaches the client and the winner at once; the
                     // winner's answer needs one more delivery and a step of its loop. So the
                     // client may point at a non-holder for one claim round trip, no longer.
-                    let allowed = (self.s.delay + self.s.jitter) * 2 + self.s.lateness + us(50);
+                    let mut allowed = (self.s.delay + self.s.jitter) * 2 + self.s.lateness + us(50);
+                    // A keepalived or FRR loser has no drain: the VIP leaves it at once, and
+                    // the winner answers its late announcement CLAIM_SETTLE after it.
+                    if self.clients[c]
+                        .on()
+                        .is_some_and(|n| self.s.peers[n] != Peer::Vipflip)
+                    {
+                        allowed += CLAIM_SETTLE + self.trip();
+                    }
                     if at.saturating_sub(from) > allowed && at > since {
                         return Err(format!(
                             "after a planned handover client {c} points at n{:?}, not a holder {:?}, for {:?}",
@@ -1047,6 +1223,7 @@ impl Sim {
             };
             let off = any_keeper
                 && moved_since
+                && !self.left_by_peer[c]
                 && self.clients[c]
                     .on()
                     .is_some_and(|n| !self.keeper(n) && !unseen_loss(n));
@@ -1245,6 +1422,7 @@ pub fn run_with(seed: u64, scenario: Scenario, bounds: Bounds) -> Result<(), Vio
         stray_since: vec![None; clients.len()],
         off_keeper_since: vec![None; clients.len()],
         resolved_from_loser: vec![false; clients.len()],
+        left_by_peer: vec![false; clients.len()],
         clients,
         flushes,
         queue: BinaryHeap::new(),
@@ -1263,6 +1441,7 @@ pub fn run_with(seed: u64, scenario: Scenario, bounds: Bounds) -> Result<(), Vio
         last_transition: Duration::ZERO,
         last_takeover: Duration::ZERO,
         log: Vec::new(),
+        debug: std::env::var_os("VIPFLIP_SIM_DEBUG").is_some(),
         s: scenario.clone(),
     };
     for i in 0..n {
@@ -1294,10 +1473,21 @@ pub fn run_with(seed: u64, scenario: Scenario, bounds: Bounds) -> Result<(), Vio
                 .unwrap_or_default()
         ),
     };
-    let tail: Vec<&String> = sim.log.iter().rev().take(80).collect();
+    let tail: Vec<&String> = sim
+        .log
+        .iter()
+        .rev()
+        .take(
+            std::env::var("VIPFLIP_SIM_LINES")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(80),
+        )
+        .collect();
     let report = format!(
-        "seed {seed}: {rule}\ngroup: {:?} priorities {:?} intervals {:?}cs preempt {} (delay {:?}) delay {:?} jitter {:?} lateness {:?}\nclients: {:?} ndp {} garp_repeat {} second announce {:?}\nscript: {:?}\nlast {} lines of the timeline:\n{}",
+        "seed {seed}: {rule}\ngroup: {:?} peers {:?} priorities {:?} intervals {:?}cs preempt {} (delay {:?}) delay {:?} jitter {:?} lateness {:?}\nclients: {:?} ndp {} garp_repeat {} second announce {:?}\nscript: {:?}\nlast {} lines of the timeline:\n{}",
         scenario.version,
+        scenario.peers,
         scenario.priorities,
         scenario.interval_cs,
         scenario.preempt,

@@ -1441,3 +1441,50 @@ fn state_names_read_back() {
         "the event word, lower case"
     );
 }
+
+/// A backup follows the highest master it hears. A lower master's advert (a loser's last
+/// one as it yields, here at a shorter interval than the winner's) neither moves the
+/// takeover sooner nor changes the adopted interval while the followed master is alive; it
+/// only holds the takeover off while that one advertises. RFC 5798 would follow the loser's
+/// 10 ms, time out before the winner's next 60 ms advert, and take over (the simulator's
+/// mixed seed 13826: backups and losers took turns for ever beside an FRR master).
+#[test]
+fn a_lower_masters_advert_never_brings_the_takeover_closer() {
+    let p = Params {
+        version: Version::V3,
+        interval_cs: 10,
+        ..params()
+    };
+    let (mut m, t0) = backup(p.clone());
+    let winner = |prio| match advert_with_interval(&p, prio, 6) {
+        Input::Advert { advert, .. } => Input::Advert {
+            src: ip("192.0.2.209"),
+            advert,
+            received: None,
+        },
+        other => other,
+    };
+    m.handle(t0, winner(250));
+    let followed = m.deadline().expect("a down timer");
+    assert_eq!(followed, t0 + master_down_interval(Version::V3, 200, 6));
+    // The loser's last advert: priority 220 at 10 ms, 5 ms later.
+    let out = m.handle(t0 + ms(5), advert_with_interval(&p, 220, 1));
+    assert_eq!(m.deadline(), Some(followed), "{out:?}");
+    assert_eq!(
+        m.master_down_interval(),
+        master_down_interval(Version::V3, 200, 6)
+    );
+    // The winner falls silent; the lower master goes on advertising every 10 ms and keeps the
+    // takeover off past the winner's silence.
+    let mut t = t0 + ms(5);
+    while t < followed + ms(100) {
+        t += ms(10);
+        m.handle(t, advert_with_interval(&p, 220, 1));
+        assert_eq!(m.state(), State::Backup, "at {:?}", t - t0);
+    }
+    // Past the winner's Master_Down_Interval the lower master is the one followed.
+    assert_eq!(
+        m.deadline(),
+        Some(t + master_down_interval(Version::V3, 200, 1))
+    );
+}

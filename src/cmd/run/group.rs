@@ -15,7 +15,7 @@ use super::edges::{Event, LinkEvent};
 use super::io::NodeIo;
 use super::node::{Node, Reaction};
 use crate::error::{Error, Result};
-use crate::net::wake::{WaitSet, Wake};
+use crate::net::wake::{first_readable, Wake};
 use crate::vrrp::{Input, State};
 
 /// Nodes that move together, with the sync group's name (`None`: the families of one
@@ -28,9 +28,6 @@ pub(super) struct Inbox {
     pub(super) rx: Receiver<(usize, Event)>,
     pub(super) wake: Wake,
 }
-
-/// The wake pipe's key in the wait set; a socket's is its node and generation.
-const WAKE_KEY: u64 = u64::MAX;
 
 /// Runs `nodes` until every one has stopped.
 pub(super) fn run_group<I: NodeIo>(
@@ -47,8 +44,6 @@ pub(super) fn run_group<I: NodeIo>(
     let mut started = vec![false; nodes.len()];
     let mut was: Vec<State> = nodes.iter().map(|n| n.machine.state()).collect();
     let mut groups: Vec<Option<State>> = vec![None; sets.len()];
-    let mut waits =
-        WaitSet::new().map_err(|e| Error::new("cannot create the loop's wait set", e))?;
     loop {
         let now = Instant::now();
         for (i, node) in nodes.iter_mut().enumerate() {
@@ -87,7 +82,7 @@ pub(super) fn run_group<I: NodeIo>(
                 [n.machine.deadline(), io].into_iter().flatten().min()
             })
             .min();
-        match next_event(nodes, inbox, &mut waits, deadline, &mut failed) {
+        match next_event(nodes, inbox, deadline, &mut failed) {
             Ok((i, event)) => route(nodes, &done, i, event, &mut pending)?,
             Err(RecvTimeoutError::Timeout) => {
                 let now = Instant::now();
@@ -108,7 +103,6 @@ pub(super) fn run_group<I: NodeIo>(
 fn next_event<I: NodeIo>(
     nodes: &[Node<I>],
     inbox: &Inbox,
-    waits: &mut WaitSet,
     deadline: Option<Instant>,
     failed: &mut [Option<u32>],
 ) -> std::result::Result<(usize, Event), RecvTimeoutError> {
@@ -118,12 +112,9 @@ fn next_event<I: NodeIo>(
             Err(TryRecvError::Disconnected) => return Err(RecvTimeoutError::Disconnected),
             Err(TryRecvError::Empty) => {}
         }
-        let fds = std::iter::once((WAKE_KEY, inbox.wake.fd())).chain(
-            sockets(nodes, failed)
-                .map(|(i, fd)| ((i as u64) << 32 | u64::from(nodes[i].generation), fd)),
-        );
+        let fds = std::iter::once(inbox.wake.fd()).chain(sockets(nodes, failed).map(|(_, fd)| fd));
         let timeout = deadline.map(|at| at.saturating_duration_since(Instant::now()));
-        match waits.first_readable(fds, timeout) {
+        match first_readable(fds, timeout) {
             Ok(None) if timeout.is_some() => return Err(RecvTimeoutError::Timeout),
             Ok(None) | Err(_) => {}
             Ok(Some(0)) => inbox.wake.drain(),
@@ -144,7 +135,7 @@ fn next_event<I: NodeIo>(
 fn sockets<'a, I: NodeIo>(
     nodes: &'a [Node<I>],
     failed: &'a [Option<u32>],
-) -> impl Iterator<Item = (usize, BorrowedFd<'a>)> + Clone + 'a {
+) -> impl Iterator<Item = (usize, BorrowedFd<'a>)> + 'a {
     nodes
         .iter()
         .enumerate()

@@ -7,11 +7,18 @@
 # same summed into kinds of work by bench/perf_categories.py).
 #
 #     cargo build --profile profiling && sudo bench/profile.sh [BINARY] [WINDOW] [OUT]
+#     sudo bench/profile.sh keepalived [WINDOW] [OUT]    # the same two nodes, keepalived's
+#
+# For keepalived, the VRRP child of each node is profiled (`state BACKUP`, `version 3`,
+# `advert_int 0.01`, one VIP: the same group). The samples' total per role is the figure to
+# compare (perf's cpu-clock samples, 4 ms apart); the categories are vipflip's symbols, so
+# keepalived's own code (Debian strips it) lands in "other".
 #
 # The profiling profile is release with debug symbols (Cargo.toml). Everything it creates is
 # removed on exit, also on Ctrl-C or an error.
 set -euo pipefail
-bin=$(realpath "${1:-target/profiling/vipflip}")
+tool=${1:-target/profiling/vipflip}
+[ "$tool" = keepalived ] || bin=$(realpath "$tool")
 window=${2:-10}
 out=${3:-target/profile}
 mkdir -p "$out"
@@ -38,16 +45,32 @@ run() { # namespace priority
     --priority "$2" --vrrp-version 3 --advert-int 10ms > "$out/run-$1.log" 2>&1 &
   pids+=($!)
 }
-run a 200
-run b 199
-sleep 2
-master=${pids[0]} backup=${pids[1]}
+run_keepalived() { # namespace priority; the profiled pid is the VRRP child's
+  printf 'vrrp_instance vi {\n state BACKUP\n interface eth0\n virtual_router_id 41\n priority %s\n version 3\n advert_int 0.01\n virtual_ipaddress {\n  192.0.2.250/24\n }\n}\n' \
+    "$2" > "$out/keepalived-$1.conf"
+  ip netns exec "$ns-$1" keepalived -n -l -D -P -f "$out/keepalived-$1.conf" \
+    -p "$out/keepalived-$1.pid" -r "$out/vrrp-$1.pid" > "$out/run-$1.log" 2>&1 &
+  pids+=($!)
+  sleep 1.5
+}
+if [ "$tool" = keepalived ]; then
+  run_keepalived a 200
+  run_keepalived b 199
+  sleep 2
+  master=$(cat "$out/vrrp-a.pid") backup=$(cat "$out/vrrp-b.pid")
+else
+  run a 200
+  run b 199
+  sleep 2
+  master=${pids[0]} backup=${pids[1]}
+fi
 for role in master backup; do
   pid=${!role}
   timeout -s INT "$window" strace -c -f -p "$pid" -o "$out/strace-$role.txt" || true
   perf record -q -g -o "$out/perf-$role.data" -p "$pid" -- sleep "$window" 2>/dev/null
   perf report -q -i "$out/perf-$role.data" --no-children --sort symbol --stdio -g none \
     > "$out/perf-$role.txt" 2>/dev/null
+  echo "$role: $(perf report -i "$out/perf-$role.data" --stdio 2>/dev/null | grep -m1 '^# Samples')"
 done
 python3 "$(dirname "$0")/perf_categories.py" "$out/perf-master.data" "$out/perf-backup.data" \
   | tee "$out/categories.txt"

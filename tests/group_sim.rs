@@ -156,13 +156,16 @@ fn bounds_from_env() -> sim::Bounds {
     }
 }
 
-/// A seed's group: with keepalived and FRR peers when VIPFLIP_SIM_MIXED is set.
+/// A seed's group: with keepalived and FRR peers when VIPFLIP_SIM_MIXED is set, with the
+/// candidate quiet drain when VIPFLIP_SIM_QUIET_DRAIN is.
 fn draw(seed: u64) -> sim::Scenario {
-    if std::env::var("VIPFLIP_SIM_MIXED").is_ok() {
+    let mut s = if std::env::var("VIPFLIP_SIM_MIXED").is_ok() {
         sim::Scenario::draw_mixed(seed)
     } else {
         sim::Scenario::draw(seed)
-    }
+    };
+    s.quiet_drain = std::env::var("VIPFLIP_SIM_QUIET_DRAIN").is_ok();
+    s
 }
 
 /// One seed's report: `VIPFLIP_SIM_SEED=N [VIPFLIP_SIM_TARGET=1] [VIPFLIP_SIM_MIXED=1] cargo

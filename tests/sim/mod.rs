@@ -136,6 +136,14 @@ pub struct Scenario {
     pub preempt_delay: Duration,
     /// What runs on each node: vipflip, or a keepalived-like or FRR-like peer (sim/peers.rs).
     pub peers: Vec<Peer>,
+    /// The review's candidate drain (issue 20), not vipflip's today: a node that left master
+    /// keeps accepting the VIP's traffic for its drain but neither answers a request for it
+    /// nor asks for a client from it. Over IPv6, the address swapped for a local route
+    /// (ndisc answers only configured addresses, and asks from one); over IPv4 that also
+    /// needs arp_ignore 1 (arp_process answers any local route otherwise) and arp_announce 2
+    /// (arp_solicit asks from any local source otherwise). Measured in namespaces with ping,
+    /// see issue 20's note. VIPFLIP_SIM_QUIET_DRAIN=1 for `tally` and `one_seed`.
+    pub quiet_drain: bool,
 }
 
 /// One client host.
@@ -337,6 +345,7 @@ impl Scenario {
             second_announce,
             preempt_delay,
             peers: vec![Peer::Vipflip; n],
+            quiet_drain: false,
         }
     }
 
@@ -595,6 +604,12 @@ impl Sim {
         self.peer_master() || (self.s.peers[i] == Peer::Frr && self.s.ndp)
     }
 
+    /// A draining node under `Scenario::quiet_drain`: it accepts the VIP's traffic but its
+    /// kernel answers no request for it.
+    fn quiet(&self, i: usize) -> bool {
+        self.s.quiet_drain && self.nodes[i].lingering_since.is_some()
+    }
+
     /// Whether a keepalived or FRR node is master and holds the VIP.
     fn peer_master(&self) -> bool {
         (0..self.nodes.len()).any(|k| {
@@ -784,7 +799,9 @@ impl Sim {
             {
                 self.advert(at, from, j, bytes)?
             }
-            (End::Client(c), End::Node(j), Payload::Solicit) if self.nodes[j].holds => {
+            (End::Client(c), End::Node(j), Payload::Solicit)
+                if self.nodes[j].holds && !self.quiet(j) =>
+            {
                 self.nodes[j].knows[c] = true;
                 let by_master = self.nodes[j].machine.state() == State::Master;
                 self.post(
@@ -808,6 +825,11 @@ impl Sim {
                 if self.nodes[j].holds && !self.nodes[j].knows[c] =>
             {
                 self.nodes[j].knows[c] = true;
+                if self.quiet(j) {
+                    // Its NS comes from its link-local address, its ARP request from its
+                    // own (arp_announce 2): no claim for the VIP.
+                    return Ok(());
+                }
                 self.note(
                     at,
                     format!("n{j}'s kernel asks for client {c} from the VIP"),

@@ -164,6 +164,57 @@ impl Netlink {
     }
 }
 
+/// The metric of a drain's local route: beside (never instead of) the kernel's own local
+/// route of an address, which has metric 0.
+pub const DRAIN_METRIC: u32 = 1024;
+
+impl Netlink {
+    /// A local route for `addr` on interface `index` (`ip route add local ADDR dev IF table
+    /// local metric 1024`): the kernel delivers its traffic here without the address, and
+    /// IPv6 neighbour discovery answers (and asks from) configured addresses only, so no
+    /// client learns this host's MAC for it (issue 20's quiet drain). `Ok(false)`: it was
+    /// there already.
+    pub fn add_local_route(&self, index: u32, addr: IpAddr) -> Result<bool> {
+        let flags = (libc::NLM_F_ACK | libc::NLM_F_EXCL | libc::NLM_F_CREATE) as u16;
+        let request = |seq| local_route_request(libc::RTM_NEWROUTE, flags, seq, index, addr);
+        match self.exchange(request, 0, |_| {}) {
+            Ok(()) => Ok(true),
+            Err(e) if e.errno() == libc::EEXIST => Ok(false),
+            Err(e) => Err(Error::new(
+                format!("cannot add the local route for {addr}"),
+                e.0,
+            )),
+        }
+    }
+
+    /// Removes what `add_local_route` added. `Ok(false)`: it was not there.
+    pub fn remove_local_route(&self, index: u32, addr: IpAddr) -> Result<bool> {
+        let flags = libc::NLM_F_ACK as u16;
+        let request = |seq| local_route_request(libc::RTM_DELROUTE, flags, seq, index, addr);
+        match self.exchange(request, 0, |_| {}) {
+            Ok(()) => Ok(true),
+            Err(e) if e.errno() == libc::ESRCH => Ok(false),
+            Err(e) => Err(Error::new(
+                format!("cannot remove the local route for {addr}"),
+                e.0,
+            )),
+        }
+    }
+}
+
+fn local_route_request(kind: u16, flags: u16, seq: u32, index: u32, addr: IpAddr) -> Vec<u8> {
+    let (family, len) = match addr {
+        IpAddr::V4(_) => (libc::AF_INET, 32),
+        IpAddr::V6(_) => (libc::AF_INET6, 128),
+    };
+    Request::new(kind, flags, seq)
+        .local_rtmsg(family as u8, len)
+        .ip_attr(libc::RTA_DST, addr)
+        .attr(libc::RTA_OIF, &index.to_ne_bytes())
+        .attr(libc::RTA_PRIORITY, &DRAIN_METRIC.to_ne_bytes())
+        .finish()
+}
+
 /// RTM_NEWADDR as `ip addr add` sends it: IFA_LOCAL and IFA_ADDRESS both the VIP, an IPv4
 /// broadcast address below /31, IFA_F_NODAD for IPv6.
 fn add_address_request(seq: u32, flags: u16, index: u32, vip: &Vip) -> Vec<u8> {
@@ -410,6 +461,43 @@ fn has_local_route(table: &str, addr: Ipv6Addr) -> bool {
 #[cfg(test)]
 mod local_route_tests {
     use super::*;
+
+    /// `ip route add local 2001:db8::250 dev IF table local metric 1024 proto static`, as
+    /// `ip -d monitor` shows it: rtmsg family, /128, table local (255), proto static (4),
+    /// scope host (254), type local (2); then RTA_DST, RTA_OIF, RTA_PRIORITY.
+    #[test]
+    fn a_drain_route_request_is_a_host_route_of_type_local() {
+        let vip: IpAddr = "2001:db8::250".parse().unwrap();
+        let req = local_route_request(libc::RTM_NEWROUTE, 0, 9, 7, vip);
+        assert_eq!(
+            u32::from_ne_bytes(req[0..4].try_into().unwrap()) as usize,
+            req.len()
+        );
+        assert_eq!(
+            u16::from_ne_bytes(req[4..6].try_into().unwrap()),
+            libc::RTM_NEWROUTE
+        );
+        assert_eq!(&req[16..24], &[10, 128, 0, 0, 255, 4, 254, 2]);
+        let mut attrs = Vec::new();
+        let mut rest = &req[28..];
+        while rest.len() >= 4 {
+            let len = u16::from_ne_bytes([rest[0], rest[1]]) as usize;
+            let kind = u16::from_ne_bytes([rest[2], rest[3]]);
+            attrs.push((kind, rest[4..len].to_vec()));
+            rest = &rest[(len + 3) & !3..];
+        }
+        let IpAddr::V6(v6) = vip else { unreachable!() };
+        assert_eq!(
+            attrs,
+            vec![
+                (libc::RTA_DST, v6.octets().to_vec()),
+                (libc::RTA_OIF, 7u32.to_ne_bytes().to_vec()),
+                (libc::RTA_PRIORITY, DRAIN_METRIC.to_ne_bytes().to_vec()),
+            ]
+        );
+        let v4 = local_route_request(libc::RTM_DELROUTE, 0, 9, 7, "192.0.2.250".parse().unwrap());
+        assert_eq!(&v4[16..18], &[2, 32]);
+    }
 
     #[test]
     fn finds_the_local_route_of_an_address() {

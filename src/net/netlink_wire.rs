@@ -1,5 +1,5 @@
-//! The rtnetlink messages vipflip sends and reads, encoded and decoded by hand: a few address
-//! and link requests and three kinds of notification. Pure bytes, no socket, so every
+//! The rtnetlink messages vipflip sends and reads, encoded and decoded by hand: a few address,
+//! route and link requests and three kinds of notification. Pure bytes, no socket, so every
 //! malformed reply is a unit test. Layouts: linux/netlink.h, linux/rtnetlink.h,
 //! linux/if_addr.h, linux/if_link.h; the constants come from the libc crate.
 
@@ -48,6 +48,23 @@ impl Request {
     pub fn ifaddr(mut self, family: u8, prefix: u8, index: u32) -> Request {
         self.buf.extend_from_slice(&[family, prefix, 0, 0]);
         self.buf.extend_from_slice(&index.to_ne_bytes());
+        self
+    }
+
+    /// struct rtmsg for a host route of type local in the local table: family, destination
+    /// length, source length, tos, table, protocol (static), scope (host), type, flags.
+    pub fn local_rtmsg(mut self, family: u8, dst_len: u8) -> Request {
+        self.buf.extend_from_slice(&[
+            family,
+            dst_len,
+            0,
+            0,
+            libc::RT_TABLE_LOCAL,
+            libc::RTPROT_STATIC,
+            libc::RT_SCOPE_HOST,
+            libc::RTN_LOCAL,
+        ]);
+        self.buf.extend_from_slice(&0u32.to_ne_bytes());
         self
     }
 

@@ -20,7 +20,7 @@
 //!    │  │                                     preempting: a lower master heard, timer runs on
 //!    │  │                                       (after --preempt-delay)
 //!    │  │                                     draining: was master, keeps the VIP LINGER_MIN
-//!    │  │ higher advert, GroupBackup            (answers ARP/NS, never announces)
+//!    │  │ higher advert, GroupBackup            (never announces; IPv6: answers no NS)
 //!    │  │                                     sync: timer ran out, waits for its group
 //!    │  │
 //!    │ down timer, GroupMaster
@@ -106,7 +106,8 @@ struct Listening {
     preempt_until: Option<Instant>,
     /// A sync group member whose timer ran out: it waits for its group.
     wants_master: bool,
-    /// It yielded as master: it keeps the VIP until then (answering, never announcing).
+    /// It yielded as master: it keeps the VIP until then, never announcing (the I/O side
+    /// keeps an IPv6 VIP as a local route: traffic lands, no NS is answered).
     drain_until: Option<Instant>,
     /// The master it follows: its address, priority and last advert. A lower master heard
     /// meanwhile (a contest, a loser's last advert) never brings the takeover closer.

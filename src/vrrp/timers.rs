@@ -17,7 +17,8 @@ const NANOS_PER_CS: u64 = 10_000_000;
 /// answered; they settle with the gap (bench/SCALE.md).
 pub const ANSWER_GAP: Duration = Duration::from_millis(1);
 
-/// How long a master that yielded keeps the VIP (answering, never announcing): a fixed
+/// How long a master that yielded keeps the VIP (never announcing; over IPv6 answering no
+/// NS, cmd/run/node/actions.rs `drain_quietly`): a fixed
 /// drain that nothing extends. Rule: a client a loser's announcements moved still reaches
 /// the VIP until the winner's answer moves it back. Measured: the winner's loop answered
 /// 8 ms late on a loaded host, and a loser that let go 5 ms after the winner's first frame

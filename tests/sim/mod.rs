@@ -136,13 +136,13 @@ pub struct Scenario {
     pub preempt_delay: Duration,
     /// What runs on each node: vipflip, or a keepalived-like or FRR-like peer (sim/peers.rs).
     pub peers: Vec<Peer>,
-    /// The review's candidate drain (issue 20), not vipflip's today: a node that left master
+    /// The quiet drain over IPv4 too, which vipflip does not do: a node that left master
     /// keeps accepting the VIP's traffic for its drain but neither answers a request for it
-    /// nor asks for a client from it. Over IPv6, the address swapped for a local route
-    /// (ndisc answers only configured addresses, and asks from one); over IPv4 that also
-    /// needs arp_ignore 1 (arp_process answers any local route otherwise) and arp_announce 2
-    /// (arp_solicit asks from any local source otherwise). Measured in namespaces with ping,
-    /// see issue 20's note. VIPFLIP_SIM_QUIET_DRAIN=1 for `tally` and `one_seed`.
+    /// nor asks for a client from it. vipflip does it over IPv6 (the address swapped for a
+    /// local route: ndisc answers only configured addresses, and asks from one); over IPv4 it
+    /// would need arp_ignore 1 (arp_process answers any local route otherwise) and
+    /// arp_announce 2 (arp_solicit asks from any local source otherwise), measured in
+    /// namespaces with ping. VIPFLIP_SIM_QUIET_DRAIN=1 for `tally` and `one_seed`.
     pub quiet_drain: bool,
 }
 
@@ -604,10 +604,11 @@ impl Sim {
         self.peer_master() || (self.s.peers[i] == Peer::Frr && self.s.ndp)
     }
 
-    /// A draining node under `Scenario::quiet_drain`: it accepts the VIP's traffic but its
-    /// kernel answers no request for it.
+    /// A draining node that accepts the VIP's traffic but whose kernel answers no request for
+    /// it: vipflip over IPv6 (its VIP a local route for the drain), over IPv4 only under
+    /// `Scenario::quiet_drain`.
     fn quiet(&self, i: usize) -> bool {
-        self.s.quiet_drain && self.nodes[i].lingering_since.is_some()
+        (self.s.ndp || self.s.quiet_drain) && self.nodes[i].lingering_since.is_some()
     }
 
     /// Whether a keepalived or FRR node is master and holds the VIP.

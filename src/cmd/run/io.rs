@@ -46,6 +46,11 @@ pub(super) trait NodeIo {
     fn add_vip(&mut self, index: u32, vip: &Vip) -> Result<bool>;
     /// `Ok(true)` when removed, `Ok(false)` when the interface did not have it.
     fn remove_vip(&mut self, index: u32, vip: &Vip) -> Result<bool>;
+    /// A drain's local route for `addr` (netlink::add_local_route); `Ok(false)`: already
+    /// there.
+    fn add_local_route(&mut self, index: u32, addr: IpAddr) -> Result<bool>;
+    /// `Ok(false)`: it was not there.
+    fn remove_local_route(&mut self, index: u32, addr: IpAddr) -> Result<bool>;
     /// Whether the interface has `addr` now (an unreadable list counts as no).
     fn has_addr(&self, index: u32, addr: IpAddr) -> bool;
     fn forwards_ipv6(&self, iface: &str) -> bool;
@@ -227,6 +232,14 @@ impl NodeIo for RealIo {
 
     fn remove_vip(&mut self, index: u32, vip: &Vip) -> Result<bool> {
         self.netlink.remove(index, vip)
+    }
+
+    fn add_local_route(&mut self, index: u32, addr: IpAddr) -> Result<bool> {
+        self.netlink.add_local_route(index, addr)
+    }
+
+    fn remove_local_route(&mut self, index: u32, addr: IpAddr) -> Result<bool> {
+        self.netlink.remove_local_route(index, addr)
     }
 
     fn has_addr(&self, index: u32, addr: IpAddr) -> bool {

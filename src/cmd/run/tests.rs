@@ -37,6 +37,8 @@ struct World {
     found: Option<Interface>,
     /// IPv6 addresses whose local route the kernel has not installed yet.
     unrouted: Vec<IpAddr>,
+    /// The drain's local routes (interface index, address).
+    routes: Vec<(u32, IpAddr)>,
     log: Vec<String>,
 }
 
@@ -97,6 +99,22 @@ impl NodeIo for Fake {
             .borrow_mut()
             .addrs
             .retain(|a| *a != (index, vip.addr));
+        Ok(had)
+    }
+
+    fn add_local_route(&mut self, index: u32, addr: IpAddr) -> Result<bool> {
+        self.record(format!("route {addr} on {index}"));
+        let had = self.0.borrow().routes.contains(&(index, addr));
+        if !had {
+            self.0.borrow_mut().routes.push((index, addr));
+        }
+        Ok(!had)
+    }
+
+    fn remove_local_route(&mut self, index: u32, addr: IpAddr) -> Result<bool> {
+        self.record(format!("unroute {addr} on {index}"));
+        let had = self.0.borrow().routes.contains(&(index, addr));
+        self.0.borrow_mut().routes.retain(|r| *r != (index, addr));
         Ok(had)
     }
 
@@ -590,4 +608,58 @@ fn an_ipv6_announcement_waits_for_the_local_route_on_the_loops_deadline() {
     fake.0.borrow_mut().unrouted.clear();
     n.release_held_back(Instant::now());
     assert_eq!(announces(&fake), 0, "{:?}", fake.log());
+}
+
+/// Issue 20's quiet drain: a master that yields hands each IPv6 VIP's address over to a local
+/// route (its traffic still lands here, no NS is answered for it) and removes the route when
+/// the drain ends; an IPv4 VIP keeps its address for the drain.
+#[test]
+fn a_yielding_master_drains_its_ipv6_vips_through_a_local_route() {
+    let yield_to_higher = |n: &mut Node<Fake>, at: Instant| {
+        let p = n.machine.params().clone();
+        let mut advert = p.advert(250);
+        advert.addrs = p.vips.clone();
+        let src = "192.0.2.209".parse().unwrap();
+        assert!(!n.step(
+            at,
+            Input::Advert {
+                src,
+                advert,
+                received: Some(at)
+            }
+        ));
+        assert_eq!(n.machine.state(), State::Backup);
+    };
+    let fake = Fake::default();
+    let (mut n, _) = node(&["--vip", "2001:db8::250/64", "--priority", "200"], &fake);
+    master(&mut n);
+    let at = Instant::now();
+    yield_to_higher(&mut n, at);
+    assert!(!fake.has(7, "2001:db8::250"), "{:?}", fake.log());
+    assert!(fake
+        .0
+        .borrow()
+        .routes
+        .contains(&(7, "2001:db8::250".parse().unwrap())));
+    let log = fake.log();
+    let route = log.iter().position(|l| l == "route 2001:db8::250 on 7");
+    let remove = log.iter().position(|l| l == "remove 2001:db8::250 on 7");
+    assert!(
+        route.is_some() && route < remove,
+        "the route before the address goes: {log:?}"
+    );
+    let drained = n.machine.deadline().expect("the drain's end");
+    assert!(!n.step(drained, Input::Tick));
+    assert!(fake.0.borrow().routes.is_empty(), "{:?}", fake.log());
+
+    let fake = Fake::default();
+    let (mut n, _) = node(&["--vip", "192.0.2.250/24", "--priority", "200"], &fake);
+    master(&mut n);
+    yield_to_higher(&mut n, Instant::now());
+    assert!(
+        fake.has(7, "192.0.2.250"),
+        "IPv4 keeps its address: {:?}",
+        fake.log()
+    );
+    assert!(fake.0.borrow().routes.is_empty());
 }

@@ -55,7 +55,42 @@ impl<I: NodeIo> Node<I> {
                 errors.push(e);
             }
         }
+        for (index, vip) in std::mem::take(&mut self.ledger.routed) {
+            if let Err(e) = self.io.remove_local_route(index, vip.addr) {
+                errors.push(e);
+            }
+        }
         errors
+    }
+
+    /// Issue 20's quiet drain: a node that yields keeps accepting its VIPs' traffic for
+    /// LINGER_MIN (packets already on their way still land) but answers no request for them
+    /// meanwhile, so a client that asks now hears only the winner. Each IPv6 VIP's address
+    /// gives way to a local route: the kernel still delivers its traffic here, and neighbour
+    /// discovery answers, and asks from, configured addresses only (ndisc_recv_ns,
+    /// ndisc_solicit). IPv4 VIPs keep their address: arp_process answers for any local
+    /// route unless arp_ignore is 1 or more, and arp_solicit asks from any local source
+    /// unless arp_announce is 2.
+    fn drain_quietly(&mut self) {
+        let added = std::mem::take(&mut self.ledger.added);
+        let (v6, v4): (Vec<_>, Vec<_>) = added.into_iter().partition(|(_, v)| v.addr.is_ipv6());
+        self.ledger.added = v4;
+        for (index, vip) in v6 {
+            if let Err(e) = self.io.add_local_route(index, vip.addr) {
+                // Without the route the address stays: traffic still lands, NS answered.
+                self.ledger.added.push((index, vip));
+                let error = e.to_string();
+                self.tell(&NodeNote::VipAddFailed { error });
+                continue;
+            }
+            if !self.ledger.routed.contains(&(index, vip)) {
+                self.ledger.routed.push((index, vip));
+            }
+            if let Err(e) = self.io.remove_vip(index, &vip) {
+                let error = e.to_string();
+                self.tell(&NodeNote::VipRemoveFailed { error });
+            }
+        }
     }
 
     /// Carries out the machine's actions, emptying `actions`; `true` when one said to exit.
@@ -76,6 +111,9 @@ impl<I: NodeIo> Node<I> {
                 Action::Answer => self.announce_when_routed(1, now),
                 Action::Refresh => self.announce_when_routed(self.cfg.garp_refresh_repeat, now),
                 Action::Transition { from, to, reason } => {
+                    if from == State::Master && to == State::Backup {
+                        self.drain_quietly();
+                    }
                     if !matches!(to, State::Master | State::Releasing) {
                         // A node that left master never announces again.
                         self.held_back = None;

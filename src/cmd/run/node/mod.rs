@@ -121,6 +121,9 @@ pub(super) struct VipLedger {
     /// What this process added, with the interface each went to (another device for
     /// keepalived's `dev X`).
     pub(super) added: Vec<(u32, Vip)>,
+    /// The drain's local routes this process added for IPv6 VIPs (actions.rs,
+    /// `drain_quietly`): removed with the VIPs.
+    pub(super) routed: Vec<(u32, Vip)>,
 }
 
 pub(super) struct Node<I: NodeIo> {
@@ -208,6 +211,7 @@ impl<I: NodeIo> Node<I> {
             ledger: VipLedger {
                 index: vip_link.index,
                 added: Vec::new(),
+                routed: Vec::new(),
             },
             vip_link,
             link_up: iface.up,
@@ -258,7 +262,8 @@ impl<I: NodeIo> Node<I> {
                     .io
                     .other_link(vip.addr)
                     .map_or(self.iface.index, |l| l.index);
-                if self.io.remove_vip(index, &vip)? {
+                let route = vip.addr.is_ipv6() && self.io.remove_local_route(index, vip.addr)?;
+                if self.io.remove_vip(index, &vip)? || route {
                     let iface = self.iface.name.clone();
                     self.tell(&NodeNote::StaleVipRemoved { vip, iface: &iface });
                 }

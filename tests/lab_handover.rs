@@ -422,11 +422,13 @@ fn link_local_vips_elect_one_master_also_after_a_kill_and_restart() {
     assert!(!n1.output().contains("discard"), "{}", n1.output());
 }
 
-/// Issue 20 a: a master that yields stops answering neighbour solicitations for the VIP at
-/// once; only the winner does (its drain keeps accepting traffic through a local route). A
-/// client soliciting the VIP every few ms through a preemption must get no NA from the loser
-/// after the winner's first one: before the quiet drain the loser answered for its 50 ms
-/// drain, and a client that asked then kept the loser's MAC.
+/// Issue 20 a: a master that yields stops answering requests for the VIP at once; only the
+/// winner does (the loser's drain keeps accepting traffic through a local route). A client
+/// asking for the VIP every few ms through a preemption must get no answer from the loser
+/// after the winner's first frame for the VIP: before the quiet drain the loser answered for
+/// its 50 ms drain, and a client that asked then kept the loser's MAC. IPv6 always; IPv4 on
+/// an interface with arp_ignore 1 and arp_announce 2 (else the kernel answers ARP for a
+/// local route, and the drain keeps the address).
 #[test]
 fn a_yielding_master_answers_no_solicitation_for_the_vip() {
     if !available(
@@ -435,72 +437,106 @@ fn a_yielding_master_answers_no_solicitation_for_the_vip() {
     ) {
         return;
     }
-    let s = V6_100MS;
+    quiet_drain(V6_100MS);
+}
+
+#[test]
+fn a_yielding_master_answers_no_arp_request_where_arp_ignore_allows() {
+    if !available(
+        "a_yielding_master_answers_no_arp_request_where_arp_ignore_allows",
+        false,
+    ) {
+        return;
+    }
+    quiet_drain(V4_100MS);
+}
+
+fn quiet_drain(s: Setting) {
     let lab = Lab::new(2);
+    if !s.ipv6 {
+        for i in 1..=2 {
+            lab.exec(i, &["sysctl", "-qw", "net.ipv4.conf.eth0.arp_ignore=1"]);
+            lab.exec(i, &["sysctl", "-qw", "net.ipv4.conf.eth0.arp_announce=2"]);
+        }
+    }
+    let vip = s.vip();
     let n1 = node(&lab, 1, s, "199", &[]);
-    assert!(lab.wait_sole_holder(1, VIP6, s.mdi(199) + Duration::from_secs(3)));
-    let (capture, pcap) = lab.capture(0, "na.pcap", "icmp6 and ip6[40] == 136");
-    // Each round: the entry flushed, one ping: one NS from the client.
-    let solicit = format!(
-        "while true; do ip -6 neigh flush dev eth0; ping -6 -c 1 -W 0.005 {VIP6} > /dev/null; done"
+    assert!(lab.wait_sole_holder(1, vip, s.mdi(199) + Duration::from_secs(3)));
+    let (filter, answers, takes) = if s.ipv6 {
+        (
+            "icmp6 and ip6[40] == 136",
+            format!("icmpv6.nd.na.target_address == {vip}"),
+            format!("icmpv6.nd.na.target_address == {vip}"),
+        )
+    } else {
+        (
+            "arp",
+            format!("arp.src.proto_ipv4 == {vip} and arp.opcode == 2"),
+            format!("arp.src.proto_ipv4 == {vip}"),
+        )
+    };
+    let (capture, pcap) = lab.capture(0, "answers.pcap", filter);
+    // Each round: the entry flushed, one ping: one request from the client.
+    let family = if s.ipv6 { "-6" } else { "-4" };
+    let ask = format!(
+        "while true; do ip {family} neigh flush dev eth0; ping {family} -c 1 -W 0.005 {vip} > /dev/null; done"
     );
-    let asker = lab.spawn(0, "sh", &["-c", &solicit]);
+    let asker = lab.spawn(0, "sh", &["-c", &ask]);
     std::thread::sleep(Duration::from_millis(300));
     let n2 = node(&lab, 2, s, "200", &[]);
-    let took = lab.wait_sole_holder(2, VIP6, s.mdi(200) + Duration::from_secs(3));
+    let took = lab.wait_sole_holder(2, vip, s.mdi(200) + Duration::from_secs(3));
     std::thread::sleep(Duration::from_millis(300));
     asker.signal_tree(Signal::SIGKILL);
     capture.signal(Signal::SIGINT);
     std::thread::sleep(Duration::from_millis(300));
     assert!(took, "{}\n{}", n1.output(), n2.output());
-    let out = std::process::Command::new("tshark")
-        .args([
-            "-r",
-            &pcap,
-            "-T",
-            "fields",
-            "-e",
-            "frame.time_relative",
-            "-e",
-            "eth.src",
-        ])
-        .args(["-Y", &format!("icmpv6.nd.na.target_address == {VIP6}")])
-        .output()
-        .expect("tshark");
-    let text = String::from_utf8_lossy(&out.stdout).to_string();
-    let nas: Vec<(f64, String)> = text
-        .lines()
-        .filter_map(|l| {
-            let mut f = l.split('\t');
-            Some((f.next()?.parse().ok()?, f.next()?.to_string()))
-        })
-        .collect();
+    let frames = |display: &str| -> Vec<(f64, String)> {
+        let out = std::process::Command::new("tshark")
+            .args(["-r", &pcap, "-T", "fields", "-e", "frame.time_relative"])
+            .args(["-e", "eth.src", "-Y", display])
+            .output()
+            .expect("tshark");
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| {
+                let mut f = l.split('\t');
+                Some((f.next()?.parse().ok()?, f.next()?.to_string()))
+            })
+            .collect()
+    };
     let (m1, m2) = (&lab.host(1).mac, &lab.host(2).mac);
-    let first_winner = nas.iter().find(|(_, mac)| mac == m2).map(|(t, _)| *t);
-    let Some(first_winner) = first_winner else {
+    let answered = frames(&answers);
+    let Some(first_winner) = frames(&takes)
+        .iter()
+        .find(|(_, mac)| mac == m2)
+        .map(|(t, _)| *t)
+    else {
         panic!(
-            "no NA from the winner:\n{text}\n{}\n{}",
+            "no frame from the winner: {answered:?}\n{}\n{}",
             n1.output(),
             n2.output()
         );
     };
     assert!(
-        nas.iter().any(|(t, mac)| mac == m1 && *t < first_winner),
-        "the loser answered before the takeover (the client did ask):\n{text}"
+        answered
+            .iter()
+            .any(|(t, mac)| mac == m1 && *t < first_winner),
+        "the loser answered before the takeover (the client did ask): {answered:?}"
     );
-    // The loser yields on the winner's advert, which leaves just before the winner's NA
-    // (advert, address, NA); its loop may still be swapping the address for the route when
-    // that NA goes out: a few ms, where the old drain answered for 50 ms.
+    // The loser yields on the winner's advert, which leaves just before the winner's frames
+    // (advert, address, announcement); its loop may still be swapping the address for the
+    // route when they go out: a few ms, where the old drain answered for 50 ms.
     let slack = 0.005;
-    let late: Vec<&(f64, String)> = nas
+    let late: Vec<&(f64, String)> = answered
         .iter()
         .filter(|(t, mac)| mac == m1 && *t > first_winner + slack)
         .collect();
     assert!(
         late.is_empty(),
-        "the loser answered after the winner's first NA (at {first_winner}): {late:?}\n{text}\n{}",
+        "the loser answered after the winner's first frame (at {first_winner}): {late:?}\n{}",
         n1.output()
     );
-    let routes = lab.exec(1, &["ip", "-6", "route", "show", "table", "local"]);
-    assert!(!routes.contains(VIP6), "the drain's route stayed: {routes}");
+    let table = if s.ipv6 { "-6" } else { "-4" };
+    let routes = lab.exec(1, &["ip", table, "route", "show", "table", "local"]);
+    assert!(!routes.contains(vip), "the drain's route stayed: {routes}");
 }

@@ -136,13 +136,13 @@ pub struct Scenario {
     pub preempt_delay: Duration,
     /// What runs on each node: vipflip, or a keepalived-like or FRR-like peer (sim/peers.rs).
     pub peers: Vec<Peer>,
-    /// The quiet drain over IPv4 too, which vipflip does not do: a node that left master
-    /// keeps accepting the VIP's traffic for its drain but neither answers a request for it
-    /// nor asks for a client from it. vipflip does it over IPv6 (the address swapped for a
-    /// local route: ndisc answers only configured addresses, and asks from one); over IPv4 it
-    /// would need arp_ignore 1 (arp_process answers any local route otherwise) and
-    /// arp_announce 2 (arp_solicit asks from any local source otherwise), measured in
-    /// namespaces with ping. VIPFLIP_SIM_QUIET_DRAIN=1 for `tally` and `one_seed`.
+    /// The quiet drain over IPv4 too: a node that left master keeps accepting the VIP's
+    /// traffic for its drain but neither answers a request for it nor asks for a client
+    /// from it. vipflip always does it over IPv6 (the address swapped for a local route:
+    /// ndisc answers only configured addresses, and asks from one), over IPv4 where the
+    /// interface has arp_ignore 1 (arp_process answers any local route otherwise) and
+    /// arp_announce 2 (arp_solicit asks from any local source otherwise); this flag is that
+    /// interface. VIPFLIP_SIM_QUIET_DRAIN=1 for `tally` and `one_seed`.
     pub quiet_drain: bool,
 }
 

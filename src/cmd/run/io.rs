@@ -51,6 +51,10 @@ pub(super) trait NodeIo {
     fn add_local_route(&mut self, index: u32, addr: IpAddr) -> Result<bool>;
     /// `Ok(false)`: it was not there.
     fn remove_local_route(&mut self, index: u32, addr: IpAddr) -> Result<bool>;
+    /// Whether the kernel answers no ARP request for an address that is only a local route
+    /// on `iface`, and asks for no neighbour from it: arp_ignore 1 or more and arp_announce 2
+    /// (the larger of `all` and the interface's, as the kernel reads them).
+    fn arp_quiet(&self, iface: &str) -> bool;
     /// Whether the interface has `addr` now (an unreadable list counts as no).
     fn has_addr(&self, index: u32, addr: IpAddr) -> bool;
     fn forwards_ipv6(&self, iface: &str) -> bool;
@@ -240,6 +244,14 @@ impl NodeIo for RealIo {
 
     fn remove_local_route(&mut self, index: u32, addr: IpAddr) -> Result<bool> {
         self.netlink.remove_local_route(index, addr)
+    }
+
+    fn arp_quiet(&self, iface: &str) -> bool {
+        let knob = |name| {
+            let all = crate::net::sysctl::read("ipv4", "all", name).unwrap_or(0);
+            all.max(crate::net::sysctl::read("ipv4", iface, name).unwrap_or(0))
+        };
+        knob("arp_ignore") >= 1 && knob("arp_announce") >= 2
     }
 
     fn has_addr(&self, index: u32, addr: IpAddr) -> bool {

@@ -39,6 +39,8 @@ struct World {
     unrouted: Vec<IpAddr>,
     /// The drain's local routes (interface index, address).
     routes: Vec<(u32, IpAddr)>,
+    /// arp_ignore >= 1 and arp_announce >= 2 on the interface.
+    arp_quiet: bool,
     log: Vec<String>,
 }
 
@@ -116,6 +118,10 @@ impl NodeIo for Fake {
         let had = self.0.borrow().routes.contains(&(index, addr));
         self.0.borrow_mut().routes.retain(|r| *r != (index, addr));
         Ok(had)
+    }
+
+    fn arp_quiet(&self, _: &str) -> bool {
+        self.0.borrow().arp_quiet
     }
 
     fn has_addr(&self, index: u32, addr: IpAddr) -> bool {
@@ -652,8 +658,9 @@ fn a_yielding_master_drains_its_ipv6_vips_through_a_local_route() {
     assert!(!n.step(drained, Input::Tick));
     assert!(fake.0.borrow().routes.is_empty(), "{:?}", fake.log());
 
+    let v4 = ["--vip", "192.0.2.250/24", "--priority", "200"];
     let fake = Fake::default();
-    let (mut n, _) = node(&["--vip", "192.0.2.250/24", "--priority", "200"], &fake);
+    let (mut n, _) = node(&v4, &fake);
     master(&mut n);
     yield_to_higher(&mut n, Instant::now());
     assert!(
@@ -662,4 +669,17 @@ fn a_yielding_master_drains_its_ipv6_vips_through_a_local_route() {
         fake.log()
     );
     assert!(fake.0.borrow().routes.is_empty());
+
+    // Unless the interface answers ARP for configured addresses only.
+    let fake = Fake::default();
+    fake.0.borrow_mut().arp_quiet = true;
+    let (mut n, _) = node(&v4, &fake);
+    master(&mut n);
+    yield_to_higher(&mut n, Instant::now());
+    assert!(!fake.has(7, "192.0.2.250"), "{:?}", fake.log());
+    assert!(fake
+        .0
+        .borrow()
+        .routes
+        .contains(&(7, "192.0.2.250".parse().unwrap())));
 }

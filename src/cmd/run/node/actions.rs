@@ -68,14 +68,23 @@ impl<I: NodeIo> Node<I> {
     /// meanwhile, so a client that asks now hears only the winner. Each IPv6 VIP's address
     /// gives way to a local route: the kernel still delivers its traffic here, and neighbour
     /// discovery answers, and asks from, configured addresses only (ndisc_recv_ns,
-    /// ndisc_solicit). IPv4 VIPs keep their address: arp_process answers for any local
-    /// route unless arp_ignore is 1 or more, and arp_solicit asks from any local source
-    /// unless arp_announce is 2.
+    /// ndisc_solicit). An IPv4 VIP does the same where the interface has arp_ignore 1 or
+    /// more and arp_announce 2: otherwise arp_process answers for any local route and
+    /// arp_solicit asks from any local source, so it keeps its address. Only on the
+    /// interface itself: with --vmac every node answers with the same MAC anyway, and the
+    /// macvlan may have no other address, whose removal takes its routes with it.
     fn drain_quietly(&mut self) {
+        let iface = self.iface.index;
+        if self.vip_link.index != iface {
+            return;
+        }
+        let arp_quiet = self.io.arp_quiet(&self.iface.name);
         let added = std::mem::take(&mut self.ledger.added);
-        let (v6, v4): (Vec<_>, Vec<_>) = added.into_iter().partition(|(_, v)| v.addr.is_ipv6());
-        self.ledger.added = v4;
-        for (index, vip) in v6 {
+        let (quiet, keep): (Vec<_>, Vec<_>) = added
+            .into_iter()
+            .partition(|(index, v)| *index == iface && (v.addr.is_ipv6() || arp_quiet));
+        self.ledger.added = keep;
+        for (index, vip) in quiet {
             if let Err(e) = self.io.add_local_route(index, vip.addr) {
                 // Without the route the address stays: traffic still lands, NS answered.
                 self.ledger.added.push((index, vip));

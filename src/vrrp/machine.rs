@@ -34,7 +34,8 @@
 //!    ▼
 //!   Releasing (priority 0 sent, the VIP kept)  awaiting a successor's advert: handover_wait
 //!    │                                         awaiting its announcement: an interval
-//!    │                                         settling: CLAIM_SETTLE after it
+//!    │                                         settling: CLAIM_SETTLE after it (IPv6:
+//!    │                                           answers no NS)
 //!    ▼
 //!   Stopped (exit), or Fault when a check failed (then Backup once it passes)
 //! ```
@@ -252,6 +253,13 @@ impl Machine {
 
     pub fn master_down_interval(&self) -> Duration {
         master_down_interval(self.p.version, self.priority(), self.master_interval_cs)
+    }
+
+    /// Releasing, and its successor's announcement has been seen: the VIPs only wait out
+    /// CLAIM_SETTLE for probes already on their way, and need answer no request meanwhile
+    /// (the I/O side's quiet drain, as after a yield).
+    pub fn successor_has_announced(&self) -> bool {
+        matches!(&self.phase, Phase::Releasing(h) if h.successor_mac.is_some())
     }
 
     /// The next instant at which `Input::Tick` has something to do.

@@ -608,7 +608,9 @@ impl Sim {
     /// it: vipflip over IPv6 (its VIP a local route for the drain), over IPv4 only under
     /// `Scenario::quiet_drain`.
     fn quiet(&self, i: usize) -> bool {
-        (self.s.ndp || self.s.quiet_drain) && self.nodes[i].lingering_since.is_some()
+        let n = &self.nodes[i];
+        let draining = n.lingering_since.is_some() || n.machine.successor_has_announced();
+        (self.s.ndp || self.s.quiet_drain) && draining && self.s.peers[i] == Peer::Vipflip
     }
 
     /// Whether a keepalived or FRR node is master and holds the VIP.

@@ -683,3 +683,45 @@ fn a_yielding_master_drains_its_ipv6_vips_through_a_local_route() {
         .routes
         .contains(&(7, "192.0.2.250".parse().unwrap())));
 }
+
+/// A stopping master keeps answering for its VIPs until its successor has announced them;
+/// from then on, for the CLAIM_SETTLE it still waits, it answers no request for them (an
+/// IPv6 VIP a local route, as in a yield's drain), and the route goes with the VIPs.
+#[test]
+fn a_releasing_master_stops_answering_once_its_successor_announced() {
+    let fake = Fake::default();
+    let (mut n, _) = node(&["--vip", "2001:db8::250/64", "--priority", "200"], &fake);
+    master(&mut n);
+    let now = Instant::now();
+    assert!(!n.step(now, Input::Shutdown));
+    assert_eq!(n.machine.state(), State::Releasing);
+    assert!(
+        fake.has(7, "2001:db8::250"),
+        "answers until a successor announces"
+    );
+    let p = n.machine.params().clone();
+    let mut advert = p.advert(199);
+    advert.addrs = p.vips.clone();
+    let src = "192.0.2.202".parse().unwrap();
+    let heard = now + std::time::Duration::from_millis(300);
+    assert!(!n.step(
+        heard,
+        Input::Advert {
+            src,
+            advert,
+            received: Some(heard)
+        }
+    ));
+    assert!(
+        fake.has(7, "2001:db8::250"),
+        "an advert is not yet the announcement"
+    );
+    let by = MacAddr(2, 0, 0, 0, 0, 2);
+    let vip = "2001:db8::250".parse().unwrap();
+    assert!(!n.step(heard, Input::Claimed { vip, by }));
+    assert!(!fake.has(7, "2001:db8::250"), "{:?}", fake.log());
+    assert!(fake.0.borrow().routes.contains(&(7, vip)));
+    let settled = n.machine.deadline().expect("the settle");
+    assert!(n.step(settled, Input::Tick), "exits");
+    assert!(fake.0.borrow().routes.is_empty(), "{:?}", fake.log());
+}

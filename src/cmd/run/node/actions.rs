@@ -65,7 +65,8 @@ impl<I: NodeIo> Node<I> {
 
     /// Issue 20's quiet drain: a node that yields keeps accepting its VIPs' traffic for
     /// LINGER_MIN (packets already on their way still land) but answers no request for them
-    /// meanwhile, so a client that asks now hears only the winner. Each IPv6 VIP's address
+    /// meanwhile, so a client that asks now hears only the winner; so does a releasing one
+    /// for its CLAIM_SETTLE once its successor has announced the VIPs. Each IPv6 VIP's address
     /// gives way to a local route: the kernel still delivers its traffic here, and neighbour
     /// discovery answers, and asks from, configured addresses only (ndisc_recv_ns,
     /// ndisc_solicit). An IPv4 VIP does the same where the interface has arp_ignore 1 or
@@ -73,7 +74,7 @@ impl<I: NodeIo> Node<I> {
     /// arp_solicit asks from any local source, so it keeps its address. Only on the
     /// interface itself: with --vmac every node answers with the same MAC anyway, and the
     /// macvlan may have no other address, whose removal takes its routes with it.
-    fn drain_quietly(&mut self) {
+    pub(super) fn drain_quietly(&mut self) {
         let iface = self.iface.index;
         if self.vip_link.index != iface {
             return;

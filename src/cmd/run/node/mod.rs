@@ -295,6 +295,9 @@ impl<I: NodeIo> Node<I> {
         self.machine.handle_into(now, input, &mut actions);
         let done = self.execute(&mut actions, now);
         self.actions = actions;
+        if !done && self.machine.successor_has_announced() {
+            self.drain_quietly();
+        }
         self.publish();
         done
     }

@@ -222,12 +222,12 @@ fn tally() {
 /// They become plain regressions once the machine keeps the target bounds.
 const TARGET_FAILURES: &[u64] = &[486, 235, 180, 1803, 12, 53];
 
-/// Issue 20's bounds (`sim::Bounds::Target`). Fails today, 14 of the first 20,000 seeds: over
-/// IPv4 a loser still answers ARP during its 50 ms drain (and asks for clients from the VIP),
-/// so a client that asks then keeps the loser's MAC until the winner's re-announcement 60 ms
-/// after its takeover (over IPv6 the drain answers no NS since the quiet drain: 18 -> 14); a
-/// releasing master answers until its successor's announcement; loss that hides a contest
-/// from the winner. `cargo test --release --test group_sim -- --ignored target`.
+/// Issue 20's bounds (`sim::Bounds::Target`). Fails today, 14 of the first 20,000 seeds (18
+/// before the quiet drain; 10 with VIPFLIP_SIM_QUIET_DRAIN=1, an IPv4 interface with
+/// arp_ignore 1 and arp_announce 2): over IPv4 a loser still answers ARP during its 50 ms
+/// drain and asks for clients from the VIP, so a client that asks then keeps the loser's MAC
+/// until the winner's re-announcement 60 ms after its takeover; and loss that hides a
+/// contest from the winner. `cargo test --release --test group_sim -- --ignored target`.
 #[test]
 #[ignore = "issue 20: the machine does not keep these bounds yet"]
 fn random_groups_hold_the_target_bounds() {

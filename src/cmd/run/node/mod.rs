@@ -121,8 +121,8 @@ pub(super) struct VipLedger {
     /// What this process added, with the interface each went to (another device for
     /// keepalived's `dev X`).
     pub(super) added: Vec<(u32, Vip)>,
-    /// The drain's local routes this process added for IPv6 VIPs (actions.rs,
-    /// `drain_quietly`): removed with the VIPs.
+    /// The drain's local routes this process added for VIPs whose address it took away
+    /// (actions.rs, `drain_quietly`): removed with the VIPs.
     pub(super) routed: Vec<(u32, Vip)>,
 }
 
@@ -262,7 +262,8 @@ impl<I: NodeIo> Node<I> {
                     .io
                     .other_link(vip.addr)
                     .map_or(self.iface.index, |l| l.index);
-                let route = vip.addr.is_ipv6() && self.io.remove_local_route(index, vip.addr)?;
+                // A drain's route too, left by a run killed in its drain.
+                let route = self.io.remove_local_route(index, vip.addr)?;
                 if self.io.remove_vip(index, &vip)? || route {
                     let iface = self.iface.name.clone();
                     self.tell(&NodeNote::StaleVipRemoved { vip, iface: &iface });

@@ -65,23 +65,8 @@ const DEFAULT_SEEDS: u64 = if cfg!(debug_assertions) { 1000 } else { 5000 };
 
 #[test]
 fn random_groups_hold_every_invariant() {
-    let count = env_u64("VIPFLIP_SIM_SEEDS", DEFAULT_SEEDS);
-    let from = env_u64("VIPFLIP_SIM_FROM", 1);
-    let mut failures = Vec::new();
-    for seed in from..from + count {
-        if let Err(v) = sim::run_seed(seed) {
-            if failures.is_empty() {
-                eprintln!("{}", v.report);
-            }
-            failures.push((v.seed, v.rule));
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} of {count} seeds failed (first report above): {:?}",
-        failures.len(),
-        &failures[..failures.len().min(20)]
-    );
+    let (from, count) = campaign_range();
+    hold_every_invariant("", from..from + count, sim::Scenario::draw);
 }
 
 /// The same invariants with keepalived-like and FRR-like peers in the group (sim/peers.rs):
@@ -91,11 +76,29 @@ fn random_groups_hold_every_invariant() {
 /// by a peer is left out (the peer drops the VIP before its successor has it).
 #[test]
 fn mixed_groups_hold_every_invariant() {
+    let (from, count) = campaign_range();
+    let seeds = MIXED_REGRESSIONS.iter().copied().chain(from..from + count);
+    hold_every_invariant("mixed ", seeds, sim::Scenario::draw_mixed);
+}
+
+/// VIPFLIP_SIM_FROM and VIPFLIP_SIM_SEEDS: the first seed and how many.
+fn campaign_range() -> (u64, u64) {
     let count = env_u64("VIPFLIP_SIM_SEEDS", DEFAULT_SEEDS);
-    let from = env_u64("VIPFLIP_SIM_FROM", 1);
+    (env_u64("VIPFLIP_SIM_FROM", 1), count)
+}
+
+/// Runs every seed's group against today's bounds; the first failure's report is printed,
+/// and up to 20 failures are listed.
+fn hold_every_invariant(
+    kind: &str,
+    seeds: impl Iterator<Item = u64>,
+    draw: fn(u64) -> sim::Scenario,
+) {
     let mut failures = Vec::new();
-    for seed in MIXED_REGRESSIONS.iter().copied().chain(from..from + count) {
-        if let Err(v) = sim::run_scenario(seed, sim::Scenario::draw_mixed(seed)) {
+    let mut count = 0;
+    for seed in seeds {
+        count += 1;
+        if let Err(v) = sim::run_scenario(seed, draw(seed)) {
             if failures.is_empty() {
                 eprintln!("{}", v.report);
             }
@@ -104,7 +107,7 @@ fn mixed_groups_hold_every_invariant() {
     }
     assert!(
         failures.is_empty(),
-        "{} of {count} mixed seeds failed (first report above): {:?}",
+        "{} of {count} {kind}seeds failed (first report above): {:?}",
         failures.len(),
         &failures[..failures.len().min(20)]
     );

@@ -646,8 +646,12 @@ impl Machine {
         let Phase::Backup(b) = &mut self.phase else {
             return false;
         };
+        // Below by the election's own order: priority, then the higher address (a tie's
+        // loser: mixed seed 47361).
         let below = b.following.is_some_and(|(at_src, priority, heard)| {
-            at_src != src && advert.priority < priority && now < heard + followed_mdi
+            let lower = advert.priority < priority
+                || (advert.priority == priority && address_greater(at_src, src));
+            at_src != src && lower && now < heard + followed_mdi
         });
         if below {
             b.down_at = b.down_at.max(now + its_mdi);

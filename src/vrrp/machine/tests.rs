@@ -1488,3 +1488,34 @@ fn a_lower_masters_advert_never_brings_the_takeover_closer() {
         Some(t + master_down_interval(Version::V3, 200, 1))
     );
 }
+
+/// "Lower" is the election's order: a tie's loser (equal priority, lower address) is below
+/// the master it lost to, and its last advert does not bring the takeover closer either
+/// (the simulator's mixed seeds 47361 and 88603).
+#[test]
+fn a_tied_losers_advert_never_brings_the_takeover_closer() {
+    let p = Params {
+        version: Version::V3,
+        interval_cs: 10,
+        ..params()
+    };
+    let (mut m, t0) = backup(p.clone());
+    let from = |src: &str, interval_cs| match advert_with_interval(&p, 231, interval_cs) {
+        Input::Advert { advert, .. } => Input::Advert {
+            src: ip(src),
+            advert,
+            received: None,
+        },
+        other => other,
+    };
+    m.handle(t0, from("192.0.2.209", 20));
+    let followed = m.deadline().expect("a down timer");
+    m.handle(t0 + ms(5), from("192.0.2.203", 5));
+    assert_eq!(m.deadline(), Some(followed));
+    // A tie from a higher address than the followed one is the better master: followed.
+    m.handle(t0 + ms(6), from("192.0.2.210", 5));
+    assert_eq!(
+        m.deadline(),
+        Some(t0 + ms(6) + master_down_interval(Version::V3, 200, 5))
+    );
+}

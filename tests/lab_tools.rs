@@ -100,6 +100,21 @@ fn release_removes_a_leftover_says_when_nothing_is_there_and_refuses_the_primary
         stdout(&out)
     );
 
+    // What a run killed inside its quiet drain leaves: the VIP as a local route only.
+    let drain_route = [
+        "ip", "route", "add", "local", VIP4, "dev", "eth0", "table", "local", "metric", "1024",
+        "proto", "static",
+    ];
+    lab.exec(1, &drain_route);
+    let out = lab.vipflip_output(1, &args);
+    assert!(
+        stdout(&out).contains("removed 192.0.2.250/24 from eth0"),
+        "{}",
+        stdout(&out)
+    );
+    let routes = lab.exec(1, &["ip", "route", "show", "table", "local"]);
+    assert!(!routes.contains(VIP4), "{routes}");
+
     let out = lab.vipflip_output(
         1,
         &["release", "--vip", "192.0.2.201/24", "--iface", "eth0"],

@@ -142,7 +142,9 @@ fn listen(socket: &Arc<VrrpSocket>, iface: &Interface, vips: &[Vip], tx: &EventT
 
 fn remove_one(netlink: &Netlink, iface: &Interface, vip: &Vip, ui: &mut Ui) -> Result<()> {
     let fields = Json::default().str("vip", vip).str("iface", &iface.name);
-    if netlink.remove(iface.index, vip)? {
+    // A run killed inside its drain leaves the VIP as a local route (run's quiet drain).
+    let route = netlink.remove_local_route(iface.index, vip.addr)?;
+    if netlink.remove(iface.index, vip)? || route {
         let text = format!("removed {vip} from {}", iface.name);
         ui.tell(Level::Plain, "removed", 0, &text, fields);
     } else {

@@ -1445,9 +1445,12 @@ fn state_names_read_back() {
 /// A backup follows the highest master it hears. A lower master's advert (a loser's last
 /// one as it yields, here at a shorter interval than the winner's) neither moves the
 /// takeover sooner nor changes the adopted interval while the followed master is alive; it
-/// only holds the takeover off while that one advertises. RFC 5798 would follow the loser's
-/// 10 ms, time out before the winner's next 60 ms advert, and take over (the simulator's
-/// mixed seed 13826: backups and losers took turns for ever beside an FRR master).
+/// only holds the takeover off while that one advertises. A deliberate difference: RFC 5798
+/// §6.4.2 and keepalived 2.2.7 (vrrp.c vrrp_state_backup: update_master_adver_int, then
+/// ms_down_timer = VRRP_MS_DOWN_TIMER, for any advert of priority >= its own) follow the
+/// last advert, here the loser's 10 ms: they time out before the winner's next 60 ms advert
+/// and take over (the simulator's mixed seed 13826: backups and losers took turns for ever
+/// beside an FRR master).
 #[test]
 fn a_lower_masters_advert_never_brings_the_takeover_closer() {
     let p = Params {

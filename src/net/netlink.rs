@@ -176,28 +176,32 @@ impl Netlink {
     /// there already.
     pub fn add_local_route(&self, index: u32, addr: IpAddr) -> Result<bool> {
         let flags = (libc::NLM_F_ACK | libc::NLM_F_EXCL | libc::NLM_F_CREATE) as u16;
-        let request = |seq| local_route_request(libc::RTM_NEWROUTE, flags, seq, index, addr);
-        match self.exchange(request, 0, |_| {}) {
-            Ok(()) => Ok(true),
-            Err(e) if e.errno() == libc::EEXIST => Ok(false),
-            Err(e) => Err(Error::new(
-                format!("cannot add the local route for {addr}"),
-                e.0,
-            )),
-        }
+        self.local_route(libc::RTM_NEWROUTE, flags, index, addr, libc::EEXIST)
+            .map_err(|e| Error::new(format!("cannot add the local route for {addr}"), e.0))
     }
 
     /// Removes what `add_local_route` added. `Ok(false)`: it was not there.
     pub fn remove_local_route(&self, index: u32, addr: IpAddr) -> Result<bool> {
         let flags = libc::NLM_F_ACK as u16;
-        let request = |seq| local_route_request(libc::RTM_DELROUTE, flags, seq, index, addr);
+        self.local_route(libc::RTM_DELROUTE, flags, index, addr, libc::ESRCH)
+            .map_err(|e| Error::new(format!("cannot remove the local route for {addr}"), e.0))
+    }
+
+    /// One drain-route request; `Ok(false)` when the kernel answers `unchanged` (already
+    /// there, or not there).
+    fn local_route(
+        &self,
+        kind: u16,
+        flags: u16,
+        index: u32,
+        addr: IpAddr,
+        unchanged: i32,
+    ) -> std::result::Result<bool, Failure> {
+        let request = |seq| local_route_request(kind, flags, seq, index, addr);
         match self.exchange(request, 0, |_| {}) {
             Ok(()) => Ok(true),
-            Err(e) if e.errno() == libc::ESRCH => Ok(false),
-            Err(e) => Err(Error::new(
-                format!("cannot remove the local route for {addr}"),
-                e.0,
-            )),
+            Err(e) if e.errno() == unchanged => Ok(false),
+            Err(e) => Err(e),
         }
     }
 }

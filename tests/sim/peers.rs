@@ -128,13 +128,10 @@ impl Peer {
                         out.push(action);
                     }
                 }
-                // A master's advert on hearing one: keepalived answers any lower one, FRR
-                // only a priority 0.
-                Action::SendAdvert { .. } => match (self, heard) {
-                    (_, None) => out.push(action),
-                    (Peer::Frr, Some(p)) if p != 0 => {}
-                    _ => out.push(action),
-                },
+                // A master's advert, on time or on hearing one: keepalived answers any lower
+                // advert, FRR only a priority 0 (`discards` keeps its lower ones from the
+                // machine).
+                Action::SendAdvert { .. } => out.push(action),
                 // keepalived's garp_lower_prio_repeat: a full burst on a lower advert.
                 Action::Answer => {
                     if self == Peer::Keepalived

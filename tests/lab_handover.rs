@@ -440,6 +440,20 @@ fn a_yielding_master_answers_no_solicitation_for_the_vip() {
     quiet_drain(V6_100MS);
 }
 
+/// The same at the default 1 s and at 10 ms adverts (the loser's swap must stay within the
+/// slack also when adverts come a hundred times a second).
+#[test]
+fn a_yielding_master_answers_no_solicitation_at_1s_and_10ms_adverts() {
+    if !available(
+        "a_yielding_master_answers_no_solicitation_at_1s_and_10ms_adverts",
+        false,
+    ) {
+        return;
+    }
+    quiet_drain(V6_1S);
+    quiet_drain(V6_10MS);
+}
+
 #[test]
 fn a_yielding_master_answers_no_arp_request_where_arp_ignore_allows() {
     if !available(

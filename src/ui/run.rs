@@ -42,6 +42,20 @@ impl Ui {
                 "claim-unanswered",
                 Json::default().str("vip", vip).str("by", by),
             ),
+            Note::LowerMasterNotFollowed {
+                from,
+                interval_cs,
+                following,
+            } => (
+                "lower-master-not-followed",
+                Json::default()
+                    .str("from", from)
+                    .raw(
+                        "advert_int_ms",
+                        ms(crate::vrrp::timers::interval(*interval_cs)),
+                    )
+                    .str("following", following),
+            ),
             Note::ClaimsIgnored { vip, by } => (
                 "claims-ignored",
                 Json::default().str("vip", vip).str("by", by),

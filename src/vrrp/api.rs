@@ -261,6 +261,13 @@ pub enum Note {
         vip: IpAddr,
         by: MacAddr,
     },
+    /// As backup, a lower master's advert at another interval than the followed master's:
+    /// neither its interval nor a sooner takeover taken (RFC 5798 and keepalived would).
+    LowerMasterNotFollowed {
+        from: IpAddr,
+        interval_cs: u16,
+        following: IpAddr,
+    },
     /// Another MAC announced our VIP with no advert heard from another node: not answered.
     ClaimUnanswered {
         vip: IpAddr,

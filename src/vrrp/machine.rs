@@ -113,6 +113,9 @@ struct Listening {
     /// The master it follows: its address, priority and last advert. A lower master heard
     /// meanwhile (a contest, a loser's last advert) never brings the takeover closer.
     following: Option<(IpAddr, u8, Instant)>,
+    /// That a lower master at another interval was not followed has been said (once per
+    /// master followed).
+    lower_said: bool,
 }
 
 /// Master: adverts, announcements, answers.
@@ -572,6 +575,7 @@ impl Machine {
             // claim, the winner's kernel ARP from the VIP too, added 5 ms).
             drain_until: was_master.then(|| now + LINGER_MIN),
             following: None,
+            lower_said: false,
         };
         self.transition(Phase::Backup(listening), reason, out);
     }
@@ -610,7 +614,7 @@ impl Machine {
         }
         let lower = advert.priority < self.priority();
         if !self.p.preempt || !lower || self.preempt_delay_holds(now, src, advert.priority, out) {
-            if self.below_followed(now, src, advert) {
+            if self.below_followed(now, src, advert, out) {
                 return;
             }
             self.adopt_interval(src, advert, out);
@@ -622,6 +626,9 @@ impl Machine {
                 b.down_at = now + mdi;
                 b.cause = DownCause::Silence;
                 b.wants_master = false;
+                if b.following.map(|f| f.0) != Some(src) {
+                    b.lower_said = false;
+                }
                 b.following = Some((src, advert.priority, now));
             }
             self.last_master = Some((src, now));
@@ -639,8 +646,15 @@ impl Machine {
     /// own, for ever, when the winner answers no lower advert (FRR; the simulator's mixed
     /// seed 13826). So it only keeps the takeover from coming sooner than its own silence
     /// would allow; the followed master's timer and interval stand.
-    fn below_followed(&mut self, now: Instant, src: IpAddr, advert: &Advert) -> bool {
+    fn below_followed(
+        &mut self,
+        now: Instant,
+        src: IpAddr,
+        advert: &Advert,
+        out: &mut Vec<Action>,
+    ) -> bool {
         let own = self.priority();
+        let adopted = self.master_interval_cs;
         let followed_mdi = self.master_down_interval();
         let its_mdi = master_down_interval(self.p.version, own, advert.interval_cs);
         let Phase::Backup(b) = &mut self.phase else {
@@ -655,6 +669,15 @@ impl Machine {
         });
         if below {
             b.down_at = b.down_at.max(now + its_mdi);
+            // Where it differs from RFC 5798 and keepalived, said: another interval.
+            if advert.interval_cs != adopted && !std::mem::replace(&mut b.lower_said, true) {
+                let following = b.following.map_or(src, |f| f.0);
+                out.push(Action::Note(Note::LowerMasterNotFollowed {
+                    from: src,
+                    interval_cs: advert.interval_cs,
+                    following,
+                }));
+            }
         }
         below
     }

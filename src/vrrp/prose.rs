@@ -122,6 +122,15 @@ impl fmt::Display for Note {
                 f,
                 "{by} announced {vip}, but no other VRRP node is heard: not answered (a split brain, or another host with this address?)"
             ),
+            Note::LowerMasterNotFollowed {
+                from,
+                interval_cs,
+                following,
+            } => write!(
+                f,
+                "lower master {from} advertises every {}: not followed, still listening to {following} (RFC 5798 and keepalived would take its interval)",
+                secs(interval(*interval_cs))
+            ),
             Note::ClaimsIgnored { vip, by } => write!(
                 f,
                 "{by} keeps announcing {vip}: another host with this address? (answering at most {MAX_ANSWERS} a second)"

@@ -1473,6 +1473,19 @@ fn a_lower_masters_advert_never_brings_the_takeover_closer() {
     // The loser's last advert: priority 220 at 10 ms, 5 ms later.
     let out = m.handle(t0 + ms(5), advert_with_interval(&p, 220, 1));
     assert_eq!(m.deadline(), Some(followed), "{out:?}");
+    // Said, being where it differs from the RFC and keepalived; once per master followed.
+    assert!(
+        matches!(
+            out[..],
+            [Action::Note(Note::LowerMasterNotFollowed {
+                interval_cs: 1,
+                ..
+            })]
+        ),
+        "{out:?}"
+    );
+    let again = m.handle(t0 + ms(7), advert_with_interval(&p, 220, 1));
+    assert!(again.is_empty(), "{again:?}");
     assert_eq!(
         m.master_down_interval(),
         master_down_interval(Version::V3, 200, 6)

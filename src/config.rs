@@ -163,6 +163,7 @@ impl RunConfig {
             state_master: self.state_master,
             refresh: self.garp_refresh,
             sync: self.sync_group.is_some(),
+            shared_mac: self.vmac.is_some(),
         }
     }
 }
@@ -723,6 +724,7 @@ impl StepDown {
             state_master: false,
             refresh: None,
             sync: false,
+            shared_mac: false,
         }
     }
 }

@@ -27,6 +27,7 @@ fn params(version: Version, unicast: bool, src: IpAddr) -> Params {
         state_master: false,
         refresh: None,
         sync: false,
+        shared_mac: false,
     }
 }
 

@@ -38,6 +38,13 @@ impl Ui {
                 "claim-answered",
                 Json::default().str("vip", vip).str("by", by),
             ),
+            Note::DrainUnanswered { winner } => (
+                "drain-unanswered",
+                match winner {
+                    Some(w) => Json::default().str("winner", w),
+                    None => Json::default(),
+                },
+            ),
             Note::ClaimUnanswered { vip, by } => (
                 "claim-unanswered",
                 Json::default().str("vip", vip).str("by", by),

@@ -39,6 +39,9 @@ pub struct Params {
     /// (vrrp_sync.c vrrp_sync_can_goto_master); until then a backup whose timer ran out is
     /// ready and waits (`wants_master`), and the group's loop says when all go.
     pub sync: bool,
+    /// Every node announces from one virtual MAC (--vmac, use_vmac): a loser never sees the
+    /// winner's announcement (its own MAC), and clients need none to find the winner.
+    pub shared_mac: bool,
 }
 
 /// The priority of the address owner (RFC 5798): master at once, never lowered, never preempted.
@@ -267,6 +270,11 @@ pub enum Note {
         from: IpAddr,
         interval_cs: u16,
         following: IpAddr,
+    },
+    /// A drain ended with no announcement of the VIP from the winner: our advert once more,
+    /// so that it announces.
+    DrainUnanswered {
+        winner: Option<IpAddr>,
     },
     /// Another MAC announced our VIP with no advert heard from another node: not answered.
     ClaimUnanswered {

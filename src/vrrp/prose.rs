@@ -118,6 +118,11 @@ impl fmt::Display for Note {
                 f,
                 "{by} announced {vip}: announced it again from here"
             ),
+            Note::DrainUnanswered { winner } => write!(
+                f,
+                "no announcement of the VIP from {} while it drained: advertised once more, so that clients this node's takeover moved are sent back",
+                winner.map_or("the new master".to_string(), |w| w.to_string())
+            ),
             Note::ClaimUnanswered { vip, by } => write!(
                 f,
                 "{by} announced {vip}, but no other VRRP node is heard: not answered (a split brain, or another host with this address?)"

@@ -40,9 +40,9 @@ pub const CLAIM_SETTLE: Duration = Duration::from_millis(5);
 /// burst 5 s later. The group simulator's clients check it (tests/sim).
 pub const AFTER_LINGER: Duration = Duration::from_millis(60);
 
-/// How many answers (to claims of our VIP by another MAC, and to lower-priority adverts) a
-/// master sends per second. A contested takeover brings one burst (5 frames per VIP from
-/// keepalived or vipflip); more than this, with a contest visible, is many masters at once
+/// How many answers (to claims of our VIP by another MAC, one per burst, and to
+/// lower-priority adverts) a master sends per second. A contested takeover brings one burst
+/// per loser (5 frames per VIP from keepalived or vipflip); more answers than this, with a contest visible, is many masters at once
 /// (a stalled master on a loaded host): worth a note, not a storm. Claims with no contest
 /// visible are not answered at all (`answer_claim`).
 pub const MAX_ANSWERS: u32 = 20;

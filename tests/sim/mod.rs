@@ -530,6 +530,7 @@ impl Sim {
             state_master: self.s.state_master[i] && !frr,
             refresh: self.s.refresh,
             sync: false,
+            shared_mac: false,
         }
     }
 

@@ -261,11 +261,23 @@ impl Machine {
         master_down_interval(self.p.version, self.priority(), self.master_interval_cs)
     }
 
-    /// Releasing, and its successor's announcement has been seen: the VIPs only wait out
-    /// CLAIM_SETTLE for probes already on their way, and need answer no request meanwhile
-    /// (the I/O side's quiet drain, as after a yield).
+    /// Releasing, and another MAC announced the VIP: its successor's announcement, or one
+    /// that came before the successor's advert (FRR over IPv6 sends its NA an interval
+    /// before its advert). The VIPs only wait for probes already on their way, and need
+    /// answer no request meanwhile (the I/O side's quiet drain, as after a yield): answering
+    /// gave a client that asked then this MAC, after FRR's (simulator, mixed seed 7356).
     pub fn successor_has_announced(&self) -> bool {
-        matches!(&self.phase, Phase::Releasing(h) if h.successor_mac.is_some())
+        matches!(&self.phase, Phase::Releasing(h) if h.successor_mac.is_some() || h.early_claim.is_some())
+    }
+
+    /// This second's `MAX_ANSWERS` are spent: a lower advert or a claim now gets no
+    /// announcement until the next second, only the re-announcement past a drain. For the
+    /// group simulator's bounds.
+    pub fn answers_spent(&self, now: Instant) -> bool {
+        let b = &self.answers;
+        b.count >= MAX_ANSWERS
+            && b.since
+                .is_some_and(|at| now.saturating_duration_since(at) < Duration::from_secs(1))
     }
 
     /// The next instant at which `Input::Tick` has something to do.

@@ -725,3 +725,21 @@ fn a_releasing_master_stops_answering_once_its_successor_announced() {
     assert!(n.step(settled, Input::Tick), "exits");
     assert!(fake.0.borrow().routes.is_empty(), "{:?}", fake.log());
 }
+
+/// FRR over IPv6 sends its NA an interval before its first advert: a stopping master that
+/// hears the announcement first goes quiet then, not an interval later (simulator, mixed
+/// seed 7356: a client that asked meanwhile took this MAC after FRR's, and kept it).
+#[test]
+fn a_releasing_master_goes_quiet_on_an_announcement_before_its_successors_advert() {
+    let fake = Fake::default();
+    let (mut n, _) = node(&["--vip", "2001:db8::250/64", "--priority", "200"], &fake);
+    master(&mut n);
+    let now = Instant::now();
+    assert!(!n.step(now, Input::Shutdown));
+    let by = MacAddr(2, 0, 0, 0, 0, 2);
+    let vip = "2001:db8::250".parse().unwrap();
+    let claimed = now + std::time::Duration::from_millis(30);
+    assert!(!n.step(claimed, Input::Claimed { vip, by }));
+    assert!(!fake.has(7, "2001:db8::250"), "{:?}", fake.log());
+    assert!(fake.0.borrow().routes.contains(&(7, vip)));
+}

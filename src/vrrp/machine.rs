@@ -20,7 +20,8 @@
 //!    │  │                                     preempting: a lower master heard, timer runs on
 //!    │  │                                       (after --preempt-delay)
 //!    │  │                                     draining: was master, keeps the VIP LINGER_MIN
-//!    │  │ higher advert, GroupBackup            (never announces; IPv6: answers no NS)
+//!    │  │ higher advert, GroupBackup            (never announces; IPv6: answers no NS); no
+//!    │  │                                       announcement seen by then: its advert again
 //!    │  │                                     sync: timer ran out, waits for its group
 //!    │  │
 //!    │ down timer, GroupMaster
@@ -29,13 +30,15 @@
 //!    │                                          re-announces AFTER_LINGER after taking over
 //!    │                                        contest (an advert from another node within
 //!    │                                          Master_Down_Interval): answers lower adverts at
-//!    │                                          once and claims CLAIM_SETTLE later, 20 a second
+//!    │                                          once and claims CLAIM_SETTLE later, 20 answers
+//!    │                                          a second
 //!    │ Shutdown, check fails                  no contest: claims unanswered, said once
 //!    ▼
 //!   Releasing (priority 0 sent, the VIP kept)  awaiting a successor's advert: handover_wait
 //!    │                                         awaiting its announcement: an interval
 //!    │                                         settling: CLAIM_SETTLE after it (IPv6:
-//!    │                                           answers no NS)
+//!    │                                           answers no NS once any MAC announced);
+//!    │                                           none seen: priority 0 again at the end
 //!    ▼
 //!   Stopped (exit), or Fault when a check failed (then Backup once it passes)
 //! ```
@@ -868,7 +871,7 @@ impl Machine {
     }
 
     /// Another MAC announced our VIP: ours again `CLAIM_SETTLE` later, so the last word
-    /// clients hear is the holder's (one answer for a burst, within `MAX_ANSWERS` claims a
+    /// clients hear is the holder's (one answer for a burst, within `MAX_ANSWERS` answers a
     /// second), and once more after a contest loser's drain (`AFTER_LINGER`).
     ///
     /// Only while a contest is visible, though: an advert from another node accepted within

@@ -6,7 +6,7 @@
 //!
 //!  edge threads (edges.rs): netlink, signals,
 //!  claims, checks, hooks ---Event---> channel + wake pipe --+
-//!                                                            +--> Node::input_of (node/inputs.rs)
+//!                                                            +--> Node::link_reaction (node/inputs.rs)
 //!  VRRP socket(s) ---- polled by the loop (group.rs) -------+       -> Machine (vrrp/)
 //!                                                                    -> Actions
 //!  sockets, netlink, hooks, systemd <-- NodeIo (io.rs) <-- Node::execute (node/actions.rs)

@@ -158,6 +158,14 @@ struct Handover {
     to_fault: bool,
 }
 
+impl Handover {
+    /// Another MAC announced the VIP during the release: the successor's announcement, or
+    /// one before its advert (FRR over IPv6 sends its NA an interval first).
+    fn announced(&self) -> bool {
+        self.successor_mac.is_some() || self.early_claim.is_some()
+    }
+}
+
 impl Phase {
     fn state(&self) -> State {
         match self {
@@ -269,18 +277,15 @@ impl Machine {
     /// before its advert). The VIPs only wait for probes already on their way, and need
     /// answer no request meanwhile (the I/O side's quiet drain, as after a yield): answering
     /// gave a client that asked then this MAC, after FRR's (simulator, mixed seed 7356).
-    pub fn successor_has_announced(&self) -> bool {
-        matches!(&self.phase, Phase::Releasing(h) if h.successor_mac.is_some() || h.early_claim.is_some())
+    pub fn releasing_announced(&self) -> bool {
+        matches!(&self.phase, Phase::Releasing(h) if h.announced())
     }
 
     /// This second's `MAX_ANSWERS` are spent: a lower advert or a claim now gets no
     /// announcement until the next second, only the re-announcement past a drain. For the
     /// group simulator's bounds.
     pub fn answers_spent(&self, now: Instant) -> bool {
-        let b = &self.answers;
-        b.count >= MAX_ANSWERS
-            && b.since
-                .is_some_and(|at| now.saturating_duration_since(at) < Duration::from_secs(1))
+        self.answers.current(now) && self.answers.count >= MAX_ANSWERS
     }
 
     /// The next instant at which `Input::Tick` has something to do.
@@ -404,8 +409,7 @@ impl Machine {
                 // As at a drain's end (`remind_winner`): no announcement seen, so a master
                 // that never heard our priority 0 (sent while the network was split) may
                 // hold clients' entries on this MAC; priority 0 again makes it announce.
-                let announced = h.successor_mac.is_some() || h.early_claim.is_some();
-                if !announced && !self.p.shared_mac {
+                if !h.announced() && !self.p.shared_mac {
                     out.push(Action::SendAdvert { priority: 0 });
                 }
                 let reason = match h.successor {
@@ -1041,10 +1045,16 @@ struct AnswerBudget {
 }
 
 /// Whether another answer fits in the current second (a new second starts a new budget).
+impl AnswerBudget {
+    /// The second it counts is still running at `now`.
+    fn current(&self, now: Instant) -> bool {
+        self.since
+            .is_some_and(|at| now.saturating_duration_since(at) < Duration::from_secs(1))
+    }
+}
+
 fn budget_left(b: &mut AnswerBudget, now: Instant) -> bool {
-    if b.since
-        .is_none_or(|at| now.saturating_duration_since(at) >= Duration::from_secs(1))
-    {
+    if !b.current(now) {
         *b = AnswerBudget {
             since: Some(now),
             ..AnswerBudget::default()

@@ -18,9 +18,9 @@ const NANOS_PER_CS: u64 = 10_000_000;
 pub const ANSWER_GAP: Duration = Duration::from_millis(1);
 
 /// How long a master that yielded keeps the VIP (never announcing; over IPv6 answering no
-/// NS, cmd/run/node/actions.rs `drain_quietly`): a fixed
-/// drain that nothing extends. Rule: a client a loser's announcements moved still reaches
-/// the VIP until the winner's answer moves it back. Measured: the winner's loop answered
+/// NS, cmd/run/node/actions.rs `drain_quietly`): a fixed drain that nothing extends. Rule:
+/// a client a loser's announcements moved still reaches the VIP until the winner's answer
+/// moves it back. Measured: the winner's loop answered
 /// 8 ms late on a loaded host, and a loser that let go 5 ms after the winner's first frame
 /// lost a 10 ms probe in 1 of 4 lab runs; 50 ms covers that with room.
 pub const LINGER_MIN: Duration = Duration::from_millis(50);
@@ -42,9 +42,10 @@ pub const AFTER_LINGER: Duration = Duration::from_millis(60);
 
 /// How many answers (to claims of our VIP by another MAC, one per burst, and to
 /// lower-priority adverts) a master sends per second. A contested takeover brings one burst
-/// per loser (5 frames per VIP from keepalived or vipflip); more answers than this, with a contest visible, is many masters at once
-/// (a stalled master on a loaded host): worth a note, not a storm. Claims with no contest
-/// visible are not answered at all (`answer_claim`).
+/// per loser (5 frames per VIP from keepalived or vipflip); more answers than this, with a
+/// contest visible, is many masters at once (a stalled master on a loaded host): worth a
+/// note, not a storm. Claims with no contest visible are not answered at all
+/// (`answer_claim`).
 pub const MAX_ANSWERS: u32 = 20;
 
 /// v2: `(256 - priority) / 256` s. v3: `((256 - priority) * Master_Adver_Interval) / 256`.

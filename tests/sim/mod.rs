@@ -621,7 +621,7 @@ impl Sim {
     /// `Scenario::quiet_drain`.
     fn quiet(&self, i: usize) -> bool {
         let n = &self.nodes[i];
-        let draining = n.lingering_since.is_some() || n.machine.successor_has_announced();
+        let draining = n.lingering_since.is_some() || n.machine.releasing_announced();
         (self.s.ndp || self.s.quiet_drain) && draining && self.s.peers[i] == Peer::Vipflip
     }
 

@@ -684,16 +684,22 @@ fn a_yielding_master_drains_its_ipv6_vips_through_a_local_route() {
         .contains(&(7, "192.0.2.250".parse().unwrap())));
 }
 
+/// An IPv6 master on SIGTERM, releasing: the instant it began.
+fn releasing_ipv6_master(fake: &Fake) -> (Node<Fake>, Instant) {
+    let (mut n, _) = node(&["--vip", "2001:db8::250/64", "--priority", "200"], fake);
+    master(&mut n);
+    let now = Instant::now();
+    assert!(!n.step(now, Input::Shutdown));
+    (n, now)
+}
+
 /// A stopping master keeps answering for its VIPs until its successor has announced them;
 /// from then on, for the CLAIM_SETTLE it still waits, it answers no request for them (an
 /// IPv6 VIP a local route, as in a yield's drain), and the route goes with the VIPs.
 #[test]
 fn a_releasing_master_stops_answering_once_its_successor_announced() {
     let fake = Fake::default();
-    let (mut n, _) = node(&["--vip", "2001:db8::250/64", "--priority", "200"], &fake);
-    master(&mut n);
-    let now = Instant::now();
-    assert!(!n.step(now, Input::Shutdown));
+    let (mut n, now) = releasing_ipv6_master(&fake);
     assert_eq!(n.machine.state(), State::Releasing);
     assert!(
         fake.has(7, "2001:db8::250"),
@@ -732,10 +738,7 @@ fn a_releasing_master_stops_answering_once_its_successor_announced() {
 #[test]
 fn a_releasing_master_goes_quiet_on_an_announcement_before_its_successors_advert() {
     let fake = Fake::default();
-    let (mut n, _) = node(&["--vip", "2001:db8::250/64", "--priority", "200"], &fake);
-    master(&mut n);
-    let now = Instant::now();
-    assert!(!n.step(now, Input::Shutdown));
+    let (mut n, now) = releasing_ipv6_master(&fake);
     let by = MacAddr(2, 0, 0, 0, 0, 2);
     let vip = "2001:db8::250".parse().unwrap();
     let claimed = now + std::time::Duration::from_millis(30);

@@ -293,12 +293,12 @@ impl<I: NodeIo> Node<I> {
     /// to exit.
     pub(super) fn step(&mut self, now: Instant, input: Input) -> bool {
         let mut actions = std::mem::take(&mut self.actions);
-        let announced = self.machine.successor_has_announced();
+        let announced = self.machine.releasing_announced();
         self.machine.handle_into(now, input, &mut actions);
         let done = self.execute(&mut actions, now);
         self.actions = actions;
         // Once, as a releasing master sees its successor's announcement.
-        if !done && !announced && self.machine.successor_has_announced() {
+        if !done && !announced && self.machine.releasing_announced() {
             self.drain_quietly();
         }
         self.publish();

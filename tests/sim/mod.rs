@@ -551,13 +551,20 @@ impl Sim {
         self.nodes[i].alive && self.nodes[i].link
     }
 
-    /// Clients stay on the side of the partition that is not `side`.
-    fn connected(&self, a: End, b: End) -> bool {
+    /// Whether a frame `from` sent reaches `to` now: both on one side of the partition (clients
+    /// stay on the side that is not `side`), and the receiver up. The sender need not be up
+    /// any more: a frame it sent before it exited or crashed is already on the wire (a
+    /// release's last priority 0 goes out just before the process ends).
+    fn reaches(&self, from: End, to: End) -> bool {
         let side_of = |e: End| match e {
-            End::Node(i) => self.node_up(i).then(|| self.side.contains(&i)),
-            End::Client(_) => Some(false),
+            End::Node(i) => self.side.contains(&i),
+            End::Client(_) => false,
         };
-        matches!((side_of(a), side_of(b)), (Some(x), Some(y)) if x == y)
+        let receiver_up = match to {
+            End::Node(i) => self.node_up(i),
+            End::Client(_) => true,
+        };
+        receiver_up && side_of(from) == side_of(to)
     }
 
     fn post(&mut self, at: Duration, from: End, to: End, payload: Payload) {
@@ -785,7 +792,7 @@ impl Sim {
     }
 
     fn deliver(&mut self, at: Duration, d: Delivery) -> Result<(), String> {
-        if !self.connected(d.from, d.to) {
+        if !self.reaches(d.from, d.to) {
             return Ok(());
         }
         let claim_from = |from: usize| Input::Claimed {
@@ -1023,15 +1030,21 @@ impl Sim {
             Fault::Stop(i) if self.s.peers[i] != Peer::Vipflip => self.peer_stops(at, i)?,
             Fault::Stop(i) => self.handle(at, i, Input::Shutdown)?,
             Fault::Crash(i) => {
+                // The clients' entries for it end when it stops answering: only when it had
+                // the VIP to lose (a node that crashes again later moved nobody).
+                if self.node_up(i) && self.nodes[i].holds {
+                    self.nodes[i].released_at = at;
+                }
                 self.nodes[i].alive = false;
                 self.nodes[i].holds = false;
-                self.nodes[i].released_at = at;
                 self.nodes[i].lingering_since = None;
                 self.nodes[i].knows.iter_mut().for_each(|k| *k = false);
             }
             Fault::LinkDown(i) => {
+                if self.node_up(i) && self.nodes[i].holds {
+                    self.nodes[i].released_at = at;
+                }
                 self.nodes[i].link = false;
-                self.nodes[i].released_at = at;
                 self.nodes[i].knows.iter_mut().for_each(|k| *k = false);
                 self.handle(at, i, Input::LinkDown)?;
             }
@@ -1162,6 +1175,19 @@ impl Sim {
         interval(longest) + LINGER_MIN + self.client_bound()
     }
 
+    /// When the masters of a split brain have heard each other again: the disturbance's end
+    /// (a partition healed, VRRP unblocked, the loss over) tells no node anything; each
+    /// master's next advert does, at most one interval later. The clients' bound counts from
+    /// then: a client left on a side's master that stops or fails before that waits for the
+    /// keeper to learn of it.
+    fn heard_again(&self) -> Duration {
+        if self.disturbed_until.is_zero() {
+            return Duration::ZERO;
+        }
+        let longest = self.s.interval_cs.iter().max().copied().unwrap_or(100);
+        self.disturbed_until + interval(longest)
+    }
+
     fn check_invariants(&mut self, at: Duration) -> Result<(), String> {
         let holders = self.holders();
         let eligible = (0..self.nodes.len()).any(|i| {
@@ -1185,7 +1211,7 @@ impl Sim {
         if whole {
             let from = self.disturbed_until;
             if matches!(self.bounds, Bounds::Target) {
-                self.check_clients(at, from)?;
+                self.check_clients(at, self.heard_again())?;
             }
             self.check_answerers(at, from)?;
         } else {

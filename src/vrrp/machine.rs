@@ -1003,8 +1003,10 @@ impl Machine {
         }
         h.successor = Some((src, priority));
         h.settle.shorten(grace);
-        // Only a claim just before counts: an older one is not this successor's.
-        if let Some((at, by)) = h.early_claim.take() {
+        // Only a claim just before counts: an older one is not this successor's. It stays
+        // all the same: another MAC announced the VIP, so the node answers no request (FRR
+        // over IPv6 sends its NA an interval before its first advert).
+        if let Some((at, by)) = h.early_claim {
             if now.saturating_duration_since(at) <= CLAIM_SETTLE {
                 Self::successor_announced(h, now, by);
             }

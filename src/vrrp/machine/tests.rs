@@ -1016,6 +1016,30 @@ fn a_successor_whose_announcement_is_unseen_gets_the_vip_after_an_interval() {
 }
 
 #[test]
+fn a_release_stays_quiet_after_an_announcement_an_interval_before_the_successors_advert() {
+    // FRR over IPv6 sends its NA an interval before its first advert (simulator, mixed seed
+    // 35647): the claim is too old to name the successor's MAC, but another MAC announced the
+    // VIP, so the releasing node must answer no neighbour solicitation until it lets go.
+    let p = params();
+    let (mut m, t) = master(p.clone());
+    m.handle(t, Input::Shutdown);
+    assert!(!m.releasing_announced());
+    let claim = Input::Claimed {
+        vip: ip("192.0.2.250"),
+        by: MacAddr(2, 0, 0xc0, 0, 2, 0xc9),
+    };
+    m.handle(t + ms(330), claim);
+    assert!(m.releasing_announced());
+    let t2 = t + ms(1330);
+    assert!(m.handle(t2, advert(&p, 173)).is_empty());
+    assert!(
+        m.releasing_announced(),
+        "the successor's advert must not make the node answer again"
+    );
+    assert_eq!(m.state(), State::Releasing);
+}
+
+#[test]
 fn an_announcement_heard_just_before_the_successors_advert_counts() {
     // Adverts and claims come from two reader threads: the successor's gratuitous ARP (sent
     // after its advert) can reach the machine first. Seen in lab_tools' release test, 1 run

@@ -3,7 +3,8 @@
 //! ask who has the VIP and age their answer as Linux does (sim/clients.rs), the nodes' kernels
 //! answering those requests for as long as they hold the VIP and asking for the clients from
 //! it, and a script of faults. Invariants are checked after every step, each with its bound
-//! (`Bounds`); a violation returns the seed's readable timeline.
+//! (`check_invariants`, each bound a function named for it); a violation returns the seed's
+//! readable timeline.
 #![allow(dead_code)]
 
 pub mod clients;
@@ -423,23 +424,6 @@ struct Node {
     releasing_since: Option<Duration>,
 }
 
-/// The bound each invariant allows, from the moment it starts to be broken.
-#[derive(Clone, Copy, Debug)]
-pub enum Bounds {
-    /// What the machine promises today: a node out of master holds the VIP at most its
-    /// LINGER_MIN drain; two nodes answer for the VIP at most an interval plus that; after a
-    /// planned handover every client is on a holder within a claim round trip, except one
-    /// that resolved the VIP from a node that had left master.
-    Current,
-    /// Issue 20's: besides, after any transition every client on a vipflip master keeping
-    /// the VIP within `client_bound` (`spent_client_bound` when that master's answers for
-    /// the second are spent); the planned-handover exception only for a client that asked
-    /// an IPv4 drain without arp_ignore/arp_announce (it falls to the client bound); a
-    /// settled split brain where no master's answer moves a client. 0 of the first 20,000
-    /// seeds fail; 100,000 find more (group_sim.rs, TARGET_FAILURES).
-    Target,
-}
-
 /// What a failed run reports: the rule, the seed, the group, the timeline.
 #[derive(Debug)]
 pub struct Violation {
@@ -451,7 +435,6 @@ pub struct Violation {
 struct Sim {
     seed: u64,
     s: Scenario,
-    bounds: Bounds,
     rng: Rng,
     t0: Instant,
     nodes: Vec<Node>,
@@ -488,7 +471,8 @@ struct Sim {
     /// word at its drain's end and the re-announcement AFTER_LINGER after it.
     keeper_spent: Vec<bool>,
     /// Per client: its entry came from the reply of a node that had left master (lingering
-    /// or releasing): issue 20's hole (a), which today's bounds do not hold against.
+    /// or releasing): over IPv4 without arp_ignore/arp_announce it falls to the client bound
+    /// (check_planned).
     resolved_from_loser: Vec<bool>,
     /// Per client: it was left on a node that had left master (moved by its late
     /// announcement, by its kernel's ARP request from the VIP during its drain, or there when
@@ -765,7 +749,12 @@ impl Sim {
                 }
             }
             Action::Transition { from, to, reason } => {
-                if from == State::Master && self.nobody_answers_for(i) {
+                // keepalived and FRR yield without a last advert (keepalived vrrp.c
+                // vrrp_state_leave_master: only a move to fault sends priority 0), so a winner
+                // that never heard this master (it took over in a split brain) cannot know
+                // the clients it took.
+                let silent_yield = to == State::Backup && self.s.peers[i] != Peer::Vipflip;
+                if from == State::Master && (self.nobody_answers_for(i) || silent_yield) {
                     for c in 0..self.clients.len() {
                         if self.clients[c].on() == Some(i) {
                             self.left_by_peer[c] = true;
@@ -1159,6 +1148,24 @@ impl Sim {
         interval(longest) + slowest + self.trip() * 4
     }
 
+    /// A releasing vipflip node beside a keepalived or FRR master: they answer its priority 0
+    /// with an advert and no announcement (keepalived vrrp.c vrrp_state_master_rx:
+    /// `vrrp_send_adv` and return; FRR the same, sim/peers.rs), so the release waits its
+    /// interval for an announcement that does not come, answering for the VIP meanwhile.
+    fn unannounced_release(&self, (a, b): (usize, usize)) -> Duration {
+        let releasing_beside_peer = |r: usize, m: usize| {
+            self.nodes[r].releasing_since.is_some()
+                && self.s.peers[r] == Peer::Vipflip
+                && self.s.peers[m] != Peer::Vipflip
+                && self.nodes[m].machine.state() == State::Master
+        };
+        if releasing_beside_peer(a, b) || releasing_beside_peer(b, a) {
+            interval(self.s.interval_cs[a].max(self.s.interval_cs[b]))
+        } else {
+            Duration::ZERO
+        }
+    }
+
     /// How long a client may point at a node that is not a master keeping the VIP while
     /// one is there: the winner re-announces `AFTER_LINGER` after the last sign of a loser,
     /// past the loser's settle.
@@ -1210,9 +1217,7 @@ impl Sim {
         // when the network was whole again.
         if whole {
             let from = self.disturbed_until;
-            if matches!(self.bounds, Bounds::Target) {
-                self.check_clients(at, self.heard_again())?;
-            }
+            self.check_clients(at, self.heard_again())?;
             self.check_answerers(at, from)?;
         } else {
             self.off_keeper_since.iter_mut().for_each(|s| *s = None);
@@ -1236,11 +1241,9 @@ impl Sim {
             // Over IPv4 without arp_ignore/arp_announce the kernel answers ARP for a drain
             // (vipflip does not change those sysctls): a client that asked then may keep the
             // loser's MAC until the winner's re-announcement, `client_bound` (check_clients).
-            // Today's bounds still except every client that resolved from a loser.
             let arp_answering_drain = !self.s.ndp && !self.s.quiet_drain;
-            let target = matches!(self.bounds, Bounds::Target);
-            let known_hole = (self.resolved_from_loser[c] && (arp_answering_drain || !target))
-                || self.left_by_peer[c];
+            let known_hole =
+                (self.resolved_from_loser[c] && arp_answering_drain) || self.left_by_peer[c];
             let stray = successor_possible
                 && !known_hole
                 && self.clients[c]
@@ -1380,7 +1383,6 @@ impl Sim {
             .collect();
         self.both_answer_since
             .retain(|pair, _| pairs.contains(pair));
-        let bound = self.answer_bound();
         for pair in pairs {
             // A takeover may start a new contest between the same two nodes.
             let since = *self
@@ -1388,6 +1390,7 @@ impl Sim {
                 .entry(pair)
                 .or_insert(at.max(whole_since));
             let from = since.max(self.last_takeover);
+            let bound = self.answer_bound() + self.unannounced_release(pair);
             if at.saturating_sub(from) > bound {
                 return Err(format!(
                     "n{} and n{} both answer for the VIP for {:?}, past {bound:?}",
@@ -1401,14 +1404,14 @@ impl Sim {
     }
 
     /// A VRRP-only block is a lasting split brain: every node is a master of its own. Once
-    /// it has settled (`bound()`), no master's answer moves a client (target bounds only).
+    /// it has settled (`bound()`), no master's answer moves a client.
     /// Scheduled announcements (the second burst, garp_master_refresh) still move clients
     /// between the masters at the rate they are configured, as keepalived's do.
     fn check_split_brain(&mut self, at: Duration) -> Result<(), String> {
         let Some(since) = self.vrrp_blocked else {
             return Ok(());
         };
-        if matches!(self.bounds, Bounds::Current) || at.saturating_sub(since) < self.bound() {
+        if at.saturating_sub(since) < self.bound() {
             return Ok(());
         }
         if at.saturating_sub(self.last_fault) < self.bound() {
@@ -1491,19 +1494,13 @@ impl Sim {
     }
 }
 
-/// Runs seed `seed` against today's bounds; a violation carries the seed, the group and the
-/// timeline.
+/// Runs seed `seed`; a violation carries the seed, the group and the timeline.
 pub fn run_seed(seed: u64) -> Result<(), Violation> {
     run_scenario(seed, Scenario::draw(seed))
 }
 
 /// Runs `scenario` with the network randomness of `seed`.
 pub fn run_scenario(seed: u64, scenario: Scenario) -> Result<(), Violation> {
-    run_with(seed, scenario, Bounds::Current)
-}
-
-/// Runs `scenario` against `bounds`.
-pub fn run_with(seed: u64, scenario: Scenario, bounds: Bounds) -> Result<(), Violation> {
     let n = scenario.priorities.len();
     let clients: Vec<Client> = scenario
         .clients
@@ -1521,7 +1518,6 @@ pub fn run_with(seed: u64, scenario: Scenario, bounds: Bounds) -> Result<(), Vio
         .collect();
     let mut sim = Sim {
         seed,
-        bounds,
         rng: Rng::new(seed.wrapping_mul(31)),
         t0: Instant::now(),
         nodes: Vec::new(),

@@ -6,19 +6,25 @@ use std::io::{self, IoSlice, IoSliceMut};
 use std::net::{IpAddr, Ipv6Addr, SocketAddr, SocketAddrV6};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 use std::sync::Mutex;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use nix::cmsg_space;
 use nix::sys::socket::{
     recv, recvmsg, sendmsg, setsockopt, sockopt, ControlMessage, ControlMessageOwned, MsgFlags,
-    SockaddrIn6,
+    SockaddrIn, SockaddrIn6,
 };
-use socket2::{Domain, Protocol, SockAddr, Socket, Type};
+use nix::sys::time::TimeSpec;
+use socket2::{Domain, Protocol, SockAddr, SockFilter, Socket, Type};
 
 use super::sock::open_error;
 use crate::error::{Error, Result};
 use crate::wire::ipv4::parse_ipv4;
 use crate::wire::vrrp::{emit, GROUP_V4, GROUP_V6, PROTO_VRRP};
 use crate::wire::{Advert, Family, Received, V3Checksum};
+
+/// The buffer a receive reads into: an IPv4 header with options and an advert of 255
+/// addresses fit (1088 bytes), and an IPv6 advert as large as an Ethernet frame allows.
+pub const RECEIVE_BUFFER: usize = 2048;
 
 /// Traffic class / TOS of VRRP packets: network control, as keepalived sends them.
 const TOS_NETWORK_CONTROL: u32 = 0xc0;
@@ -132,7 +138,6 @@ impl VrrpSocket {
     /// run (keepalived's shape), and a drop-all filter keeps this one's queue empty and its
     /// process asleep.
     pub fn mute(&self) -> Result<()> {
-        const DROP_ALL: [socket2::SockFilter; 1] = [socket2::SockFilter::new(0x06, 0, 0, 0)];
         self.socket
             .attach_filter(&DROP_ALL)
             .map_err(|e| Error::new("cannot mute a VRRP sending socket", e))
@@ -205,13 +210,15 @@ impl VrrpSocket {
     /// Blocks for the next packet. `Ok(None)`: something arrived that is not even an IP
     /// packet carrying VRRP (counted by the caller as malformed).
     pub fn recv(&self) -> io::Result<Option<Received>> {
-        self.recv_with(MsgFlags::empty())
+        let mut buf = [0u8; RECEIVE_BUFFER];
+        self.recv_into(&mut buf, MsgFlags::empty())
     }
 
     /// The next packet if one is there, else `WouldBlock`: for a loop that polls the socket
-    /// itself (`fd`).
-    pub fn recv_now(&self) -> io::Result<Option<Received>> {
-        self.recv_with(MsgFlags::MSG_DONTWAIT)
+    /// itself (`fd`), reading into a buffer it keeps (`RECEIVE_BUFFER` bytes), so no packet
+    /// costs a cleared buffer.
+    pub fn recv_now(&self, buf: &mut [u8]) -> io::Result<Option<Received>> {
+        self.recv_into(buf, MsgFlags::MSG_DONTWAIT)
     }
 
     /// What to poll for `recv_now`.
@@ -219,17 +226,70 @@ impl VrrpSocket {
         self.socket.as_fd()
     }
 
-    fn recv_with(&self, flags: MsgFlags) -> io::Result<Option<Received>> {
-        if self.family.is_v4() {
-            self.recv_v4(flags)
-        } else {
-            self.recv_v6(flags)
+    /// A second socket like this one (opened with the same arguments) that keeps a backup's
+    /// routine adverts (`Routine`) with their arrival times, read only when the loop wants
+    /// them. It takes nothing until `set_routine`; whatever came before that is dropped.
+    pub fn open_queue(
+        name: &str,
+        index: u32,
+        source: IpAddr,
+        peers: &[IpAddr],
+    ) -> Result<VrrpSocket> {
+        let queue = VrrpSocket::open(name, index, source, peers)?;
+        let setup = || -> io::Result<()> {
+            queue.socket.attach_filter(&DROP_ALL)?;
+            setsockopt(&queue.socket, sockopt::ReceiveTimestampns, &true)
+                .map_err(io::Error::from)?;
+            let mut buf = [0u8; RECEIVE_BUFFER];
+            while recv(queue.socket.as_raw_fd(), &mut buf, MsgFlags::MSG_DONTWAIT).is_ok() {}
+            Ok(())
+        };
+        setup().map_err(|e| {
+            Error::new(
+                format!("cannot set up the routine advert queue on {name}"),
+                e,
+            )
+        })?;
+        Ok(queue)
+    }
+
+    /// Sends `routine` adverts to `queue` and every other packet here, or (`None`) all here.
+    /// The queue's filter changes first when it starts taking, this socket's first when it
+    /// stops: for an instant a packet may come through both (read twice), never through none.
+    pub fn set_routine(&self, queue: &VrrpSocket, routine: Option<&Routine>) -> io::Result<()> {
+        match routine {
+            Some(r) => {
+                queue.socket.attach_filter(&r.filter(ACCEPT, DROP))?;
+                self.socket.attach_filter(&r.filter(DROP, ACCEPT))
+            }
+            None => {
+                self.socket.attach_filter(&ACCEPT_ALL)?;
+                queue.socket.attach_filter(&DROP_ALL)
+            }
         }
     }
 
-    fn recv_v4(&self, flags: MsgFlags) -> io::Result<Option<Received>> {
-        let mut buf = [0u8; 2048];
-        let len = recv(self.socket.as_raw_fd(), &mut buf, flags).map_err(io::Error::from)?;
+    /// The next packet the queue kept, with the kernel's arrival time, else `WouldBlock`.
+    pub fn recv_stamped(&self, buf: &mut [u8]) -> io::Result<Option<(Received, SystemTime)>> {
+        let flags = MsgFlags::MSG_DONTWAIT;
+        let got = if self.family.is_v4() {
+            self.recvmsg_v4(buf, flags)?
+        } else {
+            self.recvmsg_v6(buf, flags)?
+        };
+        Ok(got.map(|(packet, stamp)| (packet, stamp.unwrap_or_else(SystemTime::now))))
+    }
+
+    fn recv_into(&self, buf: &mut [u8], flags: MsgFlags) -> io::Result<Option<Received>> {
+        if self.family.is_v4() {
+            self.recv_v4(buf, flags)
+        } else {
+            self.recv_v6(buf, flags)
+        }
+    }
+
+    fn recv_v4(&self, buf: &mut [u8], flags: MsgFlags) -> io::Result<Option<Received>> {
+        let len = recv(self.socket.as_raw_fd(), buf, flags).map_err(io::Error::from)?;
         let bytes = &buf[..len];
         Ok(parse_ipv4(bytes)
             .filter(|m| m.protocol == PROTO_VRRP)
@@ -241,18 +301,51 @@ impl VrrpSocket {
             }))
     }
 
-    fn recv_v6(&self, flags: MsgFlags) -> io::Result<Option<Received>> {
-        let mut buf = [0u8; 2048];
-        let mut cmsg = cmsg_space!(nix::libc::in6_pktinfo, nix::libc::c_int);
-        let mut iov = [IoSliceMut::new(&mut buf)];
+    fn recv_v6(&self, buf: &mut [u8], flags: MsgFlags) -> io::Result<Option<Received>> {
+        Ok(self.recvmsg_v6(buf, flags)?.map(|(packet, _)| packet))
+    }
+
+    /// IPv4 with the control messages: the arrival time, when the socket asks for it.
+    fn recvmsg_v4(&self, buf: &mut [u8], flags: MsgFlags) -> io::Result<Option<Stamped>> {
+        let mut cmsg = cmsg_space!(TimeSpec);
+        let mut iov = [IoSliceMut::new(&mut *buf)];
+        let msg = recvmsg::<SockaddrIn>(self.socket.as_raw_fd(), &mut iov, Some(&mut cmsg), flags)
+            .map_err(io::Error::from)?;
+        let mut stamp = None;
+        for c in msg.cmsgs().map_err(io::Error::from)? {
+            if let ControlMessageOwned::ScmTimestampns(ts) = c {
+                stamp = Some(UNIX_EPOCH + Duration::from(ts));
+            }
+        }
+        let len = msg.bytes;
+        let bytes = &buf[..len];
+        Ok(parse_ipv4(bytes)
+            .filter(|m| m.protocol == PROTO_VRRP)
+            .map(|m| {
+                let packet = Received {
+                    ttl: m.ttl,
+                    src: m.src,
+                    dst: m.dst,
+                    payload: bytes[m.payload].to_vec(),
+                };
+                (packet, stamp)
+            }))
+    }
+
+    fn recvmsg_v6(&self, buf: &mut [u8], flags: MsgFlags) -> io::Result<Option<Stamped>> {
+        let mut cmsg = cmsg_space!(nix::libc::in6_pktinfo, nix::libc::c_int, TimeSpec);
+        let mut iov = [IoSliceMut::new(&mut *buf)];
         let msg = recvmsg::<SockaddrIn6>(self.socket.as_raw_fd(), &mut iov, Some(&mut cmsg), flags)
             .map_err(io::Error::from)?;
-        let (mut ttl, mut dst) = (None, None);
+        let (mut ttl, mut dst, mut stamp) = (None, None, None);
         for c in msg.cmsgs().map_err(io::Error::from)? {
             match c {
                 ControlMessageOwned::Ipv6HopLimit(h) => ttl = u8::try_from(h).ok(),
                 ControlMessageOwned::Ipv6PacketInfo(info) => {
                     dst = Some(Ipv6Addr::from(info.ipi6_addr.s6_addr))
+                }
+                ControlMessageOwned::ScmTimestampns(ts) => {
+                    stamp = Some(UNIX_EPOCH + Duration::from(ts))
                 }
                 _ => {}
             }
@@ -260,14 +353,103 @@ impl VrrpSocket {
         let src = msg.address.map(|a| a.ip());
         let len = msg.bytes;
         Ok(match (ttl, src, dst) {
-            (Some(ttl), Some(src), Some(dst)) => Some(Received {
-                ttl,
-                src: IpAddr::V6(src),
-                dst: IpAddr::V6(dst),
-                payload: buf[..len].to_vec(),
-            }),
+            (Some(ttl), Some(src), Some(dst)) => Some((
+                Received {
+                    ttl,
+                    src: IpAddr::V6(src),
+                    dst: IpAddr::V6(dst),
+                    payload: buf[..len].to_vec(),
+                },
+                stamp,
+            )),
             _ => None,
         })
+    }
+}
+
+/// A packet and, when the socket asked for it, its arrival time.
+type Stamped = (Received, Option<SystemTime>);
+
+/// Socket filters' answers (the bytes of a packet to keep; 0: drop it).
+const ACCEPT: u32 = 0xffff_ffff;
+const DROP: u32 = 0;
+const DROP_ALL: [SockFilter; 1] = [SockFilter::new(0x06, 0, 0, DROP)];
+const ACCEPT_ALL: [SockFilter; 1] = [SockFilter::new(0x06, 0, 0, ACCEPT)];
+
+/// A backup's routine: adverts from the master it follows that repeat the last one it
+/// accepted (the source, and the VRRP header's first six bytes: version and type, VRID,
+/// priority, address count, interval or authentication). They change nothing but the
+/// master-down timer, so they can wait in a queue of their own (`open_queue`), read with their
+/// arrival times when the timer is due: the loop wakes for news, not for every advert.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Routine {
+    pub src: IpAddr,
+    pub head: [u8; 6],
+}
+
+impl Routine {
+    /// The routine `packet` starts (it has at least a VRRP header).
+    pub fn of(packet: &Received) -> Option<Routine> {
+        let head = packet.payload.get(..6)?.try_into().ok()?;
+        Some(Routine {
+            src: packet.src,
+            head,
+        })
+    }
+
+    /// A classic BPF program answering `routine` for this routine's packets, `other` for the
+    /// rest. An IPv4 raw socket's filter sees the packet from its IP header; an IPv6 one's
+    /// from the VRRP header, the IPv6 header at the network offset (SKF_NET_OFF).
+    fn filter(&self, routine: u32, other: u32) -> Vec<SockFilter> {
+        const LD_W_ABS: u16 = 0x20;
+        const LD_W_IND: u16 = 0x40;
+        const LD_H_IND: u16 = 0x48;
+        const LD_H_ABS: u16 = 0x28;
+        const LDX_B_MSH: u16 = 0xb1;
+        const SKF_NET_OFF: u32 = 0xfff0_0000;
+        const JEQ_K: u16 = 0x15;
+        const RET_K: u16 = 0x06;
+        let word = u32::from_be_bytes([self.head[0], self.head[1], self.head[2], self.head[3]]);
+        let half = u32::from(u16::from_be_bytes([self.head[4], self.head[5]]));
+        // (load, offset, value it must have); `None`: a load with nothing to compare.
+        let mut steps: Vec<(u16, u32, Option<u32>)> = Vec::new();
+        match self.src {
+            IpAddr::V4(src) => {
+                steps.push((LD_W_ABS, 12, Some(u32::from(src))));
+                steps.push((LDX_B_MSH, 0, None));
+                steps.push((LD_W_IND, 0, Some(word)));
+                steps.push((LD_H_IND, 4, Some(half)));
+            }
+            IpAddr::V6(src) => {
+                for (k, chunk) in src.octets().chunks(4).enumerate() {
+                    let value = u32::from_be_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]);
+                    steps.push((LD_W_ABS, SKF_NET_OFF + 8 + 4 * k as u32, Some(value)));
+                }
+                steps.push((LD_W_ABS, 0, Some(word)));
+                steps.push((LD_H_ABS, 4, Some(half)));
+            }
+        }
+        // Each compare jumps to the last instruction (`other`) on a mismatch: build, then
+        // count the jumps.
+        let mut program: Vec<(u16, u32, Option<u32>)> = Vec::new();
+        for (load, offset, value) in steps {
+            program.push((load, offset, None));
+            if let Some(value) = value {
+                program.push((JEQ_K, value, Some(0)));
+            }
+        }
+        let last = program.len() + 1;
+        let mut filter: Vec<SockFilter> = program
+            .iter()
+            .enumerate()
+            .map(|(i, &(code, k, jump))| match jump {
+                Some(_) => SockFilter::new(code, 0, u8::try_from(last - i - 1).unwrap_or(0), k),
+                None => SockFilter::new(code, 0, 0, k),
+            })
+            .collect();
+        filter.push(SockFilter::new(RET_K, 0, 0, routine));
+        filter.push(SockFilter::new(RET_K, 0, 0, other));
+        filter
     }
 }
 

@@ -281,6 +281,20 @@ impl Machine {
         matches!(&self.phase, Phase::Releasing(h) if h.announced())
     }
 
+    /// The master whose adverts, while they repeat, only restart the master-down timer: a
+    /// backup that follows a master of higher priority, not draining, not waiting for its
+    /// sync group. The I/O side may hand such adverts over late, with their arrival times
+    /// (`Input::Advert`'s `received`), as long as it does before the timer is due: the
+    /// machine ends where it would have.
+    pub fn routine_master(&self) -> Option<IpAddr> {
+        let Phase::Backup(b) = &self.phase else {
+            return None;
+        };
+        let (src, priority, _) = b.following?;
+        let quiet = b.drain_until.is_none() && !b.wants_master && b.cause == DownCause::Silence;
+        (quiet && priority > self.priority()).then_some(src)
+    }
+
     /// This second's `MAX_ANSWERS` are spent: a lower advert or a claim now gets no
     /// announcement until the next second, only the re-announcement past a drain. For the
     /// group simulator's bounds.

@@ -15,6 +15,7 @@ use super::edges::{Event, LinkEvent};
 use super::io::NodeIo;
 use super::node::{Node, Reaction};
 use crate::error::{Error, Result};
+use crate::net::vrrp_socket::RECEIVE_BUFFER;
 use crate::net::wake::{first_readable, Wake};
 use crate::vrrp::{Input, State};
 
@@ -44,6 +45,7 @@ pub(super) fn run_group<I: NodeIo>(
     let mut started = vec![false; nodes.len()];
     let mut was: Vec<State> = nodes.iter().map(|n| n.machine.state()).collect();
     let mut groups: Vec<Option<State>> = vec![None; sets.len()];
+    let mut buffer = vec![0u8; RECEIVE_BUFFER];
     loop {
         let now = Instant::now();
         for (i, node) in nodes.iter_mut().enumerate() {
@@ -82,7 +84,7 @@ pub(super) fn run_group<I: NodeIo>(
                 [n.machine.deadline(), io].into_iter().flatten().min()
             })
             .min();
-        match next_event(nodes, inbox, deadline, &mut failed) {
+        match next_event(nodes, inbox, deadline, &mut failed, &mut buffer) {
             Ok((i, event)) => route(nodes, &done, i, event, &mut pending)?,
             Err(RecvTimeoutError::Timeout) => {
                 let now = Instant::now();
@@ -105,6 +107,7 @@ fn next_event<I: NodeIo>(
     inbox: &Inbox,
     deadline: Option<Instant>,
     failed: &mut [Option<u32>],
+    buffer: &mut [u8],
 ) -> std::result::Result<(usize, Event), RecvTimeoutError> {
     loop {
         match inbox.rx.try_recv() {
@@ -122,7 +125,7 @@ fn next_event<I: NodeIo>(
                 let Some((i, _)) = sockets(nodes, failed).nth(k - 1) else {
                     continue;
                 };
-                if let Some(event) = receive(&nodes[i], i, failed) {
+                if let Some(event) = receive(&nodes[i], i, failed, buffer) {
                     return Ok((i, event));
                 }
             }
@@ -144,8 +147,13 @@ fn sockets<'a, I: NodeIo>(
 }
 
 /// What node `i`'s socket has: a packet, something that is not VRRP, or its failure.
-fn receive<I: NodeIo>(node: &Node<I>, i: usize, failed: &mut [Option<u32>]) -> Option<Event> {
-    match node.io.receive() {
+fn receive<I: NodeIo>(
+    node: &Node<I>,
+    i: usize,
+    failed: &mut [Option<u32>],
+    buffer: &mut [u8],
+) -> Option<Event> {
+    match node.io.receive(buffer) {
         Ok(Some(packet)) => Some(Event::Link(LinkEvent::Packet {
             packet,
             at: Instant::now(),

@@ -6,6 +6,7 @@ use std::io;
 use std::net::{IpAddr, Ipv6Addr};
 use std::os::fd::BorrowedFd;
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use super::edges::{start_claim_watch, EventTx};
 use crate::config::RunConfig;
@@ -16,11 +17,12 @@ use crate::net::iface::{forwards_ipv6, Interface};
 use crate::net::netlink::Netlink;
 use crate::net::notify::Notifier;
 use crate::net::vmac::{Vmac, VmacChange};
+use crate::net::vrrp_socket::Routine;
 use crate::net::vrrp_socket::VrrpSocket;
 use crate::vip::Vip;
 use crate::wire::announce::{virtual_mac, MacAddr};
-use crate::wire::Advert;
 use crate::wire::V3Checksum;
+use crate::wire::{Advert, Received};
 
 /// Where the VIPs go and the MAC their announcements carry: the interface itself, or its
 /// virtual MAC interface (--vmac).
@@ -83,8 +85,21 @@ pub(super) trait NodeIo {
     fn receive_fd(&self) -> Option<BorrowedFd<'_>> {
         None
     }
-    /// The next packet on it if one is there, else `WouldBlock`.
-    fn receive(&self) -> io::Result<Option<crate::wire::Received>> {
+    /// The next packet on it if one is there, else `WouldBlock`; `buf` is the loop's, reused
+    /// for every packet (vrrp_socket::RECEIVE_BUFFER bytes).
+    fn receive(&self, _buf: &mut [u8]) -> io::Result<Option<crate::wire::Received>> {
+        Err(io::ErrorKind::WouldBlock.into())
+    }
+    /// Whether this node has a queue for routine adverts (vrrp_socket::Routine).
+    fn keeps_routine(&self) -> bool {
+        false
+    }
+    /// Routine adverts to the queue, the rest to the socket the loop polls; `None`: all there.
+    fn set_routine(&mut self, _routine: Option<&Routine>) -> io::Result<()> {
+        Err(io::ErrorKind::Unsupported.into())
+    }
+    /// The next routine advert kept, with its arrival time, else `WouldBlock`.
+    fn receive_routine(&self, _buf: &mut [u8]) -> io::Result<Option<(Received, SystemTime)>> {
         Err(io::ErrorKind::WouldBlock.into())
     }
 }
@@ -198,6 +213,9 @@ pub(super) struct RealIo {
     pub(super) cfg: RunConfig,
     /// This node's socket receives (for every group sharing it); otherwise it is muted.
     pub(super) receives: bool,
+    /// A backup's routine adverts wait here (`VrrpSocket::open_queue`): a node that
+    /// receives for itself alone, at adverts of 100 ms or less.
+    pub(super) queue: Option<VrrpSocket>,
 }
 
 impl NodeIo for RealIo {
@@ -289,6 +307,14 @@ impl NodeIo for RealIo {
         if !self.receives {
             socket.mute()?;
         }
+        if self.queue.is_some() {
+            self.queue = Some(VrrpSocket::open_queue(
+                &iface.name,
+                iface.index,
+                source,
+                peers,
+            )?);
+        }
         self.socket = socket;
         self.side = side;
         Ok((self.side.link, said))
@@ -320,7 +346,25 @@ impl NodeIo for RealIo {
         self.receives.then(|| self.socket.fd())
     }
 
-    fn receive(&self) -> io::Result<Option<crate::wire::Received>> {
-        self.socket.recv_now()
+    fn receive(&self, buf: &mut [u8]) -> io::Result<Option<crate::wire::Received>> {
+        self.socket.recv_now(buf)
+    }
+
+    fn keeps_routine(&self) -> bool {
+        self.queue.is_some()
+    }
+
+    fn set_routine(&mut self, routine: Option<&Routine>) -> io::Result<()> {
+        match &self.queue {
+            Some(queue) => self.socket.set_routine(queue, routine),
+            None => Err(io::ErrorKind::Unsupported.into()),
+        }
+    }
+
+    fn receive_routine(&self, buf: &mut [u8]) -> io::Result<Option<(Received, SystemTime)>> {
+        match &self.queue {
+            Some(queue) => queue.recv_stamped(buf),
+            None => Err(io::ErrorKind::WouldBlock.into()),
+        }
     }
 }

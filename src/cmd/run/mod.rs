@@ -8,13 +8,14 @@
 //!  claims, checks, hooks ---Event---> channel + wake pipe --+
 //!                                                            +--> Node::link_reaction (node/inputs.rs)
 //!  VRRP socket(s) ---- polled by the loop (group.rs) -------+       -> Machine (vrrp/)
+//!  a backup's routine adverts --- queue, read before the node's next input (node/routine.rs)
 //!                                                                    -> Actions
 //!  sockets, netlink, hooks, systemd <-- NodeIo (io.rs) <-- Node::execute (node/actions.rs)
 //!  `vipflip status` <-- status_view.rs (copied per step, made into JSON when asked)
 //! ```
 //!
 //! node/ is one instance: mod.rs its state and step, inputs.rs how events become inputs,
-//! actions.rs how actions reach the world. check.rs is `--check`: everything up to the first
+//! actions.rs how actions reach the world, routine.rs the adverts read late. check.rs is `--check`: everything up to the first
 //! packet. The edge threads serve release too. tests.rs runs nodes against a recording fake
 //! `NodeIo`.
 
@@ -200,6 +201,15 @@ fn open_node(
     }
     let hooks = start_hooks(&cfg, &tx)?;
     let link = side.link;
+    let queue = match receives && !shared && cfg.interval_cs <= node::ROUTINE_UP_TO_CS {
+        true => Some(VrrpSocket::open_queue(
+            &iface.name,
+            iface.index,
+            primary,
+            &cfg.unicast_peers,
+        )?),
+        false => None,
+    };
     let io = RealIo {
         socket,
         side,
@@ -209,6 +219,7 @@ fn open_node(
         tx,
         cfg: cfg.clone(),
         receives,
+        queue,
     };
     let node = Node::new(cfg, iface.clone(), primary, link, io, ui);
     Ok((node, said))

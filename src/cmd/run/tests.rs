@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use std::io;
 use std::net::IpAddr;
 use std::rc::Rc;
-use std::time::Instant;
+use std::time::{Duration, Instant, SystemTime};
 
 use clap::Parser;
 
@@ -22,11 +22,12 @@ use crate::net::hooks::Job;
 use crate::net::iface::Interface;
 use crate::net::netlink::NetEvent;
 use crate::net::vmac::VmacChange;
+use crate::net::vrrp_socket::Routine;
 use crate::ui::{Captured, Ui};
 use crate::vip::Vip;
 use crate::vrrp::{Input, State};
 use crate::wire::announce::MacAddr;
-use crate::wire::{Advert, V3Checksum};
+use crate::wire::{Advert, Received, V3Checksum};
 
 /// What the fake world holds and what the node did to it.
 #[derive(Default)]
@@ -41,6 +42,10 @@ struct World {
     routes: Vec<(u32, IpAddr)>,
     /// arp_ignore >= 1 and arp_announce >= 2 on the interface.
     arp_quiet: bool,
+    /// A queue for routine adverts (`None`: the node has none), what waits in it, and each
+    /// routine the node asked the kernel to keep aside.
+    routine_queue: Option<std::collections::VecDeque<(Received, SystemTime)>>,
+    routines: Vec<Option<Routine>>,
     log: Vec<String>,
 }
 
@@ -165,6 +170,23 @@ impl NodeIo for Fake {
     fn finish_hooks(&mut self) {}
 
     fn notify_systemd(&self, _: &str) {}
+
+    fn keeps_routine(&self) -> bool {
+        self.0.borrow().routine_queue.is_some()
+    }
+
+    fn set_routine(&mut self, routine: Option<&Routine>) -> io::Result<()> {
+        self.0.borrow_mut().routines.push(routine.copied());
+        Ok(())
+    }
+
+    fn receive_routine(&self, _: &mut [u8]) -> io::Result<Option<(Received, SystemTime)>> {
+        let mut world = self.0.borrow_mut();
+        let queued = world.routine_queue.as_mut().and_then(|q| q.pop_front());
+        queued
+            .map(Some)
+            .ok_or_else(|| io::ErrorKind::WouldBlock.into())
+    }
 }
 
 fn cfg(extra: &[&str]) -> RunConfig {
@@ -745,4 +767,95 @@ fn a_releasing_master_goes_quiet_on_an_announcement_before_its_successors_advert
     assert!(!n.step(claimed, Input::Claimed { vip, by }));
     assert!(!fake.has(7, "2001:db8::250"), "{:?}", fake.log());
     assert!(fake.0.borrow().routes.contains(&(7, vip)));
+}
+
+/// A VRRPv3 advert from the master 192.0.2.202 at 10 ms, as the socket hands it over.
+fn masters_advert(priority: u8) -> Received {
+    let advert = Advert {
+        version: crate::wire::Version::V3,
+        vrid: 41,
+        priority,
+        interval_cs: 1,
+        auth: crate::wire::Auth::None,
+        addrs: vec!["192.0.2.250".parse().unwrap()],
+    };
+    let src: IpAddr = "192.0.2.202".parse().unwrap();
+    let dst: IpAddr = "224.0.0.18".parse().unwrap();
+    let payload = crate::wire::vrrp::emit(&advert, src, dst, V3Checksum::Keepalived).unwrap();
+    Received {
+        ttl: 255,
+        src,
+        dst,
+        payload,
+    }
+}
+
+#[test]
+fn a_backup_reads_its_masters_routine_adverts_late_in_order_with_their_arrival_times() {
+    let fake = Fake::default();
+    fake.0.borrow_mut().routine_queue = Some(Default::default());
+    let flags = ["--vip", "192.0.2.250/24", "--priority", "100"];
+    let (mut node, _) = node(
+        &[&flags[..], &["--vrrp-version", "3", "--advert-int", "10ms"]].concat(),
+        &fake,
+    );
+    let t0 = Instant::now();
+    let wall = SystemTime::now();
+    assert!(!node.step(t0, Input::Start { link_up: true }));
+    // The first advert comes the usual way; the node then asks for the next ones aside.
+    let packet = masters_advert(200);
+    let t1 = t0 + Duration::from_millis(5);
+    let input = link_input(
+        &mut node,
+        LinkEvent::Packet {
+            packet: packet.clone(),
+            at: t1,
+            _slot: None,
+        },
+    );
+    assert!(!node.step(t1, input.unwrap().expect("an advert from a higher master")));
+    assert_eq!(fake.0.borrow().routines, [Routine::of(&packet)]);
+    let due = node.machine.deadline().expect("a master-down timer");
+    // Four more arrive every 10 ms and wait in the queue; the loop wakes only at the timer.
+    let arrivals: Vec<Instant> = (1..=4)
+        .map(|k| t1 + Duration::from_millis(10 * k))
+        .collect();
+    for at in &arrivals {
+        let stamp = wall + at.duration_since(t0);
+        let queued = (masters_advert(200), stamp);
+        fake.0
+            .borrow_mut()
+            .routine_queue
+            .as_mut()
+            .unwrap()
+            .push_back(queued);
+    }
+    assert!(due < *arrivals.last().unwrap() + Duration::from_millis(1));
+    let now = due.max(*arrivals.last().unwrap());
+    assert!(!node.step(now, Input::Tick));
+    assert_eq!(
+        node.machine.state(),
+        State::Backup,
+        "the queued adverts came first"
+    );
+    let moved = node.machine.deadline().unwrap().duration_since(due);
+    let expected = arrivals.last().unwrap().duration_since(t1);
+    let off = moved.abs_diff(expected);
+    assert!(
+        off < Duration::from_millis(2),
+        "timer moved {moved:?}, not {expected:?}"
+    );
+    // Priority 0 is news: it comes the usual way, and the routine ends.
+    let t2 = now + Duration::from_millis(3);
+    let released = link_input(
+        &mut node,
+        LinkEvent::Packet {
+            packet: masters_advert(0),
+            at: t2,
+            _slot: None,
+        },
+    );
+    assert!(!node.step(t2, released.unwrap().expect("priority 0 is an advert")));
+    assert_eq!(fake.0.borrow().routines.last(), Some(&None));
+    assert!(node.machine.deadline().unwrap() <= t2 + Duration::from_millis(10));
 }

@@ -11,6 +11,7 @@ use super::super::notes::NodeNote;
 use super::{primary_address, Node};
 use crate::error::Result;
 use crate::net::netlink::NetEvent;
+use crate::net::vrrp_socket::Routine;
 use crate::vrrp::checks::{check, checksum_disagreement, vips_match, Verdict};
 use crate::vrrp::track::{self, Tracked};
 use crate::vrrp::{Input, State};
@@ -166,6 +167,7 @@ impl<I: NodeIo> Node<I> {
     pub(super) fn judge(&mut self, packet: &Received, at: Instant) -> Option<Input> {
         match check(self.machine.params(), packet) {
             Verdict::Accept(parsed) => {
+                self.last_head = Routine::of(packet);
                 self.warn_checksum_form(packet.src, parsed.checksum);
                 if !vips_match(self.machine.params(), &parsed.advert)
                     && self.limit.allow("vip-list", Instant::now())
@@ -249,6 +251,9 @@ impl<I: NodeIo> Node<I> {
             .io
             .reopen(&iface, self.machine.params().primary, generation)?;
         self.generation = generation;
+        // New sockets, no filter on them: everything comes to the one the loop waits on.
+        self.routine = None;
+        self.last_head = None;
         // The VIPs went with the old interface; those on other devices stay.
         let old = self.ledger.index;
         self.ledger.added.retain(|(index, _)| *index != old);

@@ -14,6 +14,7 @@ use crate::json::Json;
 use crate::net::exec::Outcome;
 use crate::net::iface::Interface;
 use crate::net::vmac::VmacChange;
+use crate::net::vrrp_socket::Routine;
 use crate::ui::{Level, StartInfo, Ui};
 use crate::vrrp::checks::{Counters, RateLimit};
 use crate::vrrp::track::RiseFall;
@@ -22,8 +23,10 @@ use crate::wire::{Advert, Family};
 
 mod actions;
 mod inputs;
+mod routine;
 
 pub(super) use inputs::Reaction;
+pub(super) use routine::ROUTINE_UP_TO_CS;
 /// Priority 255 says "I own the VIP": worth a word when the interface does not have it.
 pub(super) fn ownership_warnings(cfg: &RunConfig, iface: &Interface) -> Vec<(IpAddr, String)> {
     if !cfg.is_owner() {
@@ -170,6 +173,16 @@ pub(super) struct Node<I: NodeIo> {
     routes_due: Option<Instant>,
     /// An announcement waiting for those routes (actions.rs).
     held_back: Option<actions::HeldBack>,
+    /// The routine adverts the kernel keeps aside now (routine.rs), and the source and
+    /// header of the last advert accepted, the next routine's candidate.
+    routine: Option<Routine>,
+    last_head: Option<Routine>,
+    /// The queue may hold adverts of a routine just ended.
+    routine_stragglers: bool,
+    /// Setting a filter failed: one socket for everything from then on.
+    routine_off: bool,
+    /// When the machine last took an input: a late advert is never older.
+    last_step: Option<Instant>,
 }
 
 impl<I: NodeIo> Drop for Node<I> {
@@ -238,6 +251,11 @@ impl<I: NodeIo> Node<I> {
             share: None,
             routes_due: None,
             held_back: None,
+            routine: None,
+            last_head: None,
+            routine_stragglers: false,
+            routine_off: false,
+            last_step: None,
         }
     }
 
@@ -292,6 +310,21 @@ impl<I: NodeIo> Node<I> {
     /// The machine takes `input` at `now`, its actions are carried out; `true` when it said
     /// to exit.
     pub(super) fn step(&mut self, now: Instant, input: Input) -> bool {
+        if self.take_routine(now) || self.step_now(now, input) {
+            return true;
+        }
+        self.route_routine();
+        false
+    }
+
+    /// `step` without the routine adverts first.
+    fn step_now(&mut self, now: Instant, input: Input) -> bool {
+        self.last_step = Some(match &input {
+            Input::Advert {
+                received: Some(at), ..
+            } => (*at).min(now),
+            _ => now,
+        });
         let mut actions = std::mem::take(&mut self.actions);
         let announced = self.machine.releasing_announced();
         self.machine.handle_into(now, input, &mut actions);

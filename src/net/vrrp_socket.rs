@@ -254,18 +254,17 @@ impl VrrpSocket {
     }
 
     /// Sends `routine` adverts to `queue` and every other packet here, or (`None`) all here.
-    /// The queue's filter changes first when it starts taking, this socket's first when it
-    /// stops: for an instant a packet may come through both (read twice), never through none.
+    /// This socket takes everything first, then the queue takes the new routine, then this
+    /// socket lets it go: for an instant a packet may come through both (read twice), never
+    /// through neither, also from one routine to another.
     pub fn set_routine(&self, queue: &VrrpSocket, routine: Option<&Routine>) -> io::Result<()> {
+        self.socket.attach_filter(&ACCEPT_ALL)?;
         match routine {
             Some(r) => {
                 queue.socket.attach_filter(&r.filter(ACCEPT, DROP))?;
                 self.socket.attach_filter(&r.filter(DROP, ACCEPT))
             }
-            None => {
-                self.socket.attach_filter(&ACCEPT_ALL)?;
-                queue.socket.attach_filter(&DROP_ALL)
-            }
+            None => queue.socket.attach_filter(&DROP_ALL),
         }
     }
 
@@ -429,24 +428,17 @@ impl Routine {
                 steps.push((LD_H_ABS, 4, Some(half)));
             }
         }
-        // Each compare jumps to the last instruction (`other`) on a mismatch: build, then
-        // count the jumps.
-        let mut program: Vec<(u16, u32, Option<u32>)> = Vec::new();
+        // Each compare jumps to the last instruction, `other`, on a mismatch.
+        let compares = steps.iter().filter(|s| s.2.is_some()).count();
+        let other_at = steps.len() + compares + 1;
+        let mut filter: Vec<SockFilter> = Vec::with_capacity(other_at + 1);
         for (load, offset, value) in steps {
-            program.push((load, offset, None));
+            filter.push(SockFilter::new(load, 0, 0, offset));
             if let Some(value) = value {
-                program.push((JEQ_K, value, Some(0)));
+                let skip = u8::try_from(other_at - filter.len() - 1).unwrap_or(0);
+                filter.push(SockFilter::new(JEQ_K, 0, skip, value));
             }
         }
-        let last = program.len() + 1;
-        let mut filter: Vec<SockFilter> = program
-            .iter()
-            .enumerate()
-            .map(|(i, &(code, k, jump))| match jump {
-                Some(_) => SockFilter::new(code, 0, u8::try_from(last - i - 1).unwrap_or(0), k),
-                None => SockFilter::new(code, 0, 0, k),
-            })
-            .collect();
         filter.push(SockFilter::new(RET_K, 0, 0, routine));
         filter.push(SockFilter::new(RET_K, 0, 0, other));
         filter

@@ -68,12 +68,14 @@ impl<I: NodeIo> Node<I> {
         (self.machine.routine_master() == Some(head.src)).then_some(head)
     }
 
-    /// When a queued packet arrived, on the loop's clock: the kernel's time of day, as an
-    /// age, never before the last input the machine took (the clock of day may have been set)
-    /// nor after now.
+    /// When a queued packet arrived, on the loop's clock: the kernel's time of day as an age,
+    /// both clocks read at one moment (the loop's `now` may be a while ago if the process was
+    /// preempted, and would make every packet look older by that much); never before the
+    /// last input the machine took (the clock of day may have been set) nor after `now`.
     fn arrival(&self, stamp: SystemTime, now: Instant) -> Instant {
-        let age = SystemTime::now().duration_since(stamp).unwrap_or_default();
-        let at = now.checked_sub(age).unwrap_or(now);
+        let (mono, wall) = (Instant::now(), SystemTime::now());
+        let age = wall.duration_since(stamp).unwrap_or_default();
+        let at = mono.checked_sub(age).unwrap_or(mono);
         self.last_step.map_or(at, |floor| at.max(floor)).min(now)
     }
 }

@@ -15,8 +15,8 @@
 //! ```
 //!
 //! node/ is one instance: mod.rs its state and step, inputs.rs how events become inputs,
-//! actions.rs how actions reach the world, routine.rs the adverts read late. check.rs is `--check`: everything up to the first
-//! packet. The edge threads serve release too. tests.rs runs nodes against a recording fake
+//! actions.rs how actions reach the world, routine.rs the adverts read late. check.rs is
+//! `--check`: everything up to the first packet. The edge threads serve release too. tests.rs runs nodes against a recording fake
 //! `NodeIo`.
 
 mod check;
@@ -201,14 +201,17 @@ fn open_node(
     }
     let hooks = start_hooks(&cfg, &tx)?;
     let link = side.link;
-    let queue = match receives && !shared && cfg.interval_cs <= node::ROUTINE_UP_TO_CS {
-        true => Some(VrrpSocket::open_queue(
+    let reads_late = receives && !shared && cfg.interval_cs <= node::ROUTINE_UP_TO_CS;
+    let queue = if reads_late {
+        let peers = &cfg.unicast_peers;
+        Some(VrrpSocket::open_queue(
             &iface.name,
             iface.index,
             primary,
-            &cfg.unicast_peers,
-        )?),
-        false => None,
+            peers,
+        )?)
+    } else {
+        None
     };
     let io = RealIo {
         socket,

@@ -16,8 +16,8 @@
 //!
 //! node/ is one instance: mod.rs its state and step, inputs.rs how events become inputs,
 //! actions.rs how actions reach the world, routine.rs the adverts read late. check.rs is
-//! `--check`: everything up to the first packet. The edge threads serve release too. tests.rs runs nodes against a recording fake
-//! `NodeIo`.
+//! `--check`: everything up to the first packet. The edge threads serve release too.
+//! tests.rs runs nodes against a recording fake `NodeIo`.
 
 mod check;
 pub(super) mod edges;

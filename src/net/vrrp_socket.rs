@@ -289,15 +289,7 @@ impl VrrpSocket {
 
     fn recv_v4(&self, buf: &mut [u8], flags: MsgFlags) -> io::Result<Option<Received>> {
         let len = recv(self.socket.as_raw_fd(), buf, flags).map_err(io::Error::from)?;
-        let bytes = &buf[..len];
-        Ok(parse_ipv4(bytes)
-            .filter(|m| m.protocol == PROTO_VRRP)
-            .map(|m| Received {
-                ttl: m.ttl,
-                src: m.src,
-                dst: m.dst,
-                payload: bytes[m.payload].to_vec(),
-            }))
+        Ok(vrrp_in_ipv4(&buf[..len]))
     }
 
     fn recv_v6(&self, buf: &mut [u8], flags: MsgFlags) -> io::Result<Option<Received>> {
@@ -317,18 +309,7 @@ impl VrrpSocket {
             }
         }
         let len = msg.bytes;
-        let bytes = &buf[..len];
-        Ok(parse_ipv4(bytes)
-            .filter(|m| m.protocol == PROTO_VRRP)
-            .map(|m| {
-                let packet = Received {
-                    ttl: m.ttl,
-                    src: m.src,
-                    dst: m.dst,
-                    payload: bytes[m.payload].to_vec(),
-                };
-                (packet, stamp)
-            }))
+        Ok(vrrp_in_ipv4(&buf[..len]).map(|packet| (packet, stamp)))
     }
 
     fn recvmsg_v6(&self, buf: &mut [u8], flags: MsgFlags) -> io::Result<Option<Stamped>> {
@@ -364,6 +345,18 @@ impl VrrpSocket {
             _ => None,
         })
     }
+}
+
+/// The VRRP packet in what an IPv4 raw socket read (its IP header first), if it is one.
+fn vrrp_in_ipv4(bytes: &[u8]) -> Option<Received> {
+    parse_ipv4(bytes)
+        .filter(|m| m.protocol == PROTO_VRRP)
+        .map(|m| Received {
+            ttl: m.ttl,
+            src: m.src,
+            dst: m.dst,
+            payload: bytes[m.payload].to_vec(),
+        })
 }
 
 /// A packet and, when the socket asked for it, its arrival time.

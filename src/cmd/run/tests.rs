@@ -820,8 +820,9 @@ fn a_backup_reads_its_masters_routine_adverts_late_in_order_with_their_arrival_t
     let mut last = t1;
     for _ in 0..4 {
         std::thread::sleep(Duration::from_millis(10));
-        last = Instant::now();
-        let queued = (masters_advert(200), SystemTime::now());
+        let (mono, wall) = super::node::clocks_together();
+        last = mono;
+        let queued = (masters_advert(200), wall);
         let mut world = fake.0.borrow_mut();
         world.routine_queue.as_mut().unwrap().push_back(queued);
     }

@@ -67,7 +67,7 @@ fi
 for role in master backup; do
   pid=${!role}
   timeout -s INT "$window" strace -c -f -p "$pid" -o "$out/strace-$role.txt" || true
-  perf record -q -g -o "$out/perf-$role.data" -p "$pid" -- sleep "$window" 2>/dev/null
+  perf record -q ${PERF_CALLGRAPH:--g} -o "$out/perf-$role.data" -p "$pid" -- sleep "$window" 2>/dev/null
   perf report -q -i "$out/perf-$role.data" --no-children --sort symbol --stdio -g none \
     > "$out/perf-$role.txt" 2>/dev/null
   echo "$role: $(perf report -i "$out/perf-$role.data" --stdio 2>/dev/null | grep -m1 '^# Samples')"

@@ -5,6 +5,7 @@
 use std::io::{self, IoSlice, IoSliceMut};
 use std::net::{IpAddr, Ipv6Addr, SocketAddr, SocketAddrV6};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
+use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -18,7 +19,7 @@ use socket2::{Domain, Protocol, SockAddr, SockFilter, Socket, Type};
 
 use super::sock::open_error;
 use crate::error::{Error, Result};
-use crate::wire::ipv4::parse_ipv4;
+use crate::wire::ipv4::{advert_header, parse_ipv4, set_identification};
 use crate::wire::vrrp::{emit, GROUP_V4, GROUP_V6, PROTO_VRRP};
 use crate::wire::{Advert, Family, Received, V3Checksum};
 
@@ -39,9 +40,12 @@ pub struct VrrpSocket {
     /// The last advert sent, as sent to each of `dests`: a master sends the same bytes every
     /// interval, so they are made again only when the advert changes.
     sent: Mutex<Option<Encoded>>,
+    /// The identification of the last IPv4 advert sent (its header is ours: IP_HDRINCL).
+    ip_id: AtomicU16,
 }
 
-/// An advert with what it was encoded for, and its bytes per destination.
+/// An advert with what it was encoded for, and its bytes per destination (IPv4: with the
+/// IP header).
 struct Encoded {
     advert: Advert,
     source: IpAddr,
@@ -87,6 +91,7 @@ impl VrrpSocket {
             dests,
             family: Family::of(source),
             sent: Mutex::new(None),
+            ip_id: AtomicU16::new(0),
         })
     }
 
@@ -100,10 +105,8 @@ impl VrrpSocket {
             socket.bind_device(Some(name.as_bytes()))?;
             match source {
                 IpAddr::V4(_) => {
-                    socket.set_multicast_ttl_v4(255)?;
-                    socket.set_ttl_v4(255)?;
+                    socket.set_header_included_v4(true)?;
                     socket.set_multicast_loop_v4(false)?;
-                    socket.set_tos_v4(TOS_NETWORK_CONTROL)?;
                     socket.bind(&SockAddr::from(socket_addr(source, index)))
                 }
                 IpAddr::V6(_) => {
@@ -131,6 +134,7 @@ impl VrrpSocket {
             dests: vec![socket_addr(group, index)],
             family: Family::of(source),
             sent: Mutex::new(None),
+            ip_id: AtomicU16::new(0),
         })
     }
 
@@ -156,7 +160,11 @@ impl VrrpSocket {
         };
         let encoded = last.insert(encoded);
         let mut result = Ok(());
-        for (dest, bytes) in self.dests.iter().zip(&encoded.bytes) {
+        for (dest, bytes) in self.dests.iter().zip(&mut encoded.bytes) {
+            if source.is_ipv4() {
+                let id = self.ip_id.fetch_add(1, Ordering::Relaxed).wrapping_add(1);
+                set_identification(bytes, id);
+            }
             let sent = match (source, dest) {
                 (IpAddr::V6(src), SocketAddr::V6(dst)) => self.send_v6_from(bytes, src, *dst),
                 _ => self
@@ -175,7 +183,9 @@ impl VrrpSocket {
         let bytes = self
             .dests
             .iter()
-            .map(|dest| emit(advert, source, dest.ip(), form))
+            .map(|dest| {
+                emit(advert, source, dest.ip(), form).map(|p| with_header(p, source, dest.ip()))
+            })
             .collect::<std::result::Result<Vec<_>, _>>()
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
         Ok(Encoded {
@@ -469,15 +479,24 @@ fn raw_socket(source: IpAddr) -> Result<Socket> {
     .map_err(|e| open_error("raw VRRP socket", e))
 }
 
+/// An IPv4 advert's bytes behind the header vipflip writes itself (IP_HDRINCL, as
+/// keepalived's send socket: vrrp.c open_vrrp_send_socket); IPv6 bytes as they are.
+fn with_header(payload: Vec<u8>, src: IpAddr, dst: IpAddr) -> Vec<u8> {
+    let (IpAddr::V4(src), IpAddr::V4(dst)) = (src, dst) else {
+        return payload;
+    };
+    [&advert_header(src, dst, payload.len())[..], &payload].concat()
+}
+
 fn setup_v4(socket: &Socket, index: u32, source: IpAddr) -> io::Result<()> {
     socket.set_multicast_all_v4(false)?;
     socket.join_multicast_v4_n(&GROUP_V4, &socket2::InterfaceIndexOrAddress::Index(index))?;
-    socket.set_multicast_ttl_v4(255)?;
-    socket.set_ttl_v4(255)?;
+    // TOS, TTL and source are in the header vipflip writes (`with_header`).
+    socket.set_header_included_v4(true)?;
     socket.set_multicast_loop_v4(false)?;
-    socket.set_tos_v4(TOS_NETWORK_CONTROL)?;
-    // The source of multicast sends. Not bind(): a raw socket bound to an address only
-    // receives packets addressed to it, and adverts go to the group.
+    // The source the kernel routes multicast sends from (the header says it too). Not
+    // bind(): a raw socket bound to an address only receives packets addressed to it, and
+    // adverts go to the group.
     match source {
         IpAddr::V4(v4) => socket.set_multicast_if_v4(&v4),
         IpAddr::V6(_) => Ok(()),

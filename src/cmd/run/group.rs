@@ -80,8 +80,12 @@ pub(super) fn run_group<I: NodeIo>(
             .zip(&done)
             .filter(|(_, d)| !**d)
             .filter_map(|(n, _)| {
-                let io = n.io_deadline(Instant::now());
-                [n.machine.deadline(), io].into_iter().flatten().min()
+                // `now` is this round's start: a held announcement is looked at a little
+                // early rather than the clock read once more per wait.
+                [n.machine.deadline(), n.io_deadline(now)]
+                    .into_iter()
+                    .flatten()
+                    .min()
             })
             .min();
         match next_event(nodes, inbox, deadline, &mut failed, &mut buffer) {

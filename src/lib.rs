@@ -5,8 +5,8 @@
 //! The library's surface is what the binary, the tests, the benchmarks and the fuzz targets
 //! use: the pure core (`vrrp`, `wire`), `cli`, `cmd`'s entry points, `error`, `events`;
 //! the rest is private so that the dead-code lint sees it.
-//! Two unsafe sites, both in net/ and marked `#[allow(unsafe_code)]`: the AF_PACKET address
-//! (net/frames.rs) and localtime_r (net/clock.rs).
+//! Three unsafe sites, all in net/ and marked `#[allow(unsafe_code)]`: the AF_PACKET address
+//! (net/frames.rs), localtime_r (net/clock.rs) and the allocator's settings (net/memory.rs).
 
 #![deny(unsafe_code)]
 

@@ -15,7 +15,7 @@ pub struct LocalTime {
 }
 
 /// `secs` since the Unix epoch in the local zone; `None` when the C library cannot say.
-/// One of the crate's two unsafe sites (no safe binding of localtime_r in nix).
+/// One of the crate's three unsafe sites (no safe binding of localtime_r in nix).
 #[allow(unsafe_code)]
 pub fn local_time(secs: i64) -> Option<LocalTime> {
     let secs = secs as nix::libc::time_t;

@@ -16,7 +16,7 @@ pub struct FrameSocket {
 /// ETH_P_ALL in network byte order, for sockets that also receive.
 const ETH_P_ALL_BE: u16 = (nix::libc::ETH_P_ALL as u16).to_be();
 
-/// One of the crate's two unsafe sites (socket2 has no safe constructor for AF_PACKET).
+/// One of the crate's three unsafe sites (socket2 has no safe constructor for AF_PACKET).
 #[allow(unsafe_code)]
 fn link_addr(index: u32, protocol_be: u16) -> SockAddr {
     // SAFETY: sockaddr_ll fits in sockaddr_storage; all fields are plain integers.

@@ -84,6 +84,7 @@ pub fn run(args: &RunArgs) -> Result<i32> {
         return Ok(0);
     }
     require_net_admin_and_raw()?;
+    crate::net::memory::one_heap();
     let (tx, rx) = mpsc::channel();
     let wake = Wake::new().map_err(|e| Error::new("cannot open the loop's wake-up pipe", e))?;
     let bell = wake.bell();
@@ -173,6 +174,7 @@ pub fn run(args: &RunArgs) -> Result<i32> {
         node.tell_vmac(said);
     }
     let sets = sync_sets(&nodes, &plan);
+    crate::net::memory::return_freed();
     run_group(&mut nodes, &Inbox { rx, wake }, &sets)
 }
 

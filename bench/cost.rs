@@ -5,6 +5,7 @@
 //!     sudo env "PATH=$PATH" cargo bench --bench cost -- --only vipflip
 //!     sudo env "PATH=$PATH" cargo bench --bench cost -- --before /tmp/old/vipflip
 //!     sudo env "PATH=$PATH" cargo bench --bench cost -- --nodes 2 --rounds 5
+//!     sudo env "PATH=$PATH" cargo bench --bench cost -- --nodes 2 --rounds 5 --together
 //!
 //! For each tool, one after the other so neither loads the other: a group of 2 nodes, then
 //! one of 16 (priorities 200 down, one apart; VRRPv3 at 10 ms, one VIP, multicast), in
@@ -17,8 +18,11 @@
 //! ticks are the kernel's sampled user/system split. This VM's speed drifts by 15% from one
 //! minute to the next, so each tool runs `--rounds` times (3), the order turned each round,
 //! and the table shows the median run with the range; the last line gives vipflip over
-//! keepalived round by round, each pair measured minutes apart at most. Then memory: 2
-//! nodes at the default 1 s adverts, RSS and PSS of each node's processes once settled.
+//! keepalived round by round, each pair measured minutes apart at most. With `--together`
+//! the tools' groups (each on a bridge of its own) are settled first and then measured over
+//! the same 30 s, so a round's ratio has no drift in it; the groups then share the 2 CPUs,
+//! each at about 1% load. Then memory: 2 nodes at the default 1 s adverts, RSS and PSS of
+//! each node's processes once settled.
 
 #[path = "../tests/lab/mod.rs"]
 mod lab;
@@ -125,7 +129,14 @@ impl Cpu {
     }
 }
 
-fn cpu_run(tool: Tool, nodes: usize) -> Option<Cpu> {
+/// A group of one tool, settled: the master (host 1) the sole holder, the backups started.
+struct Group {
+    tool: Tool,
+    lab: Lab,
+    procs: Vec<Proc>,
+}
+
+fn settle(tool: Tool, nodes: usize) -> Option<Group> {
     let lab = Lab::new(nodes);
     // The master first, then the backups once it holds the VIP: this measures the steady
     // state, not a start of all at once (where keepalived 2.2.7's 16 nodes at 10 ms were
@@ -142,30 +153,74 @@ fn cpu_run(tool: Tool, nodes: usize) -> Option<Cpu> {
         if std::env::var_os("COST_DEBUG").is_some() {
             eprintln!("{}", procs[1].output());
         }
+        for p in &mut procs {
+            p.signal_tree(Signal::SIGKILL);
+        }
         return None;
     }
+    Some(Group { tool, lab, procs })
+}
+
+/// The groups' CPU over one window they all share (3 s after the last settled), per group;
+/// `None` for a group whose master changed meanwhile. Every group's nodes are killed.
+fn measure(groups: &mut [Group]) -> Vec<Option<Cpu>> {
     std::thread::sleep(Duration::from_secs(3));
-    let before: Vec<(u64, u64, u64)> = procs.iter().map(node_cpu).collect();
+    let read = |g: &Group| g.procs.iter().map(node_cpu).collect::<Vec<_>>();
+    let before: Vec<_> = groups.iter().map(read).collect();
     std::thread::sleep(WINDOW);
-    let after: Vec<(u64, u64, u64)> = procs.iter().map(node_cpu).collect();
-    let still = lab.holders(VIP) == vec![1];
-    for p in &mut procs {
-        p.signal_tree(Signal::SIGKILL);
+    let after: Vec<_> = groups.iter().map(read).collect();
+    let mut out = Vec::new();
+    for ((g, before), after) in groups.iter_mut().zip(before).zip(after) {
+        let still = g.lab.holders(VIP) == vec![1];
+        for p in &mut g.procs {
+            p.signal_tree(Signal::SIGKILL);
+        }
+        if !still {
+            eprintln!(
+                "{}, {} nodes: the master changed during the window",
+                g.tool,
+                g.procs.len()
+            );
+            out.push(None);
+            continue;
+        }
+        let used: Vec<(u64, u64, u64)> = before
+            .iter()
+            .zip(&after)
+            .map(|(b, a)| (a.0 - b.0, a.1 - b.1, a.2.saturating_sub(b.2)))
+            .collect();
+        out.push(Some(Cpu {
+            nodes: used.len(),
+            master: used[0],
+            backups: used[1..].to_vec(),
+        }));
     }
-    if !still {
-        eprintln!("{tool}, {nodes} nodes: the master changed during the window");
-        return None;
+    out
+}
+
+/// One round: each tool alone, one after the other in `order`, or (`together`) all groups
+/// settled first and measured over the same window, so that the VM's drift from one minute
+/// to the next falls on every tool alike. Results in `tools` order.
+fn round(tools: &[Tool], order: &[usize], nodes: usize, together: bool) -> Vec<Option<Cpu>> {
+    let mut out: Vec<Option<Cpu>> = tools.iter().map(|_| None).collect();
+    if together {
+        let mut groups = Vec::new();
+        let mut slots = Vec::new();
+        for &t in order {
+            if let Some(g) = settle(tools[t], nodes) {
+                groups.push(g);
+                slots.push(t);
+            }
+        }
+        for (t, cpu) in slots.into_iter().zip(measure(&mut groups)) {
+            out[t] = cpu;
+        }
+        return out;
     }
-    let used: Vec<(u64, u64, u64)> = before
-        .iter()
-        .zip(&after)
-        .map(|(b, a)| (a.0 - b.0, a.1 - b.1, a.2.saturating_sub(b.2)))
-        .collect();
-    Some(Cpu {
-        nodes,
-        master: used[0],
-        backups: used[1..].to_vec(),
-    })
+    for &t in order {
+        out[t] = settle(tools[t], nodes).and_then(|g| measure(&mut [g]).pop().flatten());
+    }
+    out
 }
 
 /// (RSS, PSS) kB of the master node and of the backup, 2 nodes at 1 s adverts, settled.
@@ -266,6 +321,9 @@ fn main() {
         .and_then(|n| n.parse().ok())
         .unwrap_or(3)
         .max(1);
+    // `--together`: the tools' groups side by side in one window per round (each on a bridge
+    // of its own), instead of one after the other.
+    let together = args.iter().any(|a| a == "--together");
     println!(
         "| tool | nodes | runs | master user/sys ticks | backup user/sys ticks (mean) | CPU per node (s / {} s): median (min-max) | µs per sent advert | µs per received advert |",
         WINDOW.as_secs()
@@ -274,10 +332,13 @@ fn main() {
     let mut ratios = Vec::new();
     for &nodes in &sizes {
         let mut runs: Vec<Vec<Option<Cpu>>> = tools.iter().map(|_| Vec::new()).collect();
-        for round in 0..rounds {
-            for k in 0..tools.len() {
-                let t = (k + round) % tools.len();
-                runs[t].push(cpu_run(tools[t], nodes));
+        for r in 0..rounds {
+            let order: Vec<usize> = (0..tools.len()).map(|k| (k + r) % tools.len()).collect();
+            for (t, cpu) in round(&tools, &order, nodes, together)
+                .into_iter()
+                .enumerate()
+            {
+                runs[t].push(cpu);
             }
         }
         for (tool, runs) in tools.iter().zip(&runs) {

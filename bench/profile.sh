@@ -14,6 +14,9 @@
 # compare (perf's cpu-clock samples, 4 ms apart); the categories are vipflip's symbols, so
 # keepalived's own code (Debian strips it) lands in "other".
 #
+# PERF_CALLGRAPH replaces perf record's `-g`: `PERF_CALLGRAPH="--call-graph dwarf"` for
+# stacks through Rust's frames, `PERF_CALLGRAPH="-F 20000 -e cpu-clock:u"` for user time only.
+#
 # The profiling profile is release with debug symbols (Cargo.toml). Everything it creates is
 # removed on exit, also on Ctrl-C or an error.
 set -euo pipefail

@@ -46,8 +46,11 @@ pub(super) fn run_group<I: NodeIo>(
     let mut was: Vec<State> = nodes.iter().map(|n| n.machine.state()).collect();
     let mut groups: Vec<Option<State>> = vec![None; sets.len()];
     let mut buffer = vec![0u8; RECEIVE_BUFFER];
+    // A timer's wake-up reads the clock to see which nodes are due; the round it starts
+    // steps them at that reading (a master's per-advert round reads the clock once less).
+    let mut woke_at = None;
     loop {
-        let now = Instant::now();
+        let now = woke_at.take().unwrap_or_else(Instant::now);
         for (i, node) in nodes.iter_mut().enumerate() {
             if !done[i] {
                 node.release_held_back(now);
@@ -97,6 +100,7 @@ pub(super) fn run_group<I: NodeIo>(
                         pending[i] = Some(Input::Tick);
                     }
                 }
+                woke_at = Some(now);
             }
             Err(RecvTimeoutError::Disconnected) => pending.fill(Some(Input::Shutdown)),
         }

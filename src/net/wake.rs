@@ -57,8 +57,9 @@ impl Wake {
 }
 
 /// Up to this many descriptors are polled from the stack: the wake pipe and the sockets of
-/// a run of a few instances. A master waits once per advert, and freeing a list made for
-/// each wait was a seventh of its user time (bench/PROFILE.md).
+/// a run of a few instances. A master waits once per advert; a list made and freed for each
+/// wait was a seventh of its user-time samples, though removing it moved the cost to the
+/// next cold touch rather than saving it visibly (bench/PROFILE.md).
 const ON_STACK: usize = 8;
 
 /// The index of the first readable `fds` entry, or `None` once `timeout` passed (or a

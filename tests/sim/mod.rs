@@ -422,6 +422,27 @@ struct Node {
     released_at: Duration,
     /// When it began releasing (sent priority 0).
     releasing_since: Option<Duration>,
+    /// Its routine adverts read late.
+    late: Late,
+}
+
+/// Adverts at this interval or shorter are read late (src/cmd/run/node/routine.rs,
+/// ROUTINE_UP_TO_CS).
+const ROUTINE_UP_TO_CS: u16 = 10;
+
+/// A vipflip backup's routine adverts, read late as the product reads them
+/// (src/cmd/run/node/routine.rs): while its machine follows a higher master
+/// (`Machine::routine_master`), adverts that repeat the last one it accepted (the source
+/// and the first six bytes, what its socket filter compares) wait in a queue. It reads them,
+/// with their arrival times, before its next input of any kind, its timer's among them.
+#[derive(Default)]
+struct Late {
+    /// The source and first six bytes of the last advert it accepted.
+    last_head: Option<(IpAddr, [u8; 6])>,
+    /// What the filter sends to the queue now.
+    routine: Option<(IpAddr, [u8; 6])>,
+    /// Waiting: arrival, sender, bytes.
+    queue: Vec<(Duration, usize, Vec<u8>)>,
 }
 
 /// What a failed run reports: the rule, the seed, the group, the timeline.
@@ -490,6 +511,8 @@ struct Sim {
     /// VIPFLIP_SIM_DEBUG: the timeline also has every advert sent and heard and every VIP
     /// removal.
     debug: bool,
+    /// Adverts a node read late from its queue.
+    late_reads: usize,
 }
 
 fn mac(i: usize) -> MacAddr {
@@ -638,6 +661,12 @@ impl Sim {
         if !self.nodes[i].alive {
             return Ok(());
         }
+        // The queue first, oldest first; never older than the node's last step.
+        let floor = self.nodes[i].busy_until;
+        for (arrival, from, bytes) in std::mem::take(&mut self.nodes[i].late.queue) {
+            self.late_reads += 1;
+            self.judge_advert(at, arrival.max(floor), from, i, bytes)?;
+        }
         let late = if self.s.lateness.is_zero() {
             Duration::ZERO
         } else {
@@ -681,7 +710,13 @@ impl Sim {
             }
             self.apply(when, i, action)?;
         }
+        let reads_late =
+            self.s.peers[i] == Peer::Vipflip && self.s.interval_cs[i] <= ROUTINE_UP_TO_CS;
         let n = &mut self.nodes[i];
+        n.late.routine = n
+            .late
+            .last_head
+            .filter(|(src, _)| reads_late && n.machine.routine_master() == Some(*src));
         let lingering =
             n.alive && n.holds && !matches!(n.machine.state(), State::Master | State::Releasing);
         n.lingering_since = match (lingering, n.lingering_since) {
@@ -897,6 +932,8 @@ impl Sim {
         moved
     }
 
+    /// An advert reaches node `j`: its queue takes it when it repeats the routine, else the
+    /// node judges it now.
     fn advert(
         &mut self,
         at: Duration,
@@ -904,6 +941,27 @@ impl Sim {
         j: usize,
         bytes: Vec<u8>,
     ) -> Result<(), String> {
+        let routine = self.nodes[j].late.routine;
+        if routine.is_some() && head_of(from, &bytes) == routine {
+            if self.debug {
+                self.note(at, format!("n{j} queues n{from}'s advert"));
+            }
+            self.nodes[j].late.queue.push((at, from, bytes));
+            return Ok(());
+        }
+        self.judge_advert(at, at, from, j, bytes)
+    }
+
+    /// Node `j` judges an advert at `at` that arrived at `arrival`, and its machine takes it.
+    fn judge_advert(
+        &mut self,
+        at: Duration,
+        arrival: Duration,
+        from: usize,
+        j: usize,
+        bytes: Vec<u8>,
+    ) -> Result<(), String> {
+        let head = head_of(from, &bytes);
         let params = self.nodes[j].machine.params().clone();
         let rx = Received {
             ttl: 255,
@@ -913,6 +971,7 @@ impl Sim {
         };
         let verdict = check(&params, &rx);
         if let Verdict::Accept(parsed) = &verdict {
+            self.nodes[j].late.last_head = head;
             if self.debug {
                 self.note(
                     at,
@@ -943,7 +1002,7 @@ impl Sim {
             let input = Input::Advert {
                 src: primary(from),
                 advert: parsed.advert,
-                received: Some(self.t0 + at),
+                received: Some(self.t0 + arrival),
             };
             self.handle(at, j, input)?;
         }
@@ -1013,6 +1072,7 @@ impl Sim {
                     lingering_since: None,
                     released_at: self.nodes[i].released_at,
                     releasing_since: None,
+                    late: Late::default(),
                 };
                 self.handle(at, i, Input::Start { link_up: link })?;
             }
@@ -1494,6 +1554,12 @@ impl Sim {
     }
 }
 
+/// What a vipflip node's routine filter compares: the source and the first six bytes.
+fn head_of(from: usize, bytes: &[u8]) -> Option<(IpAddr, [u8; 6])> {
+    let head = bytes.get(..6)?.try_into().ok()?;
+    Some((primary(from), head))
+}
+
 /// Runs seed `seed`; a violation carries the seed, the group and the timeline.
 pub fn run_seed(seed: u64) -> Result<(), Violation> {
     run_scenario(seed, Scenario::draw(seed))
@@ -1501,6 +1567,16 @@ pub fn run_seed(seed: u64) -> Result<(), Violation> {
 
 /// Runs `scenario` with the network randomness of `seed`.
 pub fn run_scenario(seed: u64, scenario: Scenario) -> Result<(), Violation> {
+    run_counting(seed, scenario).0
+}
+
+/// How many adverts the vipflip nodes of a seed's group read late (`Late`), whatever the
+/// outcome: that the simulator exercises the mechanism at all.
+pub fn late_reads(seed: u64, scenario: Scenario) -> usize {
+    run_counting(seed, scenario).1
+}
+
+fn run_counting(seed: u64, scenario: Scenario) -> (Result<(), Violation>, usize) {
     let n = scenario.priorities.len();
     let clients: Vec<Client> = scenario
         .clients
@@ -1546,6 +1622,7 @@ pub fn run_scenario(seed: u64, scenario: Scenario) -> Result<(), Violation> {
         last_takeover: Duration::ZERO,
         log: Vec::new(),
         debug: std::env::var_os("VIPFLIP_SIM_DEBUG").is_some(),
+        late_reads: 0,
         s: scenario.clone(),
     };
     for i in 0..n {
@@ -1562,11 +1639,13 @@ pub fn run_scenario(seed: u64, scenario: Scenario) -> Result<(), Violation> {
             lingering_since: None,
             released_at: Duration::ZERO,
             releasing_since: None,
+            late: Late::default(),
         });
     }
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| sim.run()));
+    let reads = sim.late_reads;
     let rule = match outcome {
-        Ok(Ok(())) => return Ok(()),
+        Ok(Ok(())) => return (Ok(()), reads),
         Ok(Err(rule)) => rule,
         Err(panic) => format!(
             "panic: {}",
@@ -1607,7 +1686,7 @@ pub fn run_scenario(seed: u64, scenario: Scenario) -> Result<(), Violation> {
         tail.len(),
         tail.into_iter().rev().cloned().collect::<Vec<_>>().join("\n")
     );
-    Err(Violation { seed, rule, report })
+    (Err(Violation { seed, rule, report }), reads)
 }
 
 /// A violation's rule without its numbers, to count a campaign's failures by kind.

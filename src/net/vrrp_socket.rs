@@ -20,7 +20,7 @@ use socket2::{Domain, Protocol, SockAddr, SockFilter, Socket, Type};
 use super::sock::open_error;
 use crate::error::{Error, Result};
 use crate::wire::ipv4::{advert_header, parse_ipv4, set_identification};
-use crate::wire::vrrp::{emit, GROUP_V4, GROUP_V6, PROTO_VRRP};
+use crate::wire::vrrp::{emit, routine_head, GROUP_V4, GROUP_V6, PROTO_VRRP};
 use crate::wire::{Advert, Family, Received, V3Checksum};
 
 /// The buffer a receive reads into: an IPv4 header with options and an advert of 255
@@ -392,10 +392,9 @@ pub struct Routine {
 impl Routine {
     /// The routine `packet` starts (it has at least a VRRP header).
     pub fn of(packet: &Received) -> Option<Routine> {
-        let head = packet.payload.get(..6)?.try_into().ok()?;
         Some(Routine {
             src: packet.src,
-            head,
+            head: routine_head(&packet.payload)?,
         })
     }
 

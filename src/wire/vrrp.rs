@@ -421,6 +421,13 @@ impl fmt::Display for EmitError {
 
 impl std::error::Error for EmitError {}
 
+/// What, besides its source, tells an advert that repeats the last one (a backup's routine,
+/// read late: vipflip run's node/routine.rs, and the group simulator): its first six bytes,
+/// version and type through the interval. `None` when the payload is shorter.
+pub fn routine_head(payload: &[u8]) -> Option<[u8; 6]> {
+    payload.get(..6)?.try_into().ok()
+}
+
 /// The bytes of `advert` as sent from `src` to `dst`; `form` matters only for v3 over IPv4.
 pub fn emit(
     advert: &Advert,

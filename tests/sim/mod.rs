@@ -22,8 +22,9 @@ use vipflip::vrrp::{Action, Health, Input, Machine, Params, State};
 
 use clients::{Client, Sends};
 use peers::Peer;
+use vipflip::cmd::run::ROUTINE_UP_TO_CS;
 use vipflip::wire::announce::MacAddr;
-use vipflip::wire::vrrp::{emit, GROUP_V4};
+use vipflip::wire::vrrp::{emit, routine_head, GROUP_V4};
 use vipflip::wire::{Auth, Received, V3Checksum, Version};
 
 /// splitmix64: small, fast, and the same on every machine.
@@ -425,10 +426,6 @@ struct Node {
     /// Its routine adverts read late.
     late: Late,
 }
-
-/// Adverts at this interval or shorter are read late (src/cmd/run/node/routine.rs,
-/// ROUTINE_UP_TO_CS).
-const ROUTINE_UP_TO_CS: u16 = 10;
 
 /// A vipflip backup's routine adverts, read late as the product reads them
 /// (src/cmd/run/node/routine.rs): while its machine follows a higher master
@@ -1556,8 +1553,7 @@ impl Sim {
 
 /// What a vipflip node's routine filter compares: the source and the first six bytes.
 fn head_of(from: usize, bytes: &[u8]) -> Option<(IpAddr, [u8; 6])> {
-    let head = bytes.get(..6)?.try_into().ok()?;
-    Some((primary(from), head))
+    Some((primary(from), routine_head(bytes)?))
 }
 
 /// Runs seed `seed`; a violation carries the seed, the group and the timeline.

@@ -57,6 +57,9 @@ use crate::net::vrrp_socket::VrrpSocket;
 use crate::net::wake::Wake;
 use crate::ui::Ui;
 use crate::wire::Family;
+
+/// The group simulator reads routine adverts late at the same intervals.
+pub use self::node::ROUTINE_UP_TO_CS;
 pub fn run(args: &RunArgs) -> Result<i32> {
     let plan = plan(args)?;
     let mut ui = super::stdout_ui(&args.output);
@@ -174,7 +177,6 @@ pub fn run(args: &RunArgs) -> Result<i32> {
         node.tell_vmac(said);
     }
     let sets = sync_sets(&nodes, &plan);
-    crate::net::memory::return_freed();
     run_group(&mut nodes, &Inbox { rx, wake }, &sets)
 }
 

@@ -28,7 +28,7 @@ mod routine;
 pub(super) use inputs::Reaction;
 #[cfg(test)]
 pub(super) use routine::clocks_together;
-pub(super) use routine::ROUTINE_UP_TO_CS;
+pub use routine::ROUTINE_UP_TO_CS;
 /// Priority 255 says "I own the VIP": worth a word when the interface does not have it.
 pub(super) fn ownership_warnings(cfg: &RunConfig, iface: &Interface) -> Vec<(IpAddr, String)> {
     if !cfg.is_owner() {

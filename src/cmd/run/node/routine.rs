@@ -15,7 +15,7 @@ use crate::net::vrrp_socket::{Routine, RECEIVE_BUFFER};
 /// Adverts at this interval or shorter are read late (centiseconds): at 10 ms they are 100 a
 /// second, each a wake-up; at 1 s the wake-ups cost nothing, and `vipflip status` would
 /// show a master last heard up to three intervals ago.
-pub(in crate::cmd::run) const ROUTINE_UP_TO_CS: u16 = 10;
+pub const ROUTINE_UP_TO_CS: u16 = 10;
 
 impl<I: NodeIo> Node<I> {
     /// Hands the queue's adverts to the machine, oldest first; `true` when one said to exit.
